@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import MregRegistry
+import MregStore
+
+/// The `mreg` command: a git-style model registry.
+public struct MregCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mreg",
+        abstract: "A git-style registry for trained models: versions, provenance, stages and an audit trail.",
+        discussion: """
+        A store lives in a .mreg folder found in the current folder or a parent (or at $MREG_DIR).
+        Start with 'mreg init', then 'mreg register MODEL PATH...'. See 'mreg help COMMAND'.
+        """,
+        version: MregVersion.string,
+        groupedSubcommands: [
+            CommandGroup(name: "Registry commands", subcommands: [
+                Init.self,
+            ]),
+            CommandGroup(name: "Plumbing commands", subcommands: [
+                HashObject.self, CatFile.self, UpdateRef.self, ShowRef.self, RevParse.self, Fsck.self,
+                CountObjects.self, ConfigCommand.self,
+            ]),
+        ]
+    )
+
+    public init() {}
+
+    /// Runs mreg with the process's arguments and exits.
+    public static func main() {
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
+
+    public static func main(_ arguments: [String]) {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let failure as CommandFailure {
+            if let message = failure.message { Terminal.error(message) }
+            Foundation.exit(failure.code)
+        } catch let error as StoreError {
+            Terminal.error("mreg: error: \(error.message)")
+            Foundation.exit(1)
+        } catch let error as RegistryError {
+            Terminal.error("mreg: error: \(error.message)")
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Ends a command with an exit code (and, optionally, a message on stderr).
+struct CommandFailure: Error {
+    var code: Int32
+    var message: String?
+}

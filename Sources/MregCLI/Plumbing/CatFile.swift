@@ -1,0 +1,56 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct CatFile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cat-file",
+            abstract: "Print an object's type, size or content, verifying its id.")
+
+        @Flag(name: .customShort("t"), help: "Print the object's type.")
+        var showType = false
+        @Flag(name: .customShort("s"), help: "Print the object's payload size in bytes.")
+        var showSize = false
+        @Flag(name: .customShort("p"), help: "Print the object's content (JSON objects indented).")
+        var prettyPrint = false
+        @Flag(name: .customShort("e"), help: "Exit 0 if the object exists and is valid, 1 if not; print nothing.")
+        var exists = false
+
+        @Argument(help: "An object id, a unique id prefix (4+ hex digits), a ref, or a revision such as model@3.")
+        var object: String
+
+        func validate() throws {
+            let n = [showType, showSize, prettyPrint, exists].filter { $0 }.count
+            if n != 1 { throw ValidationError("give exactly one of -t, -s, -p, -e") }
+        }
+
+        func run() throws {
+            let repo = try Store.open()
+            if exists {
+                guard let id = try? Resolver(repository: repo).objectID(object) else { throw CommandFailure(code: 1) }
+                do {
+                    let reader = try repo.objects.openReader(id)
+                    while try reader.next() != nil {}
+                } catch {
+                    throw CommandFailure(code: 1)
+                }
+                return
+            }
+            let id = try Resolver(repository: repo).objectID(object)
+            let reader = try repo.objects.openReader(id)
+            if showType { Terminal.line(reader.header.type.rawValue); return }
+            if showSize { Terminal.line(String(reader.header.size)); return }
+            if reader.header.type == .blob || !ObjectType.mregTypes.contains(reader.header.type) {
+                while let piece = try reader.next() { Terminal.writeBytes(piece) }
+            } else {
+                let payload = try reader.readAll()
+                if let json = try? JSONValue.parse(payload) {
+                    Terminal.line(json.pretty)
+                } else {
+                    Terminal.writeBytes(payload)
+                }
+            }
+        }
+    }
+}

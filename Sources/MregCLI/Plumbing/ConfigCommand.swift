@@ -1,0 +1,71 @@
+import ArgumentParser
+import MregStore
+
+extension MregCommand {
+    struct ConfigCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "config",
+            abstract: "Get or set a setting in the store's config (or with --global, the user's).",
+            discussion: """
+            Keys look like section.name or section.sub.name (git's INI syntax). Examples:
+              mreg config user.name "Ada Lovelace"
+              mreg config --global user.email ada@example.com
+              mreg config core.compression 0
+              mreg config --list
+            """)
+
+        @Flag(name: .long, help: "Use the user's config file (~/.mregconfig or $MREG_CONFIG_GLOBAL).")
+        var global = false
+        @Flag(name: .long, help: "Remove the key.")
+        var unset = false
+        @Flag(name: [.short, .long], help: "List all settings.")
+        var list = false
+
+        @Argument(help: "The key, e.g. user.name.")
+        var key: String?
+        @Argument(help: "The value to set; without it, print the current value.")
+        var value: String?
+
+        func validate() throws {
+            if !list && key == nil { throw ValidationError("give a KEY (or --list)") }
+            if unset && value != nil { throw ValidationError("--unset takes only a KEY") }
+        }
+
+        func run() throws {
+            if let key, let value, key.lowercased() == "core.compression" {
+                _ = try CompressionPolicy(setting: value)
+            }
+            if global {
+                let path = Config.globalPath()
+                var config = try Config.load(path)
+                if list { for e in config.entries { Terminal.line("\(e.key)=\(e.value)") }; return }
+                guard let key else { return }
+                if unset {
+                    if try !config.unset(key) { throw CommandFailure(code: 5) }
+                    try config.save(path)
+                } else if let value {
+                    try config.set(key, value)
+                    try config.save(path)
+                } else {
+                    guard let v = config.get(key) else { throw CommandFailure(code: 1) }
+                    Terminal.line(v)
+                }
+                return
+            }
+            var repo = try Store.open()
+            if list {
+                for e in repo.globalConfig.entries + repo.config.entries { Terminal.line("\(e.key)=\(e.value)") }
+                return
+            }
+            guard let key else { return }
+            if unset {
+                if try !repo.unsetConfig(key) { throw CommandFailure(code: 5) }
+            } else if let value {
+                try repo.setConfig(key, value)
+            } else {
+                guard let v = repo.setting(key) else { throw CommandFailure(code: 1) }
+                Terminal.line(v)
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Fsck: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify every object, ref and link in the store (exit 1 if anything is wrong).",
+            discussion: """
+            Checks each object's hash, zlib stream and header size; refs pointing at missing objects; \
+            objects that name missing objects; stale lock files; each model's event chain and the \
+            version, stage and tag refs derived from it. Leftover temp files and dangling objects are \
+            reported but are not errors. --repair rewrites derived refs from the event chains.
+            """)
+
+        @Flag(name: .long, help: "Rewrite version, stage and tag refs that disagree with the event chain.")
+        var repair = false
+
+        @Flag(name: .long, help: "Do not list dangling (unreferenced) objects.")
+        var noDangling = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let repo = try Store.open()
+            let registry = try Registry(repository: repo)
+            let report = try registry.fsck(repair: repair)
+            let shown = report.findings.filter { !(noDangling && $0.kind == "dangling") }
+            if output.json {
+                output.emit([
+                    "clean": .bool(report.isClean),
+                    "objects": .int(Int64(report.objectsChecked)),
+                    "refs": .int(Int64(report.refsChecked)),
+                    "findings": .array(shown.map {
+                        ["severity": .string($0.severity.rawValue), "kind": .string($0.kind), "message": .string($0.message), "id": JSONValue($0.id?.hex)]
+                    }),
+                ])
+            } else {
+                for f in shown {
+                    let label: String
+                    switch f.severity {
+                    case .error: label = Terminal.paint("error", .red)
+                    case .warning: label = Terminal.paint("warning", .yellow)
+                    case .info: label = "info"
+                    }
+                    Terminal.line("\(label): \(f.message)")
+                }
+                if report.isClean {
+                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: no errors")
+                } else {
+                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: \(report.errors.count) error(s)")
+                }
+            }
+            if !report.isClean { throw CommandFailure(code: 1) }
+        }
+    }
+}

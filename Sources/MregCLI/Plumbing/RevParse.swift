@@ -1,0 +1,26 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct RevParse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rev-parse",
+            abstract: "Print the full object id an id prefix, ref or revision names.")
+
+        @Option(name: .long, help: "Print an abbreviated id of this many digits.")
+        var short: Int?
+
+        @Argument(help: "Id prefixes (4+ hex digits), refs (refs/...), or revisions (model@3, model@production).")
+        var names: [String]
+
+        func run() throws {
+            let repo = try Store.open()
+            let resolver = Resolver(repository: repo)
+            for name in names {
+                let id = try resolver.objectID(name)
+                Terminal.line(short.map { id.abbreviated(max(4, $0)) } ?? id.hex)
+            }
+        }
+    }
+}

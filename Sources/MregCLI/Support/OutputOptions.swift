@@ -1,0 +1,12 @@
+import ArgumentParser
+import MregRegistry
+
+/// `--json` for commands that print data.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (schema in Docs/COMMANDS.md).")
+    var json = false
+
+    func emit(_ value: JSONValue) {
+        Terminal.line(value.pretty)
+    }
+}

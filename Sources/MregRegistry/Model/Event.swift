@@ -1,0 +1,99 @@
+import MregStore
+
+/// One change to a model's registry state, stored as an `event` object.
+///
+/// Events form a hash chain per model: each names its parent, and
+/// `refs/models/<model>/head` names the newest. The chain is the audit trail.
+public struct Event: Sendable, Equatable {
+    public static let schema = "mreg.event/1"
+
+    public enum Action: String, Sendable, CaseIterable {
+        case register, tag, untag, promote, demote
+    }
+
+    public var model: String
+    /// 1 for the first event of a model, then +1 each.
+    public var sequence: Int64
+    public var parent: ObjectID?
+    public var action: Action
+    public var version: Int64?
+    public var manifest: ObjectID?
+    /// Content key of the registered manifest (register events).
+    public var content: String?
+    public var tag: String?
+    public var stage: String?
+    /// The version this promotion replaced in the stage, if any.
+    public var previous: Int64?
+    public var force: Bool
+    public var actor: String
+    public var time: String
+    public var reason: String?
+
+    public init(model: String, sequence: Int64, parent: ObjectID?, action: Action, version: Int64? = nil,
+                manifest: ObjectID? = nil, content: String? = nil, tag: String? = nil, stage: String? = nil,
+                previous: Int64? = nil, force: Bool = false, actor: String, time: String, reason: String? = nil) {
+        self.model = model
+        self.sequence = sequence
+        self.parent = parent
+        self.action = action
+        self.version = version
+        self.manifest = manifest
+        self.content = content
+        self.tag = tag
+        self.stage = stage
+        self.previous = previous
+        self.force = force
+        self.actor = actor
+        self.time = time
+        self.reason = reason
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "schema": .string(Self.schema), "model": .string(model), "seq": .int(sequence),
+            "parent": JSONValue(parent?.hex), "action": .string(action.rawValue),
+            "actor": .string(actor), "time": .string(time),
+        ]
+        if let version { o["version"] = .int(version) }
+        if let manifest { o["manifest"] = .string(manifest.hex) }
+        if let content { o["content"] = .string(content) }
+        if let tag { o["tag"] = .string(tag) }
+        if let stage { o["stage"] = .string(stage) }
+        if let previous { o["previous"] = .int(previous) }
+        if force { o["force"] = .bool(true) }
+        if let reason { o["reason"] = .string(reason) }
+        return .object(o)
+    }
+
+    public init(json: JSONValue) throws {
+        guard case .object(let o) = json, o["schema"]?.stringValue == Self.schema,
+              let model = o["model"]?.stringValue, let seq = o["seq"]?.intValue,
+              let actionName = o["action"]?.stringValue, let action = Action(rawValue: actionName),
+              let actor = o["actor"]?.stringValue, let time = o["time"]?.stringValue else {
+            throw RegistryError(.corrupt, "not an mreg event (schema \(Self.schema))")
+        }
+        self.model = model
+        sequence = seq
+        if let p = o["parent"]?.stringValue {
+            guard let id = ObjectID(parsing: p) else { throw RegistryError(.corrupt, "event parent '\(p)' is not an id") }
+            parent = id
+        } else {
+            parent = nil
+        }
+        self.action = action
+        version = o["version"]?.intValue
+        manifest = o["manifest"]?.stringValue.flatMap { ObjectID(parsing: $0) }
+        content = o["content"]?.stringValue
+        tag = o["tag"]?.stringValue
+        stage = o["stage"]?.stringValue
+        previous = o["previous"]?.intValue
+        force = o["force"]?.boolValue ?? false
+        self.actor = actor
+        self.time = time
+        reason = o["reason"]?.stringValue
+    }
+
+    public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Event {
+        try Event(json: JSONValue.parse(store.read(id, as: .event)))
+    }
+}

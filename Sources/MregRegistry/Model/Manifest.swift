@@ -1,0 +1,138 @@
+import MregStore
+
+/// One model version: its files, parameters, metrics, datasets, provenance,
+/// lineage and model card. Stored as a `manifest` object in canonical JSON.
+///
+/// A manifest holds no version number (the event chain assigns those), so
+/// renumbering a version on pull never changes its manifest's id.
+public struct Manifest: Sendable, Equatable {
+    public static let schema = "mreg.manifest/1"
+
+    public var model: String
+    public var message: String
+    public var files: [ManifestFile]
+    public var params: [String: JSONValue]
+    public var metrics: [String: JSONValue]
+    /// Each: `{name, path, digest, size, files}` (+ `objects` when stored).
+    public var datasets: [JSONValue]
+    /// `{git: {commit, branch, remote, dirty}, user, host, time, mreg_version, command}`.
+    public var provenance: [String: JSONValue]
+    /// `{model, version, manifest}` of the version this one was derived from.
+    public var base: JSONValue
+    /// Fields read from a Hugging Face-style model card.
+    public var card: JSONValue
+
+    public init(model: String, message: String = "", files: [ManifestFile] = [], params: [String: JSONValue] = [:],
+                metrics: [String: JSONValue] = [:], datasets: [JSONValue] = [], provenance: [String: JSONValue] = [:],
+                base: JSONValue = .null, card: JSONValue = .null) {
+        self.model = model
+        self.message = message
+        self.files = files
+        self.params = params
+        self.metrics = metrics
+        self.datasets = datasets
+        self.provenance = provenance
+        self.base = base
+        self.card = card
+    }
+
+    public var json: JSONValue {
+        .object([
+            "schema": .string(Self.schema),
+            "model": .string(model),
+            "message": .string(message),
+            "files": .array(files.map(\.json)),
+            "params": .object(params),
+            "metrics": .object(metrics),
+            "datasets": .array(datasets),
+            "provenance": .object(provenance),
+            "base": base,
+            "card": card,
+        ])
+    }
+
+    /// The parts that make two registrations "the same": everything but when, where and by which command.
+    public var contentKey: String {
+        var prov = [String: JSONValue]()
+        if let git = provenance["git"]?.objectValue {
+            prov["commit"] = git["commit"] ?? .null
+            prov["dirty"] = git["dirty"] ?? .null
+        }
+        let key: JSONValue = .object([
+            "model": .string(model), "message": .string(message), "files": .array(files.map(\.json)),
+            "params": .object(params), "metrics": .object(metrics), "datasets": .array(datasets),
+            "base": base, "card": card, "git": .object(prov),
+        ])
+        return Digest.sha256(key.canonicalBytes)
+    }
+
+    public init(json: JSONValue) throws {
+        guard case .object(let o) = json, o["schema"]?.stringValue == Self.schema, let model = o["model"]?.stringValue else {
+            throw RegistryError(.corrupt, "not an mreg manifest (schema \(Self.schema))")
+        }
+        self.model = model
+        message = o["message"]?.stringValue ?? ""
+        files = try (o["files"]?.arrayValue ?? []).map(ManifestFile.init(json:))
+        params = o["params"]?.objectValue ?? [:]
+        metrics = o["metrics"]?.objectValue ?? [:]
+        datasets = o["datasets"]?.arrayValue ?? []
+        provenance = o["provenance"]?.objectValue ?? [:]
+        base = o["base"] ?? .null
+        card = o["card"] ?? .null
+    }
+
+    public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
+        let bytes = try store.read(id, as: .manifest)
+        return try Manifest(json: JSONValue.parse(bytes))
+    }
+
+    public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// One file of a version.
+public struct ManifestFile: Sendable, Equatable {
+    /// Relative path with `/` separators.
+    public var path: String
+    /// `100644` or `100755`, as git writes modes.
+    public var mode: String
+    public var size: Int64
+    /// `sha256:<hex>` of the file's bytes.
+    public var digest: String
+    /// The `blob` (or `chunks`) object holding the bytes.
+    public var object: ObjectID
+    /// Detected format (`safetensors`, `gguf`, `onnx`, `pytorch`, `pickle`, …) or nil.
+    public var format: String?
+    /// Format details, e.g. `{tensors, parameters, dtypes}` for safetensors and GGUF.
+    public var details: JSONValue
+
+    public init(path: String, mode: String, size: Int64, digest: String, object: ObjectID, format: String? = nil, details: JSONValue = .null) {
+        self.path = path
+        self.mode = mode
+        self.size = size
+        self.digest = digest
+        self.object = object
+        self.format = format
+        self.details = details
+    }
+
+    public var json: JSONValue {
+        .object([
+            "path": .string(path), "mode": .string(mode), "size": .int(size), "digest": .string(digest),
+            "object": .string(object.hex), "format": JSONValue(format), "details": details,
+        ])
+    }
+
+    public init(json: JSONValue) throws {
+        guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
+              let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
+            throw RegistryError(.corrupt, "manifest file entry is incomplete")
+        }
+        self.path = path
+        self.mode = json["mode"]?.stringValue ?? "100644"
+        self.size = size
+        self.digest = digest
+        self.object = object
+        self.format = json["format"]?.stringValue
+        self.details = json["details"] ?? .null
+    }
+}

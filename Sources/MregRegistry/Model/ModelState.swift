@@ -1,0 +1,57 @@
+import MregStore
+
+/// A model's registry state, computed by replaying its event chain oldest first.
+public struct ModelState: Sendable {
+    public struct VersionInfo: Sendable, Equatable {
+        public var number: Int64
+        public var manifest: ObjectID
+        public var content: String?
+        public var registeredBy: String
+        public var registeredAt: String
+        public var event: ObjectID
+    }
+
+    public var model: String
+    public var head: ObjectID?
+    public var eventCount: Int64 = 0
+    public var versions: [Int64: VersionInfo] = [:]
+    public var stages: [String: Int64] = [:]
+    public var tags: [String: Int64] = [:]
+    public var lastChange: String?
+
+    public init(model: String) { self.model = model }
+
+    public var latestVersion: Int64? { versions.keys.max() }
+
+    /// Applies one event (events must come oldest first).
+    public mutating func apply(_ event: Event, id: ObjectID) {
+        eventCount = event.sequence
+        head = id
+        lastChange = event.time
+        switch event.action {
+        case .register:
+            if let v = event.version, let m = event.manifest {
+                versions[v] = VersionInfo(number: v, manifest: m, content: event.content, registeredBy: event.actor,
+                                          registeredAt: event.time, event: id)
+            }
+        case .tag:
+            if let t = event.tag, let v = event.version { tags[t] = v }
+        case .untag:
+            if let t = event.tag { tags[t] = nil }
+        case .promote:
+            if let s = event.stage, let v = event.version { stages[s] = v }
+        case .demote:
+            if let s = event.stage { stages[s] = nil }
+        }
+    }
+
+    /// Stages holding `version`, sorted.
+    public func stages(of version: Int64) -> [String] {
+        stages.filter { $0.value == version }.map(\.key).sorted()
+    }
+
+    /// Tags naming `version`, sorted.
+    public func tags(of version: Int64) -> [String] {
+        tags.filter { $0.value == version }.map(\.key).sorted()
+    }
+}

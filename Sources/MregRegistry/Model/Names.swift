@@ -1,0 +1,47 @@
+/// Rules for model, tag and stage names.
+///
+/// Model and tag names: letters, digits, `.`, `_`, `-`, starting with a letter
+/// or digit, at most 128 characters, not ending in `.lock` or `.`. A tag may not
+/// look like a version (`3`, `v3`) or be `latest`. Stage names are lowercase.
+public enum Names {
+    public static func validateModel(_ name: String) throws {
+        if let problem = problem(name, what: "model") {
+            throw RegistryError(.invalidName, "invalid model name '\(printable(name))': \(problem)")
+        }
+    }
+
+    public static func validateTag(_ name: String) throws {
+        if let problem = problem(name, what: "tag") {
+            throw RegistryError(.invalidName, "invalid tag name '\(printable(name))': \(problem)")
+        }
+        if Revision.versionNumber(name) != nil || name == "latest" {
+            throw RegistryError(.invalidName, "invalid tag name '\(name)': it would read as a version; pick a name that is not a number, vN or 'latest'")
+        }
+    }
+
+    public static func validateStage(_ name: String) throws {
+        let ok = !name.isEmpty && name.count <= 64 && name.first!.isLetter
+            && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
+        if !ok {
+            throw RegistryError(.invalidName, "invalid stage name '\(printable(name))': use lowercase letters, digits, '-' and '_', starting with a letter")
+        }
+    }
+
+    static func problem(_ name: String, what: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.count > 128 { return "it is longer than 128 characters" }
+        guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first), first.isASCII else {
+            return "it must start with a letter or digit"
+        }
+        for s in name.unicodeScalars {
+            let ok = s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "." || s == "_" || s == "-")
+            if !ok { return "use only letters, digits, '.', '_' and '-'" }
+        }
+        if name.hasSuffix(".lock") || name.hasSuffix(".") || name.contains("..") { return "it must not end in '.lock' or '.', nor contain '..'" }
+        return nil
+    }
+
+    static func printable(_ s: String) -> String {
+        String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+    }
+}

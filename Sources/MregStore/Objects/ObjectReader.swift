@@ -1,0 +1,148 @@
+import Crypto
+
+/// Streams one loose object's payload, verifying its id when the end is reached.
+///
+///     let reader = try store.openReader(id)
+///     while let piece = try reader.next() { use(piece) }   // throws at the end if damaged
+public final class ObjectReader {
+    public let id: ObjectID
+    public let header: ObjectHeader
+    let path: String
+    private let fd: Int32
+    private let inflater: Inflater
+    private var input: [UInt8]
+    private var inputStart = 0
+    private var inputEnd = 0
+    private var pending: [UInt8] = []  // payload bytes inflated with the header
+    private var hasher = SHA256()
+    private var delivered: Int64 = 0
+    private var verified = false
+    private var closed = false
+    private var buffer: [UInt8]
+
+    init(id: ObjectID, path: String) throws {
+        self.id = id
+        self.path = path
+        fd = try Posix.open(path, O_RDONLY)
+        inflater = try Inflater()
+        input = [UInt8](repeating: 0, count: 256 * 1024)
+        buffer = [UInt8](repeating: 0, count: 1024 * 1024)
+        // Inflate until the header's NUL appears.
+        var head = [UInt8]()
+        var parsed: (ObjectHeader, Int)? = nil
+        do {
+            var small = [UInt8](repeating: 0, count: 4096)
+            while parsed == nil {
+                let n = try Self.inflateSome(fd: fd, path: path, inflater: inflater, input: &input,
+                                             start: &inputStart, end: &inputEnd, into: &small)
+                if n == 0 {
+                    throw StoreError(.corrupt, "object \(id.abbreviated()) is truncated: no complete header", path: path)
+                }
+                head.append(contentsOf: small[..<n])
+                parsed = try head.withUnsafeBytes { try ObjectHeader.parse($0) }
+            }
+        } catch {
+            Posix.close(fd)
+            throw Self.annotate(error, id: id, path: path)
+        }
+        header = parsed!.0
+        hasher.update(data: head[..<parsed!.1])
+        pending = Array(head[parsed!.1...])
+    }
+
+    deinit { if !closed { Posix.close(fd) } }
+
+    private static func annotate(_ error: Error, id: ObjectID, path: String) -> Error {
+        guard var e = error as? StoreError, e.code == .corrupt, !e.message.hasPrefix("object ") else { return error }
+        e.message = "object \(id.abbreviated()) is corrupt: \(e.message) (\(path))"
+        e.path = path
+        return e
+    }
+
+    /// Inflates some bytes into `out`, reading more compressed input as needed. 0 means the stream ended.
+    private static func inflateSome(fd: Int32, path: String, inflater: Inflater, input: inout [UInt8],
+                                    start: inout Int, end: inout Int, into out: inout [UInt8]) throws -> Int {
+        while true {
+            if inflater.finished { return 0 }
+            if start == end {
+                let n = try input.withUnsafeMutableBytes { try Posix.read(fd, into: $0, path: path) }
+                if n == 0 { throw StoreError(.corrupt, "zlib stream is truncated") }
+                start = 0
+                end = n
+            }
+            let (used, made) = try input.withUnsafeBytes { inBuf in
+                try out.withUnsafeMutableBytes { outBuf in
+                    try inflater.inflate(UnsafeRawBufferPointer(rebasing: inBuf[start..<end]), into: outBuf)
+                }
+            }
+            start += used
+            if made > 0 { return made }
+        }
+    }
+
+    /// The next piece of payload, or nil at the end (after verifying size and id).
+    public func next() throws -> ArraySlice<UInt8>? {
+        do {
+            if !pending.isEmpty {
+                let piece = pending[...]
+                pending = []
+                return try account(piece)
+            }
+            let n = try Self.inflateSome(fd: fd, path: path, inflater: inflater, input: &input,
+                                         start: &inputStart, end: &inputEnd, into: &buffer)
+            if n == 0 {
+                try finish()
+                return nil
+            }
+            return try account(buffer[..<n])
+        } catch {
+            throw Self.annotate(error, id: id, path: path)
+        }
+    }
+
+    private func account(_ piece: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
+        delivered += Int64(piece.count)
+        if delivered > header.size {
+            throw StoreError(.corrupt, "payload is longer than the \(header.size) bytes its header says")
+        }
+        hasher.update(data: piece)
+        return piece
+    }
+
+    private func finish() throws {
+        if verified { return }
+        if delivered != header.size {
+            throw StoreError(.corrupt, "payload has \(delivered) bytes but its header says \(header.size)")
+        }
+        // Nothing may follow the zlib stream.
+        if inputStart != inputEnd {
+            throw StoreError(.corrupt, "trailing bytes after the zlib stream")
+        }
+        var extra = [UInt8](repeating: 0, count: 1)
+        if try extra.withUnsafeMutableBytes({ try Posix.read(fd, into: $0, path: path) }) != 0 {
+            throw StoreError(.corrupt, "trailing bytes after the zlib stream")
+        }
+        let actual = ObjectID(digest: hasher.finalize())
+        guard actual == id else {
+            throw StoreError(.corrupt, "hash mismatch: content hashes to \(actual.hex)")
+        }
+        verified = true
+        Posix.close(fd)
+        closed = true
+    }
+
+    /// Reads the whole payload (for small objects), verified.
+    public func readAll(limit: Int64 = 256 * 1024 * 1024) throws -> [UInt8] {
+        guard header.size <= limit else {
+            throw StoreError(.invalid, "object \(id.abbreviated()) is \(header.size) bytes, too large to load in memory")
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(Int(header.size))
+        while let piece = try next() { out.append(contentsOf: piece) }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,59 @@
+/// Finding objects by id prefix and listing them.
+extension ObjectStore {
+    /// Resolves a hex prefix of at least 4 digits to the one object it names.
+    public func resolve(prefix raw: String) throws -> ObjectID {
+        let prefix = raw.lowercased()
+        guard Hex.isHex(prefix), !prefix.isEmpty else {
+            throw StoreError(.invalid, "'\(raw)' is not a hex object id")
+        }
+        if let full = ObjectID(parsing: prefix) {
+            guard contains(full) else { throw StoreError(.notFound, "object \(full.hex) not found") }
+            return full
+        }
+        guard prefix.count >= ObjectID.minimumPrefixLength else {
+            throw StoreError(.invalid, "id prefix '\(raw)' is too short: give at least \(ObjectID.minimumPrefixLength) hex digits")
+        }
+        guard prefix.count < ObjectID.hexLength else {
+            throw StoreError(.invalid, "'\(raw)' is too long for an object id")
+        }
+        let matches = self.matches(prefix: prefix)
+        switch matches.count {
+        case 0: throw StoreError(.notFound, "no object has an id starting with '\(raw)'")
+        case 1: return matches[0]
+        default:
+            let list = matches.prefix(5).map { $0.abbreviated(12) }.joined(separator: ", ")
+            throw StoreError(.ambiguous, "id prefix '\(raw)' is ambiguous: it matches \(matches.count) objects (\(list)); give more digits")
+        }
+    }
+
+    /// Every object whose id starts with `prefix` (at least 2 hex digits).
+    public func matches(prefix: String) -> [ObjectID] {
+        let fan = String(prefix.prefix(2))
+        let rest = prefix.dropFirst(2)
+        return Posix.listDirectory("\(directory)/\(fan)")
+            .filter { $0.count == 62 && $0.hasPrefix(rest) }
+            .compactMap { ObjectID(parsing: fan + $0) }
+            .sorted()
+    }
+
+    /// The fan-out folder names and file names present, as raw entries (for fsck and counting).
+    public func looseEntries() -> [(directory: String, name: String)] {
+        var out = [(String, String)]()
+        for dir in Posix.listDirectory(directory).sorted() where dir.count == 2 && Hex.isHex(dir) {
+            for name in Posix.listDirectory("\(directory)/\(dir)").sorted() {
+                out.append((dir, name))
+            }
+        }
+        return out
+    }
+
+    /// The ids of all loose objects.
+    public func allObjectIDs() -> [ObjectID] {
+        looseEntries().compactMap { ObjectID(parsing: $0.directory + $0.name) }
+    }
+
+    /// Temp files left in the objects folder (by a crash or a running writer).
+    public func tempFiles() -> [String] {
+        Posix.listDirectory(directory).filter { $0.hasPrefix(Self.tempPrefix) }.sorted().map { "\(directory)/\($0)" }
+    }
+}

@@ -1,0 +1,156 @@
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What writing one object did.
+public struct WriteResult: Sendable, Equatable {
+    public var id: ObjectID
+    /// False when the object was already in the store.
+    public var isNew: Bool
+    /// Payload size in bytes.
+    public var size: Int64
+    /// Bytes the object takes on disk (0 when it already existed).
+    public var storedBytes: Int64
+    /// `sha256:` digest of the payload alone, when it was asked for.
+    public var contentDigest: String?
+}
+
+extension ObjectStore {
+    static let bufferSize = 1024 * 1024
+
+    /// Writes an object whose payload is pulled from `source`, in constant memory.
+    ///
+    /// `source` fills the buffer it is given and returns the count, 0 at the end;
+    /// it must deliver exactly `size` bytes. The object is streamed into a temp
+    /// file, then linked into place; an object that already exists is success.
+    public func write(type: ObjectType, size: Int64, contentDigest: Bool = false,
+                      from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> WriteResult {
+        var buffer = [UInt8](repeating: 0, count: Self.bufferSize)
+        // Read the first piece before choosing the compression level.
+        var firstCount = try buffer.withUnsafeMutableBytes { try Self.fill($0, from: source) }
+        let level = buffer.withUnsafeBytes { compression.level(forSample: UnsafeRawBufferPointer(rebasing: $0[..<firstCount])) }
+
+        try Posix.makeDirectories(directory, mode: dirMode)
+        let tempPath = "\(directory)/\(Self.tempPrefix)\(getpid())_\(Posix.randomSuffix())"
+        let fd = try Posix.open(tempPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        var keepTemp = false
+        defer { if !keepTemp { Posix.unlink(tempPath) } }
+        var closed = false
+        defer { if !closed { Posix.close(fd) } }
+
+        var hasher = SHA256()
+        var plain = contentDigest ? SHA256() : nil
+        let deflater = try Deflater(level: level)
+        var stored: Int64 = 0
+        let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in
+            try Posix.writeAll(fd, piece, path: tempPath)
+            stored += Int64(piece.count)
+        }
+        let head = ObjectHeader(type: type, size: size).encoded
+        hasher.update(data: head)
+        try head.withUnsafeBytes { try deflater.compress($0, sink: sink) }
+
+        var total: Int64 = 0
+        while true {
+            let n = firstCount >= 0 ? firstCount : try buffer.withUnsafeMutableBytes { try Self.fill($0, from: source) }
+            firstCount = -1
+            if n == 0 { break }
+            total += Int64(n)
+            if total > size { break }
+            try buffer.withUnsafeBytes { raw in
+                let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])
+                hasher.update(bufferPointer: piece)
+                plain?.update(bufferPointer: piece)
+                try deflater.compress(piece, sink: sink)
+            }
+        }
+        guard total == size else {
+            throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total > size ? "more" : String(total))")
+        }
+        try deflater.finish(sink: sink)
+        if fsyncObjects { try Posix.fsync(fd, path: tempPath) }
+        Posix.close(fd)
+        closed = true
+
+        let id = ObjectID(digest: hasher.finalize())
+        let digest = plain.map { "sha256:" + Hex.encode($0.finalize()) }
+        let isNew = try install(tempPath: tempPath, id: id)
+        keepTemp = false
+        return WriteResult(id: id, isNew: isNew, size: size, storedBytes: isNew ? stored : 0, contentDigest: digest)
+    }
+
+    /// Writes an object whose payload is in memory.
+    @discardableResult
+    public func write(type: ObjectType, bytes: [UInt8]) throws -> WriteResult {
+        var offset = 0
+        return try write(type: type, size: Int64(bytes.count)) { buf in
+            let n = min(buf.count, bytes.count - offset)
+            bytes.withUnsafeBytes { src in
+                buf.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n]))
+            }
+            offset += n
+            return n
+        }
+    }
+
+    /// Writes a file's content as one object, streaming it.
+    public func write(type: ObjectType = .blob, file path: String, contentDigest: Bool = false) throws -> WriteResult {
+        let fd = try Posix.open(path, O_RDONLY)
+        defer { Posix.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Posix.error("stat", path) }
+        return try write(type: type, size: Int64(st.st_size), contentDigest: contentDigest) { buf in
+            try Posix.read(fd, into: buf, path: path)
+        }
+    }
+
+    /// Computes the id an object would get, without writing anything.
+    public static func hash(type: ObjectType, size: Int64,
+                            from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> ObjectID {
+        var hasher = SHA256()
+        hasher.update(data: ObjectHeader(type: type, size: size).encoded)
+        var buffer = [UInt8](repeating: 0, count: bufferSize)
+        var total: Int64 = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try fill($0, from: source) }
+            if n == 0 { break }
+            total += Int64(n)
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        }
+        guard total == size else {
+            throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total)")
+        }
+        return ObjectID(digest: hasher.finalize())
+    }
+
+    static func fill(_ buf: UnsafeMutableRawBufferPointer, from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+        var done = 0
+        while done < buf.count {
+            let n = try source(UnsafeMutableRawBufferPointer(rebasing: buf[done...]))
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    var dirMode: mode_t { sharedGroup ? 0o2775 : 0o755 }
+
+    /// Moves a finished temp file to the object's path. Returns false if the object already existed.
+    func install(tempPath: String, id: ObjectID) throws -> Bool {
+        let target = path(for: id)
+        if Posix.exists(target) { return false }
+        let fanout = String(target.dropLast(63))
+        try Posix.makeDirectories(fanout, mode: dirMode)
+        if sharedGroup { _ = chmod(tempPath, 0o444) }
+        if link(tempPath, target) == 0 { return true }
+        let code = errno
+        if code == EEXIST { return false }
+        // Filesystems without hard links: rename (the content is identical anyway).
+        if code == EPERM || code == ENOTSUP || code == EXDEV || code == EMLINK || code == ENOSYS {
+            try Posix.rename(tempPath, target)
+            return true
+        }
+        throw Posix.error("link object into", target, code)
+    }
+}

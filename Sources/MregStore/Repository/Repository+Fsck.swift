@@ -1,0 +1,132 @@
+import Foundation
+
+/// What `fsck` found.
+public struct FsckReport: Sendable {
+    public enum Severity: String, Sendable, Comparable {
+        case info, warning, error
+        public static func < (a: Severity, b: Severity) -> Bool {
+            let order: [Severity] = [.info, .warning, .error]
+            return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+        }
+    }
+
+    public struct Finding: Sendable, Equatable {
+        public var severity: Severity
+        /// A short stable word: `corrupt`, `missing`, `dangling`, `stray`, `temp`, `lock`, `badref`, `derived`.
+        public var kind: String
+        public var message: String
+        public var id: ObjectID?
+    }
+
+    public var findings: [Finding] = []
+    public var objectsChecked = 0
+    public var refsChecked = 0
+
+    public var errors: [Finding] { findings.filter { $0.severity == .error } }
+    public var isClean: Bool { errors.isEmpty }
+
+    public mutating func add(_ severity: Severity, _ kind: String, _ message: String, id: ObjectID? = nil) {
+        findings.append(Finding(severity: severity, kind: kind, message: message, id: id))
+    }
+}
+
+extension Repository {
+    /// Checks every loose object (hash, zlib, header size), every ref, the links
+    /// between objects, and leftover temp and lock files.
+    ///
+    /// - Parameter links: the ids an object refers to, for object types whose format
+    ///   the caller knows (the registry supplies manifests, events and chunk lists).
+    public func fsck(links: (ObjectType, [UInt8]) throws -> [ObjectID] = { _, _ in [] },
+                     linkedTypes: Set<ObjectType> = []) -> FsckReport {
+        var report = FsckReport()
+        var present = [ObjectID: ObjectType]()
+        var edges = [ObjectID: [ObjectID]]()
+
+        for (dir, name) in objects.looseEntries() {
+            let path = "\(objects.directory)/\(dir)/\(name)"
+            guard name.count == 62, Hex.isHex(name), let id = ObjectID(parsing: dir + name) else {
+                if name.hasPrefix(ObjectStore.tempPrefix) {
+                    report.add(.warning, "temp", "leftover temp file '\(path)' (from an interrupted write; safe to delete)")
+                } else {
+                    report.add(.error, "stray", "stray file '\(path)' is not a loose object")
+                }
+                continue
+            }
+            report.objectsChecked += 1
+            do {
+                let reader = try ObjectReader(id: id, path: path)
+                let keep = linkedTypes.contains(reader.header.type)
+                var payload = [UInt8]()
+                while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
+                present[id] = reader.header.type
+                if keep {
+                    do {
+                        edges[id] = try links(reader.header.type, payload)
+                    } catch {
+                        report.add(.error, "corrupt", "\(reader.header.type) \(id.hex) cannot be parsed: \(error)", id: id)
+                    }
+                }
+            } catch {
+                report.add(.error, "corrupt", "corrupt object \(id.hex): \(error)", id: id)
+            }
+        }
+        for temp in objects.tempFiles() {
+            report.add(.warning, "temp", "leftover temp file '\(temp)' (from an interrupted write; safe to delete when no mreg command is running)")
+        }
+
+        var roots = [ObjectID]()
+        do {
+            let all = try refs.list()
+            report.refsChecked = all.count
+            for (name, id) in all {
+                if present[id] == nil && !objects.contains(id) {
+                    report.add(.error, "missing", "ref \(name) points to missing object \(id.hex)", id: id)
+                }
+                roots.append(id)
+            }
+        } catch {
+            report.add(.error, "badref", "\(error)")
+        }
+        for lock in refs.lockFiles() + (Posix.exists("\(root)/config.lock") ? ["\(root)/config.lock"] : []) {
+            if lock.contains(".lock~") {
+                report.add(.warning, "temp", "leftover temp file '\(lock)' (from an interrupted ref update; safe to delete)")
+            } else if let owner = LockFile.owner(at: lock), !owner.isDeadLocalProcess {
+                report.add(.warning, "lock", "lock '\(lock)' is held by process \(owner.pid) on \(owner.host) since \(owner.time)")
+            } else {
+                report.add(.error, "lock", "stale lock '\(lock)' blocks updates: no running process holds it; remove it")
+            }
+        }
+
+        // Links and reachability.
+        for (from, targets) in edges.sorted(by: { $0.key < $1.key }) {
+            for to in targets where present[to] == nil {
+                if !objects.contains(to) {
+                    report.add(.error, "missing", "missing object \(to.hex) (referenced by \(present[from]!) \(from.abbreviated()))", id: to)
+                }
+            }
+        }
+        var reached = Set<ObjectID>()
+        var stack = roots
+        while let id = stack.popLast() {
+            if !reached.insert(id).inserted { continue }
+            stack.append(contentsOf: edges[id] ?? [])
+        }
+        for (id, type) in present.sorted(by: { $0.key < $1.key }) where !reached.contains(id) {
+            report.add(.info, "dangling", "dangling \(type) \(id.hex)", id: id)
+        }
+        return report
+    }
+
+    /// Counts loose objects and their disk usage.
+    public func countObjects() -> (count: Int, bytes: Int64, temp: Int) {
+        var count = 0
+        var bytes: Int64 = 0
+        for (dir, name) in objects.looseEntries() where name.count == 62 {
+            count += 1
+            if let st = try? Posix.fileStat("\(objects.directory)/\(dir)/\(name)") {
+                bytes += Int64(st.st_blocks) * 512
+            }
+        }
+        return (count, bytes, objects.tempFiles().count)
+    }
+}
