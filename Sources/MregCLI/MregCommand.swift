@@ -15,7 +15,8 @@ public struct MregCommand: ParsableCommand {
         version: MregVersion.string,
         groupedSubcommands: [
             CommandGroup(name: "Registry commands", subcommands: [
-                Init.self,
+                Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
+                Log.self, Diff.self, Export.self, Cat.self,
             ]),
             CommandGroup(name: "Plumbing commands", subcommands: [
                 HashObject.self, CatFile.self, UpdateRef.self, ShowRef.self, RevParse.self, Fsck.self,

@@ -9,7 +9,8 @@ import Glibc
 /// reported, never broken silently.
 public final class LockFile {
     public let path: String
-    private var held = true
+    /// Set only once the lock file is ours: a failed init must not remove another process's lock.
+    private var held = false
 
     /// Who holds a lock, as written inside it.
     public struct Owner: Sendable, Equatable {
@@ -40,6 +41,7 @@ public final class LockFile {
             Posix.unlink(path)
             throw error
         }
+        held = true
     }
 
     deinit { release() }

@@ -1,0 +1,83 @@
+import MregRegistry
+
+/// Renders a `VersionDiff` for people (text) and for pull requests (Markdown).
+enum DiffRenderer {
+    static let order: [VersionDiff.Section] = [.params, .metrics, .files, .lineage, .provenance]
+
+    static func value(_ v: JSONValue?) -> String { v.map(\.displayText) ?? "-" }
+
+    static func signed(_ d: JSONValue) -> String {
+        let text = d.displayText
+        return text.hasPrefix("-") ? text : "+" + text
+    }
+
+    static func rows(_ diff: VersionDiff, _ section: VersionDiff.Section, all: Bool) -> [[String]] {
+        switch section {
+        case .params, .metrics, .provenance, .lineage:
+            let list: [VersionDiff.ValueChange]
+            switch section {
+            case .params: list = diff.params
+            case .metrics: list = diff.metrics
+            case .provenance: list = diff.provenance
+            default: list = diff.lineage
+            }
+            return list.filter { all || ($0.changed && !(section == .provenance && VersionDiff.isVolatileProvenance($0.key))) }.map { c in
+                var row = [c.key, value(c.old), value(c.new)]
+                if section == .metrics { row.append(c.diff.map(signed) ?? "") }
+                return row
+            }
+        case .files:
+            return diff.files.filter { all || $0.kind != .unchanged }.map { f in
+                let mark = ["added": "A", "removed": "D", "changed": "M", "unchanged": " "][f.kind.rawValue]!
+                return [mark, f.path, f.old.map { Format.bytes($0.size) } ?? "-", f.new.map { Format.bytes($0.size) } ?? "-"]
+            }
+        }
+    }
+
+    static func text(_ diff: VersionDiff, sections: Set<VersionDiff.Section>, all: Bool) -> String {
+        var out = "diff \(diff.old.label) \(diff.new.label)\n"
+        var any = false
+        for section in order where sections.contains(section) {
+            let r = rows(diff, section, all: all)
+            guard !r.isEmpty else { continue }
+            any = true
+            out += "\n" + Terminal.paint(section.rawValue, .bold) + "\n"
+            for (i, line) in Terminal.table(r.map { row in
+                switch section {
+                case .files: return [row[0], row[1], row[2], "->", row[3]]
+                case .metrics: return [row[0], row[1], "->", row[2], row[3]]
+                default: return [row[0], row[1], "->", row[2]]
+                }
+            }).enumerated() {
+                _ = i
+                out += "  " + line + "\n"
+            }
+        }
+        if !any { out += "\nno differences\n" }
+        return out
+    }
+
+    static func escape(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+
+    static func markdown(_ diff: VersionDiff, sections: Set<VersionDiff.Section>, all: Bool) -> String {
+        var out = "### `\(diff.old.label)` → `\(diff.new.label)`\n"
+        var any = false
+        for section in order where sections.contains(section) {
+            let r = rows(diff, section, all: all)
+            guard !r.isEmpty else { continue }
+            any = true
+            out += "\n#### \(section.rawValue.capitalized)\n\n"
+            switch section {
+            case .files:
+                out += "| | Path | Old size | New size |\n|---|---|---:|---:|\n"
+            case .metrics:
+                out += "| Metric | Old | New | Diff |\n|---|---:|---:|---:|\n"
+            default:
+                out += "| Key | Old | New |\n|---|---|---|\n"
+            }
+            for row in r { out += "| " + row.map(escape).joined(separator: " | ") + " |\n" }
+        }
+        if !any { out += "\nNo differences.\n" }
+        return out
+    }
+}

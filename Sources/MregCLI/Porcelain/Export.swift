@@ -1,0 +1,63 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a version's files into a folder, verifying every digest.",
+            discussion: """
+            Refuses paths that would land outside DIR, never overwrites existing files unless \
+            --force, and writes through a staging folder so a failure leaves nothing half-written.
+            Example: mreg export fraud@production ./serving/model
+            """)
+
+        @Argument(help: "The version (MODEL@REV).")
+        var revision: String
+
+        @Argument(help: "The folder to write into (created if missing).")
+        var directory: String
+
+        @Flag(name: .shortAndLong, help: "Overwrite files that exist.")
+        var force = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let progress = Progress()
+            let result = try registry.export(revision, to: directory, force: force) { progress.show("writing \($0)") }
+            progress.done()
+            if output.json {
+                output.emit(["model": .string(result.version.model), "version": .int(result.version.version),
+                             "manifest": .string(result.version.manifestID.hex), "directory": .string(result.directory),
+                             "files": .int(Int64(result.files)), "bytes": .int(result.bytes)])
+            } else {
+                Terminal.line("exported \(result.version.label): \(result.files) file\(result.files == 1 ? "" : "s"), \(Format.bytes(result.bytes)) to \(result.directory)")
+            }
+        }
+    }
+
+    struct Cat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one file of a version to standard output, verifying its digest.",
+            discussion: "Example: mreg cat fraud@3 config.json | jq .")
+
+        @Argument(help: "The version (MODEL@REV).")
+        var revision: String
+
+        @Argument(help: "The file's path in the version (see 'mreg ls-files').")
+        var path: String
+
+        func run() throws {
+            let registry = try Store.registry()
+            let v = try registry.resolve(revision)
+            let m = try Manifest.load(v.manifestID, from: registry.store)
+            guard let file = m.files.first(where: { $0.path == path }) else {
+                let names = m.files.prefix(6).map(\.path).joined(separator: ", ")
+                throw RegistryError(.badInput, "\(v.label) has no file '\(path)' (files: \(names)\(m.files.count > 6 ? ", …" : ""))")
+            }
+            try registry.streamFile(file) { Terminal.writeBytes($0) }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Tag: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Name a version with a tag, move a tag (-f), delete one (-d), or list a model's tags.",
+            discussion: """
+            Examples:
+              mreg tag fraud@4 reviewed          # tag v4
+              mreg tag -f fraud@5 reviewed       # move the tag to v5
+              mreg tag -d fraud reviewed         # delete it
+              mreg tag fraud                     # list fraud's tags
+            """)
+
+        @Flag(name: .shortAndLong, help: "Move the tag if it names another version.")
+        var force = false
+
+        @Flag(name: .shortAndLong, help: "Delete the tag: mreg tag -d MODEL TAG.")
+        var delete = false
+
+        @Option(name: .shortAndLong, help: "Why (recorded in the event).")
+        var message: String?
+
+        @Argument(help: "MODEL@REV to tag (MODEL with -d or to list).")
+        var revision: String
+
+        @Argument(help: "The tag name.")
+        var tag: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            guard let tag else {
+                if delete { throw ValidationError("give MODEL and TAG to delete") }
+                let state = try registry.existingState(of: try Revision.parse(revision).model)
+                if output.json {
+                    output.emit(.object(state.tags.mapValues { .int($0) }))
+                } else {
+                    for line in Terminal.table(state.tags.sorted { $0.key < $1.key }.map { [$0.key, "v\($0.value)"] }) { Terminal.line(line) }
+                }
+                return
+            }
+            if delete {
+                let model = try Revision.parse(revision).model
+                let change = try registry.untag(model: model, tag: tag, reason: message)
+                if output.json { output.emit(changeJSON(change)) } else { Terminal.line("deleted tag '\(tag)' of \(model) (was v\(change.event?.version ?? 0))") }
+                return
+            }
+            let v = try registry.resolve(revision)
+            let change = try registry.tag(model: v.model, version: v.version, tag: tag, force: force, reason: message)
+            if output.json { output.emit(changeJSON(change)); return }
+            if !change.changed {
+                Terminal.line("\(v.model) tag '\(tag)' already names v\(v.version)")
+            } else if let p = change.previous {
+                Terminal.line("\(v.model) tag '\(tag)' moved from v\(p) to v\(v.version)")
+            } else {
+                Terminal.line("\(v.model) v\(v.version) tagged '\(tag)'")
+            }
+        }
+    }
+
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a version in a stage (development, staging, production, archived by default).",
+            discussion: """
+            A stage holds one version per model; promoting replaces what it held (recorded in the event).
+            Configure stages with 'mreg config registry.stages dev,qa,prod'.
+            Example: mreg promote fraud@4 production --reason "passed shadow test"
+            """)
+
+        @Argument(help: "The version (MODEL@REV).")
+        var revision: String
+
+        @Argument(help: "The stage.")
+        var stage: String
+
+        @Option(name: .long, help: "Why (recorded in the audit trail).")
+        var reason: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            try registry.validateStage(stage)
+            let v = try registry.resolve(revision)
+            let change = try registry.promote(model: v.model, version: v.version, stage: stage, reason: reason)
+            if output.json { output.emit(changeJSON(change)); return }
+            if !change.changed {
+                Terminal.line("\(v.model) v\(v.version) is already in \(stage)")
+            } else {
+                Terminal.line("\(v.model) v\(v.version) -> \(Terminal.paint(stage, .cyan))" + (change.previous.map { " (replaces v\($0))" } ?? ""))
+            }
+        }
+    }
+
+    struct Demote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take whatever version a model has in a stage out of it.")
+
+        @Argument(help: "The model.")
+        var model: String
+
+        @Argument(help: "The stage to empty.")
+        var stage: String
+
+        @Option(name: .long, help: "Why (recorded in the audit trail).")
+        var reason: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let change = try registry.demote(model: try Revision.parse(model).model, stage: stage, reason: reason)
+            if output.json { output.emit(changeJSON(change)); return }
+            Terminal.line("\(model) v\(change.previous ?? 0) removed from \(stage)")
+        }
+    }
+}
+
+func changeJSON(_ change: Registry.Change) -> JSONValue {
+    var o: [String: JSONValue] = ["changed": .bool(change.changed), "previous": JSONValue(change.previous)]
+    if let e = change.event, let id = change.eventID {
+        var ev = e.json.objectValue!
+        ev["id"] = .string(id.hex)
+        ev["schema"] = nil
+        o["event"] = .object(ev)
+    } else {
+        o["event"] = .null
+    }
+    return .object(o)
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the event history, newest first: who did what, when and why.",
+            discussion: """
+            Without MODEL, the history of every model, merged by time.
+            Auditor's questions: 'mreg log fraud --stage production' (every promotion to and demotion \
+            from production) and 'mreg show fraud@production --as-of 2026-03-01'.
+            """)
+
+        @Argument(help: "The model (default: all models).")
+        var model: String?
+
+        @Flag(name: .long, help: "One line per event.")
+        var oneline = false
+
+        @Option(name: .long, help: "Only promotions to and demotions from this stage.")
+        var stage: String?
+
+        @Option(name: .customShort("n"), help: "Show at most N events.")
+        var count: Int?
+
+        @Option(name: .long, help: ArgumentHelp("Only events at or before this time.", valueName: "date"))
+        var until: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let count, count < 0 { throw ValidationError("-n takes a positive number") }
+        }
+
+        func run() throws {
+            let registry = try Store.registry()
+            let model = try self.model.map { try Revision.parse($0).model }
+            let entries = try registry.log(model: model, stage: stage, limit: count, until: until.map(Format.parseDate))
+            if output.json {
+                output.emit(.array(entries.map(\.json)))
+                return
+            }
+            for (i, entry) in entries.enumerated() {
+                let e = entry.event
+                let what = Registry.summary(of: e)
+                if oneline {
+                    var line = "\(Terminal.paint(entry.id.abbreviated(), .yellow)) \(Format.time(e.time)) \(e.model) \(what) by \(e.actor)"
+                    if let r = e.reason { line += ": \(r)" }
+                    Terminal.line(line)
+                } else {
+                    if i > 0 { Terminal.line("") }
+                    Terminal.line(Terminal.paint("event \(entry.id.hex)", .yellow))
+                    Terminal.line("Model:  \(e.model) (#\(e.sequence))")
+                    Terminal.line("Action: \(what)")
+                    Terminal.line("Actor:  \(e.actor)")
+                    Terminal.line("Date:   \(Format.time(e.time)) UTC")
+                    if let r = e.reason { Terminal.line("Reason: \(r)") }
+                }
+            }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare two versions: params, metrics, files, provenance and lineage.",
+            discussion: """
+            Without REV_B, compares REV_A with the version before it. --json follows DVC's \
+            'params diff --json' shape: {"params": {"lr": {"old": 0.01, "new": 0.02}}, \
+            "metrics": {"auc": {"old": 0.9, "new": 0.93, "diff": 0.03}}, "files": {...}, ...}.
+            Examples:
+              mreg diff fraud@3 fraud@4
+              mreg diff fraud@production fraud@latest --only params,metrics --json
+              mreg diff fraud@staging fraud@production --exit-code   # exit 1 if they differ
+            """)
+
+        @Argument(help: "The old version.")
+        var old: String
+
+        @Argument(help: "The new version (default: compare REV_A with its previous version).")
+        var new: String?
+
+        @Flag(name: .long, help: "Print a Markdown report (for pull requests and CI summaries).")
+        var md = false
+
+        @Flag(name: .long, help: "Include unchanged entries.")
+        var all = false
+
+        @Option(name: .long, help: ArgumentHelp("Only these sections: params, metrics, files, provenance, lineage (comma-separated).", valueName: "sections"))
+        var only: String?
+
+        @Flag(name: .long, help: "Exit 1 if the versions differ (0 if not).")
+        var exitCode = false
+
+        @OptionGroup var output: OutputOptions
+
+        func sections() throws -> Set<VersionDiff.Section> {
+            guard let only else { return Set(VersionDiff.Section.allCases) }
+            var out = Set<VersionDiff.Section>()
+            for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let s = VersionDiff.Section(rawValue: name) else {
+                    throw ValidationError("unknown section '\(name)' in --only: use params, metrics, files, provenance, lineage")
+                }
+                out.insert(s)
+            }
+            return out
+        }
+
+        func validate() throws {
+            if md && output.json { throw ValidationError("choose one of --json and --md") }
+            _ = try sections()
+        }
+
+        func run() throws {
+            let registry = try Store.registry()
+            let diff = try registry.diff(old, new)
+            let sections = try self.sections()
+            if output.json {
+                output.emit(diff.json(sections: sections, all: all))
+            } else if md {
+                Terminal.write(DiffRenderer.markdown(diff, sections: sections, all: all))
+            } else {
+                Terminal.write(DiffRenderer.text(diff, sections: sections, all: all))
+            }
+            if exitCode && diff.hasDifferences(in: sections) { throw CommandFailure(code: 1) }
+        }
+    }
+}

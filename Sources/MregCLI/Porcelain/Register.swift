@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a new version of a model from files and folders.",
+            discussion: """
+            Stores the files (folders recursively, relative paths and modes kept), the params and \
+            metrics, dataset digests and provenance (git commit, branch, remote and dirty state, \
+            user, host, time, command line), and prints the new version. Registering the same \
+            artefacts and metadata again reports the existing version and changes nothing.
+
+            Examples:
+              mreg register fraud-detector out/ --params params.yaml --metrics metrics.json -m "more trees"
+              mreg register fraud-detector model.safetensors -p lr=0.01 -M auc=0.93 --dataset train=data/train.csv
+            """)
+
+        @Argument(help: "The model's name (letters, digits, '.', '_', '-').")
+        var model: String
+
+        @Argument(help: "Files and folders to store.")
+        var paths: [String]
+
+        @Option(name: .shortAndLong, help: "What changed in this version.")
+        var message: String = ""
+
+        @Option(name: .long, help: ArgumentHelp("A YAML, JSON or TOML file of hyperparameters (nested keys become a.b).", valueName: "file"))
+        var params: [String] = []
+
+        @Option(name: .customShort("p"), help: ArgumentHelp("A hyperparameter, typed as YAML would (lr=0.01, optimizer=adam).", valueName: "key=value"))
+        var param: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("A YAML, JSON or TOML file of metrics.", valueName: "file"))
+        var metrics: [String] = []
+
+        @Option(name: .customShort("M"), help: ArgumentHelp("A metric (auc=0.93).", valueName: "key=value"))
+        var metric: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("A dataset file or folder to record by digest, size and file count.", valueName: "[name=]path"))
+        var dataset: [String] = []
+
+        @Flag(name: .long, help: "Store the datasets' files too, not only their digests.")
+        var storeDatasets = false
+
+        @Option(name: .long, help: ArgumentHelp("The version this one was fine-tuned or derived from.", valueName: "model@rev"))
+        var base: String?
+
+        @Option(name: .long, help: ArgumentHelp("A Hugging Face-style model card (README.md with YAML front matter).", valueName: "file"))
+        var card: String?
+
+        @Option(name: .long, help: "Tag the new version.")
+        var tag: [String] = []
+
+        @Option(name: .long, help: "Promote the new version to this stage.")
+        var stage: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            var request = RegisterRequest(model: model, paths: paths, directory: FileManager.default.currentDirectoryPath)
+            request.message = message
+            request.paramFiles = params
+            request.params = param
+            request.metricFiles = metrics
+            request.metrics = metric
+            request.datasets = dataset
+            request.storeDatasets = storeDatasets
+            request.base = base
+            request.cardFile = card
+            request.tags = tag
+            request.stage = stage
+            request.arguments = ["mreg"] + CommandLine.arguments.dropFirst()
+            let progress = Progress()
+            let result = try registry.register(request) { progress.show("storing \($0)") }
+            progress.done()
+            for w in result.warnings { Terminal.warning(w) }
+            if output.json {
+                output.emit([
+                    "model": .string(result.model), "version": .int(result.version), "manifest": .string(result.manifestID.hex),
+                    "existing": .bool(result.existing), "files": .int(Int64(result.fileCount)), "bytes": .int(result.totalBytes),
+                    "new_bytes": .int(result.newBytes), "tags": .array(result.tags.map { .string($0) }), "stage": JSONValue(result.stage),
+                    "warnings": .array(result.warnings.map { .string($0) }),
+                ])
+                return
+            }
+            let head = "\(Terminal.paint(result.model, .bold)) \(Terminal.paint("v\(result.version)", .green)) \(result.manifestID.abbreviated())"
+            if result.existing {
+                Terminal.line("\(head) (already registered: identical files and metadata; nothing changed)")
+            } else {
+                Terminal.line(head)
+                Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Format.bytes(result.newBytes)) new to the store)")
+            }
+            if !result.tags.isEmpty { Terminal.line("  tagged \(result.tags.joined(separator: ", "))") }
+            if let s = result.stage { Terminal.line("  promoted to \(s)") }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one version: files, params, metrics, datasets, provenance, stages and tags.",
+            discussion: """
+            REV is MODEL (latest), MODEL@3, MODEL@v3, MODEL@latest, MODEL@STAGE, MODEL@TAG or a manifest id prefix.
+            With --as-of, answers what REV named at that time, e.g. 'mreg show fraud@production --as-of 2026-03-01'.
+            """)
+
+        @Argument(help: "The version to show.")
+        var revision: String
+
+        @Option(name: .long, help: ArgumentHelp("Resolve REV as it stood at this time (YYYY-MM-DD, 'YYYY-MM-DD HH:MM', RFC 3339; UTC).", valueName: "date"))
+        var asOf: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let asOfDate = try asOf.map(Format.parseDate)
+            let v = try registry.resolve(revision, asOf: asOfDate)
+            let m = try Manifest.load(v.manifestID, from: registry.store)
+            let info = v.state.versions[v.version]!
+            let stages = v.state.stages(of: v.version)
+            let tags = v.state.tags(of: v.version)
+            if output.json {
+                var o = m.json.objectValue!
+                o["schema"] = nil
+                o["version"] = .int(v.version)
+                o["manifest_id"] = .string(v.manifestID.hex)
+                o["stages"] = .array(stages.map { .string($0) })
+                o["tags"] = .array(tags.map { .string($0) })
+                o["registered_by"] = .string(info.registeredBy)
+                o["registered_at"] = .string(info.registeredAt)
+                if let asOf { o["as_of"] = .string(asOfDate.map(Timestamp.format) ?? asOf) }
+                output.emit(.object(o))
+                return
+            }
+            Terminal.line("\(Terminal.paint(v.model, .bold)) \(Terminal.paint("v\(v.version)", .green))  manifest \(v.manifestID.hex)")
+            var rows: [[String]] = [
+                ["Registered", "\(Format.time(info.registeredAt)) by \(info.registeredBy)"],
+            ]
+            if !stages.isEmpty { rows.append(["Stages", stages.joined(separator: ", ")]) }
+            if !tags.isEmpty { rows.append(["Tags", tags.joined(separator: ", ")]) }
+            if !m.message.isEmpty { rows.append(["Message", m.message]) }
+            if let b = m.base["model"]?.stringValue, let bv = m.base["version"]?.intValue { rows.append(["Base", "\(b)@v\(bv)"]) }
+            if let git = m.provenance["git"] {
+                var g = String((git["commit"]?.stringValue ?? "no commit").prefix(12))
+                var extra = [String]()
+                if let b = git["branch"]?.stringValue { extra.append(b) }
+                if git["dirty"]?.boolValue == true { extra.append("dirty") }
+                if !extra.isEmpty { g += " (\(extra.joined(separator: ", ")))" }
+                if let r = git["remote"]?.stringValue { g += " \(r)" }
+                rows.append(["Git", g])
+            }
+            if let host = m.provenance["host"]?.stringValue { rows.append(["Host", host]) }
+            if let asOfDate { rows.append(["As of", Timestamp.format(asOfDate)]) }
+            for line in Terminal.table(rows) { Terminal.line(line) }
+            section("Files (\(m.files.count), \(Format.bytes(m.totalSize)))", m.files.map { [$0.path, Format.bytes($0.size), Format.fileSummary($0)] })
+            section("Params", m.params.keys.sorted().map { [$0, m.params[$0]!.displayText] })
+            section("Metrics", m.metrics.keys.sorted().map { [$0, m.metrics[$0]!.displayText] })
+            section("Datasets", m.datasets.map { d in
+                [d["name"]?.stringValue ?? "?", String((d["digest"]?.stringValue ?? "").prefix(19)) + "…",
+                 Format.bytes(d["size"]?.intValue ?? 0), "\(d["files"]?.intValue ?? 0) file(s)"]
+            })
+            if case .object(let card) = m.card {
+                section("Model card", card.keys.sorted().map { k in
+                    let v = card[k]!
+                    let text = v.arrayValue.map { $0.map(\.displayText).joined(separator: ", ") } ?? v.displayText
+                    return [k, text]
+                })
+            }
+        }
+
+        func section(_ title: String, _ rows: [[String]]) {
+            guard !rows.isEmpty else { return }
+            Terminal.line("")
+            Terminal.line(Terminal.paint(title, .bold))
+            for line in Terminal.table(rows) { Terminal.line("  " + line) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List models with their latest version, stages, tags and last change.")
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let states = try registry.models().map { try registry.state(of: $0) }
+            if output.json {
+                output.emit(.array(states.map { s in
+                    .object([
+                        "model": .string(s.model), "latest": JSONValue(s.latestVersion), "versions": .int(Int64(s.versions.count)),
+                        "stages": .object(s.stages.mapValues { .int($0) }), "tags": .object(s.tags.mapValues { .int($0) }),
+                        "last_change": JSONValue(s.lastChange),
+                    ])
+                }))
+                return
+            }
+            if states.isEmpty {
+                Terminal.error("no models yet: register one with 'mreg register MODEL PATH...'")
+                return
+            }
+            var rows = [["MODEL", "LATEST", "STAGES", "TAGS", "LAST CHANGE"]]
+            for s in states {
+                let stages = s.stages.sorted { $0.key < $1.key }.map { "\($0.key)=v\($0.value)" }.joined(separator: " ")
+                let tags = s.tags.sorted { $0.key < $1.key }.map { "\($0.key)=v\($0.value)" }.joined(separator: " ")
+                rows.append([s.model, s.latestVersion.map { "v\($0)" } ?? "-", stages.isEmpty ? "-" : stages,
+                             tags.isEmpty ? "-" : tags, s.lastChange.map(Format.time) ?? "-"])
+            }
+            for (i, line) in Terminal.table(rows).enumerated() { Terminal.line(i == 0 ? Terminal.paint(line, .bold) : line) }
+        }
+    }
+
+    struct LsFiles: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ls-files",
+            abstract: "List a version's files: mode, object id, size and path.")
+
+        @Argument(help: "The version (MODEL@REV).")
+        var revision: String
+
+        @Flag(name: .shortAndLong, help: "Print the sha256 digest and format too.")
+        var long = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let v = try registry.resolve(revision)
+            let m = try Manifest.load(v.manifestID, from: registry.store)
+            if output.json {
+                output.emit(.array(m.files.map(\.json)))
+                return
+            }
+            let rows = m.files.map { f -> [String] in
+                long ? [f.mode, f.object.abbreviated(12), String(f.size), f.digest, f.format ?? "-", f.path]
+                     : [f.mode, f.object.abbreviated(12), String(f.size), f.path]
+            }
+            for line in Terminal.table(rows) { Terminal.line(line) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import MregStore
+
+/// What mreg records about where a version came from, without being asked.
+public enum Provenance {
+    /// `{commit, branch, remote, dirty}` of the git repository around `directory`, or nil outside one.
+    public static func git(in directory: String) -> JSONValue? {
+        guard let top = Subprocess.run(["git", "rev-parse", "--show-toplevel"], directory: directory), top.status == 0 else { return nil }
+        let commit = Subprocess.run(["git", "rev-parse", "HEAD"], directory: directory)
+        let branch = Subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], directory: directory)
+        let remote = Subprocess.run(["git", "config", "--get", "remote.origin.url"], directory: directory)
+        let status = Subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], directory: directory)
+        func text(_ o: Subprocess.Output?) -> String? {
+            guard let o, o.status == 0 else { return nil }
+            let t = o.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return t.isEmpty ? nil : t
+        }
+        var out: [String: JSONValue] = [
+            "commit": JSONValue(text(commit)),
+            "branch": JSONValue(text(branch).flatMap { $0 == "HEAD" ? nil : $0 }),
+            "remote": JSONValue(text(remote).map(redactCredentials)),
+            "dirty": .bool(!(text(status) ?? "").isEmpty),
+        ]
+        if let root = text(top) { out["root"] = .string(root) }
+        return .object(out)
+    }
+
+    /// Removes `user:password@` from a URL so tokens never land in the registry.
+    public static func redactCredentials(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let hostStart = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
+        guard at < hostStart else { return url }
+        return String(url[..<scheme.upperBound]) + String(url[url.index(after: at)...])
+    }
+
+    /// The full provenance block for a registration.
+    public static func capture(directory: String, identity: Identity, arguments: [String]) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [
+            "user": .string(identity.display),
+            "host": .string(ProcessInfo.processInfo.hostName),
+            "time": .string(Timestamp.now()),
+            "mreg_version": .string(MregVersion.string),
+            "command": .array(arguments.map { .string($0) }),
+            "cwd": .string(directory),
+        ]
+        if let git = git(in: directory) { out["git"] = git }
+        return out
+    }
+}

@@ -1,0 +1,43 @@
+import MregStore
+
+/// The ordered blobs that make up one large file: a `chunks` object.
+public struct ChunkList: Sendable, Equatable {
+    public static let schema = "mreg.chunks/1"
+
+    public struct Chunk: Sendable, Equatable {
+        public var object: ObjectID
+        public var size: Int64
+        public init(object: ObjectID, size: Int64) {
+            self.object = object
+            self.size = size
+        }
+    }
+
+    public var chunks: [Chunk]
+    public var size: Int64 { chunks.reduce(0) { $0 + $1.size } }
+
+    public init(chunks: [Chunk]) { self.chunks = chunks }
+
+    public var json: JSONValue {
+        .object([
+            "schema": .string(Self.schema),
+            "size": .int(size),
+            "chunks": .array(chunks.map { .object(["object": .string($0.object.hex), "size": .int($0.size)]) }),
+        ])
+    }
+
+    public init(json: JSONValue) throws {
+        guard json["schema"]?.stringValue == Self.schema, let items = json["chunks"]?.arrayValue else {
+            throw RegistryError(.corrupt, "not an mreg chunk list (schema \(Self.schema))")
+        }
+        chunks = try items.map { item in
+            guard let hex = item["object"]?.stringValue, let id = ObjectID(parsing: hex), let size = item["size"]?.intValue, size >= 0 else {
+                throw RegistryError(.corrupt, "chunk list entry is malformed")
+            }
+            return Chunk(object: id, size: size)
+        }
+        if let total = json["size"]?.intValue, total != size {
+            throw RegistryError(.corrupt, "chunk list says \(total) bytes but its chunks add up to \(size)")
+        }
+    }
+}
