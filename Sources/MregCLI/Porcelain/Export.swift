@@ -25,9 +25,13 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let progress = Progress()
-            let result = try registry.export(revision, to: directory, force: force) { progress.show("writing \($0)") }
-            progress.done()
+            var total: Int64 = 0
+            if let v = try? registry.resolve(revision), let m = try? Manifest.load(v.manifestID, from: registry.store) { total = m.totalSize }
+            let progress = ByteProgress(verb: "exporting", total: total)
+            var report: (@Sendable (Int64) -> Void)? = nil
+            if progress.enabled { report = { progress.add($0) } }
+            let result = try registry.export(revision, to: directory, force: force, progressBytes: report)
+            progress.finish()
             if output.json {
                 output.emit(["model": .string(result.version.model), "version": .int(result.version.version),
                              "manifest": .string(result.version.manifestID.hex), "directory": .string(result.directory),

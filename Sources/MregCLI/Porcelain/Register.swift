@@ -74,9 +74,12 @@ extension MregCommand {
             request.tags = tag
             request.stage = stage
             request.arguments = ["mreg"] + CommandLine.arguments.dropFirst()
-            let progress = Progress()
-            let result = try registry.register(request) { progress.show("storing \($0)") }
-            progress.done()
+            let total: Int64 = ((try? FileWalker.walk(paths)) ?? []).reduce(0) { $0 + $1.size }
+            let progress = ByteProgress(verb: "storing", total: total)
+            var report: (@Sendable (Int64) -> Void)? = nil
+            if progress.enabled { report = { progress.add($0) } }
+            let result = try registry.register(request, progress: report)
+            progress.finish()
             for w in result.warnings { Terminal.warning(w) }
             if output.json {
                 output.emit([

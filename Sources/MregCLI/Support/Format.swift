@@ -47,24 +47,45 @@ enum Format {
     }
 }
 
-/// A one-line progress display on stderr, shown only when stderr is a terminal.
-final class Progress {
+/// Bytes done, rate and time left on stderr, redrawn at most 5 times a second, only on a terminal.
+final class ByteProgress: @unchecked Sendable {
     let enabled: Bool
-    private var lastWidth = 0
+    let verb: String
+    let total: Int64
+    private let lock = NSLock()
+    private var completed: Int64 = 0
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
 
-    init() { enabled = Terminal.isTTY(2) }
-
-    func show(_ text: String) {
-        guard enabled else { return }
-        let line = String(text.prefix(100))
-        let pad = max(0, lastWidth - line.count)
-        Terminal.writeBytes(Array(("\r" + line + String(repeating: " ", count: pad)).utf8), fd: 2)
-        lastWidth = line.count
+    init(verb: String, total: Int64) {
+        self.verb = verb
+        self.total = total
+        enabled = Terminal.isTTY(2) && total >= 8 << 20
     }
 
-    func done() {
-        guard enabled, lastWidth > 0 else { return }
-        Terminal.writeBytes(Array(("\r" + String(repeating: " ", count: lastWidth) + "\r").utf8), fd: 2)
-        lastWidth = 0
+    func add(_ n: Int64) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        completed += n
+        let done = completed
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        lastDraw = now
+        let elapsed = max(0.001, now.timeIntervalSince(start))
+        let rate = Double(done) / elapsed
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let pct = total > 0 ? Int(Double(done) * 100 / Double(total)) : 100
+        let line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(total)) \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
+        Terminal.writeBytes(Array(("\r" + line + "\u{1b}[K").utf8), fd: 2)
+        drawn = true
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { Terminal.writeBytes(Array("\r\u{1b}[K".utf8), fd: 2) }
+        drawn = false
     }
 }

@@ -49,6 +49,78 @@ extension Registry {
         }
     }
 
+    /// Writes one file's bytes to `fd`, verified: a chunked file's chunks are read and
+    /// written in parallel (each verified against its id, the chunk list against its own),
+    /// a single blob is streamed and checked against the manifest's `sha256:` digest.
+    func writeFile(_ file: ManifestFile, fd: Int32, progress: (@Sendable (Int64) -> Void)?) throws {
+        let header = try store.header(of: file.object)
+        if header.type == .chunks {
+            let list = try ChunkList(json: JSONValue.parse(store.read(file.object, as: .chunks)))
+            guard list.size == file.size else {
+                throw RegistryError(.corrupt, "\(file.path): chunk list holds \(list.size) bytes, manifest says \(file.size)")
+            }
+            var starts = [Int64]()
+            var pos: Int64 = 0
+            for c in list.chunks { starts.append(pos); pos += c.size }
+            let offsets = starts
+            guard ftruncate(fd, off_t(file.size)) == 0 else {
+                throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+            }
+            let failure = Box<ErrorBox>()
+            let next = Box<Int>()
+            let store = self.store
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, list.chunks.count))
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i: Int = next.withLock { v in let c = v ?? 0; v = c + 1; return c }
+                    if i >= list.chunks.count || failure.value != nil { return }
+                    do {
+                        let chunk = list.chunks[i]
+                        let reader = try store.openReader(chunk.object)
+                        guard reader.header.type == .blob, reader.header.size == chunk.size else {
+                            throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                        }
+                        var at = offsets[i]
+                        while let piece = try reader.next() {
+                            try piece.withUnsafeBytes { raw in
+                                var done = 0
+                                while done < raw.count {
+                                    let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(at) + off_t(done))
+                                    if n < 0 {
+                                        if errno == EINTR { continue }
+                                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+                                    }
+                                    done += n
+                                }
+                            }
+                            at += Int64(piece.count)
+                            progress?(Int64(piece.count))
+                        }
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = ErrorBox(error: error) } }
+                        return
+                    }
+                }
+            }
+            if let e = failure.value { throw e.error }
+            return
+        }
+        try streamFile(file) { piece in
+            try piece.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+                    }
+                    done += n
+                }
+            }
+            progress?(Int64(piece.count))
+        }
+    }
+
     /// Why a manifest path may not be written under an export folder, or nil if it is safe.
     public static func unsafePathReason(_ path: String) -> String? {
         if path.isEmpty { return "it is empty" }
@@ -67,7 +139,7 @@ extension Registry {
     /// symbolic links); never overwrites existing files unless `force`; writes
     /// everything into a staging folder first, so a failure leaves nothing half-written.
     public func export(_ revision: String, to directory: String, force: Bool = false,
-                       progress: ((String) -> Void)? = nil) throws -> ExportResult {
+                       progress: ((String) -> Void)? = nil, progressBytes: (@Sendable (Int64) -> Void)? = nil) throws -> ExportResult {
         let resolved = try resolve(revision)
         let manifest = try Manifest.load(resolved.manifestID, from: store)
         let root = Repository.absolute(directory)
@@ -107,19 +179,7 @@ extension Registry {
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == "100755" ? 0o755 : 0o644)
             guard fd >= 0 else { throw RegistryError(.badInput, "cannot write '\(temp)': \(String(cString: strerror(errno)))") }
             defer { close(fd) }
-            try streamFile(file) { piece in
-                try piece.withUnsafeBytes { raw in
-                    var done = 0
-                    while done < raw.count {
-                        let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
-                        }
-                        done += n
-                    }
-                }
-            }
+            try writeFile(file, fd: fd, progress: progressBytes)
             bytes += file.size
         }
         for (i, file) in manifest.files.enumerated() {
@@ -131,4 +191,8 @@ extension Registry {
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)
     }
+}
+
+struct ErrorBox: @unchecked Sendable {
+    var error: Error
 }

@@ -5,7 +5,8 @@ extension Registry {
     /// Registers a new version of a model (or reports the identical existing one).
     ///
     /// Everything is checked before anything is written, so refused input leaves the store as it was.
-    public func register(_ request: RegisterRequest, progress: ((String) -> Void)? = nil) throws -> RegisterResult {
+    /// `progress` is called from any thread with counts of bytes processed (of `totalBytes(request)`).
+    public func register(_ request: RegisterRequest, progress: (@Sendable (Int64) -> Void)? = nil) throws -> RegisterResult {
         let model = request.model
         try Names.validateModel(model)
         for tag in request.tags { try Names.validateTag(tag) }
@@ -51,11 +52,11 @@ extension Registry {
             datasets.append(record)
             newBytes += added
         }
-        let ingester = Ingester(store: store)
+        let cache = StatCache(path: "\(repository.root)/statcache")
+        let ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
         var files = [ManifestFile]()
         var warnings = [String]()
         for entry in entries {
-            progress?(entry.path)
             let result = try ingester.ingest(entry)
             files.append(result.file)
             newBytes += result.newBytes
@@ -63,12 +64,15 @@ extension Registry {
                 warnings.append("\(entry.path) is a \(result.file.format ?? "pickle")-based file: loading it can run arbitrary code; prefer safetensors")
             }
         }
+        cache.save()
         let identity = self.identity()
         var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
                                 datasets: datasets, provenance: [:], base: base, card: card)
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
         let contentKey = manifest.contentKey
 
+        // Everything the event will point at must be on disk before the head moves.
+        try store.flush()
         var existingVersion: Int64?
         var manifestID: ObjectID?
         let appended = try appendEvent(model: model) { state in

@@ -29,7 +29,9 @@ public struct FormatInfo: Sendable, Equatable {
 /// Recognises model and data file formats from their bytes, using the extension only as a tie-breaker.
 ///
 /// Only the first 64 KiB are read, plus the structured headers of safetensors and GGUF files,
-/// the central directory of zip archives and the top-level fields of ONNX protobufs.
+/// the central directory of zip archives and the top-level fields of ONNX protobufs. JSON and
+/// YAML content is validated only when the whole file fits in those 64 KiB; a larger file is
+/// trusted on its first character and extension.
 /// Detection never throws: a damaged file is reported as whatever its bytes still are, or nil.
 public enum FormatDetector {
     /// Formats whose loading (with pickle underneath) can run arbitrary code.
@@ -184,7 +186,7 @@ public enum FormatDetector {
             directorySize = le(record, 40, 8)
             directoryOffset = le(record, 48, 8)
         }
-        guard entries <= 1_000_000, directorySize <= 64 << 20,
+        guard entries <= 1_000_000, directorySize <= 16 << 20,
               directoryOffset <= UInt64(file.size), directorySize <= UInt64(file.size) - directoryOffset,
               let directory = file.read(offset: Int64(directoryOffset), count: Int(directorySize)) else {
             return nil
@@ -315,16 +317,15 @@ public enum FormatDetector {
         return nil
     }
 
-    /// JSON, YAML or plain text.
+    /// JSON, YAML or plain text; the content is validated only when the whole file was sniffed.
     private static func textFormat(_ text: String, file: SniffedFile, ext: String) -> FormatInfo {
-        let wholeFileLimit: Int64 = 8 << 20
+        let whole = file.size == Int64(file.head.count)
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
         let first = body.first(where: { !$0.isWhitespace })
         if first == "{" || first == "[" {
-            if file.size <= wholeFileLimit, let bytes = file.read(offset: 0, count: Int(file.size)) {
-                let json = bytes.starts(with: [0xef, 0xbb, 0xbf]) ? Array(bytes.dropFirst(3)) : bytes
-                switch try? JSONValue.parse(json) {
+            if whole {
+                switch try? JSONValue.parse(Array(body.utf8)) {
                 case .object(let object)?:
                     return FormatInfo(format: "json", details: ["type": "object", "keys": .int(Int64(object.count))])
                 case .array(let array)?:
@@ -336,11 +337,7 @@ public enum FormatDetector {
             }
         }
         if ext == "yaml" || ext == "yml" || body.hasPrefix("%YAML") {
-            if file.size > wholeFileLimit { return FormatInfo(format: "yaml") }
-            if let bytes = file.read(offset: 0, count: Int(file.size)),
-               let whole = String(validating: bytes, as: UTF8.self), isValidYAML(whole) {
-                return FormatInfo(format: "yaml")
-            }
+            if !whole || isValidYAML(text) { return FormatInfo(format: "yaml") }
         }
         return FormatInfo(format: "text")
     }
@@ -399,7 +396,7 @@ public enum FormatDetector {
         let head: [UInt8]
 
         init?(path: String) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { return nil }
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,

@@ -76,7 +76,7 @@ public struct GGUFHeader: Sendable {
     ///
     /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid GGUF file.
     public static func read(path: String) throws -> GGUFHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
@@ -145,7 +145,7 @@ public struct GGUFHeader: Sendable {
         }
 
         var infos: [(name: String, dims: [Int64], type: UInt32, offset: UInt64)] = []
-        infos.reserveCapacity(Int(tensorCount))
+        infos.reserveCapacity(Int(min(tensorCount, 65_536)))
         var names = Set<String>()
         for _ in 0..<tensorCount {
             let name = try r.string()

@@ -1,27 +1,204 @@
+import Crypto
+import Foundation
 import MregStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Stores files as objects and describes them for a manifest.
+///
+/// Small files become one `blob`. Files of at least `policy.threshold` bytes are
+/// cut into chunks (on tensor boundaries for safetensors and GGUF, by FastCDC
+/// otherwise), each a `blob`, listed by a `chunks` object; identical chunks are
+/// stored once. Chunks are hashed, compressed and written on all cores while
+/// another thread computes the whole file's `sha256:` digest; memory stays at a
+/// few MiB per core whatever the file size.
 public struct Ingester: Sendable {
     public var store: ObjectStore
+    public var policy: ChunkPolicy
+    public var cache: StatCache?
+    /// Called (from any thread) with each count of bytes processed.
+    public var progress: (@Sendable (Int64) -> Void)?
 
-    public init(store: ObjectStore) { self.store = store }
+    public init(store: ObjectStore, policy: ChunkPolicy = .standard, cache: StatCache? = nil,
+                progress: (@Sendable (Int64) -> Void)? = nil) {
+        self.store = store
+        self.policy = policy
+        self.cache = cache
+        self.progress = progress
+    }
 
     public struct Result: Sendable {
         public var file: ManifestFile
         /// Bytes this file added to the store (0 when every byte was there already).
         public var newBytes: Int64
         public var executesCode: Bool
+        /// True when the stat cache answered without reading the file.
+        public var cached: Bool
     }
 
     /// Stores one file and detects its format.
     public func ingest(_ entry: FileWalker.Entry) throws -> Result {
-        let written = try store.write(type: .blob, file: entry.source, contentDigest: true)
-        guard written.size == entry.size else {
+        if let hit = cache?.lookup(entry.source), store.contains(hit.object) {
+            progress?(hit.stamp.size)
+            let file = ManifestFile(path: entry.path, mode: entry.mode, size: hit.stamp.size, digest: hit.digest,
+                                    object: hit.object, format: hit.format, details: hit.details)
+            return Result(file: file, newBytes: 0, executesCode: hit.executesCode, cached: true)
+        }
+        let stampBefore = StatCache.Stamp.of(entry.source)
+        let hashedAt = StatCache.now()
+        let info = FormatDetector.detect(path: entry.source)
+        let object: ObjectID, digest: String, newBytes: Int64, size: Int64
+        if entry.size >= policy.threshold {
+            (object, digest, newBytes, size) = try ingestChunked(entry, format: info?.format)
+        } else {
+            let written = try store.write(type: .blob, file: entry.source, contentDigest: true, sync: false)
+            progress?(written.size)
+            (object, digest, newBytes, size) = (written.id, written.contentDigest!, written.storedBytes, written.size)
+        }
+        guard size == entry.size else {
             throw RegistryError(.badInput, "'\(entry.source)' changed while it was being registered")
         }
-        let info = FormatDetector.detect(path: entry.source)
-        let file = ManifestFile(path: entry.path, mode: entry.mode, size: written.size, digest: written.contentDigest!,
-                                object: written.id, format: info?.format, details: info?.details ?? .null)
-        return Result(file: file, newBytes: written.storedBytes, executesCode: info?.executesCode ?? false)
+        if let stampBefore { cache?.record(entry.source, stampBefore: stampBefore, hashedAt: hashedAt, object: object, digest: digest, info: info) }
+        let file = ManifestFile(path: entry.path, mode: entry.mode, size: size, digest: digest, object: object,
+                                format: info?.format, details: info?.details ?? .null)
+        return Result(file: file, newBytes: newBytes, executesCode: info?.executesCode ?? false, cached: false)
+    }
+
+    /// Chunks a large file and stores its chunks in parallel.
+    func ingestChunked(_ entry: FileWalker.Entry, format: String?) throws -> (ObjectID, String, Int64, Int64) {
+        let path = entry.source
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let size = entry.size
+        let digestBox = Box<Result2>()
+        var ranges = policy.structuralRanges(path: path, size: size, format: format)
+        let digestThread: Thread?
+        if ranges != nil {
+            // Structure known: digest the whole file on one thread while chunks are written on the others.
+            let done = DispatchSemaphore(value: 0)
+            let t = Thread { [fd] in
+                digestBox.value = Result2 { try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 }
+                done.signal()
+            }
+            t.stackSize = 1 << 20
+            t.start()
+            digestThread = t
+            defer { _ = digestThread }
+            let written = try writeChunks(fd: fd, path: path, ranges: ranges!)
+            done.wait()
+            let digest = try digestBox.value!.get()
+            return try finishChunks(written, digest: digest, size: size)
+        } else {
+            // No structure: one pass finds content-defined boundaries and the digest, then chunks are written in parallel.
+            let (digest, lengths) = try Self.digest(fd: fd, size: size, path: path, cdc: FastCDC(maxSize: Int(policy.maxChunk)))
+            var start: Int64 = 0
+            ranges = lengths.map { len in
+                defer { start += Int64(len) }
+                return start..<(start + Int64(len))
+            }
+            let written = try writeChunks(fd: fd, path: path, ranges: ranges!)
+            return try finishChunks(written, digest: digest, size: size)
+        }
+    }
+
+    func finishChunks(_ written: [WriteResult], digest: String, size: Int64) throws -> (ObjectID, String, Int64, Int64) {
+        let list = ChunkList(chunks: written.map { ChunkList.Chunk(object: $0.id, size: $0.size) })
+        guard list.size == size else { throw RegistryError(.badInput, "file changed while it was being registered") }
+        let listObject = try store.write(type: .chunks, bytes: list.json.canonicalBytes)
+        let newBytes = written.reduce(0) { $0 + $1.storedBytes } + listObject.storedBytes
+        return (listObject.id, digest, newBytes, size)
+    }
+
+    /// Writes each range of the file as a blob, on all cores, in order of the ranges.
+    func writeChunks(fd: Int32, path: String, ranges: [Range<Int64>]) throws -> [WriteResult] {
+        let results = Box<[Result2W?]>()
+        results.value = Array(repeating: nil, count: ranges.count)
+        let next = Box<Int>()
+        next.value = 0
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ranges.count))
+        let store = self.store
+        let progress = self.progress
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i: Int = next.withLock { v in
+                    let current = v ?? 0
+                    v = current + 1
+                    return current
+                }
+                if i >= ranges.count { return }
+                let range = ranges[i]
+                let outcome = Result2W {
+                    var offset = range.lowerBound
+                    return try store.write(type: .blob, size: Int64(range.count), sync: false) { buf in
+                        let want = min(buf.count, Int(range.upperBound - offset))
+                        if want == 0 { return 0 }
+                        let n = pread(fd, buf.baseAddress, want, off_t(offset))
+                        if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+                        offset += Int64(n)
+                        progress?(Int64(n))
+                        return n
+                    }
+                }
+                results.withLock { $0![i] = outcome }
+                if case .failure = outcome.result { next.withLock { $0 = ranges.count } }
+            }
+        }
+        return try results.value!.map { r in
+            guard let r else { throw RegistryError(.badInput, "chunk was not written") }
+            return try r.get()
+        }
+    }
+
+    /// Reads the file once in order: its `sha256:` digest, and FastCDC chunk lengths when asked.
+    static func digest(fd: Int32, size: Int64, path: String, cdc: FastCDC?) throws -> (String, [Int]) {
+        var hasher = SHA256()
+        var scanner = cdc.map { FastCDC.Scanner($0) }
+        var buffer = [UInt8](repeating: 0, count: 4 << 20)
+        var offset: Int64 = 0
+        while offset < size {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { raw in
+                let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])
+                hasher.update(bufferPointer: piece)
+                scanner?.feed(piece)
+            }
+            offset += Int64(n)
+        }
+        guard offset == size else { throw RegistryError(.badInput, "'\(path)' changed while it was being registered") }
+        let digest = "sha256:" + Hex.encode(hasher.finalize())
+        return (digest, scanner?.finish() ?? [])
+    }
+}
+
+/// A result that can cross threads.
+struct Result2: @unchecked Sendable {
+    let result: Swift.Result<String, Error>
+    init(_ body: () throws -> String) { result = Swift.Result { try body() } }
+    func get() throws -> String { try result.get() }
+}
+
+struct Result2W: @unchecked Sendable {
+    let result: Swift.Result<WriteResult, Error>
+    init(_ body: () throws -> WriteResult) { result = Swift.Result { try body() } }
+    func get() throws -> WriteResult { try result.get() }
+}
+
+/// A lock-protected mutable value shared between threads.
+final class Box<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: T?
+    init() {}
+    var value: T? {
+        get { lock.lock(); defer { lock.unlock() }; return _value }
+        set { lock.lock(); _value = newValue; lock.unlock() }
+    }
+    func withLock<R>(_ body: (inout T?) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&_value)
     }
 }

@@ -19,9 +19,8 @@ public enum ModelCard {
     /// - Returns: nil when the card has neither front matter nor a `# ` title.
     /// - Throws: `RegistryError(.badInput, …)` when the front matter is not valid YAML or not a mapping.
     public static func parse(markdown: String) throws -> JSONValue? {
-        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is a single Character, so split on any newline character rather than on "\n".
+        var lines = markdown.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
 
         var result: [String: JSONValue]?

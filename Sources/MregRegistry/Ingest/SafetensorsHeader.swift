@@ -55,7 +55,7 @@ public struct SafetensorsHeader: Sendable {
     /// Reads only the 8-byte length and the JSON header.
     /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid safetensors file.
     public static func read(path: String) throws -> SafetensorsHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
         }

@@ -24,7 +24,10 @@ extension ObjectStore {
     /// `source` fills the buffer it is given and returns the count, 0 at the end;
     /// it must deliver exactly `size` bytes. The object is streamed into a temp
     /// file, then linked into place; an object that already exists is success.
-    public func write(type: ObjectType, size: Int64, contentDigest: Bool = false,
+    ///
+    /// `sync` overrides the store's `fsyncObjects` for this object: bulk writers pass
+    /// false and call `flush()` once before anything points at the objects.
+    public func write(type: ObjectType, size: Int64, contentDigest: Bool = false, sync: Bool? = nil,
                       from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> WriteResult {
         var buffer = [UInt8](repeating: 0, count: Self.bufferSize)
         // Read the first piece before choosing the compression level.
@@ -69,7 +72,7 @@ extension ObjectStore {
             throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total > size ? "more" : String(total))")
         }
         try deflater.finish(sink: sink)
-        if fsyncObjects { try Posix.fsync(fd, path: tempPath) }
+        if sync ?? fsyncObjects { try Posix.fsync(fd, path: tempPath) }
         Posix.close(fd)
         closed = true
 
@@ -95,12 +98,12 @@ extension ObjectStore {
     }
 
     /// Writes a file's content as one object, streaming it.
-    public func write(type: ObjectType = .blob, file path: String, contentDigest: Bool = false) throws -> WriteResult {
+    public func write(type: ObjectType = .blob, file path: String, contentDigest: Bool = false, sync: Bool? = nil) throws -> WriteResult {
         let fd = try Posix.open(path, O_RDONLY)
         defer { Posix.close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Posix.error("stat", path) }
-        return try write(type: type, size: Int64(st.st_size), contentDigest: contentDigest) { buf in
+        return try write(type: type, size: Int64(st.st_size), contentDigest: contentDigest, sync: sync) { buf in
             try Posix.read(fd, into: buf, path: path)
         }
     }
@@ -134,6 +137,14 @@ extension ObjectStore {
         return done
     }
 
+    /// Flushes every object written without `sync` to disk (one `syncfs` of the store's filesystem).
+    public func flush() throws {
+        guard fsyncObjects else { return }
+        let fd = try Posix.open(directory, O_RDONLY | O_DIRECTORY)
+        defer { Posix.close(fd) }
+        if mreg_syncfs(fd) != 0 { throw Posix.error("sync", directory) }
+    }
+
     var dirMode: mode_t { sharedGroup ? 0o2775 : 0o755 }
 
     /// Moves a finished temp file to the object's path. Returns false if the object already existed.
@@ -154,3 +165,6 @@ extension ObjectStore {
         throw Posix.error("link object into", target, code)
     }
 }
+
+@_silgen_name("syncfs")
+private func mreg_syncfs(_ fd: Int32) -> Int32

@@ -47,6 +47,22 @@ public struct RefStore: Sendable {
     /// Moves (or creates) a ref by compare-and-swap.
     public func update(_ name: RefName, to new: ObjectID, expecting old: RefExpectation = .any) throws {
         let target = path(for: name)
+        // Folders this update creates; a refused update removes them again (if still empty).
+        var missing = [String]()
+        var dir = (target as NSString).deletingLastPathComponent
+        while dir.count > root.count && !Posix.exists(dir) {
+            missing.append(dir)
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        do {
+            try compareAndSwap(name, target: target, to: new, expecting: old)
+        } catch {
+            for dir in missing { _ = rmdir(dir) }
+            throw error
+        }
+    }
+
+    private func compareAndSwap(_ name: RefName, target: String, to new: ObjectID, expecting old: RefExpectation) throws {
         try ensureParent(of: target, name: name)
         let lock = try LockFile(for: target, mode: fileMode)
         defer { lock.release() }

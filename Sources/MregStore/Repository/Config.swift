@@ -102,6 +102,9 @@ public struct Config: Sendable, Equatable {
 
     static func unquote(_ raw: String) -> String {
         var out = ""
+        // Length of `out` up to its last quoted, escaped or non-blank character: unquoted
+        // trailing blanks are dropped, quoted ones kept (as git does).
+        var keep = 0
         var inQuotes = false
         var escape = false
         for c in raw.trimmingCharacters(in: .whitespaces) {
@@ -111,6 +114,7 @@ public struct Config: Sendable, Equatable {
                 case "t": out.append("\t")
                 default: out.append(c)
                 }
+                keep = out.count
                 escape = false
             } else if c == "\\" {
                 escape = true
@@ -120,9 +124,10 @@ public struct Config: Sendable, Equatable {
                 break
             } else {
                 out.append(c)
+                if inQuotes || !(c == " " || c == "\t") { keep = out.count }
             }
         }
-        return inQuotes ? out : out.trimmingCharacters(in: .whitespaces)
+        return String(out.prefix(keep))
     }
 
     static func quote(_ value: String) -> String {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# make bench: large-artefact speed and memory of mreg against openssl, cp and git,
+# all measured in the same run on the same generated files.
+#
+# W1: a deterministic ~1 GiB float32 safetensors file with 20 tensors.
+# W2: W1 with 2 tensors changed (a fine-tune).
+# Prints medians (RUNS runs; git add once, it is slow), ratios, the bytes W2
+# added to the store and peak memory (/usr/bin/time -v).
+set -euo pipefail
+MREG=${MREG:-mreg}
+RUNS=${RUNS:-3}
+work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mreg-bench.XXXXXX")}
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export MREG_USER_NAME=bench MREG_USER_EMAIL=bench@example.com
+
+rows=4096 cols=3276 n=20
+tbytes=$((rows * cols * 4))
+
+le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(( (v >> (8*i)) & 255 )))"; done; }
+stream() { openssl enc -aes-128-ctr -nosalt -K "$1" -iv 00000000000000000000000000000000 < /dev/zero 2>/dev/null | head -c "$2" || true; }
+
+make_w1() {
+    local header="{" i off=0
+    for ((i = 0; i < n; i++)); do
+        [ $i -gt 0 ] && header+=","
+        header+="\"layers.$(printf %02d $i).weight\":{\"dtype\":\"F32\",\"shape\":[$rows,$cols],\"data_offsets\":[$off,$((off + tbytes))]}"
+        off=$((off + tbytes))
+    done
+    header+="}"
+    while [ $(( ${#header} % 8 )) -ne 0 ]; do header+=" "; done
+    { le64 ${#header}; printf '%s' "$header"; stream 000102030405060708090a0b0c0d0e0f $((n * tbytes)); } > W1
+    echo $((8 + ${#header}))
+}
+
+echo "generating W1 (20 tensors, $((n * tbytes)) data bytes) and W2 (2 tensors changed)..." >&2
+data_start=$(make_w1)
+cp W1 W2
+for t in 3 11; do
+    stream ffeeddccbbaa99887766554433221100 $tbytes | dd of=W2 bs=1M seek=$((data_start + t * tbytes)) oflag=seek_bytes conv=notrunc status=none
+done
+size=$(stat -c %s W1)
+
+now() { date +%s.%N; }
+# time_cmd SETUP CMD: seconds for CMD, SETUP run first (untimed).
+time_cmd() {
+    eval "$1" >/dev/null 2>&1
+    local t0 t1; t0=$(now); eval "$2" >/dev/null 2>&1; t1=$(now)
+    awk "BEGIN { printf \"%.4f\", $t1 - $t0 }"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+measure() { local setup=$1 cmd=$2 runs=$3 i out=(); for ((i = 0; i < runs; i++)); do out+=("$(time_cmd "$setup" "$cmd")"); done; median "${out[@]}"; }
+peak_kib() { /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}'; }
+store_bytes() { du -sb "$1/.mreg/objects" | cut -f1; }
+
+sync
+t_sha=$(measure true "openssl dgst -sha256 W1" "$RUNS")
+t_cp=$(measure "rm -f W1.copy" "cp W1 W1.copy" "$RUNS"); rm -f W1.copy
+if command -v git >/dev/null; then
+    t_git=$(measure "rm -rf g && git init -q --object-format=sha256 g && cp W1 g/W1" "git -C g add W1" 1); rm -rf g
+else
+    t_git=""
+fi
+t_reg=$(measure "rm -rf s && mkdir s && $MREG init -q s" "cd s && $MREG register w ../W1; cd .." "$RUNS")
+t_reg2=$(measure "rm -rf s && mkdir s && $MREG init -q s && (cd s && $MREG register w ../W1)" "cd s && $MREG register w ../W2; cd .." "$RUNS")
+before=$(rm -rf s && mkdir s && $MREG init -q s && (cd s && $MREG register w ../W1 >/dev/null) && store_bytes s)
+(cd s && $MREG register w ../W2 >/dev/null)
+after=$(store_bytes s)
+t_again=$(measure "true" "cd s && $MREG register w ../W1; cd .." "$RUNS")
+t_export=$(measure "rm -rf out" "cd s && $MREG export w@1 ../out; cd .." "$RUNS")
+cmp -s W1 out/W1 || { echo "export of W1 does not match W1" >&2; exit 1; }
+mem_reg=$(peak_kib "rm -rf s2 && mkdir s2 && $MREG init -q s2 && cd s2 && $MREG register w ../W1")
+mem_export=$(peak_kib "rm -rf out && cd s && $MREG export w@1 ../out")
+
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+printf '\nmreg bench: W1 = %s bytes (20 float32 tensors), W2 = W1 with 2 tensors changed; %s runs, medians\n\n' "$size" "$RUNS"
+printf '%-40s %9s  %s\n' "operation" "seconds" "ratio"
+printf '%-40s %9.3f\n' "openssl dgst -sha256 W1" "$t_sha"
+printf '%-40s %9.3f\n' "cp W1" "$t_cp"
+[ -n "$t_git" ] && printf '%-40s %9.3f  (1 run)\n' "git add W1 (sha256 repo)" "$t_git"
+printf '%-40s %9.3f  %sx openssl (floor: <= 3)%s\n' "mreg register W1 (empty store)" "$t_reg" "$(ratio "$t_reg" "$t_sha")" \
+    "$([ -n "$t_git" ] && echo ", git add is $(ratio "$t_git" "$t_reg")x slower (floor: >= 10)")"
+printf '%-40s %9.3f\n' "mreg register W2 after W1" "$t_reg2"
+printf '%-40s %9.3f  (floor: < 0.2)\n' "mreg register W1 again (unchanged)" "$t_again"
+printf '%-40s %9.3f  %sx cp (floor: <= 3)\n' "mreg export W1" "$t_export" "$(ratio "$t_export" "$t_cp")"
+printf '\nstore growth from W2: %s bytes = %s%% of W1 (floor: <= 15%%)\n' "$((after - before))" "$(awk "BEGIN { printf \"%.1f\", 100 * ($after - $before) / $size }")"
+printf 'peak memory: register W1 %s MiB (floor: < 200), export W1 %s MiB\n' "$((mem_reg / 1024))" "$((mem_export / 1024))"

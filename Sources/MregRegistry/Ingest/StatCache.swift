@@ -1,0 +1,130 @@
+import Foundation
+import MregStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Like git's index: remembers, for each file registered, its size, mtime, ctime
+/// and inode with the digest and object they gave, so an unchanged file is not read again.
+///
+/// It is a cache in `.mreg/statcache` (JSON): deleting it only costs a re-read.
+/// An entry is trusted only if the file's mtime is older than the moment its
+/// hashing began (git's "racy" rule), so a file changed in the same instant is re-read.
+public final class StatCache: @unchecked Sendable {
+    public struct Stamp: Equatable, Sendable {
+        var size: Int64
+        var mtime: Int64
+        var ctime: Int64
+        var inode: UInt64
+        var device: UInt64
+
+        static func of(_ path: String) -> Stamp? {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return nil }
+            return Stamp(size: Int64(st.st_size),
+                         mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                         ctime: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+                         inode: UInt64(st.st_ino), device: UInt64(st.st_dev))
+        }
+    }
+
+    public struct Entry: Sendable {
+        var stamp: Stamp
+        var hashedAt: Int64
+        var object: ObjectID
+        var digest: String
+        var format: String?
+        var details: JSONValue
+        var executesCode: Bool
+    }
+
+    let path: String
+    private var entries: [String: Entry] = [:]
+    private var dirty: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    public init(path: String) {
+        self.path = path
+        if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
+            entries = Self.decode(json)
+        }
+    }
+
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// The cached result for a file, if its stamp is unchanged and the entry is not racy.
+    func lookup(_ file: String) -> Entry? {
+        let key = Repository.absolute(file)
+        lock.lock()
+        let entry = entries[key]
+        lock.unlock()
+        guard let entry, let stamp = Stamp.of(file), stamp == entry.stamp, stamp.mtime < entry.hashedAt else { return nil }
+        return entry
+    }
+
+    func record(_ file: String, stampBefore: Stamp, hashedAt: Int64, object: ObjectID, digest: String, info: FormatInfo?) {
+        // Only cache if the file did not change while it was read.
+        guard let after = Stamp.of(file), after == stampBefore else { return }
+        let entry = Entry(stamp: after, hashedAt: hashedAt, object: object, digest: digest, format: info?.format,
+                          details: info?.details ?? .null, executesCode: info?.executesCode ?? false)
+        let key = Repository.absolute(file)
+        lock.lock()
+        entries[key] = entry
+        dirty[key] = entry
+        lock.unlock()
+    }
+
+    /// Writes new entries, merged with what other processes saved meanwhile; skipped if the file is locked.
+    public func save() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !dirty.isEmpty else { return }
+        guard let fileLock = try? LockFile(for: path) else { return }
+        defer { fileLock.release() }
+        var merged = entries
+        if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
+            merged = Self.decode(json)
+        }
+        for (k, v) in dirty { merged[k] = v }
+        // Forget files that are gone.
+        merged = merged.filter { FileManager.default.fileExists(atPath: $0.key) }
+        let json = Self.encode(merged)
+        let temp = "\(path).lock~\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temp, contents: Data(json.canonicalBytes)) else { return }
+        if rename(temp, path) != 0 { unlink(temp) }
+        entries = merged
+        dirty = [:]
+    }
+
+    static func encode(_ entries: [String: Entry]) -> JSONValue {
+        .object([
+            "version": 1,
+            "entries": .object(entries.mapValues { e in
+                .object([
+                    "size": .int(e.stamp.size), "mtime": .int(e.stamp.mtime), "ctime": .int(e.stamp.ctime),
+                    "inode": .int(Int64(bitPattern: e.stamp.inode)), "device": .int(Int64(bitPattern: e.stamp.device)),
+                    "hashed_at": .int(e.hashedAt), "object": .string(e.object.hex), "digest": .string(e.digest),
+                    "format": JSONValue(e.format), "details": e.details, "executes_code": .bool(e.executesCode),
+                ])
+            }),
+        ])
+    }
+
+    static func decode(_ json: JSONValue) -> [String: Entry] {
+        guard json["version"]?.intValue == 1, let items = json["entries"]?.objectValue else { return [:] }
+        var out = [String: Entry]()
+        for (k, v) in items {
+            guard let size = v["size"]?.intValue, let mtime = v["mtime"]?.intValue, let ctime = v["ctime"]?.intValue,
+                  let inode = v["inode"]?.intValue, let device = v["device"]?.intValue, let hashedAt = v["hashed_at"]?.intValue,
+                  let object = v["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }), let digest = v["digest"]?.stringValue else { continue }
+            out[k] = Entry(stamp: Stamp(size: size, mtime: mtime, ctime: ctime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
+                           hashedAt: hashedAt, object: object, digest: digest, format: v["format"]?.stringValue,
+                           details: v["details"] ?? .null, executesCode: v["executes_code"]?.boolValue ?? false)
+        }
+        return out
+    }
+}
