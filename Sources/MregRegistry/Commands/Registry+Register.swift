@@ -71,8 +71,6 @@ extension Registry {
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
         let contentKey = manifest.contentKey
 
-        // Everything the event will point at must be on disk before the head moves.
-        try store.flush()
         var existingVersion: Int64?
         var manifestID: ObjectID?
         let appended = try appendEvent(model: model) { state in

@@ -52,7 +52,7 @@ public struct Ingester: Sendable {
         if entry.size >= policy.threshold {
             (object, digest, newBytes, size) = try ingestChunked(entry, format: info?.format)
         } else {
-            let written = try store.write(type: .blob, file: entry.source, contentDigest: true, sync: false)
+            let written = try store.write(type: .blob, file: entry.source, contentDigest: true)
             progress?(written.size)
             (object, digest, newBytes, size) = (written.id, written.contentDigest!, written.storedBytes, written.size)
         }
@@ -131,7 +131,7 @@ public struct Ingester: Sendable {
                 let range = ranges[i]
                 let outcome = Result2W {
                     var offset = range.lowerBound
-                    return try store.write(type: .blob, size: Int64(range.count), sync: false) { buf in
+                    return try store.write(type: .blob, size: Int64(range.count)) { buf in
                         let want = min(buf.count, Int(range.upperBound - offset))
                         if want == 0 { return 0 }
                         let n = pread(fd, buf.baseAddress, want, off_t(offset))

@@ -6,16 +6,19 @@ import Crypto
 ///     while let piece = try reader.next() { use(piece) }   // throws at the end if damaged
 public final class ObjectReader {
     public let id: ObjectID
-    public let header: ObjectHeader
+    public private(set) var header = ObjectHeader(type: .blob, size: 0)
     let path: String
-    private let fd: Int32
-    private let inflater: Inflater
+    private var fd: Int32
+    private var stored: StoredZlibReader?
+    private var inflater: Inflater?
     private var input: [UInt8]
     private var inputStart = 0
     private var inputEnd = 0
     private var pending: [UInt8] = []  // payload bytes inflated with the header
     private var hasher = SHA256()
     private var delivered: Int64 = 0
+    /// Uncompressed bytes (header included) produced so far, for a fallback to zlib mid-stream.
+    private var produced: Int64 = 0
     private var verified = false
     private var closed = false
     private var buffer: [UInt8]
@@ -24,17 +27,23 @@ public final class ObjectReader {
         self.id = id
         self.path = path
         fd = try Posix.open(path, O_RDONLY)
-        inflater = try Inflater()
         input = [UInt8](repeating: 0, count: 256 * 1024)
         buffer = [UInt8](repeating: 0, count: 1024 * 1024)
-        // Inflate until the header's NUL appears.
         var head = [UInt8]()
         var parsed: (ObjectHeader, Int)? = nil
         do {
+            // Stored-block streams (weights) are read without zlib.
+            var prefix = [UInt8](repeating: 0, count: 3)
+            let got = try prefix.withUnsafeMutableBytes { try Posix.readFully(fd, into: $0, path: path) }
+            if got == 3 && StoredZlibReader.looksStored(prefix) {
+                stored = StoredZlibReader(fd: fd, path: path)
+            } else {
+                inflater = try Inflater()
+            }
+            _ = lseek(fd, 0, SEEK_SET)
             var small = [UInt8](repeating: 0, count: 4096)
             while parsed == nil {
-                let n = try Self.inflateSome(fd: fd, path: path, inflater: inflater, input: &input,
-                                             start: &inputStart, end: &inputEnd, into: &small)
+                let n = try fill(&small)
                 if n == 0 {
                     throw StoreError(.corrupt, "object \(id.abbreviated()) is truncated: no complete header", path: path)
                 }
@@ -59,23 +68,53 @@ public final class ObjectReader {
         return e
     }
 
-    /// Inflates some bytes into `out`, reading more compressed input as needed. 0 means the stream ended.
-    private static func inflateSome(fd: Int32, path: String, inflater: Inflater, input: inout [UInt8],
-                                    start: inout Int, end: inout Int, into out: inout [UInt8]) throws -> Int {
+    /// Inflates some bytes into `out`; 0 means the stream ended.
+    private func fill(_ out: inout [UInt8]) throws -> Int {
+        if let reader = stored {
+            do {
+                let n = try out.withUnsafeMutableBytes { try reader.read(into: $0) }
+                produced += Int64(n)
+                return n
+            } catch is StoredZlibReader.NotStored {
+                // A compressed block after stored ones: start again with zlib, skipping what was produced.
+                stored = nil
+                inflater = try Inflater()
+                _ = lseek(fd, 0, SEEK_SET)
+                inputStart = 0
+                inputEnd = 0
+                var skip = produced
+                produced = 0
+                var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+                while skip > 0 {
+                    let n = try inflateSome(into: &scratch, limit: Int(min(Int64(scratch.count), skip)))
+                    if n == 0 { throw StoreError(.corrupt, "zlib stream is truncated") }
+                    skip -= Int64(n)
+                }
+                return try fill(&out)
+            }
+        }
+        let n = try inflateSome(into: &out, limit: out.count)
+        produced += Int64(n)
+        return n
+    }
+
+    private func inflateSome(into out: inout [UInt8], limit: Int) throws -> Int {
+        guard let inflater else { return 0 }
         while true {
             if inflater.finished { return 0 }
-            if start == end {
+            if inputStart == inputEnd {
                 let n = try input.withUnsafeMutableBytes { try Posix.read(fd, into: $0, path: path) }
                 if n == 0 { throw StoreError(.corrupt, "zlib stream is truncated") }
-                start = 0
-                end = n
+                inputStart = 0
+                inputEnd = n
             }
             let (used, made) = try input.withUnsafeBytes { inBuf in
                 try out.withUnsafeMutableBytes { outBuf in
-                    try inflater.inflate(UnsafeRawBufferPointer(rebasing: inBuf[start..<end]), into: outBuf)
+                    try inflater.inflate(UnsafeRawBufferPointer(rebasing: inBuf[inputStart..<inputEnd]),
+                                         into: UnsafeMutableRawBufferPointer(rebasing: outBuf[..<limit]))
                 }
             }
-            start += used
+            inputStart += used
             if made > 0 { return made }
         }
     }
@@ -88,8 +127,7 @@ public final class ObjectReader {
                 pending = []
                 return try account(piece)
             }
-            let n = try Self.inflateSome(fd: fd, path: path, inflater: inflater, input: &input,
-                                         start: &inputStart, end: &inputEnd, into: &buffer)
+            let n = try fill(&buffer)
             if n == 0 {
                 try finish()
                 return nil
@@ -114,12 +152,12 @@ public final class ObjectReader {
         if delivered != header.size {
             throw StoreError(.corrupt, "payload has \(delivered) bytes but its header says \(header.size)")
         }
-        // Nothing may follow the zlib stream.
-        if inputStart != inputEnd {
+        // Nothing may follow the zlib stream (the stored reader checks this itself).
+        if stored == nil && inputStart != inputEnd {
             throw StoreError(.corrupt, "trailing bytes after the zlib stream")
         }
         var extra = [UInt8](repeating: 0, count: 1)
-        if try extra.withUnsafeMutableBytes({ try Posix.read(fd, into: $0, path: path) }) != 0 {
+        if stored == nil, try extra.withUnsafeMutableBytes({ try Posix.read(fd, into: $0, path: path) }) != 0 {
             throw StoreError(.corrupt, "trailing bytes after the zlib stream")
         }
         let actual = ObjectID(digest: hasher.finalize())

@@ -25,8 +25,8 @@ extension ObjectStore {
     /// it must deliver exactly `size` bytes. The object is streamed into a temp
     /// file, then linked into place; an object that already exists is success.
     ///
-    /// `sync` overrides the store's `fsyncObjects` for this object: bulk writers pass
-    /// false and call `flush()` once before anything points at the objects.
+    /// Metadata objects (manifests, events, chunk lists) are always fsynced before they
+    /// are linked into place; blobs only with `core.fsyncObjects = true`. `sync` overrides both.
     public func write(type: ObjectType, size: Int64, contentDigest: Bool = false, sync: Bool? = nil,
                       from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> WriteResult {
         var buffer = [UInt8](repeating: 0, count: Self.bufferSize)
@@ -44,15 +44,20 @@ extension ObjectStore {
 
         var hasher = SHA256()
         var plain = contentDigest ? SHA256() : nil
-        let deflater = try Deflater(level: level)
-        var stored: Int64 = 0
+        // Level 0 is written by hand (stored blocks straight from the buffer); other levels through zlib.
+        let stored: StoredZlibWriter? = level == 0 ? try StoredZlibWriter(fd: fd, path: tempPath) : nil
+        let deflater: Deflater? = level == 0 ? nil : try Deflater(level: level)
+        var compressedBytes: Int64 = 0
         let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in
             try Posix.writeAll(fd, piece, path: tempPath)
-            stored += Int64(piece.count)
+            compressedBytes += Int64(piece.count)
+        }
+        func emit(_ piece: UnsafeRawBufferPointer) throws {
+            if let stored { try stored.write(piece) } else { try deflater!.compress(piece, sink: sink) }
         }
         let head = ObjectHeader(type: type, size: size).encoded
         hasher.update(data: head)
-        try head.withUnsafeBytes { try deflater.compress($0, sink: sink) }
+        try head.withUnsafeBytes { try emit($0) }
 
         var total: Int64 = 0
         while true {
@@ -65,14 +70,15 @@ extension ObjectStore {
                 let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])
                 hasher.update(bufferPointer: piece)
                 plain?.update(bufferPointer: piece)
-                try deflater.compress(piece, sink: sink)
+                try emit(piece)
             }
         }
         guard total == size else {
             throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total > size ? "more" : String(total))")
         }
-        try deflater.finish(sink: sink)
-        if sync ?? fsyncObjects { try Posix.fsync(fd, path: tempPath) }
+        if let stored { try stored.finish() } else { try deflater!.finish(sink: sink) }
+        let storedBytes = stored?.written ?? compressedBytes
+        if sync ?? (fsyncObjects || type != .blob) { try Posix.fsync(fd, path: tempPath) }
         Posix.close(fd)
         closed = true
 
@@ -80,7 +86,7 @@ extension ObjectStore {
         let digest = plain.map { "sha256:" + Hex.encode($0.finalize()) }
         let isNew = try install(tempPath: tempPath, id: id)
         keepTemp = false
-        return WriteResult(id: id, isNew: isNew, size: size, storedBytes: isNew ? stored : 0, contentDigest: digest)
+        return WriteResult(id: id, isNew: isNew, size: size, storedBytes: isNew ? storedBytes : 0, contentDigest: digest)
     }
 
     /// Writes an object whose payload is in memory.
@@ -137,14 +143,6 @@ extension ObjectStore {
         return done
     }
 
-    /// Flushes every object written without `sync` to disk (one `syncfs` of the store's filesystem).
-    public func flush() throws {
-        guard fsyncObjects else { return }
-        let fd = try Posix.open(directory, O_RDONLY | O_DIRECTORY)
-        defer { Posix.close(fd) }
-        if mreg_syncfs(fd) != 0 { throw Posix.error("sync", directory) }
-    }
-
     var dirMode: mode_t { sharedGroup ? 0o2775 : 0o755 }
 
     /// Moves a finished temp file to the object's path. Returns false if the object already existed.
@@ -165,6 +163,3 @@ extension ObjectStore {
         throw Posix.error("link object into", target, code)
     }
 }
-
-@_silgen_name("syncfs")
-private func mreg_syncfs(_ fd: Int32) -> Int32

@@ -13,10 +13,10 @@ public struct ObjectStore: Sendable {
     public var compression: CompressionPolicy
     /// Make files and folders group-writable (`init --shared=group`).
     public var sharedGroup: Bool
-    /// fsync each object before it is linked into place.
+    /// fsync blobs too before they are linked into place (metadata objects always are).
     public var fsyncObjects: Bool
 
-    public init(directory: String, compression: CompressionPolicy = .auto, sharedGroup: Bool = false, fsyncObjects: Bool = true) {
+    public init(directory: String, compression: CompressionPolicy = .auto, sharedGroup: Bool = false, fsyncObjects: Bool = false) {
         self.directory = directory
         self.compression = compression
         self.sharedGroup = sharedGroup

@@ -30,7 +30,7 @@ public struct Repository: Sendable {
         }
         let shared = config.get("core.sharedRepository").map { ["group", "true", "1"].contains($0.lowercased()) } ?? false
         let compression = try CompressionPolicy(setting: config.get("core.compression") ?? globalConfig.get("core.compression") ?? "auto")
-        let fsyncObjects = config.bool("core.fsyncObjects") ?? globalConfig.bool("core.fsyncObjects") ?? true
+        let fsyncObjects = config.bool("core.fsyncObjects") ?? globalConfig.bool("core.fsyncObjects") ?? false
         objects = ObjectStore(directory: "\(root)/objects", compression: compression, sharedGroup: shared, fsyncObjects: fsyncObjects)
         refs = RefStore(root: root, sharedGroup: shared)
         if shared { umask(0o002) }
