@@ -17,6 +17,11 @@ public struct MregCommand: ParsableCommand {
             CommandGroup(name: "Registry commands", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
                 Log.self, Diff.self, Export.self, Cat.self,
+                // search-commands (issue 7)
+                // governance-commands (issue 6)
+            ]),
+            CommandGroup(name: "Remote commands", subcommands: [
+                // remote-commands (issue 5)
             ]),
             CommandGroup(name: "Plumbing commands", subcommands: [
                 HashObject.self, CatFile.self, UpdateRef.self, ShowRef.self, RevParse.self, Fsck.self,

@@ -33,7 +33,7 @@ extension Registry {
                                 expecting: current.head.map { .value($0) } ?? .absent)
                 var after = current
                 after.apply(event, id: written.id)
-                try? syncDerivedRefs(model: model)
+                headMoved(model: model)
                 return (written.id, event, after)
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
                 if e.code == .locked, e.message.hasPrefix("stale lock") { throw e }
@@ -42,6 +42,13 @@ extension Registry {
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
             }
         }
+    }
+
+    /// Everything derived from a model's chain catches up after its head moved
+    /// (by this process's append, a pull, or a repair). Failures here lose nothing:
+    /// readers use the chain, and `fsck --repair` rebuilds derived data.
+    public func headMoved(model: String) {
+        try? syncDerivedRefs(model: model)
     }
 
     /// Makes `versions/`, `stages/` and `tags/` refs of a model match its event chain.

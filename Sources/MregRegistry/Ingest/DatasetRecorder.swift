@@ -52,7 +52,7 @@ struct DatasetRecorder {
             size += e.size
         }
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDir)
+        _ = FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDir)
         let digest = isDir.boolValue ? "sha256:" + SHA256.hash(data: Array(listing.utf8)).map { String(format: "%02x", $0) }.joined() : single!
         var record: [String: JSONValue] = [
             "name": .string(spec.name), "path": .string(spec.path), "digest": .string(digest),
