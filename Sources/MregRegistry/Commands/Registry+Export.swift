@@ -76,6 +76,15 @@ extension Registry {
                     if i >= list.chunks.count || failure.value != nil { return }
                     do {
                         let chunk = list.chunks[i]
+                        if let mapped = try store.mapStored(chunk.object) {
+                            // Weights: verified in place, written straight from the mapping.
+                            guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
+                                throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                            }
+                            try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offsets[i], path: file.path)
+                            progress?(chunk.size)
+                            continue
+                        }
                         let reader = try store.openReader(chunk.object)
                         guard reader.header.type == .blob, reader.header.size == chunk.size else {
                             throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
@@ -83,15 +92,7 @@ extension Registry {
                         var at = offsets[i]
                         while let piece = try reader.next() {
                             try piece.withUnsafeBytes { raw in
-                                var done = 0
-                                while done < raw.count {
-                                    let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(at) + off_t(done))
-                                    if n < 0 {
-                                        if errno == EINTR { continue }
-                                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
-                                    }
-                                    done += n
-                                }
+                                try Self.pwriteAll(fd: fd, slices: [raw], at: at, path: file.path)
                             }
                             at += Int64(piece.count)
                             progress?(Int64(piece.count))
@@ -118,6 +119,27 @@ extension Registry {
                 }
             }
             progress?(Int64(piece.count))
+        }
+    }
+
+    /// Writes `slices` contiguously at `offset` with `pwritev`.
+    static func pwriteAll(fd: Int32, slices: [UnsafeRawBufferPointer], at offset: Int64, path: String) throws {
+        var iov = slices.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
+        var start = 0
+        var at = offset
+        while start < iov.count {
+            let count = min(iov.count - start, 1024)
+            let n = iov.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + start, Int32(count), off_t(at)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RegistryError(.badInput, "cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
+            at += Int64(n)
+            var left = n
+            while left > 0 && start < iov.count {
+                if left >= iov[start].iov_len { left -= iov[start].iov_len; start += 1 }
+                else { iov[start].iov_base += left; iov[start].iov_len -= left; left = 0 }
+            }
         }
     }
 

@@ -63,9 +63,19 @@ public struct RefStore: Sendable {
     }
 
     private func compareAndSwap(_ name: RefName, target: String, to new: ObjectID, expecting old: RefExpectation) throws {
-        try ensureParent(of: target, name: name)
-        let lock = try LockFile(for: target, mode: fileMode)
-        defer { lock.release() }
+        // Another process's refused update may remove a folder it had just created,
+        // between our mkdir and our lock: create it again and retry.
+        var lock: LockFile?
+        for attempt in 0..<5 {
+            try ensureParent(of: target, name: name)
+            do {
+                lock = try LockFile(for: target, mode: fileMode)
+                break
+            } catch let e as StoreError where e.code == .notFound && attempt < 4 {
+                continue
+            }
+        }
+        defer { lock?.release() }
         try check(name, expecting: old)
         let temp = "\(target).lock~\(Posix.randomSuffix())"
         let fd = try Posix.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: fileMode)
@@ -143,12 +153,18 @@ public struct RefStore: Sendable {
             let full = "\(root)/\(rel)"
             if Posix.isDirectory(full) {
                 for child in Posix.listDirectory(full) { try walk("\(rel)/\(child)") }
-            } else if rel.hasPrefix(prefix), RefName.problem(with: rel) == nil, let name = try? RefName(rel) {
+            } else if Self.matches(rel, prefix: prefix), RefName.problem(with: rel) == nil, let name = try? RefName(rel) {
                 if let id = try read(name) { out.append((name, id)) }
             }
         }
         try walk(start)
         return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// `refs/models/fraud` matches itself and what is below it, not `refs/models/fraudster`.
+    static func matches(_ name: String, prefix: String) -> Bool {
+        if prefix.hasSuffix("/") || prefix.isEmpty { return name.hasPrefix(prefix) }
+        return name == prefix || name.hasPrefix(prefix + "/")
     }
 
     /// Lock files and unfinished temp files under `refs/`.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `fsck` found.
 public struct FsckReport: Sendable {
@@ -92,6 +95,8 @@ extension Repository {
                 report.add(.warning, "temp", "leftover temp file '\(lock)' (from an interrupted ref update; safe to delete)")
             } else if let owner = LockFile.owner(at: lock), !owner.isDeadLocalProcess {
                 report.add(.warning, "lock", "lock '\(lock)' is held by process \(owner.pid) on \(owner.host) since \(owner.time)")
+            } else if LockFile.owner(at: lock) == nil, let st = try? Posix.fileStat(lock), Int(time(nil)) - Int(st.st_mtim.tv_sec) < 10 {
+                report.add(.warning, "lock", "lock '\(lock)' is being taken by another process")
             } else {
                 report.add(.error, "lock", "stale lock '\(lock)' blocks updates: no running process holds it; remove it")
             }
