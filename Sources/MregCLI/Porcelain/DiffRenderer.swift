@@ -80,4 +80,39 @@ enum DiffRenderer {
         if !any { out += "\nNo differences.\n" }
         return out
     }
+
+    static func shape(_ t: TensorDiff.TensorInfo) -> String { "\(t.dtype)[\(t.shape.map(String.init).joined(separator: ","))]" }
+
+    static func tensorRows(_ f: TensorDiff.FileDiff, all: Bool) -> [[String]] {
+        var rows = [[String]]()
+        for t in f.added { rows.append(["A", t.name, "-", shape(t), Format.count(t.parameters)]) }
+        for t in f.removed { rows.append(["D", t.name, shape(t), "-", Format.count(t.parameters)]) }
+        for r in f.reshaped { rows.append(["R", r.new.name, shape(r.old), shape(r.new), Format.count(r.new.parameters)]) }
+        for t in f.changed { rows.append(["M", t.name, shape(t), shape(t), Format.count(t.parameters)]) }
+        if all { for t in f.unchanged { rows.append([" ", t.name, shape(t), shape(t), Format.count(t.parameters)]) } }
+        return rows
+    }
+
+    static func tensorsText(_ d: TensorDiff, all: Bool, header: String) -> String {
+        var out = header
+        if d.files.isEmpty { return out + "\nno safetensors files to compare\n" }
+        for f in d.files {
+            out += "\n" + Terminal.paint("tensors \(f.path)", .bold)
+            out += "  (\(f.added.count) added, \(f.removed.count) removed, \(f.reshaped.count) reshaped, \(f.changed.count) changed, \(f.unchanged.count) unchanged; \(Format.count(f.changedParameters)) of \(Format.count(f.totalParameters)) parameters differ)\n"
+            for line in Terminal.table(tensorRows(f, all: all)) { out += "  " + line + "\n" }
+        }
+        return out
+    }
+
+    static func tensorsMarkdown(_ d: TensorDiff, all: Bool) -> String {
+        var out = ""
+        for f in d.files {
+            out += "\n#### Tensors of `\(f.path)`\n\n\(f.added.count) added, \(f.removed.count) removed, \(f.reshaped.count) reshaped, \(f.changed.count) changed, \(f.unchanged.count) unchanged.\n\n"
+            let rows = tensorRows(f, all: all)
+            if rows.isEmpty { continue }
+            out += "| | Tensor | Old | New | Parameters |\n|---|---|---|---|---:|\n"
+            for row in rows { out += "| " + row.map(escape).joined(separator: " | ") + " |\n" }
+        }
+        return out
+    }
 }

@@ -92,6 +92,9 @@ extension MregCommand {
         @Flag(name: .long, help: "Exit 1 if the versions differ (0 if not).")
         var exitCode = false
 
+        @Flag(name: .long, help: "Compare safetensors files tensor by tensor: added, removed, reshaped, changed, unchanged.")
+        var tensors = false
+
         @OptionGroup var output: OutputOptions
 
         func sections() throws -> Set<VersionDiff.Section> {
@@ -114,15 +117,26 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             let diff = try registry.diff(old, new)
-            let sections = try self.sections()
+            // --tensors alone shows only the tensors; with --only, the tensors and those sections.
+            let sections: Set<VersionDiff.Section> = tensors && only == nil ? [] : try self.sections()
+            let tensorDiff = tensors ? try registry.tensorDiff(old: Manifest.load(diff.old.manifestID, from: registry.store),
+                                                                new: Manifest.load(diff.new.manifestID, from: registry.store)) : nil
             if output.json {
-                output.emit(diff.json(sections: sections, all: all))
+                var j = diff.json(sections: sections, all: all)
+                if let tensorDiff, case .object(var o) = j {
+                    o["tensors"] = tensorDiff.json(all: all)
+                    j = .object(o)
+                }
+                output.emit(j)
             } else if md {
                 Terminal.write(DiffRenderer.markdown(diff, sections: sections, all: all))
+                if let tensorDiff { Terminal.write(DiffRenderer.tensorsMarkdown(tensorDiff, all: all)) }
             } else {
-                Terminal.write(DiffRenderer.text(diff, sections: sections, all: all))
+                if !sections.isEmpty || tensorDiff == nil { Terminal.write(DiffRenderer.text(diff, sections: sections, all: all)) }
+                if let tensorDiff { Terminal.write(DiffRenderer.tensorsText(tensorDiff, all: all, header: sections.isEmpty ? "diff \(diff.old.label) \(diff.new.label)\n" : "")) }
             }
-            if exitCode && diff.hasDifferences(in: sections) { throw CommandFailure(code: 1) }
+            let differs = diff.hasDifferences(in: sections) || (tensorDiff?.hasDifferences ?? false)
+            if exitCode && differs { throw CommandFailure(code: 1) }
         }
     }
 }
