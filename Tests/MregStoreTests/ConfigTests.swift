@@ -136,23 +136,28 @@ struct ConfigTests {
 
     @Test func unsetRemovesEveryOccurrenceAndKeepsComments() throws {
         var config = Config(text: "# head\n[core]\n\tx = 1\n\t# keep me\n\ty = 2\n[core]\n\tx = 3\n")
-        #expect(try config.unset("core.x"))
+        let removed = try config.unset("core.x")
+        #expect(removed)
         #expect(config.serialized() == "# head\n[core]\n\t# keep me\n\ty = 2\n[core]\n")
         #expect(config.get("core.x") == nil)
-        #expect(try config.unset("core.x") == false)
-        #expect(try config.unset("other.x") == false)
+        let removedAgain = try config.unset("core.x")
+        let removedOther = try config.unset("other.x")
+        #expect(!removedAgain && !removedOther)
         // A key in a subsection is not the same key.
         var sub = Config(text: "[remote \"a\"]\n\turl = 1\n[remote]\n\turl = 2\n")
-        #expect(try sub.unset("remote.a.url"))
+        let removedSub = try sub.unset("remote.a.url")
+        #expect(removedSub)
         #expect(sub.get("remote.url") == "2")
     }
 
     @Test func removesSections() {
         var config = Config(text: Self.sample)
-        #expect(config.removeSection("remote", subsection: "Origin"))
+        let removed = config.removeSection("remote", subsection: "Origin")
+        #expect(removed)
         #expect(config.get("remote.Origin.url") == nil)
         #expect(config.get("remote.backup.url") == "s3://bucket/prefix")
-        #expect(!config.removeSection("remote", subsection: "Origin"))
+        let again = config.removeSection("remote", subsection: "Origin")
+        #expect(!again)
     }
 
     @Test(arguments: ["nodot", ".name", "section.", "core.bad_name", "core.1st", "core.na me"])

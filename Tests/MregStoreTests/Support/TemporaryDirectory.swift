@@ -4,12 +4,13 @@ import Testing
 
 /// Runs `body` with a fresh empty folder that is removed afterwards.
 func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    var template = Array("\(NSTemporaryDirectory())/mreg-unit-XXXXXX".utf8CString)
+    let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+    var template = Array("\(base)/mreg-unit-XXXXXX".utf8CString)
     let dir = try template.withUnsafeMutableBufferPointer { buffer -> String in
         guard let made = mkdtemp(buffer.baseAddress!) else {
-            throw StoreError(.io, "mkdtemp failed: \(String(cString: strerror(errno)))")
+            throw StoreError(.io, "mkdtemp failed (errno \(errno))")
         }
-        return String(cString: made)
+        return String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
     }
     defer { try? FileManager.default.removeItem(atPath: dir) }
     return try body(URL(fileURLWithPath: dir).standardized.path)

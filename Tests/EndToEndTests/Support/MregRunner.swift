@@ -1,0 +1,342 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Running the built `mreg` binary (and other programs) from end-to-end tests.
+//
+//     @Test func example() throws {
+//         try withStore { mreg, dir in          // a temp folder with `mreg init` done, HOME elsewhere
+//             let id = try mreg.run(["hash-object", "-w", "--stdin"], cwd: dir, stdin: Array("hi\n".utf8))
+//                 .succeeded().output
+//             let r = try mreg.run(["cat-file", "-p", id], cwd: dir, env: ["MREG_CONFIG_GLOBAL": nil])
+//             #expect(r.status == 0 && r.stdout == "hi\n")
+//         }
+//     }
+//
+// `withMreg` is the same without the store; `withTemporaryDirectory` just gives a folder;
+// `mreg.start(...)` runs a process without waiting (for races); `mreg.runProgram(Tools.git!, ...)`
+// runs another program in the same environment; `snapshot`/`differences` compare file trees.
+
+/// What a finished process left behind.
+struct RunResult: Sendable, CustomStringConvertible {
+    var arguments: [String]
+    var status: Int32
+    var stdoutBytes: [UInt8]
+    var stderrBytes: [UInt8]
+
+    var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
+    var stderr: String { String(decoding: stderrBytes, as: UTF8.self) }
+    /// stdout without its final newline.
+    var output: String { stdout.hasSuffix("\n") ? String(stdout.dropLast()) : stdout }
+    /// stdout split into lines (without the empty one after the final newline).
+    var lines: [String] { output.isEmpty ? [] : output.components(separatedBy: "\n") }
+
+    /// Whether stderr is exactly one non-empty line ending in a newline.
+    var stderrIsOneLine: Bool {
+        let text = stderr
+        return text.hasSuffix("\n") && text.count > 1 && !text.dropLast().contains("\n")
+    }
+
+    var description: String {
+        "`\(arguments.joined(separator: " "))` exited \(status)\nstdout: \(stdout.prefix(2000))\nstderr: \(stderr.prefix(2000))"
+    }
+
+    /// Throws (with the whole transcript) unless the process exited 0.
+    @discardableResult
+    func succeeded() throws -> RunResult {
+        guard status == 0 else { throw RunnerError(message: "command failed: \(description)") }
+        return self
+    }
+}
+
+struct RunnerError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Runs the `mreg` binary the package built, in a controlled environment.
+struct MregRunner: Sendable {
+    /// The binary under test.
+    let binary: String
+    /// The HOME every run sees (so the user's own ~/.mregconfig and ~/.gitconfig never leak in).
+    let home: String
+    /// The environment of every run, before per-run changes.
+    var environment: [String: String]
+
+    /// - Parameter home: the folder to use as HOME; `<home>` is created if missing.
+    init(home: String, binary: String? = nil) throws {
+        self.binary = try binary ?? MregRunner.locateBinary()
+        self.home = home
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        environment = MregRunner.baseEnvironment(home: home)
+    }
+
+    /// Runs `mreg args…` in `cwd`, with `env` overriding (a nil value removes a variable) and `stdin` fed in.
+    @discardableResult
+    func run(_ args: [String], cwd: String? = nil, env: [String: String?] = [:], stdin: [UInt8]? = nil) throws -> RunResult {
+        try runProcess(binary, args, cwd: cwd, environment: merged(env), stdin: stdin)
+    }
+
+    /// Runs another program (git, /usr/bin/time…) with the same environment.
+    @discardableResult
+    func runProgram(_ executable: String, _ args: [String], cwd: String? = nil, env: [String: String?] = [:],
+                    stdin: [UInt8]? = nil) throws -> RunResult {
+        try runProcess(executable, args, cwd: cwd, environment: merged(env), stdin: stdin)
+    }
+
+    /// Starts `mreg args…` without waiting (for races); call `wait()` on the result.
+    func start(_ args: [String], cwd: String? = nil, env: [String: String?] = [:]) throws -> RunningProcess {
+        try RunningProcess(binary, args, cwd: cwd, environment: merged(env), stdin: nil)
+    }
+
+    func merged(_ overrides: [String: String?]) -> [String: String] {
+        var env = environment
+        for (key, value) in overrides { env[key] = value }
+        return env
+    }
+
+    /// The process environment with everything that could point mreg or git elsewhere removed.
+    static func baseEnvironment(home: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("MREG_") && !key.hasPrefix("GIT_") && key != "XDG_CONFIG_HOME"
+        }
+        env["HOME"] = home
+        env["NO_COLOR"] = "1"
+        env["MREG_USER_NAME"] = "Test"
+        env["MREG_USER_EMAIL"] = "test@example.com"
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env["LC_ALL"] = "C"
+        return env
+    }
+
+    // MARK: finding the binary
+
+    /// `$MREG_TEST_BINARY`, else `mreg` beside the running test bundle, else the newest
+    /// `.build*/debug/mreg` under the package root.
+    static func locateBinary() throws -> String {
+        if let cached = cachedBinary { return cached }
+        throw RunnerError(message: """
+            cannot find the mreg binary: build it first ('swift build --scratch-path .build-tests'), \
+            or set MREG_TEST_BINARY; looked beside \(testBundleDirectories) and in \(packageRoot)/.build*/debug/
+            """)
+    }
+
+    private static let cachedBinary: String? = {
+        let fm = FileManager.default
+        if let explicit = ProcessInfo.processInfo.environment["MREG_TEST_BINARY"], fm.isExecutableFile(atPath: explicit) {
+            return explicit
+        }
+        for dir in testBundleDirectories {
+            let candidate = "\(dir)/mreg"
+            if fm.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let builds = (try? fm.contentsOfDirectory(atPath: packageRoot))?.filter { $0.hasPrefix(".build") } ?? []
+        let candidates = builds.map { "\(packageRoot)/\($0)/debug/mreg" }.filter { fm.isExecutableFile(atPath: $0) }
+        return candidates.max { modified($0) < modified($1) }
+    }()
+
+    /// Folders that hold the running test binary (`<scratch>/<triple>/debug`), symlinks resolved.
+    static var testBundleDirectories: [String] {
+        var dirs = [String]()
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        dirs.append(exe.deletingLastPathComponent().path)
+        let bundle = Bundle.main.bundleURL.resolvingSymlinksInPath().path
+        if !dirs.contains(bundle) { dirs.append(bundle) }
+        // On Linux the test binary is `<dir>/mregPackageTests.xctest`; on macOS a bundle in `<dir>`.
+        return dirs.flatMap { [$0, ($0 as NSString).deletingLastPathComponent] }
+    }
+
+    /// The package root: this file is `<root>/Tests/EndToEndTests/Support/MregRunner.swift`.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    private static func modified(_ path: String) -> Date {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+    }
+}
+
+/// A started process whose output is collected as it runs.
+final class RunningProcess: @unchecked Sendable {
+    let process = Process()
+    let arguments: [String]
+    private let group = DispatchGroup()
+    private var out = [UInt8]()
+    private var err = [UInt8]()
+
+    init(_ executable: String, _ args: [String], cwd: String?, environment: [String: String], stdin: [UInt8]?) throws {
+        arguments = [executable] + args
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = args
+        process.environment = environment
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let inPipe = stdin.map { _ in Pipe() }
+        process.standardInput = inPipe ?? FileHandle.nullDevice
+        signal(SIGPIPE, SIG_IGN)  // a child that exits without reading all of stdin must not kill the tests
+        try process.run()
+        // Drain both pipes (and feed stdin) on their own threads so no pipe can fill up and block the child.
+        let outHandle = outPipe.fileHandleForReading, errHandle = errPipe.fileHandleForReading
+        group.enter()
+        DispatchQueue.global().async { [self] in out = Array(outHandle.readDataToEndOfFile()); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { [self] in err = Array(errHandle.readDataToEndOfFile()); group.leave() }
+        if let inPipe, let stdin {
+            let writer = inPipe.fileHandleForWriting
+            group.enter()
+            DispatchQueue.global().async { [group] in
+                try? writer.write(contentsOf: stdin)
+                try? writer.close()
+                group.leave()
+            }
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func wait() -> RunResult {
+        group.wait()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return RunResult(arguments: arguments, status: status, stdoutBytes: out, stderrBytes: err)
+    }
+}
+
+/// Runs a program to completion.
+func runProcess(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
+                stdin: [UInt8]? = nil) throws -> RunResult {
+    try RunningProcess(executable, args, cwd: cwd, environment: environment ?? ProcessInfo.processInfo.environment,
+                       stdin: stdin).wait()
+}
+
+/// Finds a program on PATH (nil when it is not installed).
+func which(_ program: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/\(program)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// This machine's host name as `gethostname` gives it (what mreg writes into lock files).
+func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    gethostname(&buf, buf.count)
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Programs some tests need; a test that needs one is skipped where it is absent.
+enum Tools {
+    static let git = which("git")
+    static let time = FileManager.default.isExecutableFile(atPath: "/usr/bin/time") ? "/usr/bin/time" : nil
+}
+
+// MARK: temporary folders and files
+
+/// Runs `body` with a fresh empty folder (symlinks resolved) that is removed afterwards.
+func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
+    let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+    var template = Array("\(base)/mreg-e2e-XXXXXX".utf8CString)
+    let dir = try template.withUnsafeMutableBufferPointer { buffer -> String in
+        guard let made = mkdtemp(buffer.baseAddress!) else {
+            throw RunnerError(message: "mkdtemp failed (errno \(errno))")
+        }
+        return String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
+    }
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try body(URL(fileURLWithPath: dir).resolvingSymlinksInPath().path)
+}
+
+/// A temporary folder with an mreg runner whose HOME is `<tmp>/home`; `body` gets the runner and
+/// `<tmp>/work`, an empty folder to run in (with no store yet).
+func withMreg<R>(_ body: (MregRunner, String) throws -> R) throws -> R {
+    try withTemporaryDirectory { tmp in
+        let work = "\(tmp)/work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        return try body(try MregRunner(home: "\(tmp)/home"), work)
+    }
+}
+
+/// Like `withMreg`, with a store already made by `mreg init` in the work folder.
+func withStore<R>(_ body: (MregRunner, String) throws -> R) throws -> R {
+    try withMreg { mreg, work in
+        try mreg.run(["init", "-q"], cwd: work).succeeded()
+        return try body(mreg, work)
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw RunnerError(message: "cannot read '\(path)'") }
+    return Array(data)
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        throw RunnerError(message: "cannot write '\(path)'")
+    }
+}
+
+func writeFile(_ path: String, _ text: String) throws { try writeFile(path, Array(text.utf8)) }
+
+/// Deterministic incompressible bytes (xorshift64).
+func randomBytes(_ count: Int, seed: UInt64 = 0x2545_F491_4F6C_DD1D) -> [UInt8] {
+    var state = seed | 1
+    var out = [UInt8](repeating: 0, count: count)
+    out.withUnsafeMutableBytes { raw in
+        let words = raw.bindMemory(to: UInt64.self)
+        for i in 0..<words.count {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            words[i] = state
+        }
+        for i in (words.count * 8)..<count {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            raw[i] = UInt8(truncatingIfNeeded: state)
+        }
+    }
+    return out
+}
+
+/// Writes a file of `size` bytes made of one random MiB repeated (fast to make, fast to hash).
+func writeLargeFile(_ path: String, size: Int, seed: UInt64 = 7) throws {
+    let block = randomBytes(1 << 20, seed: seed)
+    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        throw RunnerError(message: "cannot create '\(path)'")
+    }
+    defer { try? handle.close() }
+    var left = size
+    while left > 0 {
+        let n = min(left, block.count)
+        try handle.write(contentsOf: block[..<n])
+        left -= n
+    }
+}
+
+/// A snapshot of every file and folder below `root`: relative path → content (folders and symlinks marked).
+func snapshot(_ root: String) -> [String: [UInt8]] {
+    var out = [String: [UInt8]]()
+    guard let e = FileManager.default.enumerator(atPath: root) else { return out }
+    while let rel = e.nextObject() as? String {
+        let full = "\(root)/\(rel)"
+        var st = stat()
+        guard lstat(full, &st) == 0 else { continue }
+        let mode = Array("mode \(st.st_mode & 0o7777) ".utf8)
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: out[rel + "/"] = mode
+        case S_IFREG: out[rel] = mode + ((try? readFile(full)) ?? [])
+        default: out[rel + "@"] = mode
+        }
+    }
+    return out
+}
+
+/// The paths that differ between two snapshots.
+func differences(_ a: [String: [UInt8]], _ b: [String: [UInt8]]) -> [String] {
+    Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+}
