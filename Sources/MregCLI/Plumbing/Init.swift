@@ -6,7 +6,7 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an empty store (a .mreg folder) in DIR or the current folder.")
 
-        @Argument(help: "The folder to create the store in (default: the current folder).")
+        @Argument(help: "The folder to create the store in.")
         var directory: String = "."
 
         @Option(name: .long, help: "Share the store with the owner's group ('group'): folders setgid, files group-writable.")

@@ -48,7 +48,7 @@ extension MregCommand {
         @Option(name: .long, help: ArgumentHelp("The version this one was fine-tuned or derived from.", valueName: "model@rev"))
         var base: String?
 
-        @Option(name: .long, help: ArgumentHelp("A Hugging Face-style model card (README.md with YAML front matter).", valueName: "file"))
+        @Option(name: .long, help: ArgumentHelp("Read license, base_model, datasets, tags… from this Hugging Face-style card (its YAML front matter); register the file itself as a PATH to keep its text.", valueName: "file"))
         var card: String?
 
         @Option(name: .long, help: "Tag the new version.")
@@ -58,6 +58,21 @@ extension MregCommand {
         var stage: String?
 
         @OptionGroup var output: OutputOptions
+
+        /// Levenshtein distance, for "did you mean".
+        static func editDistance(_ a: String, _ b: String) -> Int {
+            let a = Array(a), b = Array(b)
+            if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+            var prev = Array(0...b.count)
+            for i in 1...a.count {
+                var cur = [i] + Array(repeating: 0, count: b.count)
+                for j in 1...b.count {
+                    cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                }
+                prev = cur
+            }
+            return prev[b.count]
+        }
 
         func run() throws {
             let registry = try Store.registry()
@@ -91,10 +106,16 @@ extension MregCommand {
                 return
             }
             let head = "\(Terminal.paint(result.model, .bold)) \(Terminal.paint("v\(result.version)", .green)) \(result.manifestID.abbreviated())"
+            if result.version == 1 && !result.existing {
+                let others = ((try? registry.models()) ?? []).filter { $0 != result.model }
+                if let near = others.first(where: { Self.editDistance($0.lowercased(), result.model.lowercased()) <= 2 }) {
+                    Terminal.warning("'\(result.model)' is a new model; did you mean '\(near)'?")
+                }
+            }
             if result.existing {
                 Terminal.line("\(head) (already registered: identical files and metadata; nothing changed)")
             } else {
-                Terminal.line(head)
+                Terminal.line(head + (result.version == 1 ? " (new model)" : ""))
                 Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Format.bytes(result.newBytes)) new to the store)")
             }
             if !result.tags.isEmpty { Terminal.line("  tagged \(result.tags.joined(separator: ", "))") }

@@ -71,7 +71,8 @@ final class ByteProgress: @unchecked Sendable {
         completed += n
         let done = completed
         let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        // Nothing for the first half second (no wild first estimate), then 5 redraws a second.
+        guard now.timeIntervalSince(start) >= 0.5, now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now
         let elapsed = max(0.001, now.timeIntervalSince(start))
         let rate = Double(done) / elapsed

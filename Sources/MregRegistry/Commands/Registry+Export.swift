@@ -122,6 +122,21 @@ extension Registry {
         }
     }
 
+    /// The operating system's reason behind a Foundation file error, in a few words.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        switch ns.code {
+        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "a part of the path does not exist"
+        case NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileWriteFileExistsError: return "a file is in the way"
+        default: return "a part of the path is not a writable folder"
+        }
+    }
+
     /// Writes `slices` contiguously at `offset` with `pwritev`.
     static func pwriteAll(fd: Int32, slices: [UnsafeRawBufferPointer], at offset: Int64, path: String) throws {
         var iov = slices.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
@@ -190,9 +205,17 @@ extension Registry {
                 }
             }
         }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw RegistryError(.badInput, "cannot create the folder '\(directory)': \(Self.reason(error))")
+        }
         let staging = "\(root)/.mreg-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        } catch {
+            throw RegistryError(.badInput, "cannot write into '\(directory)': \(Self.reason(error))")
+        }
         defer { try? FileManager.default.removeItem(atPath: staging) }
         var bytes: Int64 = 0
         for (i, file) in manifest.files.enumerated() {
@@ -206,7 +229,11 @@ extension Registry {
         }
         for (i, file) in manifest.files.enumerated() {
             let target = "\(root)/\(file.path)"
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            } catch {
+                throw RegistryError(.badInput, "cannot create the folder for '\(file.path)': \(Self.reason(error))")
+            }
             guard rename("\(staging)/\(i)", target) == 0 else {
                 throw RegistryError(.badInput, "cannot move '\(file.path)' into place: \(String(cString: strerror(errno)))")
             }

@@ -130,7 +130,8 @@ public struct VersionDiff: Sendable {
             }
             out["files"] = .object(groups.mapValues { .array($0) })
         }
-        out["identical"] = .bool(!hasDifferences(in: Set(Section.allCases)))
+        // Over the sections shown, so it always agrees with --exit-code.
+        out["identical"] = .bool(!hasDifferences(in: sections))
         return .object(out)
     }
 }

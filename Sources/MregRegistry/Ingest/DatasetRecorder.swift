@@ -23,7 +23,11 @@ struct DatasetRecorder {
             throw RegistryError(.badInput, "dataset '\(path)' does not exist")
         }
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        return Spec(name: name ?? (trimmed as NSString).lastPathComponent, path: path)
+        let resolved = name ?? (trimmed as NSString).lastPathComponent
+        guard !resolved.isEmpty else {
+            throw RegistryError(.badInput, "dataset '\(text)' has an empty name: write NAME=PATH, e.g. train=\(path)")
+        }
+        return Spec(name: resolved, path: path)
     }
 
     /// Hashes (and optionally stores) a dataset file or folder.

@@ -47,8 +47,7 @@ public enum ParamsLoader {
         } catch let e as RegistryError {
             throw e
         } catch {
-            let detail = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-            throw RegistryError(.badInput, "'\(path)' is not valid YAML: \(detail)")
+            throw RegistryError(.badInput, "'\(path)' is not valid YAML: \(yamlProblem(error))")
         }
     }
 
@@ -60,10 +59,7 @@ public enum ParamsLoader {
             if let tag = Optional(node.tag.description) {
                 if tag.hasSuffix(":null") || s == "~" || s == "null" || s == "" { return .null }
             }
-            if let b = Bool.construct(from: scalar) { return .bool(b) }
-            if let i = Int.construct(from: scalar) { return .int(Int64(i)) }
-            if let d = Double.construct(from: scalar), s.contains(where: { $0.isNumber }) { return .double(d) }
-            return .string(s)
+            return typedScalar(s)
         case .mapping(let mapping):
             var out = [String: JSONValue]()
             for (k, v) in mapping { out[k.string ?? "\(k)"] = try fromYAML(v) }
@@ -73,6 +69,19 @@ public enum ParamsLoader {
         case .alias:
             return .null
         }
+    }
+
+    /// Yams's error as one short phrase: `line 3, column 10: mapping values are not allowed in this context`.
+    static func yamlProblem(_ error: Error) -> String {
+        if let e = error as? YamlError, case .scanner(_, let problem, let mark, _) = e {
+            return "line \(mark.line), column \(mark.column): \(problem)"
+        }
+        if let e = error as? YamlError, case .parser(_, let problem, let mark, _) = e {
+            return "line \(mark.line), column \(mark.column): \(problem)"
+        }
+        var text = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        while text.hasSuffix(":") || text.hasSuffix(" ") { text.removeLast() }
+        return text
     }
 
     static func parseTOML(_ text: String, path: String) throws -> JSONValue {
@@ -124,15 +133,39 @@ public enum ParamsLoader {
         return (key, typedScalar(raw))
     }
 
+    /// Types a plain scalar by YAML 1.2's core schema (as DVC and modern YAML do): `true`/`false`,
+    /// `null`/`~`, integers, floats; everything else (`yes`, `NO`, `1.2.3`) stays a string. An
+    /// integer too large for 64 bits stays a string rather than losing digits. `'…'` or `"…"` quotes force a string.
     static func typedScalar(_ raw: String) -> JSONValue {
-        switch raw.lowercased() {
-        case "true": return .bool(true)
-        case "false": return .bool(false)
-        case "null": return .null
+        if raw.count >= 2, let f = raw.first, f == raw.last, f == "'" || f == "\"" {
+            return .string(String(raw.dropFirst().dropLast()))
+        }
+        switch raw {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "null", "Null", "NULL", "~", "": return .null
         default: break
         }
-        if let i = Int64(raw) { return .int(i) }
-        if let d = Double(raw), d.isFinite, raw.contains(where: { $0.isNumber }), !raw.hasPrefix("0x") { return .double(d) }
+        let body = raw.hasPrefix("-") || raw.hasPrefix("+") ? raw.dropFirst() : Substring(raw)
+        if !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            if let i = Int64(raw) { return .int(i) }
+            return .string(raw)
+        }
+        if raw.range(of: #"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil,
+           let d = Double(raw), d.isFinite {
+            return .double(d)
+        }
         return .string(raw)
+    }
+
+    /// Metrics must be numbers (or booleans): a metric that is text is almost always a mistake.
+    public static func checkMetrics(_ metrics: [String: JSONValue]) throws {
+        for (k, v) in metrics.sorted(by: { $0.key < $1.key }) {
+            switch v {
+            case .int, .double, .bool: continue
+            default:
+                throw RegistryError(.badInput, "metric '\(k)' is \(v.canonical), not a number: metrics must be numbers (put text in params or the message)")
+            }
+        }
     }
 }
