@@ -14,16 +14,17 @@ public struct MregCommand: ParsableCommand {
         """,
         version: MregVersion.string,
         groupedSubcommands: [
-            CommandGroup(name: "Registry commands", subcommands: [
+            CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
                 Log.self, Diff.self, Export.self, Cat.self,
                 // search-commands (issue 7)
+                Verify.self, PolicyCommand.self,
                 // governance-commands (issue 6)
             ]),
-            CommandGroup(name: "Remote commands", subcommands: [
+            CommandGroup(name: "Remote", subcommands: [
                 // remote-commands (issue 5)
             ]),
-            CommandGroup(name: "Plumbing commands", subcommands: [
+            CommandGroup(name: "Plumbing", subcommands: [
                 HashObject.self, CatFile.self, UpdateRef.self, ShowRef.self, RevParse.self, Fsck.self,
                 CountObjects.self, ConfigCommand.self,
             ]),

@@ -68,7 +68,10 @@ extension MregCommand {
             discussion: """
             A stage holds one version per model; promoting replaces what it held (recorded in the event).
             Configure stages with 'mreg config registry.stages dev,qa,prod'.
-            Example: mreg promote fraud@4 production --reason "passed shadow test"
+            The policy in .mreg/policy.toml judges each promotion and its verdict is recorded in the event;
+            --force overrides a failed verdict where the policy allows it (recorded as forced).
+            --sign signs the event with the SSH key in user.signingKey ('mreg verify' checks it).
+            Example: mreg promote fraud@4 production --reason "passed shadow test" --sign
             """)
 
         @Argument(help: "The version (MODEL@REV).")
@@ -80,18 +83,26 @@ extension MregCommand {
         @Option(name: .long, help: "Why (recorded in the audit trail).")
         var reason: String?
 
+        @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey.")
+        var sign = false
+
+        @Flag(name: .shortAndLong, help: "Promote although the policy refuses, where it allows --force (needs --reason).")
+        var force = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let registry = try Store.registry()
             try registry.validateStage(stage)
             let v = try registry.resolve(revision)
-            let change = try registry.promote(model: v.model, version: v.version, stage: stage, reason: reason)
+            let change = try registry.promote(model: v.model, version: v.version, stage: stage, reason: reason, sign: sign, force: force)
+            for w in change.warnings { Terminal.warning(w) }
             if output.json { output.emit(changeJSON(change)); return }
             if !change.changed {
                 Terminal.line("\(v.model) v\(v.version) is already in \(stage)")
             } else {
                 Terminal.line("\(v.model) v\(v.version) -> \(Terminal.paint(stage, .cyan))" + (change.previous.map { " (replaces v\($0))" } ?? ""))
+                if let event = change.event { for line in GovernanceRendering.promotionLines(event) { Terminal.line(line) } }
             }
         }
     }

@@ -47,6 +47,7 @@ extension MregCommand {
                 if oneline {
                     var line = "\(Terminal.paint(entry.id.abbreviated(), .yellow)) \(Format.time(e.time)) \(e.model) \(what) by \(e.actor)"
                     if let r = e.reason { line += ": \(r)" }
+                    line += GovernanceRendering.onelineSuffix(e)
                     Terminal.line(line)
                 } else {
                     if i > 0 { Terminal.line("") }
@@ -56,6 +57,7 @@ extension MregCommand {
                     Terminal.line("Actor:  \(e.actor)")
                     Terminal.line("Date:   \(Format.time(e.time)) UTC")
                     if let r = e.reason { Terminal.line("Reason: \(r)") }
+                    for line in GovernanceRendering.logLines(e) { Terminal.line(line) }
                 }
             }
         }

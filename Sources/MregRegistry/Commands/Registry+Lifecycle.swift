@@ -11,6 +11,8 @@ extension Registry {
         public var changed: Bool
         /// For a promotion: the version the stage held before.
         public var previous: Int64?
+        /// Notes for the user (a post-hook that failed, a hook that is not executable).
+        public var warnings: [String] = []
     }
 
     /// Points `tag` at a version; moving it from another version needs `force`.
@@ -53,22 +55,36 @@ extension Registry {
     }
 
     /// Puts a version in a stage (a stage holds one version per model).
+    ///
+    /// The store's policy (`.mreg/policy.toml`) judges the promotion and its verdict is recorded
+    /// in the event; a failed verdict refuses it unless `force` is given where the policy allows
+    /// it (recorded as forced). The `pre-promote` hook can refuse it too; `sign` signs the event
+    /// with `user.signingKey`. The `post-promote` hook runs after it is recorded.
     @discardableResult
-    public func promote(model: String, version: Int64, stage: String, reason: String?) throws -> Change {
+    public func promote(model: String, version: Int64, stage: String, reason: String?,
+                        sign: Bool = false, force: Bool = false) throws -> Change {
         try validateStage(stage)
-        let actor = identity().display
+        let policy = try self.policy()
+        let identity = self.identity()
+        let actor = identity.display
+        let signing = sign ? try signingSetup(identity: identity, policy: policy) : nil
         var previous: Int64?
+        var warnings = [String]()
         let appended = try appendEvent(model: model) { state in
+            warnings.removeAll()
             guard let info = state.versions[version] else {
                 throw RegistryError(.unknownRevision, "\(model) has no version \(version)")
             }
             previous = state.stages[stage]
             if previous == version { return .skip }
-            return .append(Event(model: model, sequence: 0, parent: nil, action: .promote, version: version,
-                                 manifest: info.manifest, stage: stage, previous: previous, actor: actor,
-                                 time: Timestamp.now(), reason: reason))
+            var event = Event(model: model, sequence: 0, parent: nil, action: .promote, version: version,
+                              manifest: info.manifest, stage: stage, previous: previous, actor: actor,
+                              time: Timestamp.now(), reason: reason)
+            try governPromotion(&event, state: state, policy: policy, signing: signing, force: force, warnings: &warnings)
+            return .append(event)
         }
-        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
+        if let appended { runPostHook(.postPromote, event: appended.event, id: appended.id, warnings: &warnings) }
+        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous, warnings: warnings)
     }
 
     /// Empties a stage.

@@ -21,6 +21,7 @@ extension Registry {
         var metrics = [String: JSONValue]()
         for file in request.metricFiles { metrics.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v }
+        try ParamsLoader.checkMetrics(metrics)
         var base: JSONValue = .null
         if let baseText = request.base {
             let resolved = try resolve(baseText)
@@ -70,10 +71,15 @@ extension Registry {
                                 datasets: datasets, provenance: [:], base: base, card: card)
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
         let contentKey = manifest.contentKey
+        if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
+            try checkRegistrationPolicy(manifest: manifest, stage: stage, state: current, reason: request.reason)
+        }
 
         var existingVersion: Int64?
         var manifestID: ObjectID?
+        var hookWarnings = [String]()
         let appended = try appendEvent(model: model) { state in
+            hookWarnings.removeAll()
             if let same = state.versions.values.first(where: { $0.content == contentKey }) {
                 existingVersion = same.number
                 manifestID = same.manifest
@@ -84,20 +90,25 @@ extension Registry {
                 newBytes += store.storedSize(of: manifestID!) ?? 0
             }
             let next = (state.latestVersion ?? 0) + 1
-            return .append(Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
-                                 manifest: manifestID, content: contentKey, actor: identity.display,
-                                 time: manifest.provenance["time"]?.stringValue ?? Timestamp.now(), reason: request.message.isEmpty ? nil : request.message))
+            var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
+                              manifest: manifestID, content: contentKey, actor: identity.display,
+                              time: manifest.provenance["time"]?.stringValue ?? Timestamp.now(), reason: request.message.isEmpty ? nil : request.message)
+            Self.place(&event, on: state)
+            try runPreHook(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings)
+            return .append(event)
         }
+        if let appended { runPostHook(.postRegister, event: appended.event, id: appended.id, warnings: &hookWarnings) }
         let version = appended?.event.version ?? existingVersion!
         var result = RegisterResult(model: model, version: version, manifestID: manifestID!, existing: appended == nil,
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
-                                    newBytes: appended == nil ? 0 : newBytes, warnings: warnings, tags: [], stage: nil)
+                                    newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
         for tag in request.tags {
             try self.tag(model: model, version: version, tag: tag, force: false)
             result.tags.append(tag)
         }
         if let stage = request.stage {
-            try promote(model: model, version: version, stage: stage, reason: request.reason)
+            let change = try promote(model: model, version: version, stage: stage, reason: request.reason)
+            result.warnings += change.warnings
             result.stage = stage
         }
         return result

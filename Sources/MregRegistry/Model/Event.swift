@@ -28,10 +28,19 @@ public struct Event: Sendable, Equatable {
     public var actor: String
     public var time: String
     public var reason: String?
+    /// The promotion policy's verdict, `{"passed", "policy", "rules": [{"rule", "passed", "detail"}]}`
+    /// (promotions into a stage the policy names; see `PolicyVerdict`).
+    public var verdict: JSONValue?
+    /// The principal (an allowed-signers identity, e.g. an email) that signed this event.
+    public var signer: String?
+    /// An armored OpenSSH signature (`ssh-keygen -Y sign -n mreg-event`) over the event's
+    /// canonical JSON without this field (see `Event.signedBytes`).
+    public var signature: String?
 
     public init(model: String, sequence: Int64, parent: ObjectID?, action: Action, version: Int64? = nil,
                 manifest: ObjectID? = nil, content: String? = nil, tag: String? = nil, stage: String? = nil,
-                previous: Int64? = nil, force: Bool = false, actor: String, time: String, reason: String? = nil) {
+                previous: Int64? = nil, force: Bool = false, actor: String, time: String, reason: String? = nil,
+                verdict: JSONValue? = nil, signer: String? = nil, signature: String? = nil) {
         self.model = model
         self.sequence = sequence
         self.parent = parent
@@ -46,6 +55,9 @@ public struct Event: Sendable, Equatable {
         self.actor = actor
         self.time = time
         self.reason = reason
+        self.verdict = verdict
+        self.signer = signer
+        self.signature = signature
     }
 
     public var json: JSONValue {
@@ -62,6 +74,9 @@ public struct Event: Sendable, Equatable {
         if let previous { o["previous"] = .int(previous) }
         if force { o["force"] = .bool(true) }
         if let reason { o["reason"] = .string(reason) }
+        if let verdict { o["verdict"] = verdict }
+        if let signer { o["signer"] = .string(signer) }
+        if let signature { o["signature"] = .string(signature) }
         return .object(o)
     }
 
@@ -91,6 +106,9 @@ public struct Event: Sendable, Equatable {
         self.actor = actor
         self.time = time
         reason = o["reason"]?.stringValue
+        verdict = o["verdict"]
+        signer = o["signer"]?.stringValue
+        signature = o["signature"]?.stringValue
     }
 
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Event {

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct PolicyCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "policy",
+            abstract: "Show the promotion policy (.mreg/policy.toml) or check a promotion against it.",
+            discussion: "The file's format is in Docs/FORMAT.md §4.",
+            subcommands: [Show.self, Check.self])
+
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print the policy each stage's promotions must pass.")
+
+            @OptionGroup var output: OutputOptions
+
+            func run() throws {
+                let registry = try Store.registry()
+                let policy = try registry.policy()
+                let path = "\(registry.repository.root)/\(PromotionPolicy.fileName)"
+                if output.json {
+                    output.emit(json(policy, path: path))
+                    return
+                }
+                guard policy.digest != nil else {
+                    Terminal.line("no policy: \(path) does not exist, so every promotion is allowed")
+                    return
+                }
+                Terminal.line("policy \(path) (\(policy.digest!))")
+                for stage in policy.stages.keys.sorted() {
+                    let r = policy.stages[stage]!
+                    Terminal.line("")
+                    Terminal.line(Terminal.paint("[\(stage)]", .bold))
+                    var rows = [[String]]()
+                    if let from = r.from { rows.append(["from", from.joined(separator: " or ")]) }
+                    if let g = r.require { rows.append(["require", g.source]) }
+                    if !r.noRegression.isEmpty { rows.append(["no regression", r.noRegression.map(\.description).joined(separator: ", ")]) }
+                    if !r.cardFields.isEmpty { rows.append(["card fields", r.cardFields.joined(separator: ", ")]) }
+                    rows.append(["reason", r.requireReason ? "required" : "optional"])
+                    rows.append(["signed", r.signed ? "required" : "optional"])
+                    rows.append(["--force", r.allowForce ? "allowed (recorded as forced)" : "not allowed"])
+                    for line in Terminal.table(rows.map { ["  " + $0[0]] + $0.dropFirst() }) { Terminal.line(line) }
+                }
+                if let signers = policy.allowedSigners {
+                    Terminal.line("")
+                    Terminal.line("signatures are checked against \(signers)" + (FileManager.default.fileExists(atPath: signers) ? "" : " (missing)"))
+                }
+            }
+
+            func json(_ policy: PromotionPolicy, path: String) -> JSONValue {
+                var stages = [String: JSONValue]()
+                for (stage, r) in policy.stages {
+                    stages[stage] = [
+                        "from": r.from.map { .array($0.map { .string($0) }) } ?? .null,
+                        "require": JSONValue(r.require?.source),
+                        "no_regression": .array(r.noRegression.map {
+                            ["metric": .string($0.metric), "better": .string($0.higherIsBetter ? "higher" : "lower"), "tolerance": .double($0.tolerance)]
+                        }),
+                        "card_fields": .array(r.cardFields.map { .string($0) }),
+                        "require_reason": .bool(r.requireReason), "signed": .bool(r.signed), "allow_force": .bool(r.allowForce),
+                    ]
+                }
+                return [
+                    "path": .string(path), "exists": .bool(policy.digest != nil), "digest": JSONValue(policy.digest),
+                    "stages": .object(stages), "allowed_signers": JSONValue(policy.allowedSigners),
+                ]
+            }
+        }
+
+        struct Check: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Judge a promotion without making it: print the verdict, exit 1 if it would be refused.",
+                discussion: """
+                For CI gates: 'mreg policy check fraud@latest production --reason "nightly" || exit 1'.
+                No hook runs and nothing is signed or written.
+                """)
+
+            @Argument(help: "The version (MODEL@REV).")
+            var revision: String
+
+            @Argument(help: "The stage.")
+            var stage: String
+
+            @Option(name: .long, help: "The reason the promotion would give.")
+            var reason: String?
+
+            @Flag(name: .long, help: "Judge it as if signed with --sign (checks that user.signingKey is set).")
+            var sign = false
+
+            @OptionGroup var output: OutputOptions
+
+            func run() throws {
+                let registry = try Store.registry()
+                let check = try registry.checkPromotion(revision, stage: stage, reason: reason, signed: sign)
+                if output.json {
+                    output.emit(check.json)
+                } else {
+                    let target = "\(check.model) v\(check.version) -> \(check.stage)"
+                    if check.alreadyInStage {
+                        Terminal.line("\(target): already there (nothing to promote)")
+                    } else if let verdict = check.verdict {
+                        let result = verdict.passed ? Terminal.paint("allowed", .green) : Terminal.paint("refused", .red)
+                        Terminal.line("\(target): \(result)" + (verdict.passed ? "" : check.forceAllowed ? " (--force --reason WHY would override it)" : ""))
+                        for line in GovernanceRendering.ruleLines(verdict) { Terminal.line(line) }
+                    } else {
+                        Terminal.line("\(target): allowed (the policy sets no rules for \(check.stage))")
+                    }
+                }
+                if !check.allowed { throw CommandFailure(code: 1) }
+            }
+        }
+    }
+}

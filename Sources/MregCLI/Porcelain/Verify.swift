@@ -1,0 +1,79 @@
+import ArgumentParser
+import MregRegistry
+import MregStore
+
+extension MregCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check each model's audit trail: every event, link, object and signature (exit 1 naming the first bad event).",
+            discussion: """
+            Walks each model's event chain from its head and checks that every event and every object it \
+            reaches (manifests, files, chunk lists) is present and unaltered, that the links, sequence \
+            numbers and the versions, stages and tags each event claims agree, that recorded policy \
+            verdicts are consistent, and that every signature verifies against the policy's allowed-signers file.
+            Each clean run records the verified head in refs/verified/MODEL; a later run reports the history \
+            as rewritten when the head no longer leads there (a head moved back, events replaced). After a \
+            legitimate rewrite (a pull that rebased local events) accept it with --accept-rewrite.
+            Examples:
+              mreg verify                 # every model
+              mreg verify fraud --json
+            """)
+
+        @Argument(help: "Models to verify (default: all).")
+        var models: [String] = []
+
+        @Flag(name: .long, help: "Accept a rewritten history as the new checkpoint (after checking it).")
+        var acceptRewrite = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            let names = try models.map { try Revision.parse($0).model }
+            let report = try registry.verify(models: names, acceptRewrite: acceptRewrite)
+            if output.json {
+                output.emit(report.json)
+            } else {
+                render(report)
+            }
+            if let first = report.firstProblem {
+                throw CommandFailure(code: 1, message: "mreg: error: verification failed: \(first)")
+            }
+        }
+
+        func render(_ report: VerifyReport) {
+            if report.models.isEmpty {
+                Terminal.line("no models to verify")
+                return
+            }
+            for m in report.models {
+                var facts = ["\(m.events) event\(m.events == 1 ? "" : "s")", "\(m.versions) version\(m.versions == 1 ? "" : "s")",
+                             "\(m.objects) objects (\(Format.bytes(m.bytes)) of files)"]
+                if !m.signatures.isEmpty {
+                    let signers = Array(Set(m.signatures.map(\.signer))).sorted().joined(separator: ", ")
+                    facts.append("\(m.signatures.count) good signature\(m.signatures.count == 1 ? "" : "s") (\(signers))")
+                }
+                let head = m.head.map { "head \($0.abbreviated())" } ?? "no head"
+                let status = m.ok ? Terminal.paint("ok", .green) : Terminal.paint("FAILED", .red)
+                Terminal.line("\(Terminal.paint(m.model, .bold)) \(status): \(facts.joined(separator: ", ")); \(head)\(checkpointNote(m))")
+                for p in m.problems { Terminal.line("  \(Terminal.paint("error", .red)): \(eventLabel(p))\(p.message)") }
+                for w in m.warnings { Terminal.line("  \(Terminal.paint("warning", .yellow)): \(eventLabel(w))\(w.message)") }
+            }
+        }
+
+        func eventLabel(_ p: VerifyReport.Problem) -> String {
+            var s = ""
+            if let seq = p.sequence { s += "#\(seq) " }
+            if let id = p.event { s += "\(id.abbreviated()) " }
+            return s.isEmpty ? "" : s.dropLast() + ": "
+        }
+
+        func checkpointNote(_ m: VerifyReport.ModelReport) -> String {
+            switch m.checkpoint {
+            case .recorded: return " (checkpoint recorded)"
+            case .accepted: return " (rewritten history accepted)"
+            case .advanced, .unchanged, .kept, .rewritten: return ""
+            }
+        }
+    }
+}
