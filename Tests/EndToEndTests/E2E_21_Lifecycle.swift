@@ -162,3 +162,62 @@ import Testing
         }
     }
 }
+
+/// Behaviour a new user's trial asked for.
+@Suite struct UsabilityTests {
+    @Test func promoteNeedsAnExplicitVersion() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir).succeeded()
+            let r = try mreg.run(["promote", "m", "production"], cwd: dir)
+            #expect(r.status != 0 && r.stderrIsOneLine && r.stderr.contains("m@latest"), "\(r)")
+            try mreg.run(["promote", "m@latest", "production"], cwd: dir).succeeded()
+        }
+    }
+
+    @Test func logRefusesAnUnknownStageAndFiltersByVersion() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir).succeeded()
+            try writeFile("\(dir)/w.bin", "w2")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir).succeeded()
+            try mreg.run(["promote", "m@1", "staging"], cwd: dir).succeeded()
+            let typo = try mreg.run(["log", "m", "--stage", "prod"], cwd: dir)
+            #expect(typo.status != 0 && typo.stderr.contains("unknown stage"))
+            let v1 = try RegisterTests.json(try mreg.run(["log", "m@1", "--json"], cwd: dir).succeeded()) as! [[String: Any]]
+            #expect(v1.map { $0["action"] as! String } == ["promote", "register"])
+            let since = try mreg.run(["log", "m", "--since", "2000-01-01", "--oneline"], cwd: dir).succeeded()
+            #expect(since.lines.count == 3)
+            #expect(try mreg.run(["log", "m", "--since", "2999-01-01", "--oneline"], cwd: dir).succeeded().lines.isEmpty)
+        }
+    }
+
+    @Test func metricsMustBeNumbersAndYAMLFollowsTheCoreSchema() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try writeFile("\(dir)/m.yaml", "acc: high\n")
+            let bad = try mreg.run(["register", "m", "w.bin", "--metrics", "m.yaml"], cwd: dir)
+            #expect(bad.status != 0 && bad.stderr.contains("metric 'acc'"))
+            try writeFile("\(dir)/p.yaml", "flag: yes\nnorway: NO\nver: '1.10'\nbig: 12345678901234567890\non: true\n")
+            try mreg.run(["register", "m", "w.bin", "--params", "p.yaml", "-p", "tag='007'"], cwd: dir).succeeded()
+            let show = try RegisterTests.json(try mreg.run(["show", "m", "--json"], cwd: dir).succeeded()) as! [String: Any]
+            let p = show["params"] as! [String: Any]
+            #expect(p["flag"] as? String == "yes")
+            #expect(p["norway"] as? String == "NO")
+            #expect(p["ver"] as? String == "1.10")
+            #expect(p["big"] as? String == "12345678901234567890")
+            #expect(p["tag"] as? String == "007")
+        }
+    }
+
+    @Test func diffIdenticalAgreesWithExitCode() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin", "-p", "a=1", "-m", "one"], cwd: dir).succeeded()
+            try mreg.run(["register", "m", "w.bin", "-p", "a=1", "-m", "two"], cwd: dir).succeeded()
+            let r = try mreg.run(["diff", "m@1", "m@2", "--only", "params", "--only", "metrics", "--json", "--exit-code"], cwd: dir)
+            #expect(r.status == 0)
+            #expect((try RegisterTests.json(r) as! [String: Any])["identical"] as? Bool == true)
+        }
+    }
+}

@@ -98,7 +98,7 @@ enum DiffRenderer {
         if d.files.isEmpty { return out + "\nno safetensors files to compare\n" }
         for f in d.files {
             out += "\n" + Terminal.paint("tensors \(f.path)", .bold)
-            out += "  (\(f.added.count) added, \(f.removed.count) removed, \(f.reshaped.count) reshaped, \(f.changed.count) changed, \(f.unchanged.count) unchanged; \(Format.count(f.changedParameters)) of \(Format.count(f.totalParameters)) parameters differ)\n"
+            out += "  (\(f.added.count) added, \(f.removed.count) removed, \(f.reshaped.count) reshaped, \(f.changed.count) changed, \(f.unchanged.count) unchanged; \(Format.count(f.changedParameters)) of \(Format.count(f.totalParameters)) parameters are in tensors that differ)\n"
             for line in Terminal.table(tensorRows(f, all: all)) { out += "  " + line + "\n" }
         }
         return out

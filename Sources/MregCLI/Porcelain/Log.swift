@@ -24,7 +24,10 @@ extension MregCommand {
         @Option(name: .customShort("n"), help: "Show at most N events.")
         var count: Int?
 
-        @Option(name: .long, help: ArgumentHelp("Only events at or before this time.", valueName: "date"))
+        @Option(name: .long, help: ArgumentHelp("Only events at or after this time (UTC; a plain date is its start).", valueName: "date"))
+        var since: String?
+
+        @Option(name: .long, help: ArgumentHelp("Only events at or before this time (UTC; a plain date is its end).", valueName: "date"))
         var until: String?
 
         @OptionGroup var output: OutputOptions
@@ -35,8 +38,25 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let model = try self.model.map { try Revision.parse($0).model }
-            let entries = try registry.log(model: model, stage: stage, limit: count, until: until.map(Format.parseDate))
+            let revision = try self.model.map { try Revision.parse($0) }
+            let model = revision?.model
+            if let stage, !registry.stages.contains(stage) {
+                // A typo must not read as "never promoted"; a stage dropped from the config still has history.
+                let seen = try registry.log(model: model, stage: stage, limit: 1)
+                if seen.isEmpty {
+                    throw RegistryError(.badInput, "unknown stage '\(stage)': stages are \(registry.stages.joined(separator: ", "))")
+                }
+            }
+            // MODEL@REV: only the events about that version.
+            let version = try revision?.selector.map { _ in try registry.resolve(self.model!).version }
+            var entries = try registry.log(model: model, stage: stage, limit: version == nil ? count : nil, until: until.map(Format.parseDate))
+            if let version { entries = entries.filter { $0.event.version == version } }
+            if let since {
+                var start = try Format.parseDate(since)
+                if since.count == 10 { start = start.addingTimeInterval(-86399) }  // a plain date: from its first second
+                entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) >= start }
+            }
+            if version != nil, let count { entries = Array(entries.prefix(count)) }
             if output.json {
                 output.emit(.array(entries.map(\.json)))
                 return
@@ -88,21 +108,21 @@ extension MregCommand {
         @Flag(name: .long, help: "Include unchanged entries.")
         var all = false
 
-        @Option(name: .long, help: ArgumentHelp("Only these sections: params, metrics, files, provenance, lineage (comma-separated).", valueName: "sections"))
-        var only: String?
+        @Option(name: .long, help: ArgumentHelp("Only these sections: params, metrics, files, provenance, lineage (comma-separated or repeated).", valueName: "sections"))
+        var only: [String] = []
 
         @Flag(name: .long, help: "Exit 1 if the versions differ (0 if not).")
         var exitCode = false
 
-        @Flag(name: .long, help: "Compare safetensors files tensor by tensor: added, removed, reshaped, changed, unchanged.")
+        @Flag(name: .long, help: "Compare safetensors files tensor by tensor (alone: only that; add --only params,metrics,files for more).")
         var tensors = false
 
         @OptionGroup var output: OutputOptions
 
         func sections() throws -> Set<VersionDiff.Section> {
-            guard let only else { return Set(VersionDiff.Section.allCases) }
+            guard !only.isEmpty else { return Set(VersionDiff.Section.allCases) }
             var out = Set<VersionDiff.Section>()
-            for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            for name in only.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 guard let s = VersionDiff.Section(rawValue: name) else {
                     throw ValidationError("unknown section '\(name)' in --only: use params, metrics, files, provenance, lineage")
                 }
@@ -120,7 +140,7 @@ extension MregCommand {
             let registry = try Store.registry()
             let diff = try registry.diff(old, new)
             // --tensors alone shows only the tensors; with --only, the tensors and those sections.
-            let sections: Set<VersionDiff.Section> = tensors && only == nil ? [] : try self.sections()
+            let sections: Set<VersionDiff.Section> = tensors && only.isEmpty ? [] : try self.sections()
             let tensorDiff = tensors ? try registry.tensorDiff(old: Manifest.load(diff.old.manifestID, from: registry.store),
                                                                 new: Manifest.load(diff.new.manifestID, from: registry.store)) : nil
             if output.json {
