@@ -22,6 +22,7 @@ public struct MregCommand: ParsableCommand {
                 // governance-commands (issue 6)
             ]),
             CommandGroup(name: "Remote", subcommands: [
+                Remote.self, Push.self, Fetch.self, Pull.self, Clone.self,
                 // remote-commands (issue 5)
             ]),
             CommandGroup(name: "Plumbing", subcommands: [

@@ -1,0 +1,73 @@
+import MregRegistry
+import MregStore
+
+/// Shared rendering and argument handling of push, fetch, pull and clone.
+enum RemoteRendering {
+    /// Splits `[REMOTE] [MODEL…]`: the first word is the remote when it is a configured
+    /// remote's name or a URL; otherwise every word is a model and the default remote is used.
+    static func split(_ words: [String], registry: Registry) -> (remote: String?, models: [String]?) {
+        guard let first = words.first else { return (nil, nil) }
+        if registry.isRemoteArgument(first) {
+            let rest = Array(words.dropFirst())
+            return (first, rest.isEmpty ? nil : rest)
+        }
+        return (nil, words)
+    }
+
+    /// The `--json` form of a report (see Docs/COMMANDS.md, "Remotes").
+    static func json(_ report: TransferReport) -> JSONValue {
+        .object([
+            "remote": JSONValue(report.remoteName),
+            "url": .string(report.location.description),
+            "objects": .int(Int64(report.objects)),
+            "bytes": .int(report.bytes),
+            "models": .array(report.models.map { u in
+                .object([
+                    "model": .string(u.model),
+                    "status": .string(u.status.rawValue),
+                    "old": JSONValue(u.old?.hex),
+                    "new": JSONValue(u.new?.hex),
+                    "events": .int(Int64(u.events)),
+                    "renumbered": .array(u.renumbered.map { .object(["from": .int($0.from), "to": .int($0.to)]) }),
+                    "message": JSONValue(u.message),
+                ])
+            }),
+        ])
+    }
+
+    static func trimTrailing(_ line: String) -> String {
+        var s = line
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+
+    /// One aligned line per model, then a summary line.
+    static func print(_ report: TransferReport, verb: String) {
+        let rows = report.models.map { u -> [String] in
+            let range = "\(u.old.map { $0.abbreviated() } ?? "(new)")..\(u.new.map { $0.abbreviated() } ?? "")"
+            switch u.status {
+            case .upToDate:
+                return [u.model, "up to date", ""]
+            case .rejected:
+                return [u.model, Terminal.paint("rejected", .red), u.message ?? ""]
+            case .behind, .ahead:
+                return [u.model, Terminal.paint(u.status.rawValue, .yellow), u.message ?? ""]
+            case .replayed:
+                let moves = u.renumbered.map { "v\($0.from) -> v\($0.to)" }.joined(separator: ", ")
+                let detail = moves.isEmpty ? (u.message ?? "") : "renumbered \(moves); \(u.message ?? "")"
+                return [u.model, Terminal.paint("replayed", .cyan), "\(range)  \(detail)"]
+            default:
+                let events = u.events > 0 ? "\(u.events) event\(u.events == 1 ? "" : "s")  " : ""
+                return [u.model, Terminal.paint(u.status.rawValue, .green), "\(events)\(range)"]
+            }
+        }
+        for line in Terminal.table(rows) { Terminal.line(trimTrailing(line)) }
+        if report.objects > 0 {
+            Terminal.line("\(verb) \(report.objects) object\(report.objects == 1 ? "" : "s") (\(Format.bytes(report.bytes)))")
+        } else if report.models.isEmpty {
+            Terminal.line("nothing to \(verb == "sent" ? "push" : "fetch"): no models")
+        } else if report.models.allSatisfy({ $0.status == .upToDate }) {
+            Terminal.line("everything up to date")
+        }
+    }
+}
