@@ -90,7 +90,7 @@ final class StoredZlibReader {
 
     let fd: Int32
     let path: String
-    private var input = [UInt8](repeating: 0, count: 1 << 20)
+    private var input: [UInt8]
     private var start = 0
     private var end = 0
     private var blockLeft = 0
@@ -99,9 +99,10 @@ final class StoredZlibReader {
     private(set) var finished = false
     private var headerChecked = false
 
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, capacity: Int = 1 << 20) {
         self.fd = fd
         self.path = path
+        input = [UInt8](repeating: 0, count: max(64, capacity))
     }
 
     /// Ensures `count` bytes are buffered; false at end of file.

@@ -27,8 +27,11 @@ public final class ObjectReader {
         self.id = id
         self.path = path
         fd = try Posix.open(path, O_RDONLY)
-        input = [UInt8](repeating: 0, count: 256 * 1024)
-        buffer = [UInt8](repeating: 0, count: 1024 * 1024)
+        // Buffers sized to the object: many small objects must not each zero megabytes.
+        var st = stat()
+        let fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 256 * 1024
+        input = [UInt8](repeating: 0, count: max(64, min(256 * 1024, fileSize)))
+        buffer = []
         var head = [UInt8]()
         var parsed: (ObjectHeader, Int)? = nil
         do {
@@ -36,7 +39,7 @@ public final class ObjectReader {
             var prefix = [UInt8](repeating: 0, count: 3)
             let got = try prefix.withUnsafeMutableBytes { try Posix.readFully(fd, into: $0, path: path) }
             if got == 3 && StoredZlibReader.looksStored(prefix) {
-                stored = StoredZlibReader(fd: fd, path: path)
+                stored = StoredZlibReader(fd: fd, path: path, capacity: max(64, min(1 << 20, fileSize)))
             } else {
                 inflater = try Inflater()
             }
@@ -55,6 +58,7 @@ public final class ObjectReader {
             throw Self.annotate(error, id: id, path: path)
         }
         header = parsed!.0
+        buffer = [UInt8](repeating: 0, count: Int(max(1, min(Int64(1 << 20), header.size))))
         hasher.update(data: head[..<parsed!.1])
         pending = Array(head[parsed!.1...])
     }
