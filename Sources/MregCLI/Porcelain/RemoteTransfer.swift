@@ -28,7 +28,7 @@ extension MregCommand {
             let (name, models) = RemoteRendering.split(words, registry: registry)
             let (remoteName, remote) = try registry.openRemote(name)
             defer { remote.close() }
-            let progress = TransferProgress(verb: "pushing")
+            let progress = ByteProgress(verb: "pushing")
             let report = try registry.push(to: remote, remoteName: remoteName, models: models, observer: progress)
             if output.json {
                 output.emit(RemoteRendering.json(report))
@@ -63,7 +63,7 @@ extension MregCommand {
             let (name, models) = RemoteRendering.split(words, registry: registry)
             let (remoteName, remote) = try registry.openRemote(name)
             defer { remote.close() }
-            let progress = TransferProgress(verb: "fetching")
+            let progress = ByteProgress(verb: "fetching")
             let (report, _) = try registry.fetch(from: remote, remoteName: remoteName, models: models, observer: progress)
             if output.json {
                 output.emit(RemoteRendering.json(report))
@@ -93,7 +93,7 @@ extension MregCommand {
             let (name, models) = RemoteRendering.split(words, registry: registry)
             let (remoteName, remote) = try registry.openRemote(name)
             defer { remote.close() }
-            let progress = TransferProgress(verb: "fetching")
+            let progress = ByteProgress(verb: "fetching")
             let report = try registry.pull(from: remote, remoteName: remoteName, models: models, observer: progress)
             if output.json {
                 output.emit(RemoteRendering.json(report))
@@ -130,7 +130,7 @@ extension MregCommand {
         func run() throws {
             let location = try RemoteLocation.parse(url)
             let dir = directory ?? location.defaultCloneDirectory
-            let progress = TransferProgress(verb: "fetching", enabled: !quiet && Terminal.isTTY(2))
+            let progress = ByteProgress(verb: "fetching", enabled: !quiet && Terminal.isTTY(2))
             let (registry, report) = try Registry.clone(url: url, into: dir, settings: s3.settings, observer: progress)
             if output.json {
                 var o = RemoteRendering.json(report).objectValue ?? [:]

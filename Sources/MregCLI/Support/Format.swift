@@ -47,22 +47,33 @@ enum Format {
     }
 }
 
-/// Bytes done, rate and time left on stderr, redrawn at most 5 times a second, only on a terminal.
-final class ByteProgress: @unchecked Sendable {
+/// Bytes done, percent, rate and time left on stderr: drawn only when stderr is a
+/// terminal, at most 5 times a second (rate and time left after the first half second), and only for work
+/// of 8 MiB or more. The total may grow (a fetch learns its size as it reads manifests).
+final class ByteProgress: TransferObserver, @unchecked Sendable {
     let enabled: Bool
     let verb: String
-    let total: Int64
+    static let minimumBytes: Int64 = 8 << 20
     private let lock = NSLock()
+    private var total: Int64
     private var completed: Int64 = 0
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
 
-    init(verb: String, total: Int64) {
+    init(verb: String, total: Int64 = 0, enabled: Bool = Terminal.isTTY(2)) {
         self.verb = verb
         self.total = total
-        enabled = Terminal.isTTY(2) && total >= 8 << 20
+        self.enabled = enabled
     }
+
+    func expect(bytes: Int64) {
+        lock.lock()
+        total += bytes
+        lock.unlock()
+    }
+
+    func advance(bytes: Int64) { add(bytes) }
 
     func add(_ n: Int64) {
         guard enabled else { return }
@@ -70,15 +81,19 @@ final class ByteProgress: @unchecked Sendable {
         defer { lock.unlock() }
         completed += n
         let done = completed
+        let whole = max(total, done)
         let now = Date()
-        // Nothing for the first half second (no wild first estimate), then 5 redraws a second.
-        guard now.timeIntervalSince(start) >= 0.5, now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        guard whole >= Self.minimumBytes, now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now
-        let elapsed = max(0.001, now.timeIntervalSince(start))
-        let rate = Double(done) / elapsed
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        let pct = total > 0 ? Int(Double(done) * 100 / Double(total)) : 100
-        let line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(total)) \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
+        let elapsed = now.timeIntervalSince(start)
+        let pct = whole > 0 ? Int(Double(done) * 100 / Double(whole)) : 100
+        var line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(whole))"
+        // Rate and time left only once there is enough to estimate from.
+        if elapsed >= 0.5 {
+            let rate = Double(done) / elapsed
+            let left = rate > 0 ? Double(whole - done) / rate : 0
+            line += " \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
+        }
         Terminal.writeBytes(Array(("\r" + line + "\u{1b}[K").utf8), fd: 2)
         drawn = true
     }
