@@ -11,6 +11,9 @@ public struct MregCommand: ParsableCommand {
         discussion: """
         A store lives in a .mreg folder found in the current folder or a parent (or at $MREG_DIR).
         Start with 'mreg init', then 'mreg register MODEL PATH...'. See 'mreg help COMMAND'.
+        Who you are: MREG_USER_NAME/MREG_USER_EMAIL, else 'mreg config user.name/user.email'
+        (store, then --global), else git's user.name/user.email, else the OS user.
+        JSON schemas, exit codes and the on-disk format: Docs/COMMANDS.md and Docs/FORMAT.md.
         """,
         version: MregVersion.string,
         groupedSubcommands: [

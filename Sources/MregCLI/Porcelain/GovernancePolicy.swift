@@ -8,7 +8,20 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             commandName: "policy",
             abstract: "Show the promotion policy (.mreg/policy.toml) or check a promotion against it.",
-            discussion: "The file's format is in Docs/FORMAT.md §4.",
+            discussion: """
+            .mreg/policy.toml, per stage (every key optional):
+              [stages.production]
+              from = ["staging"]                      # the version must be in one of these stages now
+              require = "metrics.auc >= 0.9 and params.optimizer = 'adam'"   # a gate expression
+              no_regression = ["auc", { metric = "latency_ms", better = "lower", tolerance = 2 }]
+              card_fields = ["license"]               # model-card fields that must be present
+              require_reason = true                   # promote needs --reason
+              signed = true                           # promote needs --sign (user.signingKey)
+              allow_force = false                     # may --force override a refusal?
+              [signing]
+              allowed_signers = "allowed_signers"     # ssh-keygen allowed-signers file, relative to .mreg/
+            A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it.
+            """,
             subcommands: [Show.self, Check.self])
 
         struct Show: ParsableCommand {

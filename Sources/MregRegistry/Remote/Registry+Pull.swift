@@ -13,6 +13,8 @@ extension Registry {
     /// local head moves by compare-and-swap (retried if a local command moved it meanwhile).
     public func pull(from remote: any RemoteStorage, remoteName: String?, models: [String]? = nil,
                      observer: (any TransferObserver)? = nil) throws -> TransferReport {
+        // The shared store's policy governs: adopt it before judging what arrives.
+        if let file = remote as? FileRemote { try adoptPolicy(from: file.registry) }
         var (report, heads) = try fetch(from: remote, remoteName: remoteName, models: models, observer: observer)
         report.models = try heads.keys.sorted().map { try integrate(model: $0, remoteHead: heads[$0]!) }
         return report

@@ -66,6 +66,21 @@ extension Registry {
         try remote.prepareForHeads()
         var moved = [String]()
         for move in moves {
+            // A shared store's policy governs what enters it.
+            if let file = remote as? FileRemote {
+                do {
+                    var new = [(id: ObjectID, event: Event)]()
+                    for (id, event) in try events(of: move.model) {
+                        if id == move.remote?.id { break }
+                        new.append((id, event))
+                    }
+                    try file.registry.checkPushed(model: move.model, events: new.reversed())
+                } catch let e as RegistryError where e.kind == .refused {
+                    report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
+                                                     message: e.message))
+                    continue
+                }
+            }
             do {
                 try remote.moveHead(model: move.model, to: move.local, from: move.remote)
                 moved.append(move.model)
