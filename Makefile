@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BUILD_FLAGS ?=
 
-.PHONY: build release test demo install bench clean
+.PHONY: build release test demo install bench bench-scale clean
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -27,6 +27,10 @@ install: release
 ## Speed and memory against git, cp and openssl on a generated 1 GiB model (see Scripts/bench.sh).
 bench: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench.sh
+
+## list/log/show/search latency and reindex time on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
+bench-scale: release
+	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-scale.sh
 
 clean:
 	rm -rf .build

@@ -48,6 +48,7 @@ extension Registry {
     /// (by this process's append, a pull, or a repair). Failures here lose nothing:
     /// readers use the chain, and `fsck --repair` rebuilds derived data.
     public func headMoved(model: String) {
+        try? index.update(model: model)
         try? syncDerivedRefs(model: model)
     }
 

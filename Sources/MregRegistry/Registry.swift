@@ -63,7 +63,12 @@ public struct Registry: Sendable {
     }
 
     /// Replays a model's chain (optionally only events at or before `asOf`).
+    ///
+    /// Answered from the model's index record when it reflects the current head (one ref
+    /// read decides; a stale record is caught up first). If the index cannot answer, the
+    /// chain is replayed from objects, which reports whatever is wrong with it.
     public func state(of model: String, asOf: Date? = nil) throws -> ModelState {
+        if let indexed = try? indexedState(of: model, asOf: asOf) { return indexed }
         var state = ModelState(model: model)
         for (id, event) in try events(of: model).reversed() {
             if let asOf, let t = Timestamp.parse(event.time), t > asOf { break }

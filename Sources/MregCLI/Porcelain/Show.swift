@@ -93,11 +93,11 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let states = try registry.models().map { try registry.state(of: $0) }
+            let states = try registry.modelSummaries()
             if output.json {
                 output.emit(.array(states.map { s in
                     .object([
-                        "model": .string(s.model), "latest": JSONValue(s.latestVersion), "versions": .int(Int64(s.versions.count)),
+                        "model": .string(s.model), "latest": JSONValue(s.latestVersion), "versions": .int(Int64(s.versionCount)),
                         "stages": .object(s.stages.mapValues { .int($0) }), "tags": .object(s.tags.mapValues { .int($0) }),
                         "last_change": JSONValue(s.lastChange),
                     ])

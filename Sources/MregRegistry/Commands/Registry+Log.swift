@@ -25,9 +25,10 @@ extension Registry {
             names = [model]
         } else {
             names = try models()
+            if names.count > 1, let merged = try? mergedLog(of: names, stage: stage, limit: limit, until: until) { return merged }
         }
         for name in names {
-            entries += try events(of: name).map { LogEntry(id: $0.id, event: $0.event) }
+            entries += try indexedEvents(of: name).map { LogEntry(id: $0.id, event: $0.event) }
         }
         if names.count > 1 {
             entries.sort { ($0.event.time, $0.event.model, $0.event.sequence) > ($1.event.time, $1.event.model, $1.event.sequence) }
