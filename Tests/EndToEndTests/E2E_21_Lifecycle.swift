@@ -221,3 +221,21 @@ import Testing
         }
     }
 }
+
+@Suite struct ListVersionsTests {
+    @Test func listModelShowsItsVersionsNewestFirst() throws {
+        try withStore { mreg, dir in
+            for i in 1...3 {
+                try writeFile("\(dir)/w.bin", "w\(i)")
+                try mreg.run(["register", "m", "w.bin", "-m", "run \(i)"], cwd: dir).succeeded()
+            }
+            try mreg.run(["promote", "m@2", "staging"], cwd: dir).succeeded()
+            let j = try RegisterTests.json(try mreg.run(["list", "m", "--json"], cwd: dir).succeeded()) as! [[String: Any]]
+            #expect(j.map { $0["version"] as! Int } == [3, 2, 1])
+            #expect(j[1]["stages"] as? [String] == ["staging"] && j[1]["message"] as? String == "run 2")
+            let text = try mreg.run(["list", "m"], cwd: dir).succeeded()
+            #expect(text.lines.count == 4 && text.lines[2].hasPrefix("v2"))
+            #expect(try mreg.run(["list", "nosuch"], cwd: dir).status != 0)
+        }
+    }
+}

@@ -87,12 +87,41 @@ extension MregCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List models with their latest version, stages, tags and last change.")
+            abstract: "List models with their latest version, stages, tags and last change; with MODEL, its versions.")
+
+        @Argument(help: "List this model's versions (newest first) instead.")
+        var model: String?
 
         @OptionGroup var output: OutputOptions
 
+        func listVersions(_ registry: Registry, _ name: String) throws {
+            let state = try registry.existingState(of: try Revision.parse(name).model)
+            let versions = state.versions.values.sorted { $0.number > $1.number }
+            let messages = versions.map { (try? Manifest.load($0.manifest, from: registry.store))?.message ?? "" }
+            if output.json {
+                output.emit(.array(zip(versions, messages).map { v, message in
+                    .object([
+                        "version": .int(v.number), "manifest": .string(v.manifest.hex), "registered_at": .string(v.registeredAt),
+                        "registered_by": .string(v.registeredBy), "message": .string(message),
+                        "stages": .array(state.stages(of: v.number).map { .string($0) }),
+                        "tags": .array(state.tags(of: v.number).map { .string($0) }),
+                    ])
+                }))
+                return
+            }
+            var rows = [["VERSION", "REGISTERED", "BY", "STAGES", "TAGS", "MESSAGE"]]
+            for (v, message) in zip(versions, messages) {
+                let stages = state.stages(of: v.number).joined(separator: ",")
+                let tags = state.tags(of: v.number).joined(separator: ",")
+                rows.append(["v\(v.number)", Format.time(v.registeredAt), v.registeredBy, stages.isEmpty ? "-" : stages,
+                             tags.isEmpty ? "-" : tags, String(message.prefix(60))])
+            }
+            for (i, line) in Terminal.table(rows).enumerated() { Terminal.line(i == 0 ? Terminal.paint(line, .bold) : line) }
+        }
+
         func run() throws {
             let registry = try Store.registry()
+            if let model { return try listVersions(registry, model) }
             let states = try registry.modelSummaries()
             if output.json {
                 output.emit(.array(states.map { s in
