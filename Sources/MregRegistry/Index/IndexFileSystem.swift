@@ -20,18 +20,7 @@ enum IndexFileSystem {
     }
 
     /// The names in a directory, without `.` and `..`; empty when it does not exist.
-    static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names = [String]()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func list(_ path: String) -> [String] { Directory.names(path) }
 
     /// Reads a ref file (64 hex digits and a newline) with one `open`/`read`: the
     /// freshness check reads one per model, so it must be cheap.

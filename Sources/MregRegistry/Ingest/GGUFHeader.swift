@@ -76,19 +76,9 @@ public struct GGUFHeader: Sendable {
     ///
     /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid GGUF file.
     public static func read(path: String) throws -> GGUFHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
-        }
+        let (fd, fileSize) = try RegularFile.open(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw RegistryError(.badInput, "cannot stat \(path): \(String(cString: strerror(errno)))")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw RegistryError(.badInput, "\(path) is not a regular file")
-        }
-        var reader = Reader(fd: fd, fileSize: Int64(st.st_size), path: path)
+        var reader = Reader(fd: fd, fileSize: fileSize, path: path)
         return try parse(&reader)
     }
 

@@ -55,19 +55,8 @@ public struct SafetensorsHeader: Sendable {
     /// Reads only the 8-byte length and the JSON header.
     /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid safetensors file.
     public static func read(path: String) throws -> SafetensorsHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
-        }
+        let (fd, fileSize) = try RegularFile.open(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw RegistryError(.badInput, "cannot stat \(path): \(String(cString: strerror(errno)))")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw RegistryError(.badInput, "\(path) is not a regular file")
-        }
-        let fileSize = Int64(st.st_size)
         let lengthBytes = try readFully(fd: fd, offset: 0, count: 8, path: path)
         let length = try validatedHeaderLength(prefix: lengthBytes, fileSize: fileSize)
         let json = try readFully(fd: fd, offset: 8, count: Int(length), path: path)

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Opening a file whose header is about to be parsed: a regular file only (never a FIFO
+/// that could block), read-only, with its size.
+enum RegularFile {
+    /// - Returns: the open descriptor (the caller closes it) and the file's size.
+    /// - Throws: `RegistryError(.badInput, …)` when it cannot be opened or is not a regular file.
+    static func open(_ path: String) throws -> (fd: Int32, size: Int64) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw RegistryError(.badInput, "cannot stat \(path): \(reason)")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw RegistryError(.badInput, "\(path) is not a regular file")
+        }
+        return (fd, Int64(st.st_size))
+    }
+}
