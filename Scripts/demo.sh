@@ -10,7 +10,8 @@ export MREG_USER_NAME="Demo Engineer" MREG_USER_EMAIL="demo@example.com"
 export GIT_AUTHOR_NAME="Demo Engineer" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo Engineer" GIT_COMMITTER_EMAIL="demo@example.com"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain" >&2; "$@"; }
 mreg() { "$MREG" "$@"; }
 
 # le64 N: N as 8 little-endian bytes.
@@ -65,6 +66,8 @@ step mreg promote fraud-detector@1 staging --reason "baseline for shadow test"
 step mreg promote fraud-detector@2 staging --reason "beats baseline"
 step mreg promote fraud-detector@reviewed production --reason "AUC 0.93 on holdout"
 step mreg list
+step mreg list fraud-detector
+step mreg search "metrics.auc >= 0.92 and params.optimizer.name = 'adam'"
 step mreg show fraud-detector@production
 step mreg diff fraud-detector@1 fraud-detector@2
 step mreg diff fraud-detector@1 fraud-detector@2 --only params,metrics --json
