@@ -70,4 +70,22 @@ enum RemoteRendering {
             Terminal.line("everything up to date")
         }
     }
+
+    /// Opens the remote named by `words` (then models), runs one transfer with a progress
+    /// display, and prints its report (`--json` or `To/From REMOTE` and a line per model).
+    static func transfer(_ words: [String], output: OutputOptions, progress verbing: String, heading: String, verb: String,
+                         _ body: (Registry, String?, any RemoteStorage, [String]?, ByteProgress) throws -> TransferReport) throws -> (TransferReport, String?) {
+        let registry = try Store.registry()
+        let (name, models) = split(words, registry: registry)
+        let (remoteName, remote) = try registry.openRemote(name)
+        defer { remote.close() }
+        let report = try body(registry, remoteName, remote, models, ByteProgress(verb: verbing))
+        if output.json {
+            output.emit(json(report))
+        } else {
+            Terminal.line("\(heading) \(report.remoteLabel == report.location.description ? report.remoteLabel : "\(report.remoteLabel) (\(report.location))")")
+            print(report, verb: verb)
+        }
+        return (report, remoteName)
+    }
 }

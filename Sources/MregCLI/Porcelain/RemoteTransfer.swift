@@ -24,22 +24,16 @@ extension MregCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let registry = try Store.registry()
-            let (name, models) = RemoteRendering.split(words, registry: registry)
-            let (remoteName, remote) = try registry.openRemote(name)
-            defer { remote.close() }
-            let progress = ByteProgress(verb: "pushing")
-            let report = try registry.push(to: remote, remoteName: remoteName, models: models, observer: progress)
-            if output.json {
-                output.emit(RemoteRendering.json(report))
-            } else {
-                Terminal.line("To \(report.remoteLabel == report.location.description ? report.remoteLabel : "\(report.remoteLabel) (\(report.location))")")
-                RemoteRendering.print(report, verb: "sent")
+            let (report, remoteName) = try RemoteRendering.transfer(words, output: output, progress: "pushing", heading: "To", verb: "sent") {
+                registry, remoteName, remote, models, progress in
+                try registry.push(to: remote, remoteName: remoteName, models: models, observer: progress)
             }
             let rejected = report.rejected
             if !rejected.isEmpty {
                 let how = "run 'mreg pull\(remoteName.map { " \($0)" } ?? " \(report.location)")' and push again"
-                throw CommandFailure(code: 1, message: "mreg: error: push of \(rejected.map(\.model).joined(separator: ", ")) to \(report.remoteLabel) was refused: the remote has events this store lacks (not a fast-forward); \(how)")
+                let reasons = Set(rejected.compactMap(\.message))
+                let why = reasons.count == 1 && !reasons.first!.contains("not a fast-forward") ? reasons.first! : "the remote has events this store lacks (not a fast-forward); \(how)"
+                throw CommandFailure(code: 1, message: "mreg: error: push of \(rejected.map(\.model).joined(separator: ", ")) to \(report.remoteLabel) was refused: \(why)")
             }
         }
     }
@@ -59,17 +53,9 @@ extension MregCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let registry = try Store.registry()
-            let (name, models) = RemoteRendering.split(words, registry: registry)
-            let (remoteName, remote) = try registry.openRemote(name)
-            defer { remote.close() }
-            let progress = ByteProgress(verb: "fetching")
-            let (report, _) = try registry.fetch(from: remote, remoteName: remoteName, models: models, observer: progress)
-            if output.json {
-                output.emit(RemoteRendering.json(report))
-            } else {
-                Terminal.line("From \(report.remoteLabel == report.location.description ? report.remoteLabel : "\(report.remoteLabel) (\(report.location))")")
-                RemoteRendering.print(report, verb: "received")
+            _ = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
+                registry, remoteName, remote, models, progress in
+                try registry.fetch(from: remote, remoteName: remoteName, models: models, observer: progress).report
             }
         }
     }
@@ -89,17 +75,9 @@ extension MregCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let registry = try Store.registry()
-            let (name, models) = RemoteRendering.split(words, registry: registry)
-            let (remoteName, remote) = try registry.openRemote(name)
-            defer { remote.close() }
-            let progress = ByteProgress(verb: "fetching")
-            let report = try registry.pull(from: remote, remoteName: remoteName, models: models, observer: progress)
-            if output.json {
-                output.emit(RemoteRendering.json(report))
-            } else {
-                Terminal.line("From \(report.remoteLabel == report.location.description ? report.remoteLabel : "\(report.remoteLabel) (\(report.location))")")
-                RemoteRendering.print(report, verb: "received")
+            _ = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
+                registry, remoteName, remote, models, progress in
+                try registry.pull(from: remote, remoteName: remoteName, models: models, observer: progress)
             }
         }
     }
