@@ -72,20 +72,17 @@ public struct Ingester: Sendable {
         guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let size = entry.size
-        let digestBox = Box<Result2>()
+        let digestBox = Box<Outcome<String>>()
         var ranges = policy.structuralRanges(path: path, size: size, format: format)
-        let digestThread: Thread?
         if ranges != nil {
             // Structure known: digest the whole file on one thread while chunks are written on the others.
             let done = DispatchSemaphore(value: 0)
             let t = Thread { [fd] in
-                digestBox.value = Result2 { try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 }
+                digestBox.value = Outcome { try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 }
                 done.signal()
             }
             t.stackSize = 1 << 20
             t.start()
-            digestThread = t
-            defer { _ = digestThread }
             let written = try writeChunks(fd: fd, path: path, ranges: ranges!)
             done.wait()
             let digest = try digestBox.value!.get()
@@ -113,7 +110,7 @@ public struct Ingester: Sendable {
 
     /// Writes each range of the file as a blob, on all cores, in order of the ranges.
     func writeChunks(fd: Int32, path: String, ranges: [Range<Int64>]) throws -> [WriteResult] {
-        let results = Box<[Result2W?]>()
+        let results = Box<[Outcome<WriteResult>?]>()
         results.value = Array(repeating: nil, count: ranges.count)
         let next = Box<Int>()
         next.value = 0
@@ -129,7 +126,7 @@ public struct Ingester: Sendable {
                 }
                 if i >= ranges.count { return }
                 let range = ranges[i]
-                let outcome = Result2W {
+                let outcome = Outcome<WriteResult> {
                     var offset = range.lowerBound
                     return try store.write(type: .blob, size: Int64(range.count)) { buf in
                         let want = min(buf.count, Int(range.upperBound - offset))
@@ -174,17 +171,11 @@ public struct Ingester: Sendable {
     }
 }
 
-/// A result that can cross threads.
-struct Result2: @unchecked Sendable {
-    let result: Swift.Result<String, Error>
-    init(_ body: () throws -> String) { result = Swift.Result { try body() } }
-    func get() throws -> String { try result.get() }
-}
-
-struct Result2W: @unchecked Sendable {
-    let result: Swift.Result<WriteResult, Error>
-    init(_ body: () throws -> WriteResult) { result = Swift.Result { try body() } }
-    func get() throws -> WriteResult { try result.get() }
+/// The result of work done on another thread (errors are not Sendable in general).
+struct Outcome<T>: @unchecked Sendable {
+    let result: Swift.Result<T, Error>
+    init(_ body: () throws -> T) { result = Swift.Result { try body() } }
+    func get() throws -> T { try result.get() }
 }
 
 /// A lock-protected mutable value shared between threads.
