@@ -239,3 +239,18 @@ import Testing
         }
     }
 }
+
+@Suite struct SearchStageNameTests {
+    @Test func unknownStagesInSearchesAreErrors() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir).succeeded()
+            try mreg.run(["promote", "m@1", "production"], cwd: dir).succeeded()
+            #expect(try mreg.run(["search", "stage = 'production'"], cwd: dir).succeeded().lines.count == 2)
+            let capital = try mreg.run(["search", "stage = 'Production'"], cwd: dir)
+            #expect(capital.status != 0 && capital.stderrIsOneLine && capital.stderr.contains("did you mean 'production'"), "\(capital)")
+            let typo = try mreg.run(["search", "stage IN ('prod', 'staging')"], cwd: dir)
+            #expect(typo.status != 0 && typo.stderr.contains("unknown stage 'prod'"), "\(typo)")
+        }
+    }
+}

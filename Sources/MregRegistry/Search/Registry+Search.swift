@@ -8,6 +8,7 @@ extension Registry {
     ///
     /// - Parameter order: sort keys (default: newest first); ties go by model, then newest version.
     public func search(_ query: SearchQuery, order: [SearchOrder] = [], limit: Int? = nil) throws -> SearchResult {
+        try checkStageNames(in: query.expression)
         let segments = try index.segments()
         var matches = [(segment: Int, row: Int)]()
         var searched = 0
@@ -35,5 +36,28 @@ extension Registry {
         if let limit { indices = Array(indices.prefix(max(0, limit))) }
         let hits = indices.map { SearchResult.Hit(segment: segments[matches[$0].segment], row: matches[$0].row) }
         return SearchResult(query: query, order: order, hits: hits, total: matches.count, searched: searched)
+    }
+}
+
+extension Registry {
+    /// A stage that does not exist is a typo, not a question with no answer: `stage = 'prod'`
+    /// or MLflow's `'Production'` would otherwise silently match nothing.
+    func checkStageNames(in expression: SearchQuery.Expression) throws {
+        switch expression {
+        case .all: return
+        case .and(let a, let b), .or(let a, let b):
+            try checkStageNames(in: a)
+            try checkStageNames(in: b)
+        case .not(let e): try checkStageNames(in: e)
+        case .condition(let c):
+            guard c.field == .stage, [.equal, .notEqual, .in, .notIn].contains(c.op) else { return }
+            let known = stages
+            for case .string(let name) in c.values where !known.contains(name) {
+                if let near = known.first(where: { $0.lowercased() == name.lowercased() }) {
+                    throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stage names are case-sensitive; did you mean '\(near)'?")
+                }
+                throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stages are \(known.joined(separator: ", "))")
+            }
+        }
     }
 }
