@@ -9,10 +9,12 @@ public struct MregCommand: ParsableCommand {
         commandName: "mreg",
         abstract: "A git-style registry for trained models: versions, provenance, stages and an audit trail.",
         discussion: """
-        A store lives in a .mreg folder found in the current folder or a parent (or at $MREG_DIR).
-        Start with 'mreg init', then 'mreg register MODEL PATH...'. See 'mreg help COMMAND'.
-        Who you are: MREG_USER_NAME/MREG_USER_EMAIL, else 'mreg config user.name/user.email'
-        (store, then --global), else git's user.name/user.email, else the OS user.
+        A store lives in a .mreg folder found in the current folder or a parent (or at $MREG_DIR). \
+        Start with 'mreg init', then 'mreg register MODEL PATH...'; see 'mreg help COMMAND'.
+
+        Who you are: MREG_USER_NAME and MREG_USER_EMAIL, else 'mreg config user.name' and \
+        'user.email' (the store's, then --global), else git's user.name and user.email, else the OS user.
+
         JSON schemas, exit codes and the on-disk format: Docs/COMMANDS.md and Docs/FORMAT.md.
         """,
         version: MregVersion.string,

@@ -27,12 +27,18 @@ public enum ChainReplay {
         public var dropped: Int
         /// Signed local events replayed without their signature (it covered the old `seq` and `parent`).
         public var unsigned: Int
+        /// Signed local events signed again at their new position (by `resign`).
+        public var resigned: Int = 0
     }
 
     /// - Parameters:
     ///   - local: the local events not on the other side, oldest first.
     ///   - base: the other side's state (its head and event count are the new parent and sequence).
-    public static func rebuild(local: [Event], onto base: ModelState) -> Result {
+    ///   - resign: signs an event again at its new position, given its original signer;
+    ///     returns false when it cannot (another signer, no key), leaving it unsigned.
+    public static func rebuild(local: [Event], onto base: ModelState,
+                               resign: ((inout Event, String) -> Bool)? = nil) -> Result {
+        var resigned = 0
         var state = base
         var out = [(ObjectID, Event)]()
         var mapping = [Int64: Int64]()
@@ -87,14 +93,15 @@ public enum ChainReplay {
                 if original.manifest != nil, let info = state.versions[v] { event.manifest = info.manifest }
             }
             if event.signature != nil || event.signer != nil {
+                let signer = event.signer
                 event.signature = nil
                 event.signer = nil
-                unsigned += 1
+                if let resign, let signer, resign(&event, signer) { resigned += 1 } else { unsigned += 1 }
             }
             let id = ObjectID.compute(type: .event, payload: event.json.canonicalBytes)
             state.apply(event, id: id)
             out.append((id, event))
         }
-        return Result(events: out, state: state, renumbered: renumbered, dropped: dropped, unsigned: unsigned)
+        return Result(events: out, state: state, renumbered: renumbered, dropped: dropped, unsigned: unsigned, resigned: resigned)
     }
 }

@@ -48,7 +48,7 @@ extension Registry {
                     try validateIncoming(model: model, events: incoming)
                     let mine = try events(from: local, until: base, model: model).map(\.event)
                     let theirs = try state(of: model, at: remoteHead)
-                    let replay = ChainReplay.rebuild(local: mine, onto: theirs)
+                    let replay = ChainReplay.rebuild(local: mine, onto: theirs, resign: resigner())
                     for (id, event) in replay.events {
                         let written = try store.write(type: .event, bytes: event.json.canonicalBytes)
                         guard written.id == id else {
@@ -82,8 +82,18 @@ extension Registry {
     static func replayMessage(_ replay: ChainReplay.Result) -> String? {
         if replay.events.isEmpty { return nil }
         var text = "\(replay.events.count) local event(s) replayed on the remote's; push them"
-        if replay.unsigned > 0 { text += " (\(replay.unsigned) lost their signature, which covered the old chain position: sign them again)" }
+        if replay.resigned > 0 { text += " (\(replay.resigned) signed again with your key at their new position)" }
+        if replay.unsigned > 0 { text += " (\(replay.unsigned) lost their signature, which covered the old chain position, and were not yours to sign again)" }
         return text
+    }
+
+    /// Signs replayed events again when they were signed by this user and a key is set up.
+    func resigner() -> ((inout Event, String) -> Bool)? {
+        guard let policy = try? self.policy(), let setup = try? signingSetup(identity: identity(), policy: policy) else { return nil }
+        return { event, signer in
+            guard signer == setup.principal else { return false }
+            return (try? self.sign(&event, with: setup, policy: policy)) != nil
+        }
     }
 
     /// A model's state as of one of its events.
