@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import MregStore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension MregCommand {
     struct HashObject: ParsableCommand {
@@ -41,42 +38,17 @@ extension MregCommand {
                 if let repo {
                     Terminal.line(try repo.objects.write(type: type, file: file).id.hex)
                 } else {
-                    Terminal.line(try Self.hashFile(file, type: type).hex)
+                    Terminal.line(try ObjectStore.hash(type: type, file: file).hex)
                 }
             }
         }
 
-        static func hashFile(_ path: String, type: ObjectType) throws -> ObjectID {
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw StoreError(.io, "cannot open '\(path)': \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            var st = stat()
-            fstat(fd, &st)
-            return try ObjectStore.hash(type: type, size: Int64(st.st_size)) { buf in
-                let n = Glibc.read(fd, buf.baseAddress, buf.count)
-                if n < 0 { throw StoreError(.io, "cannot read '\(path)'") }
-                return n
-            }
-        }
-
-        /// Standard input may be a pipe of unknown length: spool it to a temp file first.
+        /// Standard input may be a pipe of unknown length: the store spools it to a temp file first.
         func hashStdin(type: ObjectType, repo: Repository?) throws -> ObjectID {
-            let dir = repo?.objects.directory ?? NSTemporaryDirectory()
-            let temp = "\(dir)/tmp_obj_stdin_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
-            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard fd >= 0 else { throw StoreError(.io, "cannot create '\(temp)'") }
-            defer { unlink(temp) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
-                if n < 0 { if errno == EINTR { continue }; close(fd); throw StoreError(.io, "cannot read standard input") }
-                if n == 0 { break }
-                let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, n) }
-                if written != n { close(fd); throw StoreError(.io, "cannot write '\(temp)'") }
-            }
-            close(fd)
+            let temp = try ObjectStore.spool(0, into: repo?.objects.directory ?? NSTemporaryDirectory())
+            defer { try? FileManager.default.removeItem(atPath: temp) }
             if let repo { return try repo.objects.write(type: type, file: temp).id }
-            return try Self.hashFile(temp, type: type)
+            return try ObjectStore.hash(type: type, file: temp)
         }
     }
 }

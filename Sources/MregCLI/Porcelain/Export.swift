@@ -25,9 +25,11 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            var total: Int64 = 0
-            if let v = try? registry.resolve(revision), let m = try? Manifest.load(v.manifestID, from: registry.store) { total = m.totalSize }
-            let progress = ByteProgress(verb: "exporting", total: total)
+            let progress = ByteProgress(verb: "exporting")
+            // The total is only needed on a terminal: don't resolve and load the manifest twice otherwise.
+            if progress.enabled, let v = try? registry.resolve(revision), let m = try? Manifest.load(v.manifestID, from: registry.store) {
+                progress.expect(bytes: m.totalSize)
+            }
             var report: (@Sendable (Int64) -> Void)? = nil
             if progress.enabled { report = { progress.add($0) } }
             let result = try registry.export(revision, to: directory, force: force, progressBytes: report)

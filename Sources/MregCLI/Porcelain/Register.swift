@@ -89,8 +89,9 @@ extension MregCommand {
             request.tags = tag
             request.stage = stage
             request.arguments = ["mreg"] + CommandLine.arguments.dropFirst()
-            let total: Int64 = ((try? FileWalker.walk(paths)) ?? []).reduce(0) { $0 + $1.size }
-            let progress = ByteProgress(verb: "storing", total: total)
+            // The total is only needed on a terminal: don't walk the inputs twice otherwise.
+            let progress = ByteProgress(verb: "storing")
+            if progress.enabled { progress.expect(bytes: ((try? FileWalker.walk(paths)) ?? []).reduce(0) { $0 + $1.size }) }
             var report: (@Sendable (Int64) -> Void)? = nil
             if progress.enabled { report = { progress.add($0) } }
             let result = try registry.register(request, progress: report)

@@ -66,7 +66,7 @@ extension Registry {
             guard ftruncate(fd, off_t(file.size)) == 0 else {
                 throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
             }
-            let failure = Box<ErrorBox>()
+            let failure = Box<any Error>()
             let next = Box<Int>()
             let store = self.store
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, list.chunks.count))
@@ -98,12 +98,12 @@ extension Registry {
                             progress?(Int64(piece.count))
                         }
                     } catch {
-                        failure.withLock { if $0 == nil { $0 = ErrorBox(error: error) } }
+                        failure.withLock { if $0 == nil { $0 = error } }
                         return
                     }
                 }
             }
-            if let e = failure.value { throw e.error }
+            if let e = failure.value { throw e }
             return
         }
         try streamFile(file) { piece in
@@ -240,8 +240,4 @@ extension Registry {
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)
     }
-}
-
-struct ErrorBox: @unchecked Sendable {
-    var error: Error
 }

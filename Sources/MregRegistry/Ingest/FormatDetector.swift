@@ -418,22 +418,7 @@ public enum FormatDetector {
         }
 
         private static func read(fd: Int32, offset: Int64, count: Int) -> [UInt8]? {
-            guard count > 0, offset >= 0 else { return [] }
-            var bytes = [UInt8](repeating: 0, count: count)
-            var done = 0
-            while done < count {
-                let n = bytes.withUnsafeMutableBytes { raw -> Int in
-                    guard let base = raw.baseAddress else { return 0 }
-                    return pread(fd, base + done, count - done, off_t(offset) + off_t(done))
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return nil
-                }
-                if n == 0 { break }
-                done += n
-            }
-            return Array(bytes[0..<done])
+            RegularFile.read(fd: fd, offset: offset, count: count)
         }
     }
 

@@ -197,23 +197,12 @@ public struct SafetensorsHeader: Sendable {
                       parameters: parameters)
     }
 
-    /// Reads exactly `count` bytes at `offset`, retrying short reads.
+    /// Reads exactly `count` bytes at `offset`.
     private static func readFully(fd: Int32, offset: Int64, count: Int, path: String) throws -> [UInt8] {
-        guard count > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return pread(fd, base + done, count - done, off_t(offset) + off_t(done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RegistryError(.badInput, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            guard n > 0 else { throw RegistryError(.badInput, "\(path) is truncated: safetensors header ends early") }
-            done += n
+        guard let bytes = RegularFile.read(fd: fd, offset: offset, count: count) else {
+            throw RegistryError(.badInput, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
+        guard bytes.count == count else { throw RegistryError(.badInput, "\(path) is truncated: safetensors header ends early") }
         return bytes
     }
 }

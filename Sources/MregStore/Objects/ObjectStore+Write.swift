@@ -115,6 +115,34 @@ extension ObjectStore {
         }
     }
 
+    /// The id a file would get as an object, without writing anything.
+    public static func hash(type: ObjectType = .blob, file path: String) throws -> ObjectID {
+        let fd = try Posix.open(path, O_RDONLY)
+        defer { Posix.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Posix.error("stat", path) }
+        return try hash(type: type, size: Int64(st.st_size)) { try Posix.read(fd, into: $0, path: path) }
+    }
+
+    /// Copies a stream of unknown length (standard input) into a temp file in `directory`,
+    /// since an object's header needs its size first; the caller removes the file.
+    public static func spool(_ fd: Int32, into directory: String) throws -> String {
+        let temp = "\(directory)/\(tempPrefix)stdin_\(getpid())_\(Posix.randomSuffix())"
+        let out = try Posix.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        defer { Posix.close(out) }
+        var buffer = [UInt8](repeating: 0, count: bufferSize)
+        do {
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try Posix.read(fd, into: $0, path: "standard input") }
+                if n == 0 { return temp }
+                try buffer.withUnsafeBytes { try Posix.writeAll(out, UnsafeRawBufferPointer(rebasing: $0[..<n]), path: temp) }
+            }
+        } catch {
+            Posix.unlink(temp)
+            throw error
+        }
+    }
+
     /// Computes the id an object would get, without writing anything.
     public static func hash(type: ObjectType, size: Int64,
                             from source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> ObjectID {
