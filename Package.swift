@@ -1,13 +1,24 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The layers, each depending only on those above it in this list:
+//
+//   CZlib           zlib, as a system library
+//   MregStore       objects, refs, locks, config: a content-addressed store that knows nothing of models
+//   MregSupport     small shared pieces: JSON values, parallel work, digests
+//   MregRegistry    the registry core: models, manifests, events, chains, revisions, ingest, lifecycle
+//   MregIndex       services over a registry: the index and search
+//   MregGovernance  services over a registry: policy, signatures, hooks, verify
+//   MregRemote      services over a registry: remote storage (filesystem, S3), push, fetch, pull, clone
+//   MregCLI         the command line: parse, call a service, render
+//   mreg            main
 let package = Package(
     name: "mreg",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mreg", targets: ["mreg"]),
         .library(name: "MregStore", targets: ["MregStore"]),
-        .library(name: "MregRegistry", targets: ["MregRegistry"]),
+        .library(name: "MregRegistry", targets: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,19 +32,32 @@ let package = Package(
             "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "MregRegistry", dependencies: [
+        .target(name: "MregSupport", dependencies: [
             "MregStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "MregRegistry", dependencies: [
+            "MregStore", "MregSupport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        .target(name: "MregIndex", dependencies: ["MregStore", "MregSupport", "MregRegistry"]),
+        .target(name: "MregGovernance", dependencies: [
+            "MregStore", "MregSupport", "MregRegistry",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .target(name: "MregRemote", dependencies: [
+            "MregStore", "MregSupport", "MregRegistry", "MregIndex", "MregGovernance",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "MregCLI", dependencies: [
-            "MregStore", "MregRegistry",
+            "MregStore", "MregSupport", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
         .testTarget(name: "MregStoreTests", dependencies: ["MregStore"]),
-        .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry"]),
+        .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore"]),
     ],

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 /// The `mreg` command: a git-style model registry.

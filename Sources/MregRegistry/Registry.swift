@@ -1,16 +1,25 @@
 import Foundation
 import MregStore
+import MregSupport
 
 /// Registry semantics over a store: models, versions, stages, tags and their event chains.
 public struct Registry: Sendable {
     public var repository: Repository
     public var store: ObjectStore { repository.objects }
     public var refs: RefStore { repository.refs }
+    /// The cache of chain-derived state (the index), asked before chains are replayed.
+    public var cache: (any ChainCache)?
+    /// The policy, signatures and hooks that judge changes (see `Governor`).
+    public var governor: (any Governor)?
 
     public static let defaultStages = ["development", "staging", "production", "archived"]
 
-    public init(repository: Repository) throws {
+    /// A registry over a repository; `cache` and `governor` come from the layers above
+    /// (the command line installs the index and the store's governance).
+    public init(repository: Repository, cache: (any ChainCache)? = nil, governor: (any Governor)? = nil) throws {
         self.repository = repository
+        self.cache = cache
+        self.governor = governor
     }
 
     /// The configured stages (`registry.stages`, comma-separated), else the defaults.
@@ -31,10 +40,10 @@ public struct Registry: Sendable {
 
     // MARK: refs
 
-    static func headRef(_ model: String) -> RefName { try! RefName("refs/models/\(model)/head") }
-    static func versionRef(_ model: String, _ v: Int64) -> RefName { try! RefName("refs/models/\(model)/versions/\(v)") }
-    static func stageRef(_ model: String, _ s: String) -> RefName { try! RefName("refs/models/\(model)/stages/\(s)") }
-    static func tagRef(_ model: String, _ t: String) -> RefName { try! RefName("refs/models/\(model)/tags/\(t)") }
+    package static func headRef(_ model: String) -> RefName { try! RefName("refs/models/\(model)/head") }
+    package static func versionRef(_ model: String, _ v: Int64) -> RefName { try! RefName("refs/models/\(model)/versions/\(v)") }
+    package static func stageRef(_ model: String, _ s: String) -> RefName { try! RefName("refs/models/\(model)/stages/\(s)") }
+    package static func tagRef(_ model: String, _ t: String) -> RefName { try! RefName("refs/models/\(model)/tags/\(t)") }
 
     /// Every model with a head ref, sorted.
     public func models() throws -> [String] {
@@ -68,7 +77,7 @@ public struct Registry: Sendable {
     /// read decides; a stale record is caught up first). If the index cannot answer, the
     /// chain is replayed from objects, which reports whatever is wrong with it.
     public func state(of model: String, asOf: Date? = nil) throws -> ModelState {
-        if let indexed = try? indexedState(of: model, asOf: asOf) { return indexed }
+        if let cache, let cached = try? cache.state(of: model, asOf: asOf, in: self) { return cached }
         var state = ModelState(model: model)
         for (id, event) in try events(of: model).reversed() {
             if let asOf, let t = Timestamp.parse(event.time), t > asOf { break }
@@ -91,7 +100,7 @@ public struct Registry: Sendable {
 
 extension Registry {
     /// Names of the folders under refs/models.
-    static func listModels(root: String) -> [String] {
+    package static func listModels(root: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/refs/models")) ?? []
     }
 }

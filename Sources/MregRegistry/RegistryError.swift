@@ -1,3 +1,4 @@
+import MregSupport
 /// An error in registry terms: a bad model name, an unknown revision, a refused promotion.
 public struct RegistryError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {

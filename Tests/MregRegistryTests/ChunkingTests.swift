@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 @Suite struct ChunkingTests {
     static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {

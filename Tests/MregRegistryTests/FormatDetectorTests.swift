@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// Detection and header parsing over small sample files written by the tests themselves.
 @Suite struct FormatDetectorTests {

@@ -1,5 +1,9 @@
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// The gate expressions of promotion policies.
 @Suite struct GovernanceGateTests {

@@ -1,6 +1,10 @@
 import Testing
 import MregStore
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// Reading policy.toml and judging promotions with it, each rule both allowing and refusing.
 @Suite struct GovernancePolicyTests {

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import MregStore
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// Promotion policies, hooks, signatures and verify, through the library.
 @Suite struct GovernanceRegistryTests {

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import MregStore
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// A temporary store for governance tests: register versions, write a policy, hooks and keys.
 struct GovernanceFixture {
@@ -11,7 +15,7 @@ struct GovernanceFixture {
 
     /// A registry over the store as it is now on disk (config changes included).
     var registry: Registry {
-        get throws { try Registry(repository: Repository(root: root)) }
+        get throws { try Registry.standard(Repository(root: root)) }
     }
 
     /// Runs `body` with a fresh store whose user is Ada; the folder is removed afterwards.

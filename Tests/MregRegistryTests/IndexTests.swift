@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 @testable import MregStore
 
 /// A store in a temporary folder with helpers that write versions the way `register` does.
@@ -15,7 +19,7 @@ struct IndexFixture {
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (repo, _) = try Repository.initialize(at: dir, environment: ["MREG_USER_NAME": "Ada", "MREG_USER_EMAIL": "ada@example.com"])
-        return try body(IndexFixture(dir: dir, registry: try Registry(repository: repo)))
+        return try body(IndexFixture(dir: dir, registry: try Registry.standard(repo)))
     }
 
     var root: String { registry.repository.root }
@@ -86,11 +90,11 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             let asOf = Timestamp.parse("2026-03-01T23:00:00Z")!
             #expect(sameState(try r.state(of: "fraud", asOf: asOf), try r.chainState("fraud", asOf: asOf)))
             // The log from the index is the chain, event for event.
-            let fromIndex = try r.indexedEvents(of: "fraud")
+            let fromIndex = try RegistryIndex(registry: r).events(of: "fraud")
             let fromChain = try r.events(of: "fraud")
             #expect(fromIndex.map(\.id) == fromChain.map(\.id))
             #expect(fromIndex.map(\.event) == fromChain.map(\.event))
-            let summary = try r.modelSummaries()
+            let summary = try RegistryIndex(registry: r).modelSummaries()
             #expect(summary.count == 1 && summary[0].latestVersion == 2 && summary[0].versionCount == 2)
             #expect(summary[0].stages == ["production": 2] && summary[0].tags == ["reviewed": 1])
             #expect(summary[0].eventCount == 4)
@@ -101,7 +105,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
         try IndexFixture.with { f in
             let r = f.registry
             try f.register("m", params: ["lr": 0.01])
-            _ = try r.modelSummaries()  // writes the snapshot too
+            _ = try RegistryIndex(registry: r).modelSummaries()  // writes the snapshot too
             let before = try f.recordHead("m")
             try f.appendBehindIndex("m") { s in
                 Event(model: "m", sequence: 0, parent: nil, action: .tag, version: 1, manifest: s.versions[1]!.manifest,
@@ -110,8 +114,8 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             #expect(try f.recordHead("m") == before)  // nothing updated the index
             #expect(try r.state(of: "m").tags == ["blessed": 1])
             #expect(try f.recordHead("m") == r.head(of: "m"))  // healed and written back
-            #expect(try r.modelSummaries()[0].tags == ["blessed": 1])
-            #expect(try r.search(SearchQuery.parse("tag = 'blessed'")).hits.count == 1)
+            #expect(try RegistryIndex(registry: r).modelSummaries()[0].tags == ["blessed": 1])
+            #expect(try RegistryIndex(registry: r).search(SearchQuery.parse("tag = 'blessed'")).hits.count == 1)
         }
     }
 
@@ -119,7 +123,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
         try IndexFixture.with { f in
             let r = f.registry
             try f.register("m", metrics: ["auc": 0.5])
-            _ = try r.modelSummaries()
+            _ = try RegistryIndex(registry: r).modelSummaries()
             let oldRecord = try Data(contentsOf: URL(fileURLWithPath: "\(f.root)/index/models/m"))
             let oldSnapshot = try Data(contentsOf: URL(fileURLWithPath: "\(f.root)/index/all"))
             try f.register("m", metrics: ["auc": 0.99])
@@ -127,8 +131,8 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             try oldRecord.write(to: URL(fileURLWithPath: "\(f.root)/index/models/m"))
             try oldSnapshot.write(to: URL(fileURLWithPath: "\(f.root)/index/all"))
             #expect(try r.state(of: "m").latestVersion == 2)
-            #expect(try r.modelSummaries()[0].latestVersion == 2)
-            let hits = try r.search(SearchQuery.parse("metrics.auc > 0.9")).hits
+            #expect(try RegistryIndex(registry: r).modelSummaries()[0].latestVersion == 2)
+            let hits = try RegistryIndex(registry: r).search(SearchQuery.parse("metrics.auc > 0.9")).hits
             #expect(hits.map(\.fields.version) == [2])
         }
     }
@@ -137,9 +141,9 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
         try IndexFixture.with { f in
             let r = f.registry
             for i in 0..<3 { try f.register("m\(i)", params: ["i": .int(Int64(i))]) }
-            _ = try r.modelSummaries()
+            _ = try RegistryIndex(registry: r).modelSummaries()
             try FileManager.default.removeItem(atPath: "\(f.root)/index")
-            #expect(try r.modelSummaries().map(\.model) == ["m0", "m1", "m2"])
+            #expect(try RegistryIndex(registry: r).modelSummaries().map(\.model) == ["m0", "m1", "m2"])
             #expect(FileManager.default.fileExists(atPath: "\(f.root)/index/all"))
             #expect(try f.recordHead("m1") == r.head(of: "m1"))
             // Damage: a truncated record, a flipped byte in the snapshot, an empty file.
@@ -151,8 +155,8 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             try snap.write(to: URL(fileURLWithPath: "\(f.root)/index/all"))
             try Data().write(to: URL(fileURLWithPath: "\(f.root)/index/models/m2"))
             #expect(sameState(try r.state(of: "m1"), try r.chainState("m1")))
-            #expect(try r.search(SearchQuery.parse("params.i >= 1")).hits.map(\.model).sorted() == ["m1", "m2"])
-            #expect(try r.modelSummaries().count == 3)
+            #expect(try RegistryIndex(registry: r).search(SearchQuery.parse("params.i >= 1")).hits.map(\.model).sorted() == ["m1", "m2"])
+            #expect(try RegistryIndex(registry: r).modelSummaries().count == 3)
         }
     }
 
@@ -160,7 +164,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
         try IndexFixture.with { f in
             let r = f.registry
             for i in 0..<41 { try f.register(String(format: "m%02d", i), metrics: ["auc": .double(Double(i) / 100)]) }
-            _ = try r.modelSummaries()
+            _ = try RegistryIndex(registry: r).modelSummaries()
             let snapshot = "\(f.root)/index/all"
             let written = try Data(contentsOf: URL(fileURLWithPath: snapshot))
             // One stale model (below the rewrite threshold of 2 for 41 models): the snapshot stays.
@@ -168,17 +172,17 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
                 Event(model: "m07", sequence: 0, parent: nil, action: .tag, version: 1, manifest: s.versions[1]!.manifest,
                       tag: "late", actor: "Bob <bob@example.com>", time: "2026-03-05T00:00:00Z")
             }
-            let summaries = try r.modelSummaries()
+            let summaries = try RegistryIndex(registry: r).modelSummaries()
             #expect(summaries.count == 41 && summaries[7].model == "m07" && summaries[7].tags == ["late": 1])
             #expect(summaries[8].tags.isEmpty && summaries[8].latestVersion == 1)
             #expect(try Data(contentsOf: URL(fileURLWithPath: snapshot)) == written)
-            #expect(try r.search(SearchQuery.parse("tag = 'late'")).hits.map(\.model) == ["m07"])
+            #expect(try RegistryIndex(registry: r).search(SearchQuery.parse("tag = 'late'")).hits.map(\.model) == ["m07"])
             // A second stale model reaches it: the snapshot is written again, reflecting both.
             try f.appendBehindIndex("m08") { s in
                 Event(model: "m08", sequence: 0, parent: nil, action: .tag, version: 1, manifest: s.versions[1]!.manifest,
                       tag: "late", actor: "Bob <bob@example.com>", time: "2026-03-05T00:00:00Z")
             }
-            #expect(try r.modelSummaries().filter { !$0.tags.isEmpty }.map(\.model) == ["m07", "m08"])
+            #expect(try RegistryIndex(registry: r).modelSummaries().filter { !$0.tags.isEmpty }.map(\.model) == ["m07", "m08"])
             let summariesNow = try IndexSnapshot.readSummaries(snapshot)!
             #expect(try summariesNow["m08"]?.tags == ["late": 1] && summariesNow["m07"]?.head == r.head(of: "m07"))
             // A damaged summary section is ignored (and rewritten).
@@ -186,7 +190,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             bytes[IndexFile.headerSize + IndexSnapshot.prefixSize + 3] ^= 0x55
             try bytes.write(to: URL(fileURLWithPath: snapshot))
             #expect(throws: IndexCorrupt.self) { try IndexSnapshot.readSummaries(snapshot) }
-            #expect(try r.modelSummaries().count == 41)
+            #expect(try RegistryIndex(registry: r).modelSummaries().count == 41)
             #expect(try IndexSnapshot.readSummaries(snapshot)?.count == 41)
         }
     }
@@ -205,7 +209,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             try r.refs.update(Registry.headRef("m"), to: id)
             let state = try r.state(of: "m")
             #expect(state.versions.count == 1 && state.versions[1]?.manifest == manifest && state.eventCount == 1)
-            let hits = try r.search(SearchQuery.parse("")).hits
+            let hits = try RegistryIndex(registry: r).search(SearchQuery.parse("")).hits
             #expect(hits.count == 1 && hits[0].fields.params == ["a": 2] && hits[0].fields.author == "Remote <r@example.com>")
         }
     }
@@ -216,11 +220,11 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             for m in ["a", "b"] { for _ in 0..<3 { try f.register(m, params: ["x": .string(UUID().uuidString)]) } }
             try r.promote(model: "a", version: 3, stage: "production", reason: nil)
             try "junk".write(toFile: "\(f.root)/index/models/zzz", atomically: true, encoding: .utf8)
-            let report = try r.reindex()
+            let report = try RegistryIndex(registry: r).reindex()
             #expect(report.models == 2 && report.versions == 6 && report.events == 7)
             #expect(report.bytes > 0)
             #expect(!FileManager.default.fileExists(atPath: "\(f.root)/index/models/zzz"))
-            #expect(try r.modelSummaries().first { $0.model == "a" }?.stages == ["production": 3])
+            #expect(try RegistryIndex(registry: r).modelSummaries().first { $0.model == "a" }?.stages == ["production": 3])
         }
     }
 
@@ -259,7 +263,7 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             }
             let head = try r.head(of: "m")!
             let payload = try r.store.read(head, as: .event)
-            let record = try r.index.record(model: "m")!
+            let record = try RegistryIndex(registry: r).record(model: "m")!
             let raw = try record.rawEvents().last!
             #expect(raw.id == head && raw.payload == payload)
         }

@@ -1,5 +1,9 @@
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 @Suite struct JSONValueTests {
     @Test func canonicalFormSortsKeysAndDropsWhiteSpace() throws {

@@ -1,5 +1,9 @@
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// Model card front matter and title extraction.
 @Suite struct ModelCardTests {

@@ -2,6 +2,10 @@ import Foundation
 import MregStore
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// `ChainReplay`: local events rebuilt on another head keep their meaning.
 @Suite struct RemoteReplayTests {

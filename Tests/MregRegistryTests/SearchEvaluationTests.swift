@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// What searches find in a small store, and in what order.
 @Suite struct SearchEvaluationTests {
@@ -31,7 +35,7 @@ import Testing
     }
 
     static func find(_ r: Registry, _ q: String, order: [String] = []) throws -> [String] {
-        try r.search(SearchQuery.parse(q), order: order.map(SearchOrder.parse)).hits.map { "\($0.model)@\($0.fields.version)" }
+        try RegistryIndex(registry: r).search(SearchQuery.parse(q), order: order.map(SearchOrder.parse)).hits.map { "\($0.model)@\($0.fields.version)" }
     }
 
     @Test func theIssueExampleAndPrecedence() throws {
@@ -134,7 +138,7 @@ import Testing
             #expect(try Self.find(r, "", order: ["metrics.auc DESC"]) == ["churn@1", "fraud@2", "fraud@1", "fraud@3", "churn@2", "llama@1"])
             #expect(try Self.find(r, "", order: ["metrics.auc"]).prefix(4) == ["fraud@3", "fraud@1", "fraud@2", "churn@1"])
             #expect(try Self.find(r, "", order: ["model DESC", "version ASC"]) == ["llama@1", "fraud@1", "fraud@2", "fraud@3", "churn@1", "churn@2"])
-            let limited = try r.search(SearchQuery.parse("model = 'fraud'"), order: [SearchOrder(field: .metric("auc"), descending: true)], limit: 2)
+            let limited = try RegistryIndex(registry: r).search(SearchQuery.parse("model = 'fraud'"), order: [SearchOrder(field: .metric("auc"), descending: true)], limit: 2)
             #expect(limited.hits.map(\.fields.version) == [2, 1] && limited.total == 3 && limited.searched == 6)
             #expect(limited.extraColumns == [.metric("auc")])
             let hit = limited.hits[0]

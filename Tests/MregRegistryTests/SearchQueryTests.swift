@@ -1,5 +1,9 @@
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// The search language: grammar, precedence, literals and the column of every syntax error.
 @Suite struct SearchQueryTests {

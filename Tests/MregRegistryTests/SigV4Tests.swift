@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import MregRegistry
+@testable import MregSupport
+@testable import MregIndex
+@testable import MregGovernance
+@testable import MregRemote
 
 /// SigV4 against AWS's published vectors: the `aws-sig-v4-test-suite` (region us-east-1,
 /// service `service`, AKIDEXAMPLE, 2015-08-30T12:36:00Z; the `-unnormalized` path

@@ -1,5 +1,9 @@
 import ArgumentParser
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 extension MregCommand {

@@ -1,5 +1,9 @@
 import ArgumentParser
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 extension MregCommand {
@@ -23,7 +27,7 @@ extension MregCommand {
 
         func run() throws {
             let repo = try Store.open()
-            let registry = try Registry(repository: repo)
+            let registry = try Registry.standard(repo)
             let report = try registry.fsck(repair: repair)
             let shown = report.findings.filter { !(noDangling && $0.kind == "dangling") }
             if output.json {

@@ -1,4 +1,8 @@
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 
 /// Renders a `VersionDiff` for people (text) and for pull requests (Markdown).
 enum DiffRenderer {

@@ -1,4 +1,8 @@
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 /// Human renderings of policy verdicts, forced promotions and signatures (promote, log, policy check).

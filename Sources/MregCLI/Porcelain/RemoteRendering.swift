@@ -1,4 +1,8 @@
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 /// Shared rendering and argument handling of push, fetch, pull and clone.

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 extension MregCommand {
@@ -39,7 +43,7 @@ extension MregCommand {
             let query = try SearchQuery.parse(expression.joined(separator: " "))
             let order = try orderBy.map(SearchOrder.parse)
             let registry = try Store.registry()
-            let result = try registry.search(query, order: order, limit: limit)
+            let result = try RegistryIndex(registry: registry).search(query, order: order, limit: limit)
             if output.json {
                 output.emit(.array(result.hits.map(\.json)))
                 return
@@ -90,7 +94,7 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let r = try registry.reindex()
+            let r = try RegistryIndex(registry: registry).reindex()
             if output.json {
                 output.emit(.object([
                     "models": .int(Int64(r.models)), "versions": .int(Int64(r.versions)), "events": .int(Int64(r.events)),
@@ -99,7 +103,7 @@ extension MregCommand {
                 return
             }
             Terminal.line("Indexed \(r.models) model(s), \(r.versions) version(s), \(r.events) event(s) in "
-                          + String(format: "%.2f s", r.seconds) + " (\(Format.bytes(r.bytes)) in \(registry.index.directory))")
+                          + String(format: "%.2f s", r.seconds) + " (\(Format.bytes(r.bytes)) in \(RegistryIndex(registry: registry).directory))")
         }
     }
 }

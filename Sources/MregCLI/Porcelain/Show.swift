@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 extension MregCommand {
@@ -122,7 +126,7 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             if let model { return try listVersions(registry, model) }
-            let states = try registry.modelSummaries()
+            let states = try RegistryIndex(registry: registry).modelSummaries()
             if output.json {
                 output.emit(.array(states.map { s in
                     .object([

@@ -1,5 +1,9 @@
 import Foundation
 import MregRegistry
+import MregRemote
+import MregGovernance
+import MregIndex
+import MregSupport
 import MregStore
 
 /// Human renderings shared by the porcelain commands.

@@ -1,5 +1,6 @@
 import Foundation
 import MregRegistry
+import MregRemote
 import MregStore
 
 /// Opening the store the current folder belongs to.
@@ -8,7 +9,8 @@ enum Store {
         try Repository.discover()
     }
 
+    /// The registry of the current store, with its index and governance installed.
     static func registry() throws -> Registry {
-        try Registry(repository: open())
+        try Registry.standard(open())
     }
 }

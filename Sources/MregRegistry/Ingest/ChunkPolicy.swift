@@ -1,4 +1,5 @@
 import MregStore
+import MregSupport
 
 /// When and where large files are cut into chunks.
 ///

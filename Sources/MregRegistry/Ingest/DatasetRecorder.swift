@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MregStore
+import MregSupport
 
 /// Records a dataset's digest, size and file count (hashed, not stored, unless asked).
 struct DatasetRecorder {

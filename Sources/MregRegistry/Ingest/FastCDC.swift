@@ -1,3 +1,4 @@
+import MregSupport
 /// Content-defined chunking with a gear rolling hash (FastCDC, normalized chunking).
 ///
 /// Boundaries depend only on the bytes near them, so an insertion early in a

@@ -1,3 +1,4 @@
+import MregSupport
 import Crypto
 import Foundation
 #if canImport(Glibc)

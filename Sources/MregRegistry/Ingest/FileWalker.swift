@@ -1,3 +1,4 @@
+import MregSupport
 import Foundation
 
 /// The files a registration covers, with the paths they get in the manifest.

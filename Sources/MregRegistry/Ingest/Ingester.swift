@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MregStore
+import MregSupport
 #if canImport(Glibc)
 import Glibc
 #endif

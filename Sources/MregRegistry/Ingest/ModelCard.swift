@@ -1,3 +1,4 @@
+import MregSupport
 import Yams
 
 /// Reads the metadata of a Hugging Face-style model card (`README.md`).

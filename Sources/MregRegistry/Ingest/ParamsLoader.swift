@@ -1,3 +1,4 @@
+import MregSupport
 import Foundation
 import TOMLKit
 import Yams
@@ -93,7 +94,7 @@ public enum ParamsLoader {
         }
     }
 
-    static func fromTOML(_ value: TOMLValueConvertible) -> JSONValue {
+    package static func fromTOML(_ value: TOMLValueConvertible) -> JSONValue {
         if let table = value.table {
             var out = [String: JSONValue]()
             for (k, v) in table { out[k] = fromTOML(v) }

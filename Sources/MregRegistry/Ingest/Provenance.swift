@@ -1,5 +1,6 @@
 import Foundation
 import MregStore
+import MregSupport
 
 /// What mreg records about where a version came from, without being asked.
 public enum Provenance {

@@ -1,5 +1,6 @@
 import Foundation
 import MregStore
+import MregSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import MregStore
+import MregSupport
 
 /// The ordered blobs that make up one large file: a `chunks` object.
 public struct ChunkList: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import MregStore
+import MregSupport
 
 /// One change to a model's registry state, stored as an `event` object.
 ///

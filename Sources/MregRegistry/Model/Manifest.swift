@@ -1,4 +1,5 @@
 import MregStore
+import MregSupport
 
 /// One model version: its files, parameters, metrics, datasets, provenance,
 /// lineage and model card. Stored as a `manifest` object in canonical JSON.

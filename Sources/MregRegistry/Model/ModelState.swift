@@ -1,4 +1,5 @@
 import MregStore
+import MregSupport
 
 /// A model's registry state, computed by replaying its event chain oldest first.
 public struct ModelState: Sendable {

@@ -1,3 +1,4 @@
+import MregSupport
 /// Rules for model, tag and stage names.
 ///
 /// Model and tag names: letters, digits, `.`, `_`, `-`, starting with a letter
@@ -41,7 +42,7 @@ public enum Names {
         return nil
     }
 
-    static func printable(_ s: String) -> String {
+    package static func printable(_ s: String) -> String {
         String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
     }
 }

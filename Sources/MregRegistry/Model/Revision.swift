@@ -1,5 +1,6 @@
 import Foundation
 import MregStore
+import MregSupport
 
 /// A reference to one version of a model: `model@3`, `model@v3`, `model@latest`,
 /// `model@production`, `model@<tag>`, `model@<manifest id prefix>`, or `model` (latest).

@@ -1,0 +1,165 @@
+import Foundation
+import TOMLKit
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// Reading `policy.toml`. Unknown keys, unknown stages, bad gates and wrong types are
+/// errors: a typo must never silently weaken a policy.
+extension PromotionPolicy {
+    static let stageKeys = ["from", "require", "no_regression", "card_fields", "require_reason", "signed", "allow_force"]
+    static let signingKeys = ["allowed_signers"]
+
+    /// Reads the policy of the store at `root` (the `.mreg` folder); an empty policy when there is no file.
+    public static func load(root: String, knownStages: [String]) throws -> PromotionPolicy {
+        let path = "\(root)/\(fileName)"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) {
+                throw RegistryError(.badInput, "cannot read \(path): check its permissions")
+            }
+            return PromotionPolicy()
+        }
+        var policy = try parse(String(decoding: data, as: UTF8.self), path: path, root: root, knownStages: knownStages)
+        policy.digest = Digest.sha256(Array(data))
+        return policy
+    }
+
+    /// Parses a policy's text; `path` names it in messages, `root` anchors relative paths.
+    public static func parse(_ text: String, path: String = fileName, root: String, knownStages: [String]) throws -> PromotionPolicy {
+        let name = (path as NSString).lastPathComponent
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw RegistryError(.badInput, "\(path) is not valid TOML: line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        } catch {
+            throw RegistryError(.badInput, "\(path) is not valid TOML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard case .object(let top) = ParamsLoader.fromTOML(table) else { return PromotionPolicy() }
+        var policy = PromotionPolicy()
+        policy.path = path
+        for key in top.keys.sorted() where !["stages", "signing"].contains(key) {
+            throw RegistryError(.badInput, "\(name): unknown section '\(key)': use [stages.STAGE] and [signing]")
+        }
+        if let stages = top["stages"] {
+            guard case .object(let byStage) = stages else {
+                throw RegistryError(.badInput, "\(name): 'stages' must be tables: write [stages.production]")
+            }
+            for stage in byStage.keys.sorted() {
+                try check(stage: stage, in: "[stages.\(stage)]", name: name, knownStages: knownStages)
+                guard case .object(let o) = byStage[stage]! else {
+                    throw RegistryError(.badInput, "\(name): stages.\(stage) must be a table: write [stages.\(stage)]")
+                }
+                policy.stages[stage] = try stageRules(o, stage: stage, name: name, knownStages: knownStages)
+            }
+        }
+        if let signing = top["signing"] {
+            guard case .object(let o) = signing else {
+                throw RegistryError(.badInput, "\(name): 'signing' must be a table: write [signing]")
+            }
+            for key in o.keys.sorted() where !signingKeys.contains(key) {
+                throw RegistryError(.badInput, "\(name): unknown key '\(key)' in [signing]: use allowed_signers")
+            }
+            if let v = o["allowed_signers"] {
+                guard let file = v.stringValue, !file.isEmpty else {
+                    throw RegistryError(.badInput, "\(name): [signing] allowed_signers must be a file name (relative to .mreg/)")
+                }
+                policy.allowedSigners = file.hasPrefix("/") ? file : "\(root)/\(file)"
+            }
+        }
+        if policy.allowedSigners == nil, let stage = policy.stages.keys.sorted().first(where: { policy.stages[$0]!.signed }) {
+            throw RegistryError(.badInput, "\(name): [stages.\(stage)] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\"")
+        }
+        return policy
+    }
+
+    static func check(stage: String, in place: String, name: String, knownStages: [String]) throws {
+        guard (try? Names.validateStage(stage)) != nil, knownStages.contains(stage) else {
+            throw RegistryError(.badInput, "\(name): \(place) names unknown stage '\(stage)' (stages are \(knownStages.joined(separator: ", ")); set registry.stages to change them)")
+        }
+    }
+
+    static func stageRules(_ o: [String: JSONValue], stage: String, name: String, knownStages: [String]) throws -> StageRules {
+        let place = "[stages.\(stage)]"
+        for key in o.keys.sorted() where !stageKeys.contains(key) {
+            throw RegistryError(.badInput, "\(name): unknown key '\(key)' in \(place): use \(stageKeys.joined(separator: ", "))")
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let v = o[key] else { return nil }
+            guard let items = v.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw RegistryError(.badInput, "\(name): \(key) in \(place) must be a list of strings, e.g. \(key) = [\"...\"]")
+            }
+            return items.compactMap(\.stringValue)
+        }
+        func flag(_ key: String) throws -> Bool {
+            guard let v = o[key] else { return false }
+            guard let b = v.boolValue else {
+                throw RegistryError(.badInput, "\(name): \(key) in \(place) must be true or false")
+            }
+            return b
+        }
+        var rules = StageRules()
+        if let from = try strings("from") {
+            for s in from { try check(stage: s, in: "from in \(place)", name: name, knownStages: knownStages) }
+            rules.from = from
+        }
+        if let v = o["require"] {
+            guard let text = v.stringValue else {
+                throw RegistryError(.badInput, "\(name): require in \(place) must be a quoted condition, e.g. require = \"metrics.auc >= 0.9\"")
+            }
+            do {
+                rules.require = try GateExpression(text)
+            } catch let e as RegistryError {
+                throw RegistryError(.badInput, "\(name): require in \(place): \(e.message)")
+            }
+        }
+        if let v = o["no_regression"] {
+            guard let items = v.arrayValue else {
+                throw RegistryError(.badInput, "\(name): no_regression in \(place) must be a list, e.g. no_regression = [\"auc\"]")
+            }
+            rules.noRegression = try items.map { try regressionRule($0, place: place, name: name) }
+        }
+        if let fields = try strings("card_fields") {
+            let known = ModelCard.fields + ["title"]
+            for f in fields where !known.contains(f) {
+                throw RegistryError(.badInput, "\(name): card_fields in \(place) names '\(f)', which mreg never records from a model card (it records \(known.joined(separator: ", ")))")
+            }
+            rules.cardFields = fields
+        }
+        rules.requireReason = try flag("require_reason")
+        rules.signed = try flag("signed")
+        rules.allowForce = try flag("allow_force")
+        return rules
+    }
+
+    /// `"auc"`, `"metrics.auc"`, or `{ metric = "latency_ms", better = "lower", tolerance = 0.5 }`.
+    static func regressionRule(_ v: JSONValue, place: String, name: String) throws -> RegressionRule {
+        func metricName(_ s: String) throws -> String {
+            let m = s.hasPrefix("metrics.") ? String(s.dropFirst("metrics.".count)) : s
+            guard !m.isEmpty else { throw RegistryError(.badInput, "\(name): no_regression in \(place) has an empty metric name") }
+            return m
+        }
+        if let s = v.stringValue { return RegressionRule(metric: try metricName(s)) }
+        guard case .object(let o) = v, let m = o["metric"]?.stringValue else {
+            throw RegistryError(.badInput, "\(name): no_regression entries in \(place) are metric names or { metric = \"NAME\", better = \"higher\"|\"lower\", tolerance = N }")
+        }
+        for key in o.keys.sorted() where !["metric", "better", "tolerance"].contains(key) {
+            throw RegistryError(.badInput, "\(name): unknown key '\(key)' in a no_regression entry of \(place): use metric, better, tolerance")
+        }
+        var rule = RegressionRule(metric: try metricName(m))
+        if let b = o["better"] {
+            switch b.stringValue {
+            case "higher": rule.higherIsBetter = true
+            case "lower": rule.higherIsBetter = false
+            default: throw RegistryError(.badInput, "\(name): better in a no_regression entry of \(place) must be \"higher\" or \"lower\"")
+            }
+        }
+        if let t = o["tolerance"] {
+            guard let d = t.doubleValue, d >= 0 else {
+                throw RegistryError(.badInput, "\(name): tolerance in a no_regression entry of \(place) must be a number >= 0")
+            }
+            rule.tolerance = d
+        }
+        return rule
+    }
+}

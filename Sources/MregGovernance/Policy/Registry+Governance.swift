@@ -1,0 +1,147 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// Policy, signatures and hooks around the commands that change a model's chain.
+extension Registry {
+    /// Who signs and with which key.
+    public struct SigningSetup: Sendable, Equatable {
+        /// Path of the private key (or of a public key whose private half is in ssh-agent).
+        public var key: String
+        /// The identity looked up in the allowed-signers file (the user's email).
+        public var principal: String
+    }
+
+    /// The store's promotion policy (`.mreg/policy.toml`; empty when absent).
+    public func policy() throws -> PromotionPolicy {
+        try PromotionPolicy.load(root: repository.root, knownStages: stages)
+    }
+
+    /// The store's hooks (`.mreg/hooks/`).
+    public var hooks: Hooks { Hooks(root: repository.root) }
+
+    /// The signing key (`user.signingKey`, `~/` expanded) and principal (the user's email).
+    ///
+    /// - Throws: when no key is configured, or signatures could not be checked (no allowed-signers file).
+    public func signingSetup(identity: Identity, policy: PromotionPolicy) throws -> SigningSetup {
+        guard let raw = repository.setting("user.signingKey"), !raw.isEmpty else {
+            throw RegistryError(.badInput, "--sign needs a key: run 'mreg config user.signingKey ~/.ssh/id_ed25519' (an OpenSSH key)")
+        }
+        var key = raw
+        if key == "~" || key.hasPrefix("~/") {
+            let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+            key = home + key.dropFirst()
+        }
+        key = Repository.absolute(key)
+        guard policy.allowedSigners != nil else {
+            throw RegistryError(.badInput, "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml")
+        }
+        let principal = identity.email.isEmpty ? identity.name : identity.email
+        return SigningSetup(key: key, principal: principal)
+    }
+
+    /// The verdict of the policy on putting `version` (whose manifest is `candidate`, else loaded)
+    /// into `stage`; nil when the policy has no rules for the stage.
+    public func verdict(policy: PromotionPolicy, state: ModelState, version: Int64, stage: String, reason: String?,
+                        signer: String?, candidate: Manifest? = nil) throws -> PolicyVerdict? {
+        guard let rules = policy.rules(for: stage) else { return nil }
+        let manifest: Manifest
+        if let candidate {
+            manifest = candidate
+        } else {
+            guard let info = state.versions[version] else {
+                throw RegistryError(.unknownRevision, "\(state.model) has no version \(version)")
+            }
+            manifest = try Manifest.load(info.manifest, from: store)
+        }
+        var current: (version: Int64, manifest: Manifest)?
+        if let v = state.stages[stage], v != version, let info = state.versions[v] {
+            current = (v, try Manifest.load(info.manifest, from: store))
+        }
+        return rules.evaluate(candidate: manifest, version: version, stage: stage, state: state, current: current,
+                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none")
+    }
+
+    /// The one-line refusal for a failed verdict.
+    static func refusal(_ verdict: PolicyVerdict, model: String, version: Int64, stage: String, rules: PromotionPolicy.StageRules) -> RegistryError {
+        let forceable = !verdict.failures.contains { $0.rule == "signed" }
+        let hint = rules.allowForce && forceable ? " (override with --force --reason WHY)" : ""
+        return RegistryError(.refused, "policy refuses promoting \(model) v\(version) to \(stage): \(verdict.failureSummary)\(hint)")
+    }
+
+    /// Applies the policy, the pre-promote hook and the signature to a promotion about to be
+    /// appended (called inside `appendEvent`'s build, so it sees the state it builds on).
+    func governPromotion(_ event: inout Event, state: ModelState, policy: PromotionPolicy, signing: SigningSetup?,
+                         force: Bool, warnings: inout [String]) throws {
+        Self.place(&event, on: state)
+        guard let version = event.version, let stage = event.stage else { return }
+        event.signer = signing?.principal
+        if let rules = policy.rules(for: stage),
+           let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: event.reason, signer: signing?.principal) {
+            event.verdict = verdict.json
+            if !verdict.passed {
+                guard force else { throw Self.refusal(verdict, model: state.model, version: version, stage: stage, rules: rules) }
+                guard rules.allowForce else {
+                    throw RegistryError(.refused, "policy refuses promoting \(state.model) v\(version) to \(stage): \(verdict.failureSummary) (and allows no --force there)")
+                }
+                guard !verdict.failures.contains(where: { $0.rule == "signed" }) else {
+                    throw RegistryError(.refused, "promotions to \(stage) must be signed, and --force cannot override that: add --sign")
+                }
+                guard !(event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw RegistryError(.refused, "a forced promotion needs --reason saying why the policy is overridden (\(verdict.failureSummary))")
+                }
+                event.force = true
+            }
+        }
+        try runPreHook(.prePromote, event: event, what: "promoting \(state.model) v\(version) to \(stage)", warnings: &warnings)
+        if let signing {
+            try sign(&event, with: signing, policy: policy)
+        }
+    }
+
+    /// `register --stage`: checks the stage's policy on the new version before it is registered, so
+    /// a version the policy would refuse is not registered at all (no `--force` or `--sign` there).
+    func checkRegistrationPolicy(manifest: Manifest, stage: String, state: ModelState, reason: String?) throws {
+        let policy = try self.policy()
+        let version = (state.latestVersion ?? 0) + 1
+        guard let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: reason,
+                                        signer: nil, candidate: manifest), !verdict.passed else { return }
+        throw RegistryError(.refused, "policy refuses registering \(state.model) v\(version) into \(stage): \(verdict.failureSummary) (nothing was registered; register without --stage, then 'mreg promote')")
+    }
+
+    /// Signs an event and checks the signature against the allowed signers before it is written.
+    package func sign(_ event: inout Event, with signing: SigningSetup, policy: PromotionPolicy) throws {
+        event.signer = signing.principal
+        event.signature = nil
+        let bytes = event.signedBytes
+        let signature = try SSHSignature.sign(bytes, keyPath: signing.key)
+        if let allowed = policy.allowedSigners {
+            let check = try SSHSignature.verify(bytes, signature: signature, principal: signing.principal, allowedSigners: allowed, time: event.time)
+            guard check.valid else {
+                throw RegistryError(.refused, "your signature would not verify: '\(signing.key)' is not a key of \(signing.principal) in \(allowed) (\(check.message)); add its public key there as '\(signing.principal) <key>'")
+            }
+        }
+        event.signature = signature
+    }
+
+    /// Runs a pre-hook on an event about to be appended; throws its message when it refuses.
+    func runPreHook(_ name: Hooks.Name, event: Event, what: String, warnings: inout [String]) throws {
+        guard let outcome = try hooks.run(name, event: event, warnings: &warnings) else { return }
+        if !outcome.succeeded {
+            throw RegistryError(.refused, "\(name.rawValue) hook refused \(what): \(outcome.message)")
+        }
+    }
+
+    /// Runs a post-hook on an appended event; a failure becomes a warning.
+    func runPostHook(_ name: Hooks.Name, event: Event, id: ObjectID, warnings: inout [String]) {
+        do {
+            guard let outcome = try hooks.run(name, event: event, id: id, warnings: &warnings) else { return }
+            if !outcome.succeeded {
+                warnings.append("\(name.rawValue) hook failed (exit status \(outcome.status)): \(outcome.message)")
+            }
+        } catch {
+            warnings.append("\(name.rawValue) hook: \(error)")
+        }
+    }
+}

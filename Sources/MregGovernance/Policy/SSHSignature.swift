@@ -1,0 +1,84 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// Signing and checking events with OpenSSH keys, as git does with `gpg.format = ssh`:
+/// `ssh-keygen -Y sign` and `ssh-keygen -Y verify` in the namespace `mreg-event`.
+public enum SSHSignature {
+    /// The signature namespace: a signature made for mreg events cannot pass as one for git commits or files.
+    public static let namespace = "mreg-event"
+
+    /// The result of checking one signature.
+    public struct Check: Sendable, Equatable {
+        public var valid: Bool
+        /// ssh-keygen's own words: `Good "mreg-event" signature for ada@example.com with ED25519 key SHA256:…`,
+        /// or why it failed.
+        public var message: String
+        /// `SHA256:…` of the key that made a good signature.
+        public var fingerprint: String?
+    }
+
+    /// Signs `bytes` with the private key at `keyPath` (or a public key whose private half is in ssh-agent).
+    ///
+    /// - Returns: the armored signature (`-----BEGIN SSH SIGNATURE-----` …).
+    public static func sign(_ bytes: [UInt8], keyPath: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: keyPath) else {
+            throw RegistryError(.badInput, "signing key '\(keyPath)' does not exist: set user.signingKey to your SSH private key (e.g. ~/.ssh/id_ed25519)")
+        }
+        guard let out = Subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", keyPath, "-n", namespace], input: bytes),
+              out.status != 127 else {
+            throw missingTool()
+        }
+        let armored = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard out.status == 0, armored.hasPrefix("-----BEGIN SSH SIGNATURE-----") else {
+            throw RegistryError(.refused, "ssh-keygen could not sign with '\(keyPath)': \(oneLine(out.stderr, or: "exit status \(out.status)"))")
+        }
+        return armored + "\n"
+    }
+
+    /// Checks that `signature` is a good signature of `bytes` by `principal`'s key in the
+    /// allowed-signers file, valid at `time` (RFC 3339, the event's time) when given.
+    public static func verify(_ bytes: [UInt8], signature: String, principal: String, allowedSigners: String,
+                              time: String? = nil) throws -> Check {
+        guard FileManager.default.fileExists(atPath: allowedSigners) else {
+            return Check(valid: false, message: "the allowed-signers file '\(allowedSigners)' does not exist", fingerprint: nil)
+        }
+        let sigPath = NSTemporaryDirectory() + "/mreg-sig-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        guard FileManager.default.createFile(atPath: sigPath, contents: Data(signature.utf8)) else {
+            throw RegistryError(.badInput, "cannot write a temporary file in \(NSTemporaryDirectory()) to check a signature")
+        }
+        defer { try? FileManager.default.removeItem(atPath: sigPath) }
+        var args = ["ssh-keygen", "-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sigPath]
+        if let time, let date = Timestamp.parse(time) {
+            args.append("-Overify-time=" + verifyTime(date))
+        }
+        guard let out = Subprocess.run(args, input: bytes), out.status != 127 else { throw missingTool() }
+        let said = oneLine(out.stdout, or: "")
+        if out.status == 0, said.hasPrefix("Good") {
+            let fingerprint = said.split(separator: " ").last.map(String.init).flatMap { $0.hasPrefix("SHA256:") ? $0 : nil }
+            return Check(valid: true, message: said, fingerprint: fingerprint)
+        }
+        let why = oneLine(out.stderr, or: said.isEmpty ? "ssh-keygen exit status \(out.status)" : said)
+        return Check(valid: false, message: why, fingerprint: nil)
+    }
+
+    /// `YYYYMMDDHHMMSSZ`, the form `ssh-keygen -Overify-time` takes.
+    static func verifyTime(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMddHHmmss"
+        return f.string(from: date) + "Z"
+    }
+
+    static func missingTool() -> RegistryError {
+        RegistryError(.badInput, "ssh-keygen is not installed: signatures need OpenSSH 8.9 or later (apt install openssh-client)")
+    }
+
+    /// The last non-empty line of a tool's output (its conclusion), else `fallback`.
+    static func oneLine(_ text: String, or fallback: String) -> String {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.last ?? fallback
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// The registry's index: a cache under `.mreg/index/` that answers `list`, `log`, `show`
+/// and `search` without replaying event chains from objects.
+///
+/// - `index/models/<model>`: one record per model (its summary, searchable versions and
+///   event chain), tagged with the head event it reflects.
+/// - `index/all`: a snapshot of every model's segment, for commands that read all models.
+///
+/// A record is fresh exactly when its head id equals the model's head ref, so one ref read
+/// decides. A stale or missing record is caught up from the chain (only the events after the
+/// head it reflects, when that is an ancestor) and written back with temp file + `rename`:
+/// no locks, so it works on NFS, and an interrupted command leaves at worst a stale record.
+/// Deleting the folder is always safe; `mreg reindex` rebuilds it from objects and refs.
+public struct RegistryIndex: Sendable {
+    public let registry: Registry
+
+    public init(registry: Registry) { self.registry = registry }
+
+    /// `.mreg/index`.
+    public var directory: String { "\(registry.repository.root)/index" }
+    var snapshotPath: String { "\(directory)/all" }
+    func recordPath(_ model: String) -> String { "\(directory)/models/\(model)" }
+    var shared: Bool { registry.repository.sharedGroup }
+    var store: ObjectStore { registry.store }
+
+    // MARK: one model
+
+    /// The fresh record of `model` at `head`: read from its file when it reflects `head`,
+    /// else caught up from the chain and written back (a failed write is ignored).
+    func record(model: String, head: ObjectID) throws -> ModelRecord {
+        let path = recordPath(model)
+        var old: ModelRecord?
+        if let file = try? IndexFile.read(path, kind: .model), let record = try? ModelRecord(file: file), record.model == model {
+            if record.head == head { return record }
+            old = record
+        }
+        let builder = try catchUp(model: model, head: head, from: old)
+        guard let payload = builder.encode() else { throw RegistryError(.corrupt, "the chain of \(model) has no events") }
+        _ = try? IndexFile.write(path, kind: .model, payload: payload, shared: shared)
+        return try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
+    }
+
+    /// The fresh record of `model`, or nil when the model has no head.
+    func record(model: String) throws -> ModelRecord? {
+        guard let head = try registry.head(of: model) else { return nil }
+        return try record(model: model, head: head)
+    }
+
+    /// Replays the events after `old`'s head (or the whole chain when `old` is not an
+    /// ancestor of `head`), reading each new version's manifest once.
+    func catchUp(model: String, head: ObjectID, from old: ModelRecord?) throws -> ModelIndexBuilder {
+        var newEvents = [(raw: RawEvent, event: Event)]()
+        var next: ObjectID? = head
+        var seen = Set<ObjectID>()
+        var reachedOld = false
+        while let id = next {
+            if let old, id == old.head { reachedOld = true; break }
+            guard seen.insert(id).inserted else { throw RegistryError(.corrupt, "event chain of \(model) loops at \(id.abbreviated())") }
+            let payload = try store.read(id, as: .event)
+            let event = try Event(json: JSONValue.parse(payload))
+            let raw = RawEvent(id: id, payload: payload, event: event)
+            guard event.model == model else {
+                throw RegistryError(.corrupt, "event \(id.abbreviated()) in the chain of \(model) belongs to \(event.model)")
+            }
+            newEvents.append((raw, event))
+            next = event.parent
+        }
+        var builder = ModelIndexBuilder(model: model)
+        var known = [ObjectID: ManifestFields]()
+        if let old {
+            if reachedOld, let resumed = try? ModelIndexBuilder(record: old) {
+                builder = resumed
+            } else if !reachedOld {
+                // Another history (e.g. rewritten by a pull): reuse what the manifests gave before.
+                for row in 0..<old.segment.rowCount {
+                    known[old.segment.manifest(row)] = old.segment.versionFields(row).content
+                }
+            } else {
+                return try catchUp(model: model, head: head, from: nil)
+            }
+        }
+        let store = self.store
+        for (raw, event) in newEvents.reversed() {
+            try builder.apply(raw, event) { manifest in
+                if let k = known[manifest] { return k }
+                let fields = ManifestFields(try Manifest.load(manifest, from: store))
+                known[manifest] = fields
+                return fields
+            }
+        }
+        return builder
+    }
+
+    /// Brings a model's record up to date after its head moved (called by `Registry.headMoved`).
+    public func update(model: String) throws {
+        if let head = try registry.head(of: model) {
+            _ = try record(model: model, head: head)
+        } else {
+            unlink(recordPath(model))
+        }
+    }
+
+    // MARK: all models
+
+    /// Every model with a head, sorted, and its head.
+    func heads() throws -> [(model: String, head: ObjectID)] {
+        let base = "\(registry.repository.root)/refs/models"
+        var out = [(model: String, head: ObjectID)]()
+        for name in IndexFileSystem.list(base).sorted() {
+            if let id = IndexFileSystem.readRef("\(base)/\(name)/head") {
+                out.append((name, id))
+            } else if (try? Names.validateModel(name)) != nil, let id = try? registry.head(of: name) {
+                out.append((name, id))  // an unusual but valid ref file (a corrupt one is skipped, as `models()` does)
+            }
+        }
+        return out
+    }
+
+    /// A fresh segment for every model, sorted by model: from the snapshot where it still
+    /// matches the head, else from the model's record (caught up if needed). Rewrites the
+    /// snapshot when it is missing or too many of its segments are stale.
+    func segments() throws -> [IndexSegment] {
+        let heads = try heads()
+        let snapshot = (try? IndexFile.read(snapshotPath, kind: .snapshot)).flatMap { $0.flatMap { try? IndexSnapshot(file: $0) } }
+        var result = [IndexSegment?](repeating: nil, count: heads.count)
+        var stale = [Int]()
+        for (i, (model, head)) in heads.enumerated() {
+            if let s = snapshot?.segments[model], s.head == head { result[i] = s } else { stale.append(i) }
+        }
+        let fresh = try parallelMap(stale) { i in try record(model: heads[i].model, head: heads[i].head).segment }
+        for (k, i) in stale.enumerated() { result[i] = fresh[k] }
+        let segments = result.map { $0! }
+        // Models the snapshot holds that have no head any more.
+        let extra = (snapshot?.segments.count ?? 0) - heads.filter { snapshot?.segments[$0.model] != nil }.count
+        if !heads.isEmpty, snapshot == nil || Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) {
+            _ = try? IndexFile.write(snapshotPath, kind: .snapshot, payload: IndexSnapshot.encode(segments), shared: shared)
+        }
+        return segments
+    }
+
+    /// Whether a snapshot with this many stale (or extra) models should be written again:
+    /// any for a small store, min(16, 5%) for a large one (each stale model costs one record read).
+    static func worthRewriting(outOfDate: Int, of models: Int) -> Bool {
+        outOfDate >= max(1, min(16, models / 20))
+    }
+
+    /// Every model's summary, sorted by model, reading only the snapshot's summary section
+    /// (and the records of models it does not reflect).
+    func summaries() throws -> [ModelSummary] {
+        let heads = try heads()
+        guard let snapshot = try? IndexSnapshot.readSummaries(snapshotPath) else { return try segments().map(\.summary) }
+        var result = [ModelSummary?](repeating: nil, count: heads.count)
+        var stale = [Int]()
+        for (i, (model, head)) in heads.enumerated() {
+            if let s = snapshot[model], s.head == head { result[i] = s } else { stale.append(i) }
+        }
+        let extra = snapshot.count - heads.filter { snapshot[$0.model] != nil }.count
+        if Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) { return try segments().map(\.summary) }
+        let fresh = try parallelMap(stale) { i in try record(model: heads[i].model, head: heads[i].head).segment.summary }
+        for (k, i) in stale.enumerated() { result[i] = fresh[k] }
+        return result.map { $0! }
+    }
+
+    // MARK: rebuilding
+
+    /// What `reindex` did.
+    public struct RebuildReport: Sendable {
+        public var models: Int
+        public var versions: Int
+        public var events: Int
+        /// Bytes of index files written.
+        public var bytes: Int64
+        public var seconds: Double
+    }
+
+    /// Deletes the index and rebuilds it from objects and refs (models in parallel).
+    @discardableResult
+    public func rebuild() throws -> RebuildReport {
+        let start = Date()
+        IndexFileSystem.removeTree(directory)
+        let heads = try heads()
+        let built = try parallelMap(Array(heads.indices)) { i -> (IndexSegment, Int, Int) in
+            let (model, head) = heads[i]
+            let builder = try catchUp(model: model, head: head, from: nil)
+            guard let payload = builder.encode() else { throw RegistryError(.corrupt, "the chain of \(model) has no events") }
+            let size = try IndexFile.write(recordPath(model), kind: .model, payload: payload, shared: shared)
+            let record = try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
+            return (record.segment, builder.events.count, size)
+        }
+        var bytes = Int64(built.reduce(0) { $0 + $1.2 })
+        if !heads.isEmpty {
+            bytes += Int64(try IndexFile.write(snapshotPath, kind: .snapshot, payload: IndexSnapshot.encode(built.map(\.0)), shared: shared))
+        }
+        return RebuildReport(models: heads.count, versions: built.reduce(0) { $0 + $1.0.rowCount },
+                             events: built.reduce(0) { $0 + $1.1 }, bytes: bytes, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

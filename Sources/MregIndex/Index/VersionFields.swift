@@ -1,0 +1,40 @@
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// The searchable fields of one version: what `mreg search` filters and sorts on.
+///
+/// `version`, `author` and `created` come from the version's `register` event; the
+/// rest from its manifest, so they can be reused for any chain naming that manifest.
+public struct VersionFields: Sendable, Equatable {
+    public var version: Int64
+    public var manifest: ObjectID
+    /// The register event's actor (`Name <email>`).
+    public var author: String
+    /// The register event's time (RFC 3339 UTC).
+    public var created: String
+    public var message: String
+    public var params: [String: JSONValue]
+    public var metrics: [String: JSONValue]
+    /// The detected formats of the version's files, sorted, without repeats.
+    public var formats: [String]
+    /// Total parameter count from the files' safetensors/GGUF details; nil when none has one.
+    public var parameters: Int64?
+
+    public init(version: Int64, manifest: ObjectID, author: String, created: String, content: ManifestFields) {
+        self.version = version
+        self.manifest = manifest
+        self.author = author
+        self.created = created
+        message = content.message
+        params = content.params
+        metrics = content.metrics
+        formats = content.formats
+        parameters = content.parameters
+    }
+
+    /// The manifest-derived part.
+    public var content: ManifestFields {
+        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters)
+    }
+}

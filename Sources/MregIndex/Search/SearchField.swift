@@ -1,0 +1,68 @@
+import MregStore
+import MregSupport
+import MregRegistry
+/// A field a search condition or `--order-by` names.
+public enum SearchField: Sendable, Hashable, CustomStringConvertible {
+    case model, version, stage, tag, author, created, message, format, parameters
+    case param(String)
+    case metric(String)
+
+    /// Built-in field names and their aliases (lowercase).
+    static let builtins: [String: SearchField] = [
+        "model": .model, "name": .model, "version": .version, "stage": .stage, "stages": .stage,
+        "tag": .tag, "tags": .tag, "author": .author, "created": .created, "message": .message,
+        "format": .format, "formats": .format, "parameters": .parameters,
+    ]
+
+    static let help = "model, version, stage, tag, author, created, message, format, parameters, params.KEY or metrics.KEY"
+
+    /// Reads a field from its dotted parts (`["params", "optimizer", "lr"]`); nil when unknown.
+    /// A part that was quoted with backticks keeps its dots, so ``params.`a.b` `` has key `a.b`.
+    static func named(_ parts: [String]) -> SearchField? {
+        guard let first = parts.first else { return nil }
+        let head = first.lowercased()
+        let rest = parts.dropFirst().joined(separator: ".")
+        switch head {
+        case "params", "param":
+            return rest.isEmpty ? nil : .param(rest)
+        case "metrics", "metric":
+            return rest.isEmpty ? nil : .metric(rest)
+        case "attributes", "attribute":
+            return parts.count == 2 ? builtins[parts[1].lowercased()] : nil
+        default:
+            return parts.count == 1 ? builtins[head] : nil
+        }
+    }
+
+    /// A field holds several values per version (a version can be in several stages,
+    /// have several tags and files of several formats).
+    public var isMultiValued: Bool {
+        switch self {
+        case .stage, .tag, .format: return true
+        default: return false
+        }
+    }
+
+    /// The field as a query would write it (backticks around keys that need them).
+    public var description: String {
+        switch self {
+        case .model: return "model"
+        case .version: return "version"
+        case .stage: return "stage"
+        case .tag: return "tag"
+        case .author: return "author"
+        case .created: return "created"
+        case .message: return "message"
+        case .format: return "format"
+        case .parameters: return "parameters"
+        case .param(let k): return "params." + Self.quoted(k)
+        case .metric(let k): return "metrics." + Self.quoted(k)
+        }
+    }
+
+    static func quoted(_ key: String) -> String {
+        let plain = key.unicodeScalars.allSatisfy { SearchLexer.isNameScalar($0) || $0 == "." }
+            && !key.isEmpty && !key.hasPrefix(".") && !key.hasSuffix(".") && !key.contains("..")
+        return plain ? key : "`" + key.replacingOccurrences(of: "`", with: "``") + "`"
+    }
+}

@@ -1,0 +1,244 @@
+import Crypto
+import Foundation
+import MregStore
+import MregSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `export` wrote.
+public struct ExportResult: Sendable {
+    public var version: ResolvedVersion
+    public var directory: String
+    public var files: Int
+    public var bytes: Int64
+}
+
+extension Registry {
+    /// Streams the bytes of a file's object (a `blob`, or a `chunks` list of blobs), verifying each object.
+    public func streamContent(of object: ObjectID, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        let reader = try store.openReader(object)
+        switch reader.header.type {
+        case .blob:
+            while let piece = try reader.next() { try body(piece) }
+        case .chunks:
+            let list = try ChunkList(json: JSONValue.parse(reader.readAll()))
+            for chunk in list.chunks {
+                let r = try store.openReader(chunk.object)
+                guard r.header.type == .blob, r.header.size == chunk.size else {
+                    throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(object.abbreviated()) is not a \(chunk.size)-byte blob")
+                }
+                while let piece = try r.next() { try body(piece) }
+            }
+        default:
+            throw RegistryError(.corrupt, "object \(object.abbreviated()) is a \(reader.header.type), not file content")
+        }
+    }
+
+    /// Streams one file of a version, checking its size and `sha256:` digest at the end.
+    public func streamFile(_ file: ManifestFile, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        try streamContent(of: file.object) { piece in
+            hasher.update(data: piece)
+            size += Int64(piece.count)
+            try body(piece)
+        }
+        let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard size == file.size, digest == file.digest else {
+            throw RegistryError(.corrupt, "\(file.path) does not match its manifest (size \(size) vs \(file.size), digest \(digest.prefix(19))… vs \(file.digest.prefix(19))…): the store is damaged; run 'mreg fsck'")
+        }
+    }
+
+    /// Writes one file's bytes to `fd`, verified: a chunked file's chunks are read and
+    /// written in parallel (each verified against its id, the chunk list against its own),
+    /// a single blob is streamed and checked against the manifest's `sha256:` digest.
+    func writeFile(_ file: ManifestFile, fd: Int32, progress: (@Sendable (Int64) -> Void)?) throws {
+        let header = try store.header(of: file.object)
+        if header.type == .chunks {
+            let list = try ChunkList(json: JSONValue.parse(store.read(file.object, as: .chunks)))
+            guard list.size == file.size else {
+                throw RegistryError(.corrupt, "\(file.path): chunk list holds \(list.size) bytes, manifest says \(file.size)")
+            }
+            var starts = [Int64]()
+            var pos: Int64 = 0
+            for c in list.chunks { starts.append(pos); pos += c.size }
+            let offsets = starts
+            guard ftruncate(fd, off_t(file.size)) == 0 else {
+                throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+            }
+            let failure = Box<any Error>()
+            let next = Box<Int>()
+            let store = self.store
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, list.chunks.count))
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i: Int = next.withLock { v in let c = v ?? 0; v = c + 1; return c }
+                    if i >= list.chunks.count || failure.value != nil { return }
+                    do {
+                        let chunk = list.chunks[i]
+                        if let mapped = try store.mapStored(chunk.object) {
+                            // Weights: verified in place, written straight from the mapping.
+                            guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
+                                throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                            }
+                            try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offsets[i], path: file.path)
+                            progress?(chunk.size)
+                            continue
+                        }
+                        let reader = try store.openReader(chunk.object)
+                        guard reader.header.type == .blob, reader.header.size == chunk.size else {
+                            throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                        }
+                        var at = offsets[i]
+                        while let piece = try reader.next() {
+                            try piece.withUnsafeBytes { raw in
+                                try Self.pwriteAll(fd: fd, slices: [raw], at: at, path: file.path)
+                            }
+                            at += Int64(piece.count)
+                            progress?(Int64(piece.count))
+                        }
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                }
+            }
+            if let e = failure.value { throw e }
+            return
+        }
+        try streamFile(file) { piece in
+            try piece.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+                    }
+                    done += n
+                }
+            }
+            progress?(Int64(piece.count))
+        }
+    }
+
+    /// The operating system's reason behind a Foundation file error, in a few words.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        switch ns.code {
+        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "a part of the path does not exist"
+        case NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileWriteFileExistsError: return "a file is in the way"
+        default: return "a part of the path is not a writable folder"
+        }
+    }
+
+    /// Writes `slices` contiguously at `offset` with `pwritev`.
+    static func pwriteAll(fd: Int32, slices: [UnsafeRawBufferPointer], at offset: Int64, path: String) throws {
+        var iov = slices.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
+        var start = 0
+        var at = offset
+        while start < iov.count {
+            let count = min(iov.count - start, 1024)
+            let n = iov.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + start, Int32(count), off_t(at)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RegistryError(.badInput, "cannot write '\(path)': \(String(cString: strerror(errno)))")
+            }
+            at += Int64(n)
+            var left = n
+            while left > 0 && start < iov.count {
+                if left >= iov[start].iov_len { left -= iov[start].iov_len; start += 1 }
+                else { iov[start].iov_base += left; iov[start].iov_len -= left; left = 0 }
+            }
+        }
+    }
+
+    /// Why a manifest path may not be written under an export folder, or nil if it is safe.
+    public static func unsafePathReason(_ path: String) -> String? {
+        if path.isEmpty { return "it is empty" }
+        if path.hasPrefix("/") { return "it is absolute" }
+        if path.contains("\0") || path.contains("\\") { return "it holds a NUL or backslash" }
+        for c in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if c.isEmpty || c == "." || c == ".." { return "it holds an empty, '.' or '..' component" }
+            if c == ".mreg" || c == ".git" { return "it writes into a .mreg or .git folder" }
+        }
+        return nil
+    }
+
+    /// Writes a version's files under `directory`, verifying each digest.
+    ///
+    /// Refuses paths that would land outside the folder (absolute, `..`, through
+    /// symbolic links); never overwrites existing files unless `force`; writes
+    /// everything into a staging folder first, so a failure leaves nothing half-written.
+    public func export(_ revision: String, to directory: String, force: Bool = false,
+                       progress: ((String) -> Void)? = nil, progressBytes: (@Sendable (Int64) -> Void)? = nil) throws -> ExportResult {
+        let resolved = try resolve(revision)
+        let manifest = try Manifest.load(resolved.manifestID, from: store)
+        let root = Repository.absolute(directory)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), !isDir.boolValue {
+            throw RegistryError(.badInput, "cannot export into '\(directory)': it is a file")
+        }
+        // Check every path before writing anything.
+        for file in manifest.files {
+            if let reason = Self.unsafePathReason(file.path) {
+                throw RegistryError(.refused, "refusing to export '\(file.path)' from \(resolved.label): \(reason)")
+            }
+            var prefix = root
+            let parts = file.path.split(separator: "/")
+            for (i, part) in parts.enumerated() {
+                prefix += "/\(part)"
+                var st = stat()
+                guard lstat(prefix, &st) == 0 else { break }
+                let isLink = (st.st_mode & S_IFMT) == S_IFLNK
+                if i < parts.count - 1 {
+                    if isLink { throw RegistryError(.refused, "refusing to export '\(file.path)': '\(prefix)' is a symbolic link") }
+                    if (st.st_mode & S_IFMT) != S_IFDIR { throw RegistryError(.badInput, "cannot export '\(file.path)': '\(prefix)' is not a folder") }
+                } else {
+                    if (st.st_mode & S_IFMT) == S_IFDIR { throw RegistryError(.badInput, "cannot export '\(file.path)': a folder is in the way") }
+                    if !force { throw RegistryError(.badInput, "'\(prefix)' already exists: use --force to overwrite") }
+                }
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw RegistryError(.badInput, "cannot create the folder '\(directory)': \(Self.reason(error))")
+        }
+        let staging = "\(root)/.mreg-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        } catch {
+            throw RegistryError(.badInput, "cannot write into '\(directory)': \(Self.reason(error))")
+        }
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        var bytes: Int64 = 0
+        for (i, file) in manifest.files.enumerated() {
+            progress?(file.path)
+            let temp = "\(staging)/\(i)"
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == "100755" ? 0o755 : 0o644)
+            guard fd >= 0 else { throw RegistryError(.badInput, "cannot write '\(temp)': \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            try writeFile(file, fd: fd, progress: progressBytes)
+            bytes += file.size
+        }
+        for (i, file) in manifest.files.enumerated() {
+            let target = "\(root)/\(file.path)"
+            do {
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            } catch {
+                throw RegistryError(.badInput, "cannot create the folder for '\(file.path)': \(Self.reason(error))")
+            }
+            guard rename("\(staging)/\(i)", target) == 0 else {
+                throw RegistryError(.badInput, "cannot move '\(file.path)' into place: \(String(cString: strerror(errno)))")
+            }
+        }
+        return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)
+    }
+}

@@ -1,0 +1,45 @@
+/// Everything `mreg register` was asked to record.
+public struct RegisterRequest: Sendable {
+    public var model: String
+    public var paths: [String]
+    public var message: String = ""
+    public var paramFiles: [String] = []
+    public var params: [String] = []
+    public var metricFiles: [String] = []
+    public var metrics: [String] = []
+    /// `[NAME=]PATH` each.
+    public var datasets: [String] = []
+    public var storeDatasets = false
+    public var base: String?
+    public var cardFile: String?
+    public var tags: [String] = []
+    public var stage: String?
+    public var reason: String?
+    /// The command line, recorded as provenance.
+    public var arguments: [String] = []
+    public var directory: String
+
+    public init(model: String, paths: [String], directory: String) {
+        self.model = model
+        self.paths = paths
+        self.directory = directory
+    }
+}
+
+/// What `mreg register` did.
+public struct RegisterResult: Sendable {
+    public var model: String
+    public var version: Int64
+    public var manifestID: ObjectID
+    /// True when an identical version existed and nothing was added.
+    public var existing: Bool
+    public var fileCount: Int
+    public var totalBytes: Int64
+    public var newBytes: Int64
+    public var warnings: [String]
+    public var tags: [String]
+    public var stage: String?
+}
+
+import MregStore
+import MregSupport

@@ -1,0 +1,107 @@
+import Foundation
+import MregStore
+import MregSupport
+
+/// Tags and stages: each change is one event on the model's chain.
+extension Registry {
+    /// What a lifecycle command did.
+    public struct Change: Sendable {
+        public var event: Event?
+        public var eventID: ObjectID?
+        /// False when the state already was as asked (nothing recorded).
+        public var changed: Bool
+        /// For a promotion: the version the stage held before.
+        public var previous: Int64?
+        /// Notes for the user (a post-hook that failed, a hook that is not executable).
+        public var warnings: [String] = []
+    }
+
+    /// Points `tag` at a version; moving it from another version needs `force`.
+    @discardableResult
+    public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil) throws -> Change {
+        try Names.validateTag(tag)
+        let actor = identity().display
+        var previous: Int64?
+        let appended = try appendEvent(model: model) { state in
+            guard state.versions[version] != nil else {
+                throw RegistryError(.unknownRevision, "\(model) has no version \(version)")
+            }
+            if let v = state.tags[tag] {
+                if v == version { return .skip }
+                if !force {
+                    throw RegistryError(.conflict, "tag '\(tag)' already names \(model)@v\(v); use -f to move it to v\(version)")
+                }
+                previous = v
+            }
+            return .append(Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
+                                 manifest: state.versions[version]!.manifest, tag: tag, previous: previous,
+                                 force: previous != nil, actor: actor, time: Timestamp.now(), reason: reason))
+        }
+        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
+    }
+
+    /// Removes a tag.
+    @discardableResult
+    public func untag(model: String, tag: String, reason: String? = nil) throws -> Change {
+        _ = try existingState(of: model)
+        let actor = identity().display
+        let appended = try appendEvent(model: model) { state in
+            guard let v = state.tags[tag] else {
+                throw RegistryError(.unknownRevision, "\(model) has no tag '\(tag)'")
+            }
+            return .append(Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
+                                 actor: actor, time: Timestamp.now(), reason: reason))
+        }
+        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: nil)
+    }
+
+    /// Puts a version in a stage (a stage holds one version per model).
+    ///
+    /// The store's policy (`.mreg/policy.toml`) judges the promotion and its verdict is recorded
+    /// in the event; a failed verdict refuses it unless `force` is given where the policy allows
+    /// it (recorded as forced). The `pre-promote` hook can refuse it too; `sign` signs the event
+    /// with `user.signingKey`. The `post-promote` hook runs after it is recorded.
+    @discardableResult
+    public func promote(model: String, version: Int64, stage: String, reason: String?,
+                        sign: Bool = false, force: Bool = false) throws -> Change {
+        try validateStage(stage)
+        let governor = try governing()
+        let judge = try governor.promotionJudge(in: self, sign: sign, force: force)
+        let actor = identity().display
+        var previous: Int64?
+        var warnings = [String]()
+        let appended = try appendEvent(model: model) { state in
+            warnings.removeAll()
+            guard let info = state.versions[version] else {
+                throw RegistryError(.unknownRevision, "\(model) has no version \(version)")
+            }
+            previous = state.stages[stage]
+            if previous == version { return .skip }
+            var event = Event(model: model, sequence: 0, parent: nil, action: .promote, version: version,
+                              manifest: info.manifest, stage: stage, previous: previous, actor: actor,
+                              time: Timestamp.now(), reason: reason)
+            try judge.judge(&event, state: state, warnings: &warnings)
+            return .append(event)
+        }
+        if let appended { governor.afterAppend(.postPromote, event: appended.event, id: appended.id, warnings: &warnings, in: self) }
+        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous, warnings: warnings)
+    }
+
+    /// Empties a stage.
+    @discardableResult
+    public func demote(model: String, stage: String, reason: String?) throws -> Change {
+        try validateStage(stage)
+        _ = try existingState(of: model)
+        let actor = identity().display
+        var previous: Int64?
+        let appended = try appendEvent(model: model) { state in
+            guard let v = state.stages[stage] else {
+                throw RegistryError(.badInput, "no version of \(model) is in stage '\(stage)'")
+            }
+            previous = v
+            return .append(Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
+                                 previous: v, actor: actor, time: Timestamp.now(), reason: reason))
+        }
+        return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
+    }
+}

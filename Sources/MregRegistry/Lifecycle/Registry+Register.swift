@@ -1,0 +1,118 @@
+import Foundation
+import MregStore
+import MregSupport
+
+extension Registry {
+    /// Registers a new version of a model (or reports the identical existing one).
+    ///
+    /// Everything is checked before anything is written, so refused input leaves the store as it was.
+    /// `progress` is called from any thread with counts of bytes processed (of `totalBytes(request)`).
+    public func register(_ request: RegisterRequest, progress: (@Sendable (Int64) -> Void)? = nil) throws -> RegisterResult {
+        let model = request.model
+        try Names.validateModel(model)
+        for tag in request.tags { try Names.validateTag(tag) }
+        if let stage = request.stage { try validateStage(stage) }
+        let governor = try governing()
+        let current = try state(of: model)
+
+        // Gather and validate all inputs first.
+        let entries = try FileWalker.walk(request.paths)
+        var params = [String: JSONValue]()
+        for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
+        for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v }
+        var metrics = [String: JSONValue]()
+        for file in request.metricFiles { metrics.merge(try ParamsLoader.load(file: file)) { _, b in b } }
+        for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v }
+        try ParamsLoader.checkMetrics(metrics)
+        var base: JSONValue = .null
+        if let baseText = request.base {
+            let resolved = try resolve(baseText)
+            base = .object(["model": .string(resolved.model), "version": .int(resolved.version), "manifest": .string(resolved.manifestID.hex)])
+        }
+        var card: JSONValue = .null
+        if let cardFile = request.cardFile {
+            guard let data = FileManager.default.contents(atPath: cardFile) else {
+                throw RegistryError(.badInput, "cannot read model card '\(cardFile)': no such file")
+            }
+            card = try ModelCard.parse(markdown: String(decoding: data, as: UTF8.self)) ?? .null
+        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" }),
+                  let data = FileManager.default.contents(atPath: readme.source) {
+            card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
+        }
+        for tag in request.tags {
+            if let v = current.tags[tag] {
+                throw RegistryError(.conflict, "tag '\(tag)' already names \(model)@v\(v); move it afterwards with 'mreg tag -f'")
+            }
+        }
+        let datasetSpecs = try request.datasets.map(DatasetRecorder.parseSpec)
+
+        // Write: datasets, files, manifest.
+        let recorder = DatasetRecorder(store: store)
+        var datasets = [JSONValue]()
+        var newBytes: Int64 = 0
+        for spec in datasetSpecs {
+            let (record, added) = try recorder.record(spec, storeFiles: request.storeDatasets)
+            datasets.append(record)
+            newBytes += added
+        }
+        let cache = StatCache(path: "\(repository.root)/statcache")
+        let ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
+        var files = [ManifestFile]()
+        var warnings = [String]()
+        for entry in entries {
+            let result = try ingester.ingest(entry)
+            files.append(result.file)
+            newBytes += result.newBytes
+            if result.executesCode {
+                warnings.append("\(entry.path) is a \(result.file.format ?? "pickle")-based file: loading it can run arbitrary code; prefer safetensors")
+            }
+        }
+        cache.save()
+        let identity = self.identity()
+        var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
+                                datasets: datasets, provenance: [:], base: base, card: card)
+        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
+        let contentKey = manifest.contentKey
+        if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
+            try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
+        }
+
+        var existingVersion: Int64?
+        var manifestID: ObjectID?
+        var hookWarnings = [String]()
+        let appended = try appendEvent(model: model) { state in
+            hookWarnings.removeAll()
+            if let same = state.versions.values.first(where: { $0.content == contentKey }) {
+                existingVersion = same.number
+                manifestID = same.manifest
+                return .skip
+            }
+            if manifestID == nil {
+                manifestID = try store.write(type: .manifest, bytes: manifest.json.canonicalBytes).id
+                newBytes += store.storedSize(of: manifestID!) ?? 0
+            }
+            let next = (state.latestVersion ?? 0) + 1
+            var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
+                              manifest: manifestID, content: contentKey, actor: identity.display,
+                              time: manifest.provenance["time"]?.stringValue ?? Timestamp.now(), reason: request.message.isEmpty ? nil : request.message)
+            Self.place(&event, on: state)
+            try governor.beforeAppend(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings, in: self)
+            return .append(event)
+        }
+        if let appended { governor.afterAppend(.postRegister, event: appended.event, id: appended.id, warnings: &hookWarnings, in: self) }
+        let version = appended?.event.version ?? existingVersion!
+        var result = RegisterResult(model: model, version: version, manifestID: manifestID!, existing: appended == nil,
+                                    fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
+                                    newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
+        for tag in request.tags {
+            try self.tag(model: model, version: version, tag: tag, force: false)
+            result.tags.append(tag)
+        }
+        if let stage = request.stage {
+            let change = try promote(model: model, version: version, stage: stage, reason: request.reason)
+            result.warnings += change.warnings
+            result.stage = stage
+        }
+        return result
+    }
+}

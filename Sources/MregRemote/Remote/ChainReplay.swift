@@ -1,0 +1,111 @@
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+/// Rebuilds local events on top of another head of the same model (what `pull` does
+/// when both sides have new events), so that nobody's work is lost.
+///
+/// - `register`: gets the next version number after the other side's latest (or,
+///   when the other side registered the same content, becomes that version and is
+///   dropped). The manifest is reused as is: manifests hold no version number.
+/// - `tag`, `promote`: keep their meaning — they point at the renumbered version;
+///   a tag the other side set meanwhile is moved (recorded with `previous` and `force`).
+/// - `untag`, `demote`: dropped when the other side already removed the tag or emptied the stage.
+/// - Other actions are kept, pointing at the renumbered version.
+/// - Every kept event keeps its actor, time, reason and policy verdict, and gets a new `seq`
+///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`.
+///
+///     let replay = ChainReplay.rebuild(local: mine, onto: theirState)
+///     // replay.events (with ids), replay.renumbered: [v3 → v5]
+public enum ChainReplay {
+    public struct Result: Sendable {
+        /// The rebuilt events, oldest first, each with its object id.
+        public var events: [(id: ObjectID, event: Event)]
+        /// The state after them.
+        public var state: ModelState
+        /// Local versions that got another number.
+        public var renumbered: [Renumbering]
+        /// Local events that became unnecessary (already true on the other side).
+        public var dropped: Int
+        /// Signed local events replayed without their signature (it covered the old `seq` and `parent`).
+        public var unsigned: Int
+        /// Signed local events signed again at their new position (by `resign`).
+        public var resigned: Int = 0
+    }
+
+    /// - Parameters:
+    ///   - local: the local events not on the other side, oldest first.
+    ///   - base: the other side's state (its head and event count are the new parent and sequence).
+    ///   - resign: signs an event again at its new position, given its original signer;
+    ///     returns false when it cannot (another signer, no key), leaving it unsigned.
+    public static func rebuild(local: [Event], onto base: ModelState,
+                               resign: ((inout Event, String) -> Bool)? = nil) -> Result {
+        var resigned = 0
+        var state = base
+        var out = [(ObjectID, Event)]()
+        var mapping = [Int64: Int64]()
+        var renumbered = [Renumbering]()
+        var dropped = 0
+        var unsigned = 0
+        func mapped(_ v: Int64?) -> Int64? { v.map { mapping[$0] ?? $0 } }
+
+        for original in local {
+            var event = original
+            event.sequence = state.eventCount + 1
+            event.parent = state.head
+            // An if-chain rather than a switch: actions added later are kept (see the last branch).
+            let action = original.action
+            if action == .register {
+                guard let version = original.version else { dropped += 1; continue }
+                if let content = original.content, let same = state.versions.values.first(where: { $0.content == content }) {
+                    mapping[version] = same.number
+                    if same.number != version { renumbered.append(Renumbering(from: version, to: same.number)) }
+                    dropped += 1
+                    continue
+                }
+                let next = (state.latestVersion ?? 0) + 1
+                mapping[version] = next
+                if next != version { renumbered.append(Renumbering(from: version, to: next)) }
+                event.version = next
+            } else if action == .tag {
+                guard let tag = original.tag, let v = mapped(original.version), let info = state.versions[v] else { dropped += 1; continue }
+                let holder = state.tags[tag]
+                if holder == v { dropped += 1; continue }
+                event.version = v
+                event.manifest = info.manifest
+                event.previous = holder
+                event.force = holder != nil
+            } else if action == .untag {
+                guard let tag = original.tag, let holder = state.tags[tag] else { dropped += 1; continue }
+                event.version = holder
+            } else if action == .promote {
+                guard let stage = original.stage, let v = mapped(original.version), let info = state.versions[v] else { dropped += 1; continue }
+                let holder = state.stages[stage]
+                if holder == v { dropped += 1; continue }
+                event.version = v
+                event.manifest = info.manifest
+                event.previous = holder
+            } else if action == .demote {
+                guard let stage = original.stage, let holder = state.stages[stage] else { dropped += 1; continue }
+                event.version = holder
+                event.previous = holder
+            } else if let v = mapped(original.version) {
+                // Other actions keep their meaning on the renumbered version.
+                event.version = v
+                if original.manifest != nil, let info = state.versions[v] { event.manifest = info.manifest }
+            }
+            if event.signature != nil || event.signer != nil {
+                let signer = event.signer
+                event.signature = nil
+                event.signer = nil
+                if let resign, let signer, resign(&event, signer) { resigned += 1 } else { unsigned += 1 }
+            }
+            let id = ObjectID.compute(type: .event, payload: event.json.canonicalBytes)
+            state.apply(event, id: id)
+            out.append((id, event))
+        }
+        return Result(events: out, state: state, renumbered: renumbered, dropped: dropped, unsigned: unsigned, resigned: resigned)
+    }
+}

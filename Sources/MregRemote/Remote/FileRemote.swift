@@ -1,0 +1,96 @@
+import Foundation
+import MregStore
+#if canImport(Glibc)
+import Glibc
+#endif
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+/// A remote that is another store on a (shared) filesystem: NFS, SMB, a local disk.
+///
+/// It is an ordinary store, written with the same code as a local one: objects go
+/// through `ObjectStore.write` (temp file, fsync, link into place), heads move by
+/// `RefStore.update` under `<ref>.lock`, the remote's own `core.sharedRepository`
+/// decides file modes, and after heads move its derived refs are synced, so
+/// `mreg fsck` and every read command work on the remote itself.
+public struct FileRemote: RemoteStorage {
+    public let location: RemoteLocation
+    public let repository: Repository
+    /// The remote store seen as a registry (models, derived refs).
+    let registry: Registry
+    public var parallelism: Int { transferJobs(default: 4) }
+
+    /// Opens the store at `path` (a folder holding `.mreg`, or the `.mreg` folder).
+    public init(path: String) throws {
+        let root: String
+        if Self.isStore(path) {
+            root = path
+        } else if Self.isStore("\(path)/\(Repository.directoryName)") {
+            root = "\(path)/\(Repository.directoryName)"
+        } else {
+            throw RegistryError(.badInput, "'\(path)' is not an mreg store: create it with 'mreg init \(path)' (add --shared=group for a team folder)")
+        }
+        repository = try Repository(root: root)
+        registry = try Registry.standard(repository)
+        location = .filesystem(path)
+    }
+
+    static func isStore(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: "\(path)/objects", isDirectory: &isDir) && isDir.boolValue
+            && FileManager.default.fileExists(atPath: "\(path)/config")
+    }
+
+    public func modelNames() throws -> [String] {
+        try registry.models()
+    }
+
+    public func readHead(model: String) throws -> RemoteHead? {
+        try repository.refs.read(Registry.headRef(model)).map { RemoteHead(id: $0) }
+    }
+
+    public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {
+        let ref = Registry.headRef(model)
+        let deadline = Date().addingTimeInterval(30)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try repository.refs.update(ref, to: new, expecting: old.map { .value($0.id) } ?? .absent)
+                return
+            } catch let e as StoreError where e.code == .modified {
+                throw RegistryError(.conflict, "the head of \(model) on \(location) moved while pushing (\(e.message))")
+            } catch let e as StoreError where e.code == .locked {
+                // Another pusher holds the lock for a moment; a stale lock is reported, never broken.
+                if e.message.hasPrefix("stale lock") || Date() > deadline { throw e }
+                usleep(UInt32(min(50_000, 2_000 * attempt)) + UInt32.random(in: 0...2_000))
+            }
+        }
+    }
+
+    public func contains(_ id: ObjectID) throws -> Bool {
+        repository.objects.contains(id)
+    }
+
+    public func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws {
+        _ = try ReaderSource.copy(try local.openReader(id), into: repository.objects)
+        // Progress counts stored (compressed) bytes, as the push plan does.
+        progress(local.storedSize(of: id) ?? 0)
+    }
+
+    public func open(_ id: ObjectID) throws -> RemoteObject {
+        do {
+            return RemoteObject(reader: try repository.objects.openReader(id))
+        } catch let e as StoreError where e.code == .notFound {
+            throw RegistryError(.corrupt, "object \(id.hex) is missing on \(location): the remote store is incomplete; run 'mreg fsck' there")
+        }
+    }
+
+    public func prepareForHeads() throws {}
+
+    public func headsMoved(models: [String]) {
+        for model in models { registry.headMoved(model: model) }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+extension Registry {
+    /// Downloads the remote's new events and every object they need that this store
+    /// lacks, verifying each, and records the remote's heads as
+    /// `refs/remotes/<remote>/<model>/head`. Local model heads do not move (see `pull`).
+    ///
+    /// - Parameter models: the models to fetch (default: every model on the remote).
+    /// - Returns: the report, and the remote heads that were fetched.
+    public func fetch(from remote: any RemoteStorage, remoteName: String?, models requested: [String]? = nil,
+                      observer: (any TransferObserver)? = nil) throws -> (report: TransferReport, heads: [String: ObjectID]) {
+        var report = TransferReport(remoteName: remoteName, location: remote.location)
+        let names: [String]
+        if let requested {
+            for model in requested { try Names.validateModel(model) }
+            var seen = Set<String>()
+            names = requested.filter { seen.insert($0).inserted }
+        } else {
+            names = try remote.modelNames()
+        }
+        var heads = [String: ObjectID]()
+        for model in names {
+            guard let head = try remote.readHead(model: model) else {
+                if requested != nil {
+                    throw RegistryError(.unknownModel, "\(remote.location) has no model '\(model)'")
+                }
+                continue
+            }
+            heads[model] = head.id
+        }
+        let received = try receive(heads.values.sorted(), from: remote, observer: observer)
+        report.objects = received.objects
+        report.bytes = received.bytes
+        for model in heads.keys.sorted() {
+            let id = heads[model]!
+            let before = remoteName.flatMap { try? trackedHead(remote: $0, model: model) }
+            track(remoteName, model, id)
+            let changed = remoteName == nil ? (try head(of: model)) != id : before != id
+            report.models.append(ModelUpdate(model: model, status: changed ? .fetched : .upToDate, old: before, new: id))
+        }
+        return (report, heads)
+    }
+
+    /// What receiving objects did.
+    struct Received {
+        var objects = 0
+        var bytes: Int64 = 0
+    }
+
+    /// Copies every object reachable from `tips` that this store lacks, verified.
+    ///
+    /// Breadth first, a level at a time, `remote.parallelism` downloads at once. Blobs
+    /// are streamed straight into the store (verified as they are written: a damaged
+    /// one fails its write and is not stored). Events, manifests and chunk lists are
+    /// verified and held in memory until the walk is done, then stored children first,
+    /// so this store never holds an object whose graph is incomplete.
+    func receive(_ tips: [ObjectID], from remote: any RemoteStorage, observer: (any TransferObserver)?) throws -> Received {
+        let store = self.store
+        var frontier = tips.filter { !store.contains($0) }
+        if frontier.isEmpty { return Received() }
+        defer { observer?.finish() }
+        var seen = Set(frontier)
+        var metadata = [ObjectID: (type: ObjectType, payload: [UInt8])]()
+        var links = [ObjectID: [ObjectID]]()
+        var received = Received()
+        let location = remote.location
+
+        while !frontier.isEmpty {
+            let level = frontier
+            let results = ResultBox<(ObjectType, [UInt8]?, Int64)>(count: level.count)
+            try WorkerPool.run(count: level.count, width: remote.parallelism) { i in
+                let id = level[i]
+                do {
+                    let object = try remote.open(id)
+                    defer { object.close() }
+                    let type = object.header.type
+                    if Self.linkedTypes.contains(type) {
+                        let payload = try object.reader.readAll()
+                        results.set(i, (type, payload, Int64(payload.count)))
+                    } else {
+                        _ = try ReaderSource.copy(object.reader, into: store) { observer?.advance(bytes: $0) }
+                        results.set(i, (type, nil, object.header.size))
+                    }
+                } catch let e as StoreError where e.code == .corrupt {
+                    throw RegistryError(.corrupt, "object \(id.hex) on \(location) is corrupt (\(e.message)); it was not stored: repair the remote from a good copy (mreg fsck there)")
+                }
+            }
+            var next = [ObjectID]()
+            for (i, id) in level.enumerated() {
+                let (type, payload, size) = results.get(i)!
+                received.objects += 1
+                received.bytes += size
+                guard let payload else { continue }
+                metadata[id] = (type, payload)
+                let named = try Self.links(type: type, payload: payload)
+                links[id] = named
+                var fresh = [ObjectID]()
+                for child in named where !seen.contains(child) && !store.contains(child) {
+                    seen.insert(child)
+                    fresh.append(child)
+                }
+                next += fresh
+                if let observer { observer.expect(bytes: try Self.expectedBytes(type: type, payload: payload, fetching: Set(fresh))) }
+            }
+            frontier = next
+        }
+
+        // Store the metadata children first.
+        var stored = Set<ObjectID>()
+        func install(_ id: ObjectID) throws {
+            var stack = [(id, false)]
+            while let (current, done) = stack.popLast() {
+                if done {
+                    let (type, payload) = metadata[current]!
+                    let written = try store.write(type: type, bytes: payload)
+                    guard written.id == current else {
+                        throw RegistryError(.corrupt, "object \(current.hex) from \(location) hashed to \(written.id.hex) when stored")
+                    }
+                    continue
+                }
+                guard metadata[current] != nil, stored.insert(current).inserted else { continue }
+                stack.append((current, true))
+                for child in links[current] ?? [] where metadata[child] != nil && !stored.contains(child) {
+                    stack.append((child, false))
+                }
+            }
+        }
+        for id in metadata.keys.sorted() { try install(id) }
+        return received
+    }
+
+    /// Payload bytes a fetch expects to download for the objects a manifest or chunk list names.
+    static func expectedBytes(type: ObjectType, payload: [UInt8], fetching: Set<ObjectID>) throws -> Int64 {
+        let json = try JSONValue.parse(payload)
+        if type == .manifest {
+            // A file's object is a blob or a chunk list; either way its payload adds up to the file's size.
+            let files = json["files"]?.arrayValue ?? []
+            return files.reduce(0) { sum, f in
+                guard let id = f["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }), fetching.contains(id) else { return sum }
+                return sum + (f["size"]?.intValue ?? 0)
+            }
+        }
+        if type == .chunks, let list = try? ChunkList(json: json) {
+            // The manifest counted the whole file: take back the chunks already here.
+            return -list.chunks.filter { !fetching.contains($0.object) }.reduce(0) { $0 + $1.size }
+        }
+        return 0
+    }
+}

@@ -1,0 +1,71 @@
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+extension Registry {
+    /// The objects reachable from `tips` (model heads) that `remote` lacks; `known` are ids
+    /// the remote has (its heads).
+    ///
+    /// The new part of each chain (from a tip back to a known event) is taken as missing
+    /// without asking (sending an object twice is harmless). Below it the walk goes a level
+    /// at a time — manifests, then files and chunk lists, then chunks — asking the remote
+    /// about a whole level at once (`parallelism` requests in flight) and not descending
+    /// into what it has: a handful of round trips, however long the history.
+    public func missingObjects(from tips: [ObjectID], known: Set<ObjectID>, remote: any RemoteStorage) throws -> TransferPlan {
+        var present = known
+        var lacking = Set<ObjectID>()
+        var children = [ObjectID: [ObjectID]]()
+        var sizes = [ObjectID: Int64]()
+
+        // The new events, found locally.
+        var frontier = [ObjectID]()
+        for tip in tips {
+            var next: ObjectID? = tip
+            while let id = next, !present.contains(id), lacking.insert(id).inserted {
+                frontier.append(id)
+                next = try Event.load(id, from: store).parent
+            }
+        }
+        // Everything below them, a level at a time.
+        var expanded = Set<ObjectID>()
+        while !frontier.isEmpty {
+            var discovered = [ObjectID]()
+            var seen = Set<ObjectID>()
+            for id in frontier where expanded.insert(id).inserted {
+                guard store.contains(id) else {
+                    throw RegistryError(.corrupt, "object \(id.hex) is missing from this store: run 'mreg fsck'")
+                }
+                sizes[id] = store.storedSize(of: id) ?? 0
+                let type = try store.header(of: id).type
+                guard Self.linkedTypes.contains(type) else { continue }
+                var unique = Set<ObjectID>()
+                let kids = try Self.links(type: type, payload: store.read(id, as: type)).filter { unique.insert($0).inserted }
+                children[id] = kids
+                for kid in kids where seen.insert(kid).inserted { discovered.append(kid) }
+            }
+            let unknown = discovered.filter { !present.contains($0) && !lacking.contains($0) }
+            let missing = try remote.missing(unknown)
+            for id in unknown { if missing.contains(id) { lacking.insert(id) } else { present.insert(id) } }
+            frontier = discovered.filter { lacking.contains($0) && !expanded.contains($0) }
+        }
+
+        // Children before parents.
+        var order = [ObjectID]()
+        var done = Set<ObjectID>()
+        for tip in tips where lacking.contains(tip) {
+            var stack = [(tip, false)]
+            while let (id, finished) = stack.popLast() {
+                if finished { order.append(id); continue }
+                if !done.insert(id).inserted { continue }
+                stack.append((id, true))
+                for kid in (children[id] ?? []).reversed() where lacking.contains(kid) && !done.contains(kid) {
+                    stack.append((kid, false))
+                }
+            }
+        }
+        let sendChildren = children.mapValues { $0.filter { lacking.contains($0) } }
+        return TransferPlan(order: order, children: sendChildren, sizes: sizes)
+    }
+}

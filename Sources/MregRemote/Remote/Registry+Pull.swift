@@ -1,0 +1,109 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+extension Registry {
+    /// Fetches, then brings each local model up to the remote's head:
+    ///
+    /// - a model this store lacks is created at the remote's head;
+    /// - if only the remote has new events, the local head fast-forwards to it;
+    /// - if both sides have new events, the local ones are replayed on top of the
+    ///   remote's (`ChainReplay`: unpublished versions get the next free numbers).
+    ///
+    /// Incoming events pass `validateIncoming` before they are adopted, and every
+    /// local head moves by compare-and-swap (retried if a local command moved it meanwhile).
+    public func pull(from remote: any RemoteStorage, remoteName: String?, models: [String]? = nil,
+                     observer: (any TransferObserver)? = nil) throws -> TransferReport {
+        // The shared store's policy governs: adopt it before judging what arrives.
+        if let file = remote as? FileRemote { try adoptPolicy(from: file.registry) }
+        var (report, heads) = try fetch(from: remote, remoteName: remoteName, models: models, observer: observer)
+        report.models = try heads.keys.sorted().map { try integrate(model: $0, remoteHead: heads[$0]!) }
+        return report
+    }
+
+    /// Moves a local model to (or on top of) `remoteHead`, whose events are all in this store.
+    public func integrate(model: String, remoteHead: ObjectID) throws -> ModelUpdate {
+        try Names.validateModel(model)
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            let local = try head(of: model)
+            let update: ModelUpdate
+            let newHead: ObjectID
+            if let local {
+                if local == remoteHead {
+                    return ModelUpdate(model: model, status: .upToDate, old: local, new: local)
+                }
+                if try isAncestor(remoteHead, of: local, model: model) {
+                    let ahead = try events(from: local, until: remoteHead, model: model).count
+                    return ModelUpdate(model: model, status: .ahead, old: local, new: local, events: ahead,
+                                       message: "\(ahead) local event(s) not on the remote yet: push them")
+                }
+                if try isAncestor(local, of: remoteHead, model: model) {
+                    let incoming = try events(from: remoteHead, until: local, model: model)
+                    try validateIncoming(model: model, events: incoming)
+                    newHead = remoteHead
+                    update = ModelUpdate(model: model, status: .fastForward, old: local, new: remoteHead, events: incoming.count)
+                } else {
+                    let base = try mergeBase(local, remoteHead)
+                    let incoming = try events(from: remoteHead, until: base, model: model)
+                    try validateIncoming(model: model, events: incoming)
+                    let mine = try events(from: local, until: base, model: model).map(\.event)
+                    let theirs = try state(of: model, at: remoteHead)
+                    let replay = ChainReplay.rebuild(local: mine, onto: theirs, resign: resigner())
+                    for (id, event) in replay.events {
+                        let written = try store.write(type: .event, bytes: event.json.canonicalBytes)
+                        guard written.id == id else {
+                            throw RegistryError(.corrupt, "replayed event hashed to \(written.id.hex), expected \(id.hex)")
+                        }
+                    }
+                    newHead = replay.state.head ?? remoteHead
+                    update = ModelUpdate(model: model, status: .replayed, old: local, new: newHead,
+                                         events: incoming.count + replay.events.count, renumbered: replay.renumbered,
+                                         message: Self.replayMessage(replay))
+                }
+            } else {
+                let incoming = try events(from: remoteHead, until: nil, model: model)
+                try validateIncoming(model: model, events: incoming)
+                newHead = remoteHead
+                update = ModelUpdate(model: model, status: .created, old: nil, new: remoteHead, events: incoming.count)
+            }
+            do {
+                try refs.update(Self.headRef(model), to: newHead, expecting: local.map { .value($0) } ?? .absent)
+                headMoved(model: model)
+                return update
+            } catch let e as StoreError where e.code == .modified || e.code == .locked {
+                // A local command moved the head meanwhile: start over from the new head.
+                if e.code == .locked, e.message.hasPrefix("stale lock") { throw e }
+                if Date() > deadline { throw e }
+                usleep(UInt32.random(in: 1_000...20_000))
+            }
+        }
+    }
+
+    static func replayMessage(_ replay: ChainReplay.Result) -> String? {
+        if replay.events.isEmpty { return nil }
+        var text = "\(replay.events.count) local event(s) replayed on the remote's; push them"
+        if replay.resigned > 0 { text += " (\(replay.resigned) signed again with your key at their new position)" }
+        if replay.unsigned > 0 { text += " (\(replay.unsigned) lost their signature, which covered the old chain position, and were not yours to sign again)" }
+        return text
+    }
+
+    /// Signs replayed events again when they were signed by this user and a key is set up.
+    func resigner() -> ((inout Event, String) -> Bool)? {
+        guard let policy = try? self.policy(), let setup = try? signingSetup(identity: identity(), policy: policy) else { return nil }
+        return { event, signer in
+            guard signer == setup.principal else { return false }
+            return (try? self.sign(&event, with: setup, policy: policy)) != nil
+        }
+    }
+
+    /// A model's state as of one of its events.
+    func state(of model: String, at head: ObjectID) throws -> ModelState {
+        var state = ModelState(model: model)
+        for (id, event) in try events(from: head, until: nil, model: model) { state.apply(event, id: id) }
+        return state
+    }
+}

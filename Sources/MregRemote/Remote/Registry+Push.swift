@@ -1,0 +1,119 @@
+import Foundation
+import MregStore
+#if canImport(Glibc)
+import Glibc
+#endif
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+extension Registry {
+    /// Sends local events (and every object they need that the remote lacks), then moves
+    /// the remote's model heads by compare-and-swap: objects first, heads last, so a push
+    /// interrupted at any point leaves the remote consistent and the next push completes it.
+    ///
+    /// A model whose remote head is not an ancestor of the local head is rejected
+    /// (the remote has events this store lacks: pull first); the others still go.
+    ///
+    /// - Parameters:
+    ///   - remoteName: the configured name, for `refs/remotes/<name>/…` (nil for a URL).
+    ///   - models: the models to push (default: all).
+    public func push(to remote: any RemoteStorage, remoteName: String?, models requested: [String]? = nil,
+                     observer: (any TransferObserver)? = nil) throws -> TransferReport {
+        var report = TransferReport(remoteName: remoteName, location: remote.location)
+        let names: [String]
+        if let requested {
+            for model in requested { _ = try existingState(of: model) }
+            var seen = Set<String>()
+            names = requested.filter { seen.insert($0).inserted }
+        } else {
+            names = try models()
+        }
+        let pullHint = "run 'mreg pull\(remoteName.map { " \($0)" } ?? " \(remote.location)")' and push again"
+
+        struct Move { var model: String; var local: ObjectID; var remote: RemoteHead?; var events: Int }
+        var moves = [Move]()
+        for model in names {
+            guard let local = try head(of: model) else { continue }
+            let current = try remote.readHead(model: model)
+            if let current, current.id == local {
+                report.models.append(ModelUpdate(model: model, status: .upToDate, old: local, new: local))
+                track(remoteName, model, local)
+                continue
+            }
+            let localSeq = try Event.load(local, from: store).sequence
+            if let current {
+                if try isAncestor(current.id, of: local, model: model) {
+                    let remoteSeq = try Event.load(current.id, from: store).sequence
+                    moves.append(Move(model: model, local: local, remote: current, events: Int(localSeq - remoteSeq)))
+                } else if store.contains(current.id), try isAncestor(local, of: current.id, model: model) {
+                    report.models.append(ModelUpdate(model: model, status: .behind, old: current.id, new: local,
+                                                     message: "the remote is ahead: run 'mreg pull' to get its events"))
+                } else {
+                    report.models.append(ModelUpdate(model: model, status: .rejected, old: current.id, new: local,
+                                                     message: "the remote has events of \(model) that this store lacks (not a fast-forward): \(pullHint)"))
+                }
+            } else {
+                moves.append(Move(model: model, local: local, remote: nil, events: Int(localSeq)))
+            }
+        }
+        if moves.isEmpty { return report }
+
+        // Objects first.
+        let plan = try missingObjects(from: moves.map(\.local), known: Set(moves.compactMap { $0.remote?.id }), remote: remote)
+        report.objects = plan.count
+        report.bytes = plan.bytes
+        try send(plan, to: remote, observer: observer)
+
+        // Heads last.
+        try remote.prepareForHeads()
+        var moved = [String]()
+        for move in moves {
+            // A shared store's policy governs what enters it.
+            if let file = remote as? FileRemote {
+                do {
+                    var new = [(id: ObjectID, event: Event)]()
+                    for (id, event) in try events(of: move.model) {
+                        if id == move.remote?.id { break }
+                        new.append((id, event))
+                    }
+                    try file.registry.checkPushed(model: move.model, events: new.reversed())
+                } catch let e as RegistryError where e.kind == .refused {
+                    report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
+                                                     message: e.message))
+                    continue
+                }
+            }
+            do {
+                try remote.moveHead(model: move.model, to: move.local, from: move.remote)
+                moved.append(move.model)
+                track(remoteName, move.model, move.local)
+                report.models.append(ModelUpdate(model: move.model, status: .pushed, old: move.remote?.id, new: move.local, events: move.events))
+            } catch let e as RegistryError where e.kind == .conflict {
+                report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
+                                                 message: "another push moved the remote head of \(move.model) first: \(pullHint)"))
+            }
+        }
+        remote.headsMoved(models: moved)
+        report.models.sort { $0.model < $1.model }
+        return report
+    }
+
+    /// Sends a plan level by level, `remote.parallelism` objects at a time.
+    func send(_ plan: TransferPlan, to remote: any RemoteStorage, observer: (any TransferObserver)?) throws {
+        observer?.expect(bytes: plan.bytes)
+        defer { observer?.finish() }
+        // Test hook: die (as by `kill -9`) after sending N objects, to check that an interrupted push is harmless.
+        let killAfter = ProcessInfo.processInfo.environment["MREG_TEST_KILL_AFTER_OBJECTS"].flatMap { Int64($0) }
+        let sent = SharedCounter()
+        let store = self.store
+        for level in plan.levels where !level.isEmpty {
+            try WorkerPool.run(count: level.count, width: remote.parallelism) { i in
+                try remote.send(level[i], from: store) { observer?.advance(bytes: $0) }
+                let n = sent.add(1)
+                if let killAfter, n >= killAfter { kill(getpid(), SIGKILL) }
+            }
+        }
+    }
+}

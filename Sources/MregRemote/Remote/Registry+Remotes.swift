@@ -1,0 +1,138 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+extension Registry {
+    /// The remote `push`, `fetch` and `pull` use when none is named.
+    public static let defaultRemoteName = "origin"
+
+    /// S3 settings a remote may carry in config besides its URL.
+    public static let remoteSettingKeys = ["endpoint", "region", "pathStyle", "accessKeyId", "secretAccessKey", "sessionToken"]
+
+    /// Remote names: letters, digits, `.`, `_`, `-`, starting with a letter or digit (they become ref components).
+    public static func validateRemoteName(_ name: String) throws {
+        let ok = !name.isEmpty && name.count <= 64 && name.first!.isASCII && (name.first!.isLetter || name.first!.isNumber)
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+            && !name.hasSuffix(".lock") && !name.hasSuffix(".") && !name.contains("..")
+        if !ok {
+            throw RegistryError(.invalidName, "invalid remote name '\(Names.printable(name))': use letters, digits, '.', '_' and '-', starting with a letter or digit")
+        }
+    }
+
+    /// The configured remotes, in config order.
+    public func remotes() -> [RemoteConfig] {
+        repository.config.subsections(of: "remote").compactMap { name in
+            guard let url = repository.config.get("remote.\(name).url") else { return nil }
+            var settings = [String: String]()
+            for key in Self.remoteSettingKeys {
+                if let v = repository.config.get("remote.\(name).\(key)") { settings[key] = v }
+            }
+            return RemoteConfig(name: name, url: url, settings: settings)
+        }
+    }
+
+    public func remote(named name: String) -> RemoteConfig? {
+        remotes().first { $0.name == name }
+    }
+
+    /// Adds `[remote "<name>"] url = …` (a path is stored absolute), with optional S3 settings.
+    @discardableResult
+    public mutating func addRemote(name: String, url: String, settings: [String: String] = [:]) throws -> RemoteConfig {
+        try Self.validateRemoteName(name)
+        if remote(named: name) != nil {
+            throw RegistryError(.conflict, "remote '\(name)' already exists: remove it first with 'mreg remote remove \(name)'")
+        }
+        let location = try RemoteLocation.parse(url)
+        try repository.setConfig("remote.\(name).url", location.description)
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) where Self.remoteSettingKeys.contains(key) {
+            try repository.setConfig("remote.\(name).\(key)", value)
+        }
+        return remote(named: name)!
+    }
+
+    /// Removes a remote's config and its remote-tracking refs.
+    public mutating func removeRemote(name: String) throws {
+        guard remote(named: name) != nil else {
+            throw RegistryError(.badInput, "no remote named '\(name)' (see 'mreg remote list')")
+        }
+        var config = repository.config
+        config.removeSection("remote", subsection: name)
+        try repository.saveConfig(config)
+        for (ref, _) in try refs.list(prefix: "refs/remotes/\(name)/") { try? refs.delete(ref) }
+        try? FileManager.default.removeItem(atPath: "\(repository.root)/refs/remotes/\(name)")
+    }
+
+    /// Whether a command-line word names a remote (a configured name or a URL) rather than a model.
+    public func isRemoteArgument(_ word: String) -> Bool {
+        if remote(named: word) != nil { return true }
+        let lower = word.lowercased()
+        return lower.hasPrefix("s3://") || lower.hasPrefix("file://") || word.contains("/") || word == "." || word == ".."
+    }
+
+    /// The remote a command talks to: a configured name, a URL, or (nil) the default remote.
+    ///
+    /// - Returns: the remote's name (nil for a URL given directly) and its storage.
+    public func openRemote(_ nameOrURL: String?) throws -> (name: String?, storage: any RemoteStorage) {
+        let chosen: RemoteConfig
+        if let nameOrURL {
+            if let configured = remote(named: nameOrURL) {
+                chosen = configured
+            } else if isRemoteArgument(nameOrURL) {
+                let location = try RemoteLocation.parse(nameOrURL)
+                return (nil, try openStorage(location, name: nil))
+            } else {
+                let known = remotes().map(\.name)
+                throw RegistryError(.badInput, "no remote named '\(nameOrURL)'" + (known.isEmpty
+                    ? ": add one with 'mreg remote add NAME URL'" : " (remotes: \(known.joined(separator: ", ")))"))
+            }
+        } else if let origin = remote(named: Self.defaultRemoteName) {
+            chosen = origin
+        } else if remotes().count == 1 {
+            chosen = remotes()[0]
+        } else {
+            throw RegistryError(.badInput, remotes().isEmpty
+                ? "no remote configured: add one with 'mreg remote add origin URL' (a store path or s3://bucket/prefix)"
+                : "no remote named 'origin': name the remote (\(remotes().map(\.name).joined(separator: ", ")))")
+        }
+        return (chosen.name, try openStorage(try RemoteLocation.parse(chosen.url), name: chosen.name))
+    }
+
+    /// Opens the storage behind a location (S3 settings from the remote's config and the environment).
+    public func openStorage(_ location: RemoteLocation, name: String?,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any RemoteStorage {
+        switch location {
+        case .filesystem(let path):
+            let remote = try FileRemote(path: path)
+            if remote.repository.root == repository.root {
+                throw RegistryError(.badInput, "'\(path)' is this store itself: a remote must be another store")
+            }
+            return remote
+        case .s3(let bucket, let prefix):
+            let settings = try S3Settings.resolve(remote: name, bucket: bucket, config: { repository.setting($0) }, environment: environment)
+            return S3Remote(bucket: bucket, prefix: prefix, settings: settings, stagingParent: store.directory)
+        }
+    }
+
+    // MARK: remote-tracking refs
+
+    /// `refs/remotes/<remote>/<model>/head`: the remote's head as last seen by push or fetch.
+    static func trackingRef(_ remote: String, _ model: String) -> RefName {
+        try! RefName("refs/remotes/\(remote)/\(model)/head")
+    }
+
+    /// The remote's head of `model` as this store last saw it.
+    public func trackedHead(remote: String, model: String) throws -> ObjectID? {
+        try refs.read(Self.trackingRef(remote, model))
+    }
+
+    /// Records the remote's head (best effort: the ref is a cache of what the remote said).
+    func track(_ remote: String?, _ model: String, _ id: ObjectID) {
+        guard let remote else { return }
+        let ref = Self.trackingRef(remote, model)
+        if (try? refs.read(ref)) == id { return }
+        try? refs.update(ref, to: id)
+    }
+}

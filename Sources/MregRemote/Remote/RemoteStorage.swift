@@ -1,0 +1,90 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+/// What a model's head looks like on a remote: the event it names, and whatever the
+/// storage needs to compare-and-swap it later (an S3 `ETag`; nothing on a filesystem).
+public struct RemoteHead: Sendable, Equatable {
+    public var id: ObjectID
+    public var token: String?
+
+    public init(id: ObjectID, token: String? = nil) {
+        self.id = id
+        self.token = token
+    }
+}
+
+/// A store that push, fetch and pull talk to.
+///
+/// Two implementations: `FileRemote` (another store on a shared filesystem, with the
+/// same lock files and compare-and-swap) and `S3Remote` (objects and refs as keys
+/// under a bucket prefix, compare-and-swap with conditional writes). Objects are
+/// content-addressed and immutable; only model heads ever change, and only by
+/// compare-and-swap.
+///
+/// Writers keep one invariant on every store: an object is stored only after every
+/// object it names, so an object that is present implies its whole graph is. That
+/// lets push and fetch stop walking at the first object the other side has.
+public protocol RemoteStorage: Sendable {
+    /// The URL, for messages.
+    var location: RemoteLocation { get }
+
+    /// How many transfers to run at once.
+    var parallelism: Int { get }
+
+    /// Models that have a head on the remote, sorted.
+    func modelNames() throws -> [String]
+
+    /// A model's head on the remote, or nil when the remote does not have the model.
+    func readHead(model: String) throws -> RemoteHead?
+
+    /// Moves a model's head from `old` (nil: it must not exist) to `new`.
+    ///
+    /// - Throws: `RegistryError(.conflict)` when the head is no longer `old`.
+    func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws
+
+    /// Whether the remote has an object.
+    func contains(_ id: ObjectID) throws -> Bool
+
+    /// Copies a local object to the remote, verifying it as it is read.
+    /// `progress` receives counts of the (compressed, as stored) bytes sent.
+    func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws
+
+    /// Opens an object on the remote for a verified read.
+    func open(_ id: ObjectID) throws -> RemoteObject
+
+    /// Called once objects are in place, before any head moves: the remote
+    /// may record its format (S3 writes `config` once).
+    func prepareForHeads() throws
+
+    /// Called after heads moved (a filesystem remote updates its derived refs).
+    func headsMoved(models: [String])
+
+    /// Releases temporary files (downloads in progress). The remote can still be used afterwards.
+    func close()
+}
+
+extension RemoteStorage {
+    public func close() {}
+
+    /// `$MREG_TRANSFER_JOBS` (1–64) when set, else `fallback`: how many transfers run at once.
+    func transferJobs(default fallback: Int) -> Int {
+        guard let text = ProcessInfo.processInfo.environment["MREG_TRANSFER_JOBS"], let n = Int(text), (1...64).contains(n) else { return fallback }
+        return n
+    }
+
+    /// The subset of `ids` the remote lacks, checked `parallelism` at a time.
+    func missing(_ ids: [ObjectID]) throws -> Set<ObjectID> {
+        if ids.count <= 1 || parallelism <= 1 {
+            return Set(try ids.filter { try !contains($0) })
+        }
+        let flags = ResultBox<Bool>(count: ids.count)
+        try WorkerPool.run(count: ids.count, width: parallelism) { i in
+            flags.set(i, try !self.contains(ids[i]))
+        }
+        return Set(ids.indices.filter { flags.get($0) == true }.map { ids[$0] })
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import MregStore
+#if canImport(Glibc)
+import Glibc
+#endif
+import MregSupport
+import MregRegistry
+import MregIndex
+import MregGovernance
+
+/// A remote in an S3-compatible bucket, under a key prefix:
+///
+///     <prefix>/config                       [core] formatVersion = 1 (written once, create-only)
+///     <prefix>/objects/<2 hex>/<62 hex>     the loose object's bytes, exactly as on disk
+///     <prefix>/refs/models/<model>/head     "<64 hex>\n", the model's newest event
+///
+/// Objects are immutable and written before anything names them. A head is created
+/// with `If-None-Match: *` and moved with `If-Match: <ETag it was read with>`, so two
+/// pushers can never both win; the loser gets 412 (or 409) and is told to pull.
+/// Objects above `multipartThreshold` are uploaded in parts.
+public final class S3Remote: RemoteStorage, Sendable {
+    public let location: RemoteLocation
+    let client: S3Client
+    let prefix: String
+    /// Downloads land here (on the local store's filesystem) and are verified before use.
+    let staging: ObjectStore
+    public var parallelism: Int { transferJobs(default: 8) }
+
+    /// Objects larger than this go up with multipart upload.
+    static let multipartThreshold: Int64 = 16 << 20
+    static let partSize = 8 << 20
+
+    /// - Parameter stagingParent: a folder on the local store's filesystem for verified downloads.
+    public init(bucket: String, prefix: String, settings: S3Settings, stagingParent: String) {
+        location = .s3(bucket: bucket, prefix: prefix)
+        self.prefix = prefix.isEmpty ? "" : prefix + "/"
+        client = S3Client(settings: settings, bucket: bucket)
+        // Created by the first download (a push never needs it).
+        staging = ObjectStore(directory: "\(stagingParent)/tmp_obj_incoming_\(getpid())_\(UInt64.random(in: 0...UInt64.max))")
+    }
+
+    deinit { close() }
+
+    /// Removes the download folder.
+    public func close() { try? FileManager.default.removeItem(atPath: staging.directory) }
+
+    func objectKey(_ id: ObjectID) -> String {
+        let hex = id.hex
+        return "\(prefix)objects/\(hex.prefix(2))/\(hex.dropFirst(2))"
+    }
+
+    func headKey(_ model: String) -> String { "\(prefix)refs/models/\(model)/head" }
+
+    public func modelNames() throws -> [String] {
+        let base = "\(prefix)refs/models/"
+        return try client.list(prefix: base).compactMap { key -> String? in
+            let rest = key.dropFirst(base.count)
+            guard rest.hasSuffix("/head") else { return nil }
+            let model = String(rest.dropLast(5))
+            return (try? Names.validateModel(model)) != nil ? model : nil
+        }.sorted()
+    }
+
+    public func readHead(model: String) throws -> RemoteHead? {
+        guard let (body, etag) = try client.get(headKey(model)) else { return nil }
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let id = ObjectID(parsing: text) else {
+            throw RegistryError(.corrupt, "the head of \(model) on \(location) does not hold an object id")
+        }
+        return RemoteHead(id: id, token: etag)
+    }
+
+    public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {
+        let condition: S3Client.Condition
+        if let old {
+            guard let tag = old.token else { throw RegistryError(.conflict, "the head of \(model) on \(location) has no ETag to compare against; fetch again") }
+            condition = .etag(tag)
+        } else {
+            condition = .absent
+        }
+        switch try client.put(headKey(model), bytes: Array("\(new.hex)\n".utf8), condition: condition) {
+        case .stored: return
+        case .preconditionFailed:
+            // A retried request may have stored our own value already.
+            if let now = try readHead(model: model), now.id == new { return }
+            throw RegistryError(.conflict, "the head of \(model) on \(location) moved while pushing")
+        }
+    }
+
+    public func contains(_ id: ObjectID) throws -> Bool {
+        try client.exists(objectKey(id))
+    }
+
+    public func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws {
+        // Verify before anything leaves the store.
+        let reader = try local.openReader(id)
+        while try reader.next() != nil {}
+        let path = local.path(for: id)
+        guard let size = local.storedSize(of: id) else { throw RegistryError(.badInput, "cannot read object \(id.hex) at '\(path)'") }
+        if size > Self.multipartThreshold {
+            try client.uploadMultipart(objectKey(id), file: path, size: size, partSize: Self.partSize, progress: progress)
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw RegistryError(.badInput, "cannot read object \(id.hex) at '\(path)'")
+            }
+            _ = try client.put(objectKey(id), bytes: Array(data))
+            progress(size)
+        }
+    }
+
+    public func open(_ id: ObjectID) throws -> RemoteObject {
+        let path = staging.path(for: id)
+        let fanout = (path as NSString).deletingLastPathComponent
+        if mkdir(staging.directory, 0o700) != 0 && errno != EEXIST {
+            throw RegistryError(.badInput, "cannot create the download folder '\(staging.directory)': \(String(cString: strerror(errno)))")
+        }
+        if mkdir(fanout, 0o700) != 0 && errno != EEXIST {
+            throw RegistryError(.badInput, "cannot create '\(fanout)': \(String(cString: strerror(errno)))")
+        }
+        guard try client.download(objectKey(id), to: path) else {
+            throw RegistryError(.corrupt, "object \(id.hex) is missing on \(location): the remote is incomplete; push it again from a store that has it")
+        }
+        do {
+            return RemoteObject(reader: try staging.openReader(id)) { unlink(path) }
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    public func prepareForHeads() throws {
+        let key = "\(prefix)config"
+        if let (body, _) = try client.get(key) {
+            let config = Config(text: String(decoding: body, as: UTF8.self))
+            if let v = config.get("core.formatVersion"), let n = Int(v), n > Repository.formatVersion {
+                throw RegistryError(.refused, "\(location) has format version \(n); this mreg writes version \(Repository.formatVersion): upgrade mreg")
+            }
+            return
+        }
+        var config = Config()
+        try config.set("core.formatVersion", String(Repository.formatVersion))
+        _ = try client.put(key, bytes: Array(config.serialized().utf8), condition: .absent)
+    }
+
+    public func headsMoved(models: [String]) {}
+}
