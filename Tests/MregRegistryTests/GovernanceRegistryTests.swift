@@ -40,13 +40,13 @@ import MregStore
             let change = try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: nil)
             let verdict = try PolicyVerdict(json: #require(change.event?.verdict))
             #expect(verdict.passed && verdict.rules.map(\.rule) == ["require", "card_fields"])
-            #expect(verdict.policy == (try f.registry.policy().digest))
+            #expect(verdict.policy == (try Governance(f.registry).policy().digest))
             #expect(change.event?.force == false)
             // Stages without rules get no verdict, so their events are as before.
             let staging = try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: nil)
             #expect(staging.event?.verdict == nil)
             #expect(staging.event?.json.objectValue?.keys.contains("verdict") == false)
-            #expect(try f.registry.verify().ok)
+            #expect(try Governance(f.registry).verify().ok)
         }
     }
 
@@ -63,7 +63,7 @@ import MregStore
             let forced = try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: "hotfix", force: true)
             #expect(forced.event?.force == true)
             #expect(try PolicyVerdict(json: #require(forced.event?.verdict)).passed == false)
-            #expect(try f.registry.verify().ok)
+            #expect(try Governance(f.registry).verify().ok)
         }
     }
 
@@ -135,10 +135,10 @@ import MregStore
             try f.register(metrics: ["auc=0.9"])
             try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: "a")
             try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: "b")
-            let first = try f.registry.verify()
+            let first = try Governance(f.registry).verify()
             #expect(first.ok && first.models.map(\.checkpoint) == [.recorded])
             #expect(first.models[0].events == 3 && first.models[0].versions == 1 && first.models[0].bytes > 0)
-            #expect(try f.registry.verify(models: ["fraud"]).models.map(\.checkpoint) == [.unchanged])
+            #expect(try Governance(f.registry).verify(models: ["fraud"]).models.map(\.checkpoint) == [.unchanged])
 
             // Rewrite event #2's file with another event's bytes under its old name.
             let events = try f.registry.events(of: "fraud")
@@ -149,7 +149,7 @@ import MregStore
             let written = try store.write(type: .event, bytes: forged.json.canonicalBytes)
             try FileManager.default.removeItem(atPath: store.path(for: second.id))
             try FileManager.default.copyItem(atPath: store.path(for: written.id), toPath: store.path(for: second.id))
-            let report = try f.registry.verify()
+            let report = try Governance(f.registry).verify()
             #expect(!report.ok)
             let problem = try #require(report.firstProblem)
             #expect(problem.sequence == 2 && problem.event == second.id)
@@ -183,28 +183,28 @@ import MregStore
             let change = try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: "signed off", sign: true)
             let event = try #require(change.event), id = try #require(change.eventID)
             #expect(event.signer == "ada@example.com" && event.signature?.hasPrefix("-----BEGIN SSH SIGNATURE-----") == true)
-            let report = try f.registry.verify()
+            let report = try Governance(f.registry).verify()
             #expect(report.ok && report.models[0].signatures.map(\.signer) == ["ada@example.com"])
 
             // Incoming events: a good signed promotion passes; an altered one, or an unsigned one, is refused.
-            try f.registry.validateIncoming(model: "fraud", events: [(id, event)])
+            try Governance(f.registry).validateIncoming(model: "fraud", events: [(id, event)])
             var altered = event
             altered.reason = "changed after signing"
             let alteredID = try f.registry.store.write(type: .event, bytes: altered.json.canonicalBytes).id
-            #expect(Self.refusal { try f.registry.validateIncoming(model: "fraud", events: [(alteredID, altered)]) }?.message
+            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(alteredID, altered)]) }?.message
                 .contains("does not verify") == true)
             var stripped = event
             stripped.signature = nil
             stripped.signer = nil
             let strippedID = try f.registry.store.write(type: .event, bytes: stripped.json.canonicalBytes).id
-            #expect(Self.refusal { try f.registry.validateIncoming(model: "fraud", events: [(strippedID, stripped)]) }?.message
+            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(strippedID, stripped)]) }?.message
                 .contains("without a signature") == true)
             // Signed by a stranger (a key not in allowed_signers).
             var byEve = event
             byEve.signer = "ada@example.com"
             byEve.signature = try SSHSignature.sign(byEve.signedBytes, keyPath: eve.key)
             let eveID = try f.registry.store.write(type: .event, bytes: byEve.json.canonicalBytes).id
-            #expect(Self.refusal { try f.registry.validateIncoming(model: "fraud", events: [(eveID, byEve)]) }?.kind == .refused)
+            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(eveID, byEve)]) }?.kind == .refused)
         }
     }
 }

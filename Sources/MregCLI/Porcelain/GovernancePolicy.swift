@@ -36,7 +36,7 @@ extension MregCommand {
 
             func run() throws {
                 let registry = try Store.registry()
-                let policy = try registry.policy()
+                let policy = try Governance(registry).policy()
                 let path = "\(registry.repository.root)/\(PromotionPolicy.fileName)"
                 if output.json {
                     output.emit(json(policy, path: path))
@@ -111,7 +111,7 @@ extension MregCommand {
 
             func run() throws {
                 let registry = try Store.registry()
-                let check = try registry.checkPromotion(revision, stage: stage, reason: reason, signed: sign)
+                let check = try Governance(registry).checkPromotion(revision, stage: stage, reason: reason, signed: sign)
                 if output.json {
                     output.emit(check.json)
                 } else {

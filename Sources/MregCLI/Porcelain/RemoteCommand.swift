@@ -58,8 +58,9 @@ extension MregCommand {
         @OptionGroup var s3: RemoteSettingOptions
 
         func run() throws {
-            var registry = try Store.registry()
-            let added = try registry.addRemote(name: name, url: url, settings: s3.settings)
+            let registry = try Store.registry()
+            var remotes = Remotes(registry)
+            let added = try remotes.addRemote(name: name, url: url, settings: s3.settings)
             if case .filesystem(let path) = try RemoteLocation.parse(added.url), (try? FileRemote(path: path)) == nil {
                 Terminal.warning("'\(path)' is not an mreg store yet: create it with 'mreg init \(path)' before pushing")
             }
@@ -80,7 +81,7 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let remotes = registry.remotes()
+            let remotes = Remotes(registry).remotes()
             if output.json {
                 output.emit(.array(remotes.map { r in
                     var o: [String: JSONValue] = ["name": .string(r.name), "url": .string(r.url)]
@@ -113,8 +114,9 @@ extension MregCommand {
         var name: String
 
         func run() throws {
-            var registry = try Store.registry()
-            try registry.removeRemote(name: name)
+            let registry = try Store.registry()
+            var remotes = Remotes(registry)
+            try remotes.removeRemote(name: name)
             Terminal.line("removed remote \(name)")
         }
     }

@@ -11,7 +11,7 @@ enum RemoteRendering {
     /// remote's name or a URL; otherwise every word is a model and the default remote is used.
     static func split(_ words: [String], registry: Registry) -> (remote: String?, models: [String]?) {
         guard let first = words.first else { return (nil, nil) }
-        if registry.isRemoteArgument(first) {
+        if Remotes(registry).isRemoteArgument(first) {
             let rest = Array(words.dropFirst())
             return (first, rest.isEmpty ? nil : rest)
         }
@@ -81,7 +81,7 @@ enum RemoteRendering {
                          _ body: (Registry, String?, any RemoteStorage, [String]?, ByteProgress) throws -> TransferReport) throws -> (TransferReport, String?) {
         let registry = try Store.registry()
         let (name, models) = split(words, registry: registry)
-        let (remoteName, remote) = try registry.openRemote(name)
+        let (remoteName, remote) = try Remotes(registry).openRemote(name)
         defer { remote.close() }
         let report = try body(registry, remoteName, remote, models, ByteProgress(verb: verbing))
         if output.json {

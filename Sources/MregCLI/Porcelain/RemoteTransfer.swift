@@ -30,7 +30,7 @@ extension MregCommand {
         func run() throws {
             let (report, remoteName) = try RemoteRendering.transfer(words, output: output, progress: "pushing", heading: "To", verb: "sent") {
                 registry, remoteName, remote, models, progress in
-                try registry.push(to: remote, remoteName: remoteName, models: models, observer: progress)
+                try Remotes(registry).push(to: remote, remoteName: remoteName, models: models, observer: progress)
             }
             let rejected = report.rejected
             if !rejected.isEmpty {
@@ -59,7 +59,7 @@ extension MregCommand {
         func run() throws {
             _ = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
                 registry, remoteName, remote, models, progress in
-                try registry.fetch(from: remote, remoteName: remoteName, models: models, observer: progress).report
+                try Remotes(registry).fetch(from: remote, remoteName: remoteName, models: models, observer: progress).report
             }
         }
     }
@@ -81,7 +81,7 @@ extension MregCommand {
         func run() throws {
             _ = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
                 registry, remoteName, remote, models, progress in
-                try registry.pull(from: remote, remoteName: remoteName, models: models, observer: progress)
+                try Remotes(registry).pull(from: remote, remoteName: remoteName, models: models, observer: progress)
             }
         }
     }
@@ -113,7 +113,7 @@ extension MregCommand {
             let location = try RemoteLocation.parse(url)
             let dir = directory ?? location.defaultCloneDirectory
             let progress = ByteProgress(verb: "fetching", enabled: !quiet && Terminal.isTTY(2))
-            let (registry, report) = try Registry.clone(url: url, into: dir, settings: s3.settings, observer: progress)
+            let (registry, report) = try Remotes.clone(url: url, into: dir, settings: s3.settings, observer: progress)
             if output.json {
                 var o = RemoteRendering.json(report).objectValue ?? [:]
                 o["directory"] = .string(registry.repository.workTree)

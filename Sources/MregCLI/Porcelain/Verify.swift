@@ -34,7 +34,7 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             let names = try models.map { try Revision.parse($0).model }
-            let report = try registry.verify(models: names, acceptRewrite: acceptRewrite)
+            let report = try Governance(registry).verify(models: names, acceptRewrite: acceptRewrite)
             if output.json {
                 output.emit(report.json)
             } else {

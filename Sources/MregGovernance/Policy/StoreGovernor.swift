@@ -9,33 +9,34 @@ public struct StoreGovernor: Governor {
     public init() {}
 
     public func promotionJudge(in registry: Registry, sign: Bool, force: Bool) throws -> any PromotionJudge {
-        let policy = try registry.policy()
-        let signing = sign ? try registry.signingSetup(identity: registry.identity(), policy: policy) : nil
-        return PolicyJudge(registry: registry, policy: policy, signing: signing, force: force)
+        let governance = Governance(registry)
+        let policy = try governance.policy()
+        let signing = sign ? try governance.signingSetup(identity: registry.identity(), policy: policy) : nil
+        return PolicyJudge(governance: governance, policy: policy, signing: signing, force: force)
     }
 
     public func checkRegistration(manifest: Manifest, stage: String, state: ModelState, reason: String?, in registry: Registry) throws {
-        try registry.checkRegistrationPolicy(manifest: manifest, stage: stage, state: state, reason: reason)
+        try Governance(registry).checkRegistrationPolicy(manifest: manifest, stage: stage, state: state, reason: reason)
     }
 
     public func beforeAppend(_ point: HookPoint, event: Event, what: String, warnings: inout [String], in registry: Registry) throws {
-        try registry.runPreHook(Hooks.Name(point), event: event, what: what, warnings: &warnings)
+        try Governance(registry).runPreHook(Hooks.Name(point), event: event, what: what, warnings: &warnings)
     }
 
     public func afterAppend(_ point: HookPoint, event: Event, id: ObjectID, warnings: inout [String], in registry: Registry) {
-        registry.runPostHook(Hooks.Name(point), event: event, id: id, warnings: &warnings)
+        Governance(registry).runPostHook(Hooks.Name(point), event: event, id: id, warnings: &warnings)
     }
 }
 
 /// One user's promotions judged by one reading of the policy.
 struct PolicyJudge: PromotionJudge {
-    let registry: Registry
+    let governance: Governance
     let policy: PromotionPolicy
-    let signing: Registry.SigningSetup?
+    let signing: Governance.SigningSetup?
     let force: Bool
 
     func judge(_ event: inout Event, state: ModelState, warnings: inout [String]) throws {
-        try registry.governPromotion(&event, state: state, policy: policy, signing: signing, force: force, warnings: &warnings)
+        try governance.governPromotion(&event, state: state, policy: policy, signing: signing, force: force, warnings: &warnings)
     }
 }
 

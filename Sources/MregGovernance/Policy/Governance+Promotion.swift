@@ -4,7 +4,7 @@ import MregSupport
 import MregRegistry
 
 /// Policy, signatures and hooks around the commands that change a model's chain.
-extension Registry {
+extension Governance {
     /// Who signs and with which key.
     public struct SigningSetup: Sendable, Equatable {
         /// Path of the private key (or of a public key whose private half is in ssh-agent).
@@ -74,7 +74,7 @@ extension Registry {
     /// appended (called inside `appendEvent`'s build, so it sees the state it builds on).
     func governPromotion(_ event: inout Event, state: ModelState, policy: PromotionPolicy, signing: SigningSetup?,
                          force: Bool, warnings: inout [String]) throws {
-        Self.place(&event, on: state)
+        Registry.place(&event, on: state)
         guard let version = event.version, let stage = event.stage else { return }
         event.signer = signing?.principal
         if let rules = policy.rules(for: stage),

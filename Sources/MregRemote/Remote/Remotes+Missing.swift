@@ -4,7 +4,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// The objects reachable from `tips` (model heads) that `remote` lacks; `known` are ids
     /// the remote has (its heads).
     ///
@@ -39,9 +39,9 @@ extension Registry {
                 }
                 sizes[id] = store.storedSize(of: id) ?? 0
                 let type = try store.header(of: id).type
-                guard Self.linkedTypes.contains(type) else { continue }
+                guard Registry.linkedTypes.contains(type) else { continue }
                 var unique = Set<ObjectID>()
-                let kids = try Self.links(type: type, payload: store.read(id, as: type)).filter { unique.insert($0).inserted }
+                let kids = try Registry.links(type: type, payload: store.read(id, as: type)).filter { unique.insert($0).inserted }
                 children[id] = kids
                 for kid in kids where seen.insert(kid).inserted { discovered.append(kid) }
             }

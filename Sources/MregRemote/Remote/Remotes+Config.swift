@@ -5,7 +5,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// The remote `push`, `fetch` and `pull` use when none is named.
     public static let defaultRemoteName = "origin"
 

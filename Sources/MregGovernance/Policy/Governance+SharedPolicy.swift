@@ -10,7 +10,7 @@ import MregRegistry
 /// `push` to a filesystem remote with a policy refuses a model whose new promotions into
 /// a governed stage were not judged under that same policy, or whose signatures do not
 /// verify against the remote's allowed signers.
-extension Registry {
+extension Governance {
     /// The policy file and the allowed-signers file it names (if inside the store), as bytes.
     func policyFiles() -> [String: Data] {
         var out = [String: Data]()
@@ -28,7 +28,7 @@ extension Registry {
     @discardableResult
     public func adoptPolicy(from other: Registry) throws -> [String] {
         var changed = [String]()
-        for (name, data) in other.policyFiles().sorted(by: { $0.key < $1.key }) {
+        for (name, data) in Governance(other).policyFiles().sorted(by: { $0.key < $1.key }) {
             let path = "\(repository.root)/\(name)"
             if FileManager.default.contents(atPath: path) == data { continue }
             guard !name.contains("..") else { continue }

@@ -27,14 +27,14 @@ public struct PromotionCheck: Sendable {
     }
 }
 
-extension Registry {
+extension Governance {
     /// Judges putting `revision` into `stage` as `promote` would, without changing anything.
     ///
     /// - Parameter signed: judge it as if promoted with `--sign` (checks that a key is configured).
     public func checkPromotion(_ revision: String, stage: String, reason: String?, signed: Bool) throws -> PromotionCheck {
-        try validateStage(stage)
+        try registry.validateStage(stage)
         let policy = try self.policy()
-        let v = try resolve(revision)
+        let v = try registry.resolve(revision)
         let signer = signed ? try signingSetup(identity: identity(), policy: policy).principal : nil
         let verdict = try self.verdict(policy: policy, state: v.state, version: v.version, stage: stage, reason: reason, signer: signer)
         let rules = policy.rules(for: stage)

@@ -5,7 +5,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// Fetches, then brings each local model up to the remote's head:
     ///
     /// - a model this store lacks is created at the remote's head;
@@ -18,7 +18,7 @@ extension Registry {
     public func pull(from remote: any RemoteStorage, remoteName: String?, models: [String]? = nil,
                      observer: (any TransferObserver)? = nil) throws -> TransferReport {
         // The shared store's policy governs: adopt it before judging what arrives.
-        if let file = remote as? FileRemote { try adoptPolicy(from: file.registry) }
+        if let file = remote as? FileRemote { try governance.adoptPolicy(from: file.registry) }
         var (report, heads) = try fetch(from: remote, remoteName: remoteName, models: models, observer: observer)
         report.models = try heads.keys.sorted().map { try integrate(model: $0, remoteHead: heads[$0]!) }
         return report
@@ -29,28 +29,28 @@ extension Registry {
         try Names.validateModel(model)
         let deadline = Date().addingTimeInterval(60)
         while true {
-            let local = try head(of: model)
+            let local = try registry.head(of: model)
             let update: ModelUpdate
             let newHead: ObjectID
             if let local {
                 if local == remoteHead {
                     return ModelUpdate(model: model, status: .upToDate, old: local, new: local)
                 }
-                if try isAncestor(remoteHead, of: local, model: model) {
-                    let ahead = try events(from: local, until: remoteHead, model: model).count
+                if try registry.isAncestor(remoteHead, of: local, model: model) {
+                    let ahead = try registry.events(from: local, until: remoteHead, model: model).count
                     return ModelUpdate(model: model, status: .ahead, old: local, new: local, events: ahead,
                                        message: "\(ahead) local event(s) not on the remote yet: push them")
                 }
-                if try isAncestor(local, of: remoteHead, model: model) {
-                    let incoming = try events(from: remoteHead, until: local, model: model)
-                    try validateIncoming(model: model, events: incoming)
+                if try registry.isAncestor(local, of: remoteHead, model: model) {
+                    let incoming = try registry.events(from: remoteHead, until: local, model: model)
+                    try governance.validateIncoming(model: model, events: incoming)
                     newHead = remoteHead
                     update = ModelUpdate(model: model, status: .fastForward, old: local, new: remoteHead, events: incoming.count)
                 } else {
-                    let base = try mergeBase(local, remoteHead)
-                    let incoming = try events(from: remoteHead, until: base, model: model)
-                    try validateIncoming(model: model, events: incoming)
-                    let mine = try events(from: local, until: base, model: model).map(\.event)
+                    let base = try registry.mergeBase(local, remoteHead)
+                    let incoming = try registry.events(from: remoteHead, until: base, model: model)
+                    try governance.validateIncoming(model: model, events: incoming)
+                    let mine = try registry.events(from: local, until: base, model: model).map(\.event)
                     let theirs = try state(of: model, at: remoteHead)
                     let replay = ChainReplay.rebuild(local: mine, onto: theirs, resign: resigner())
                     for (id, event) in replay.events {
@@ -65,14 +65,14 @@ extension Registry {
                                          message: Self.replayMessage(replay))
                 }
             } else {
-                let incoming = try events(from: remoteHead, until: nil, model: model)
-                try validateIncoming(model: model, events: incoming)
+                let incoming = try registry.events(from: remoteHead, until: nil, model: model)
+                try governance.validateIncoming(model: model, events: incoming)
                 newHead = remoteHead
                 update = ModelUpdate(model: model, status: .created, old: nil, new: remoteHead, events: incoming.count)
             }
             do {
-                try refs.update(Self.headRef(model), to: newHead, expecting: local.map { .value($0) } ?? .absent)
-                headMoved(model: model)
+                try refs.update(Registry.headRef(model), to: newHead, expecting: local.map { .value($0) } ?? .absent)
+                registry.headMoved(model: model)
                 return update
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
                 // A local command moved the head meanwhile: start over from the new head.
@@ -93,17 +93,17 @@ extension Registry {
 
     /// Signs replayed events again when they were signed by this user and a key is set up.
     func resigner() -> ((inout Event, String) -> Bool)? {
-        guard let policy = try? self.policy(), let setup = try? signingSetup(identity: identity(), policy: policy) else { return nil }
+        guard let policy = try? governance.policy(), let setup = try? governance.signingSetup(identity: registry.identity(), policy: policy) else { return nil }
         return { event, signer in
             guard signer == setup.principal else { return false }
-            return (try? self.sign(&event, with: setup, policy: policy)) != nil
+            return (try? governance.sign(&event, with: setup, policy: policy)) != nil
         }
     }
 
     /// A model's state as of one of its events.
     func state(of model: String, at head: ObjectID) throws -> ModelState {
         var state = ModelState(model: model)
-        for (id, event) in try events(from: head, until: nil, model: model) { state.apply(event, id: id) }
+        for (id, event) in try registry.events(from: head, until: nil, model: model) { state.apply(event, id: id) }
         return state
     }
 }

@@ -5,7 +5,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// Creates a store in `directory`, remembers `url` as `origin` (with optional S3
     /// settings), fetches everything and checks out every model. A clone that fails
     /// leaves nothing behind.
@@ -20,12 +20,12 @@ extension Registry {
         let createdFolder = !fm.fileExists(atPath: target)
         let (repository, _) = try Repository.initialize(at: target)
         do {
-            var registry = try Registry.standard(repository)
-            try registry.addRemote(name: defaultRemoteName, url: location.description, settings: settings)
-            let remote = try registry.openStorage(location, name: defaultRemoteName)
+            var remotes = Remotes(try Registry.standard(repository))
+            try remotes.addRemote(name: defaultRemoteName, url: location.description, settings: settings)
+            let remote = try remotes.openStorage(location, name: defaultRemoteName)
             defer { remote.close() }
-            let report = try registry.pull(from: remote, remoteName: defaultRemoteName, observer: observer)
-            return (registry, report)
+            let report = try remotes.pull(from: remote, remoteName: defaultRemoteName, observer: observer)
+            return (remotes.registry, report)
         } catch {
             try? fm.removeItem(atPath: createdFolder ? target : repository.root)
             throw error

@@ -8,7 +8,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// Sends local events (and every object they need that the remote lacks), then moves
     /// the remote's model heads by compare-and-swap: objects first, heads last, so a push
     /// interrupted at any point leaves the remote consistent and the next push completes it.
@@ -24,18 +24,18 @@ extension Registry {
         var report = TransferReport(remoteName: remoteName, location: remote.location)
         let names: [String]
         if let requested {
-            for model in requested { _ = try existingState(of: model) }
+            for model in requested { _ = try registry.existingState(of: model) }
             var seen = Set<String>()
             names = requested.filter { seen.insert($0).inserted }
         } else {
-            names = try models()
+            names = try registry.models()
         }
         let pullHint = "run 'mreg pull\(remoteName.map { " \($0)" } ?? " \(remote.location)")' and push again"
 
         struct Move { var model: String; var local: ObjectID; var remote: RemoteHead?; var events: Int }
         var moves = [Move]()
         for model in names {
-            guard let local = try head(of: model) else { continue }
+            guard let local = try registry.head(of: model) else { continue }
             let current = try remote.readHead(model: model)
             if let current, current.id == local {
                 report.models.append(ModelUpdate(model: model, status: .upToDate, old: local, new: local))
@@ -44,10 +44,10 @@ extension Registry {
             }
             let localSeq = try Event.load(local, from: store).sequence
             if let current {
-                if try isAncestor(current.id, of: local, model: model) {
+                if try registry.isAncestor(current.id, of: local, model: model) {
                     let remoteSeq = try Event.load(current.id, from: store).sequence
                     moves.append(Move(model: model, local: local, remote: current, events: Int(localSeq - remoteSeq)))
-                } else if store.contains(current.id), try isAncestor(local, of: current.id, model: model) {
+                } else if store.contains(current.id), try registry.isAncestor(local, of: current.id, model: model) {
                     report.models.append(ModelUpdate(model: model, status: .behind, old: current.id, new: local,
                                                      message: "the remote is ahead: run 'mreg pull' to get its events"))
                 } else {
@@ -74,11 +74,11 @@ extension Registry {
             if let file = remote as? FileRemote {
                 do {
                     var new = [(id: ObjectID, event: Event)]()
-                    for (id, event) in try events(of: move.model) {
+                    for (id, event) in try registry.events(of: move.model) {
                         if id == move.remote?.id { break }
                         new.append((id, event))
                     }
-                    try file.registry.checkPushed(model: move.model, events: new.reversed())
+                    try Governance(file.registry).checkPushed(model: move.model, events: new.reversed())
                 } catch let e as RegistryError where e.kind == .refused {
                     report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
                                                      message: e.message))

@@ -5,7 +5,7 @@ import MregRegistry
 import MregIndex
 import MregGovernance
 
-extension Registry {
+extension Remotes {
     /// Downloads the remote's new events and every object they need that this store
     /// lacks, verifying each, and records the remote's heads as
     /// `refs/remotes/<remote>/<model>/head`. Local model heads do not move (see `pull`).
@@ -40,7 +40,7 @@ extension Registry {
             let id = heads[model]!
             let before = remoteName.flatMap { try? trackedHead(remote: $0, model: model) }
             track(remoteName, model, id)
-            let changed = remoteName == nil ? (try head(of: model)) != id : before != id
+            let changed = remoteName == nil ? (try registry.head(of: model)) != id : before != id
             report.models.append(ModelUpdate(model: model, status: changed ? .fetched : .upToDate, old: before, new: id))
         }
         return (report, heads)
@@ -79,7 +79,7 @@ extension Registry {
                     let object = try remote.open(id)
                     defer { object.close() }
                     let type = object.header.type
-                    if Self.linkedTypes.contains(type) {
+                    if Registry.linkedTypes.contains(type) {
                         let payload = try object.reader.readAll()
                         results.set(i, (type, payload, Int64(payload.count)))
                     } else {
@@ -97,7 +97,7 @@ extension Registry {
                 received.bytes += size
                 guard let payload else { continue }
                 metadata[id] = (type, payload)
-                let named = try Self.links(type: type, payload: payload)
+                let named = try Registry.links(type: type, payload: payload)
                 links[id] = named
                 var fresh = [ObjectID]()
                 for child in named where !seen.contains(child) && !store.contains(child) {

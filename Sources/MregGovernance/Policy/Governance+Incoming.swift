@@ -2,7 +2,7 @@ import MregStore
 import MregSupport
 import MregRegistry
 
-extension Registry {
+extension Governance {
     /// Checks events that arrive from elsewhere (pull, fetch) before they become part of
     /// this store's history: the governance rules (e.g. signed promotions into protected
     /// stages) apply to them as to local commands. Throws `RegistryError(.refused, …)`.

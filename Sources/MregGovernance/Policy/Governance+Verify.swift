@@ -13,7 +13,7 @@ import MregRegistry
 /// to the store, or a head moved back to an older event, cannot be seen in the chain alone:
 /// each successful run records the head it verified in `refs/verified/<model>`, and a
 /// later run whose head no longer leads to that event reports the history as rewritten.
-extension Registry {
+extension Governance {
     /// The local checkpoint of a model: the newest event `verify` found good.
     public static func checkpointRef(_ model: String) -> RefName { try! RefName("refs/verified/\(model)") }
 
@@ -25,19 +25,19 @@ extension Registry {
         let names: [String]
         if requested.isEmpty {
             let checkpointed = try refs.list(prefix: "refs/verified/").map { String($0.name.rawValue.dropFirst("refs/verified/".count)) }
-            names = Array(Set(try models() + checkpointed)).sorted()
+            names = Array(Set(try registry.models() + checkpointed)).sorted()
         } else {
             var seen = Set<String>()
             names = try requested.compactMap { model -> String? in
                 try Names.validateModel(model)
                 guard seen.insert(model).inserted else { return nil }
-                if try head(of: model) == nil, try refs.read(Self.checkpointRef(model)) == nil {
-                    _ = try existingState(of: model)  // throws the unknown-model error with hints
+                if try registry.head(of: model) == nil, try refs.read(Self.checkpointRef(model)) == nil {
+                    _ = try registry.existingState(of: model)  // throws the unknown-model error with hints
                 }
                 return model
             }
         }
-        let context = VerifyContext(registry: self)
+        let context = VerifyContext(registry: registry)
         return VerifyReport(models: names.map { verify(model: $0, acceptRewrite: acceptRewrite, context: context) })
     }
 
@@ -52,7 +52,7 @@ extension Registry {
 
         var policy: Result<PromotionPolicy, any Error> {
             if let loaded { return loaded }
-            let result = Result { try registry.policy() }
+            let result = Result { try Governance(registry).policy() }
             loaded = result
             return result
         }
@@ -75,7 +75,7 @@ extension Registry {
         let head: ObjectID?
         do {
             checkpoint = try refs.read(checkpointRef)
-            head = try self.head(of: model)
+            head = try registry.head(of: model)
         } catch {
             problem(nil, nil, "cannot read its refs: \(error)")
             return report
@@ -247,7 +247,7 @@ extension Registry {
             fileObjects.insert(file.object)
             guard !context.verified.contains(file.object) else { continue }
             do {
-                try streamFile(file) { report.bytes += Int64($0.count) }
+                try registry.streamFile(file) { report.bytes += Int64($0.count) }
                 context.verified.insert(file.object)
                 report.objects += 1
             } catch {
@@ -256,11 +256,11 @@ extension Registry {
             }
         }
         // Stored dataset files, the base version's manifest: present and intact.
-        for other in (try? Self.links(type: .manifest, payload: payload)) ?? [] where !fileObjects.contains(other) && !context.verified.contains(other) {
+        for other in (try? Registry.links(type: .manifest, payload: payload)) ?? [] where !fileObjects.contains(other) && !context.verified.contains(other) {
             do {
                 let reader = try store.openReader(other)
                 if reader.header.type == .chunks {
-                    try streamContent(of: other) { _ in }
+                    try registry.streamContent(of: other) { _ in }
                 } else {
                     while try reader.next() != nil {}
                 }
