@@ -1,4 +1,5 @@
 import ArgumentParser
+import MregRegistry
 import MregStore
 
 extension MregCommand {
@@ -32,9 +33,7 @@ extension MregCommand {
         }
 
         func run() throws {
-            if let key, let value, key.lowercased() == "core.compression" {
-                _ = try CompressionPolicy(setting: value)
-            }
+            if let key, let value { try Settings.validate(key: key, value: value) }
             if global {
                 let path = Config.globalPath()
                 var config = try Config.load(path)

@@ -30,14 +30,7 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             let progress = ByteProgress(verb: "exporting")
-            // The total is only needed on a terminal: don't resolve and load the manifest twice otherwise.
-            if progress.enabled, let v = try? registry.resolve(revision), let m = try? Manifest.load(v.manifestID, from: registry.store) {
-                progress.expect(bytes: m.totalSize)
-            }
-            var report: (@Sendable (Int64) -> Void)? = nil
-            if progress.enabled { report = { progress.add($0) } }
-            let result = try registry.export(revision, to: directory, force: force, progressBytes: report)
-            progress.finish()
+            let result = try registry.export(revision, to: directory, force: force, observer: progress.enabled ? progress : nil)
             if output.json {
                 output.emit(["model": .string(result.version.model), "version": .int(result.version.version),
                              "manifest": .string(result.version.manifestID.hex), "directory": .string(result.directory),

@@ -63,21 +63,6 @@ extension MregCommand {
 
         @OptionGroup var output: OutputOptions
 
-        /// Levenshtein distance, for "did you mean".
-        static func editDistance(_ a: String, _ b: String) -> Int {
-            let a = Array(a), b = Array(b)
-            if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-            var prev = Array(0...b.count)
-            for i in 1...a.count {
-                var cur = [i] + Array(repeating: 0, count: b.count)
-                for j in 1...b.count {
-                    cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                }
-                prev = cur
-            }
-            return prev[b.count]
-        }
-
         func run() throws {
             let registry = try Store.registry()
             var request = RegisterRequest(model: model, paths: paths, directory: FileManager.default.currentDirectoryPath)
@@ -93,13 +78,8 @@ extension MregCommand {
             request.tags = tag
             request.stage = stage
             request.arguments = ["mreg"] + CommandLine.arguments.dropFirst()
-            // The total is only needed on a terminal: don't walk the inputs twice otherwise.
             let progress = ByteProgress(verb: "storing")
-            if progress.enabled { progress.expect(bytes: ((try? FileWalker.walk(paths)) ?? []).reduce(0) { $0 + $1.size }) }
-            var report: (@Sendable (Int64) -> Void)? = nil
-            if progress.enabled { report = { progress.add($0) } }
-            let result = try registry.register(request, progress: report)
-            progress.finish()
+            let result = try registry.register(request, observer: progress.enabled ? progress : nil)
             for w in result.warnings { Terminal.warning(w) }
             if output.json {
                 output.emit([
@@ -111,11 +91,8 @@ extension MregCommand {
                 return
             }
             let head = "\(Terminal.paint(result.model, .bold)) \(Terminal.paint("v\(result.version)", .green)) \(result.manifestID.abbreviated())"
-            if result.version == 1 && !result.existing {
-                let others = ((try? registry.models()) ?? []).filter { $0 != result.model }
-                if let near = others.first(where: { Self.editDistance($0.lowercased(), result.model.lowercased()) <= 2 }) {
-                    Terminal.warning("'\(result.model)' is a new model; did you mean '\(near)'?")
-                }
+            if let near = result.similarModels.first {
+                Terminal.warning("'\(result.model)' is a new model; did you mean '\(near)'?")
             }
             if result.existing {
                 Terminal.line("\(head) (already registered: identical files and metadata; nothing changed)")

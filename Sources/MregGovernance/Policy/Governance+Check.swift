@@ -34,7 +34,7 @@ extension Governance {
     public func checkPromotion(_ revision: String, stage: String, reason: String?, signed: Bool) throws -> PromotionCheck {
         try registry.validateStage(stage)
         let policy = try self.policy()
-        let v = try registry.resolve(revision)
+        let v = try registry.resolveForPromotion(revision)
         let signer = signed ? try signingSetup(identity: identity(), policy: policy).principal : nil
         let verdict = try self.verdict(policy: policy, state: v.state, version: v.version, stage: stage, reason: reason, signer: signer)
         let rules = policy.rules(for: stage)

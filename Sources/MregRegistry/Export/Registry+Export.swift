@@ -177,9 +177,13 @@ extension Registry {
     /// symbolic links); never overwrites existing files unless `force`; writes
     /// everything into a staging folder first, so a failure leaves nothing half-written.
     public func export(_ revision: String, to directory: String, force: Bool = false,
-                       progress: ((String) -> Void)? = nil, progressBytes: (@Sendable (Int64) -> Void)? = nil) throws -> ExportResult {
+                       progress: ((String) -> Void)? = nil, observer: (any TransferObserver)? = nil) throws -> ExportResult {
+        defer { observer?.finish() }
+        var progressBytes: (@Sendable (Int64) -> Void)?
+        if let observer { progressBytes = { observer.advance(bytes: $0) } }
         let resolved = try resolve(revision)
         let manifest = try Manifest.load(resolved.manifestID, from: store)
+        observer?.expect(bytes: manifest.totalSize)
         let root = Repository.absolute(directory)
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), !isDir.boolValue {

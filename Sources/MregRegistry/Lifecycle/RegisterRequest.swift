@@ -39,6 +39,9 @@ public struct RegisterResult: Sendable {
     public var warnings: [String]
     public var tags: [String]
     public var stage: String?
+    /// For the first version of a new model: existing models whose names are close to its
+    /// name (a likely typo), closest first.
+    public var similarModels: [String] = []
 }
 
 import MregStore

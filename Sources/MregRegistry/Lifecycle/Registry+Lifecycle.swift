@@ -105,3 +105,17 @@ extension Registry {
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
     }
 }
+
+extension Registry {
+    /// Resolves the version a promotion names: `MODEL@N`, `MODEL@TAG`, `MODEL@latest` or a
+    /// manifest id prefix. A bare model name is refused (promoting "whatever is latest" by
+    /// accident is how the wrong model reaches production), the same for `promote` and for
+    /// a policy check, so both answer alike.
+    public func resolveForPromotion(_ revision: String) throws -> ResolvedVersion {
+        guard revision.contains("@") || (Hex.isHex(revision) && revision.count >= 4) else {
+            let latest = (try? resolve(revision)).map { " (its latest is v\($0.version))" } ?? ""
+            throw RegistryError(.badInput, "say which version to promote: \(revision)@N, \(revision)@TAG or \(revision)@latest\(latest)")
+        }
+        return try resolve(revision)
+    }
+}

@@ -6,8 +6,12 @@ extension Registry {
     /// Registers a new version of a model (or reports the identical existing one).
     ///
     /// Everything is checked before anything is written, so refused input leaves the store as it was.
-    /// `progress` is called from any thread with counts of bytes processed (of `totalBytes(request)`).
-    public func register(_ request: RegisterRequest, progress: (@Sendable (Int64) -> Void)? = nil) throws -> RegisterResult {
+    /// `observer` learns the total once the inputs are walked, then counts of bytes processed
+    /// (from any thread), then the end.
+    public func register(_ request: RegisterRequest, observer: (any TransferObserver)? = nil) throws -> RegisterResult {
+        defer { observer?.finish() }
+        var progress: (@Sendable (Int64) -> Void)?
+        if let observer { progress = { observer.advance(bytes: $0) } }
         let model = request.model
         try Names.validateModel(model)
         for tag in request.tags { try Names.validateTag(tag) }
@@ -17,6 +21,7 @@ extension Registry {
 
         // Gather and validate all inputs first.
         let entries = try FileWalker.walk(request.paths)
+        observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         var params = [String: JSONValue]()
         for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v }
@@ -104,6 +109,9 @@ extension Registry {
         var result = RegisterResult(model: model, version: version, manifestID: manifestID!, existing: appended == nil,
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
                                     newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
+        if version == 1 && appended != nil {
+            result.similarModels = Suggestions.near(model, in: (try? models()) ?? [])
+        }
         for tag in request.tags {
             try self.tag(model: model, version: version, tag: tag, force: false)
             result.tags.append(tag)

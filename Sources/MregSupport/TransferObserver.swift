@@ -1,8 +1,3 @@
-import MregStore
-import MregSupport
-import MregRegistry
-import MregIndex
-import MregGovernance
 /// Watches a long transfer (the CLI draws progress on a terminal from it).
 ///
 /// Called from worker threads. `expect` may be called more than once: a fetch
