@@ -56,10 +56,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
-        .testTarget(name: "MregStoreTests", dependencies: ["MregStore"]),
-        .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
-        .testTarget(name: "MregCLITests", dependencies: ["MregCLI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MregStore"]),
+        // Tests: one target per layer, sharing MregTestSupport (temporary folders, file snapshots, zlib repair).
+        .target(name: "MregTestSupport", path: "Tests/MregTestSupport"),
+        .testTarget(name: "MregStoreTests", dependencies: ["MregStore", "MregTestSupport"]),
+        .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
+        .testTarget(name: "MregCLITests", dependencies: ["MregCLI", "MregTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MregStore", "MregTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 import MregStore
 

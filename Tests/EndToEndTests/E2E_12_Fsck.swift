@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 import MregStore
 
@@ -134,19 +135,3 @@ struct FsckE2E {
     }
 }
 
-/// Recomputes the Adler-32 trailer of a zlib stream made only of stored blocks.
-func fixAdler32(_ stream: inout [UInt8]) {
-    var payload = [UInt8]()
-    var i = 2  // the zlib header
-    while true {
-        let final = stream[i] & 1
-        let length = Int(stream[i + 1]) | Int(stream[i + 2]) << 8
-        payload += stream[(i + 5)..<(i + 5 + length)]
-        i += 5 + length
-        if final == 1 { break }
-    }
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in payload { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-    let sum = b << 16 | a
-    stream.replaceSubrange(i..<(i + 4), with: [UInt8(sum >> 24), UInt8(sum >> 16 & 0xff), UInt8(sum >> 8 & 0xff), UInt8(sum & 0xff)])
-}

@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// `mreg register`, `show`, `list`, `ls-files`, `cat`: the main job, run as a user would.

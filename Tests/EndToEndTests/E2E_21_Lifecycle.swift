@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// Tags, stages, log, diff and export.

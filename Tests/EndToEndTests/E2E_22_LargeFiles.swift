@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// Chunked, deduplicated storage of large files; tensor-level diff. Small chunk sizes

@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// Business rules live in the library, so every entry point agrees (issue 10, item 8).

@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// Governance: `verify` catching every kind of tampering, promotion policies, signed promotions, hooks,

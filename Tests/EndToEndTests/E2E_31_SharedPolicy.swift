@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// A shared store's policy travels to clones and pulls, and guards pushes.

@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 import Testing
 
 /// `mreg search`, `mreg reindex`, and the index behind list, log and show.

@@ -1,3 +1,4 @@
+import MregTestSupport
 import ArgumentParser
 import Testing
 @testable import MregCLI

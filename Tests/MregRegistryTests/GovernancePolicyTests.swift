@@ -1,3 +1,4 @@
+import MregTestSupport
 import Testing
 import MregStore
 @testable import MregRegistry

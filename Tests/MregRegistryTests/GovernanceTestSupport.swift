@@ -1,3 +1,4 @@
+import MregTestSupport
 import Foundation
 import Testing
 import MregStore
@@ -20,15 +21,13 @@ struct GovernanceFixture {
 
     /// Runs `body` with a fresh store whose user is Ada; the folder is removed afterwards.
     static func with<R>(_ body: (GovernanceFixture) throws -> R) throws -> R {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-        let dir = "\(base)/mreg-gov-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var (repo, _) = try Repository.initialize(at: dir)
-        try repo.setConfig("user.name", "Ada")
-        try repo.setConfig("user.email", "ada@example.com")
-        try repo.setConfig("core.fsyncObjects", "false")
-        return try body(GovernanceFixture(dir: URL(fileURLWithPath: dir).standardized.path))
+        try withTemporaryDirectory(prefix: "mreg-gov") { dir in
+            var (repo, _) = try Repository.initialize(at: dir)
+            try repo.setConfig("user.name", "Ada")
+            try repo.setConfig("user.email", "ada@example.com")
+            try repo.setConfig("core.fsyncObjects", "false")
+            return try body(GovernanceFixture(dir: dir))
+        }
     }
 
     /// Registers a version with the given metrics (`auc=0.93`) and an optional card license.

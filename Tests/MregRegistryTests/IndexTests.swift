@@ -1,3 +1,4 @@
+import MregTestSupport
 import Foundation
 import Testing
 @testable import MregRegistry
@@ -14,12 +15,10 @@ struct IndexFixture {
 
     /// Runs `body` with a fresh store that is removed afterwards.
     static func with<R>(_ body: (IndexFixture) throws -> R) throws -> R {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-        var template = Array("\(base)/mreg-index-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (repo, _) = try Repository.initialize(at: dir, environment: ["MREG_USER_NAME": "Ada", "MREG_USER_EMAIL": "ada@example.com"])
-        return try body(IndexFixture(dir: dir, registry: try Registry.standard(repo)))
+        try withTemporaryDirectory(prefix: "mreg-index") { dir in
+            let (repo, _) = try Repository.initialize(at: dir, environment: ["MREG_USER_NAME": "Ada", "MREG_USER_EMAIL": "ada@example.com"])
+            return try body(IndexFixture(dir: dir, registry: try Registry.standard(repo)))
+        }
     }
 
     var root: String { registry.repository.root }

@@ -196,3 +196,4 @@ struct ConfigTests {
 }
 
 import Foundation
+import MregTestSupport

@@ -1,3 +1,4 @@
+import MregTestSupport
 import Crypto
 import Testing
 @testable import MregStore

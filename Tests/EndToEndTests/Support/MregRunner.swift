@@ -1,4 +1,5 @@
 import Foundation
+import MregTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -112,13 +113,13 @@ struct MregRunner: Sendable {
 
     // MARK: finding the binary
 
-    /// `$MREG_TEST_BINARY`, else `mreg` beside the running test bundle, else the newest
-    /// `.build*/debug/mreg` under the package root.
+    /// `$MREG_TEST_BINARY`, else `mreg` beside the running test bundle (built by the same
+    /// `swift build --build-tests`). Never a binary from another build folder: it may be stale.
     static func locateBinary() throws -> String {
         if let cached = cachedBinary { return cached }
         throw RunnerError(message: """
-            cannot find the mreg binary: build it first ('swift build --scratch-path .build-tests'), \
-            or set MREG_TEST_BINARY; looked beside \(testBundleDirectories) and in \(packageRoot)/.build*/debug/
+            cannot find the mreg binary beside the tests in \(testBundleDirectories): build it with the tests \
+            ('swift build --build-tests', as 'make test' does), or set MREG_TEST_BINARY
             """)
     }
 
@@ -127,13 +128,7 @@ struct MregRunner: Sendable {
         if let explicit = ProcessInfo.processInfo.environment["MREG_TEST_BINARY"], fm.isExecutableFile(atPath: explicit) {
             return explicit
         }
-        for dir in testBundleDirectories {
-            let candidate = "\(dir)/mreg"
-            if fm.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        let builds = (try? fm.contentsOfDirectory(atPath: packageRoot))?.filter { $0.hasPrefix(".build") } ?? []
-        let candidates = builds.map { "\(packageRoot)/\($0)/debug/mreg" }.filter { fm.isExecutableFile(atPath: $0) }
-        return candidates.max { modified($0) < modified($1) }
+        return testBundleDirectories.map { "\($0)/mreg" }.first { fm.isExecutableFile(atPath: $0) }
     }()
 
     /// Folders that hold the running test binary (`<scratch>/<triple>/debug`), symlinks resolved.
@@ -154,9 +149,6 @@ struct MregRunner: Sendable {
         return url.path
     }()
 
-    private static func modified(_ path: String) -> Date {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
-    }
 }
 
 /// A started process whose output is collected as it runs.
@@ -239,19 +231,6 @@ enum Tools {
 
 // MARK: temporary folders and files
 
-/// Runs `body` with a fresh empty folder (symlinks resolved) that is removed afterwards.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-    var template = Array("\(base)/mreg-e2e-XXXXXX".utf8CString)
-    let dir = try template.withUnsafeMutableBufferPointer { buffer -> String in
-        guard let made = mkdtemp(buffer.baseAddress!) else {
-            throw RunnerError(message: "mkdtemp failed (errno \(errno))")
-        }
-        return String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
-    }
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(URL(fileURLWithPath: dir).resolvingSymlinksInPath().path)
-}
 
 /// A temporary folder with an mreg runner whose HOME is `<tmp>/home`; `body` gets the runner and
 /// `<tmp>/work`, an empty folder to run in (with no store yet).
@@ -271,19 +250,8 @@ func withStore<R>(_ body: (MregRunner, String) throws -> R) throws -> R {
     }
 }
 
-func readFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw RunnerError(message: "cannot read '\(path)'") }
-    return Array(data)
-}
 
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-        throw RunnerError(message: "cannot write '\(path)'")
-    }
-}
 
-func writeFile(_ path: String, _ text: String) throws { try writeFile(path, Array(text.utf8)) }
 
 /// Deterministic incompressible bytes (xorshift64).
 func randomBytes(_ count: Int, seed: UInt64 = 0x2545_F491_4F6C_DD1D) -> [UInt8] {
@@ -318,25 +286,4 @@ func writeLargeFile(_ path: String, size: Int, seed: UInt64 = 7) throws {
     }
 }
 
-/// A snapshot of every file and folder below `root`: relative path → content (folders and symlinks marked).
-func snapshot(_ root: String) -> [String: [UInt8]] {
-    var out = [String: [UInt8]]()
-    guard let e = FileManager.default.enumerator(atPath: root) else { return out }
-    while let rel = e.nextObject() as? String {
-        let full = "\(root)/\(rel)"
-        var st = stat()
-        guard lstat(full, &st) == 0 else { continue }
-        let mode = Array("mode \(st.st_mode & 0o7777) ".utf8)
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: out[rel + "/"] = mode
-        case S_IFREG: out[rel] = mode + ((try? readFile(full)) ?? [])
-        default: out[rel + "@"] = mode
-        }
-    }
-    return out
-}
 
-/// The paths that differ between two snapshots.
-func differences(_ a: [String: [UInt8]], _ b: [String: [UInt8]]) -> [String] {
-    Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
-}

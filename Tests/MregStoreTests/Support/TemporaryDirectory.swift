@@ -1,20 +1,8 @@
 import Foundation
+import MregTestSupport
 import Testing
 @testable import MregStore
 
-/// Runs `body` with a fresh empty folder that is removed afterwards.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
-    var template = Array("\(base)/mreg-unit-XXXXXX".utf8CString)
-    let dir = try template.withUnsafeMutableBufferPointer { buffer -> String in
-        guard let made = mkdtemp(buffer.baseAddress!) else {
-            throw StoreError(.io, "mkdtemp failed (errno \(errno))")
-        }
-        return String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
-    }
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(URL(fileURLWithPath: dir).standardized.path)
-}
 
 /// An object store under `dir/objects` (no fsync: tests need speed, not durability).
 func makeObjectStore(in dir: String, compression: CompressionPolicy = .auto) -> ObjectStore {
