@@ -12,6 +12,7 @@ extension Registry {
         for tag in request.tags { try Names.validateTag(tag) }
         if let stage = request.stage { try validateStage(stage) }
         let current = try state(of: model)
+        _ = try Timestamp.now()  // an invalid MREG_NOW is refused before anything is written
 
         // Gather and validate all inputs first.
         let entries = try FileWalker.walk(request.paths)
@@ -69,7 +70,8 @@ extension Registry {
         let identity = self.identity()
         var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
                                 datasets: datasets, provenance: [:], base: base, card: card)
-        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
+        let now = try Timestamp.now()
+        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
         let contentKey = manifest.contentKey
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try checkRegistrationPolicy(manifest: manifest, stage: stage, state: current, reason: request.reason)
@@ -92,7 +94,7 @@ extension Registry {
             let next = (state.latestVersion ?? 0) + 1
             var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
                               manifest: manifestID, content: contentKey, actor: identity.display,
-                              time: manifest.provenance["time"]?.stringValue ?? Timestamp.now(), reason: request.message.isEmpty ? nil : request.message)
+                              time: now, reason: request.message.isEmpty ? nil : request.message)
             Self.place(&event, on: state)
             try runPreHook(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings)
             return .append(event)
