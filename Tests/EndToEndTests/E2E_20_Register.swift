@@ -170,6 +170,8 @@ import Testing
         (["register", "m", "missing.bin"], "missing.bin"),
         (["register", "m", "w.bin", "--params", "bad.yaml"], "bad.yaml"),
         (["register", "m", "w.bin", "--params", "bad.json"], "bad.json"),
+        (["register", "m", "dir", "--params", "p.json"], #"'p.json' is not valid JSON: duplicate key "lr" at line 3, column 3"#),
+        (["register", "m", "dir", "--params", "zero.json"], "'zero.json' is not valid JSON: number with a leading zero at line 1, column 7"),
         (["register", "m", "w.bin", "--params", "nope.yaml"], "nope.yaml"),
         (["register", "m", "w.bin", "--stage", "prod"], "unknown stage"),
         (["register", "m", "w.bin", "--tag", "3"], "tag"),
@@ -190,6 +192,9 @@ import Testing
             try writeFile("\(dir)/w.bin", "w")
             try writeFile("\(dir)/bad.yaml", "a: [1, 2\nb: {")
             try writeFile("\(dir)/bad.json", "{\"a\": 1,}")
+            try writeFile("\(dir)/p.json", "{\n  \"lr\": 0.01,\n  \"lr\": 0.02\n}\n")
+            try writeFile("\(dir)/zero.json", "{\"n\": 01}")
+            try writeFile("\(dir)/dir/w2.bin", "w2")
             try mreg.run(["register", "m", "w.bin"], cwd: dir).succeeded()
             let before = snapshot("\(dir)/.mreg")
             let r = try mreg.run(args, cwd: dir)

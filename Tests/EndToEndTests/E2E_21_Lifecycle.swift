@@ -4,14 +4,16 @@ import Testing
 
 /// Tags, stages, log, diff and export.
 @Suite struct LifecycleTests {
-    static func twoVersions(_ mreg: MregRunner, _ dir: String) throws {
+    /// Registers fraud v1 and v2 (at `times`, through MREG_NOW, when given).
+    static func twoVersions(_ mreg: MregRunner, _ dir: String, at times: (String, String)? = nil) throws {
         try RegisterTests.trainingRun(dir)
-        try mreg.run(["register", "fraud", "out", "--params", "params.yaml", "--metrics", "metrics.json", "-m", "one"], cwd: dir).succeeded()
+        try mreg.run(["register", "fraud", "out", "--params", "params.yaml", "--metrics", "metrics.json", "-m", "one"], cwd: dir,
+                     env: ["MREG_NOW": times?.0]).succeeded()
         try RegisterTests.trainingRun(dir, lr: "0.02", auc: "0.93", seed: 2)
         try FileManager.default.removeItem(atPath: "\(dir)/out/sub/vocab.txt")
         try writeFile("\(dir)/out/tokenizer.json", "{}")
         try mreg.run(["register", "fraud", "out", "--params", "params.yaml", "--metrics", "metrics.json", "-m", "two",
-                      "--base", "fraud@1"], cwd: dir).succeeded()
+                      "--base", "fraud@1"], cwd: dir, env: ["MREG_NOW": times?.1]).succeeded()
     }
 
     @Test func tagsNameOneVersionAndMoveOnlyWithForce() throws {
@@ -31,12 +33,12 @@ import Testing
 
     @Test func promoteDemoteAndTheAuditTrail() throws {
         try withStore { mreg, dir in
-            try Self.twoVersions(mreg, dir)
-            try mreg.run(["promote", "fraud@1", "production", "--reason", "first"], cwd: dir).succeeded()
-            Thread.sleep(forTimeInterval: 1.1)
-            let between = ISO8601DateFormatter().string(from: Date())
-            Thread.sleep(forTimeInterval: 1.1)
-            let p = try mreg.run(["promote", "fraud@2", "production", "--reason", "better auc"], cwd: dir).succeeded()
+            try Self.twoVersions(mreg, dir, at: ("2026-03-01T09:00:00Z", "2026-03-01T09:30:00Z"))
+            try mreg.run(["promote", "fraud@1", "production", "--reason", "first"], cwd: dir,
+                         env: ["MREG_NOW": "2026-03-01T10:00:00Z"]).succeeded()
+            let between = "2026-03-01T10:00:01Z"
+            let p = try mreg.run(["promote", "fraud@2", "production", "--reason", "better auc"], cwd: dir,
+                                 env: ["MREG_NOW": "2026-03-01T10:00:02Z"]).succeeded()
             #expect(p.stdout.contains("replaces v1"))
             #expect(try mreg.run(["rev-parse", "fraud@production"], cwd: dir).output == mreg.run(["rev-parse", "fraud@2"], cwd: dir).output)
             // What was in production at a past moment.
@@ -190,6 +192,80 @@ import Testing
             let since = try mreg.run(["log", "m", "--since", "2000-01-01", "--oneline"], cwd: dir).succeeded()
             #expect(since.lines.count == 3)
             #expect(try mreg.run(["log", "m", "--since", "2999-01-01", "--oneline"], cwd: dir).succeeded().lines.isEmpty)
+        }
+    }
+
+    @Test func mregNowStampsEventsAndManifests() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir, env: ["MREG_NOW": "2026-03-31T23:00:00Z"]).succeeded()
+            try writeFile("\(dir)/w.bin", "w2")
+            try mreg.run(["register", "m", "w.bin", "--tag", "t"], cwd: dir, env: ["MREG_NOW": "2026-04-01T02:00:00+02:00"]).succeeded()
+            let log = try RegisterTests.json(try mreg.run(["log", "m", "--json"], cwd: dir).succeeded()) as! [[String: Any]]
+            #expect(log.map { $0["time"] as? String } == ["2026-04-01T00:00:00Z", "2026-04-01T00:00:00Z", "2026-03-31T23:00:00Z"])
+            let v1 = try RegisterTests.json(try mreg.run(["show", "m@1", "--json"], cwd: dir).succeeded()) as! [String: Any]
+            #expect((v1["provenance"] as? [String: Any])?["time"] as? String == "2026-03-31T23:00:00Z")
+            #expect(v1["registered_at"] as? String == "2026-03-31T23:00:00Z")
+            // Without it, the clock.
+            try mreg.run(["tag", "m@1", "now"], cwd: dir).succeeded()
+            let latest = try RegisterTests.json(try mreg.run(["log", "m", "-n", "1", "--json"], cwd: dir).succeeded()) as! [[String: Any]]
+            let time = try #require(ISO8601DateFormatter().date(from: latest.first?["time"] as? String ?? ""))
+            #expect(abs(time.timeIntervalSinceNow) < 600)
+        }
+    }
+
+    @Test func anInvalidMregNowIsAnErrorThatChangesNothing() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/w.bin", "w")
+            try mreg.run(["register", "m", "w.bin"], cwd: dir, env: ["MREG_NOW": ""]).succeeded()  // empty: unset
+            try writeFile("\(dir)/w.bin", "w2")
+            let before = snapshot("\(dir)/.mreg")
+            for args in [["register", "m", "w.bin"], ["promote", "m@1", "staging"], ["tag", "m@1", "t"]] {
+                for bad in ["2026-02-30T00:00:00Z", "yesterday", "2026-03-01"] {
+                    let r = try mreg.run(args, cwd: dir, env: ["MREG_NOW": bad])
+                    #expect(r.status == 1 && r.stderrIsOneLine, "\(r)")
+                    #expect(r.stderr.hasPrefix("mreg: error: MREG_NOW='\(bad)' is not a time"), "\(r)")
+                }
+            }
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+        }
+    }
+
+    /// `--since` takes a date's start, `--until` and `--as-of` its end: `2026-03` is all of March.
+    @Test func logAndShowReadDatesAsSpans() throws {
+        try withStore { mreg, dir in
+            for (i, time) in ["2026-02-28T23:00:00Z", "2026-03-31T23:00:00Z", "2026-04-01T00:00:00Z"].enumerated() {
+                try writeFile("\(dir)/w.bin", "w\(i)")
+                try mreg.run(["register", "m", "w.bin"], cwd: dir, env: ["MREG_NOW": time]).succeeded()
+            }
+            try mreg.run(["register", "n", "w.bin"], cwd: dir, env: ["MREG_NOW": "2026-03-15T12:00:00Z"]).succeeded()
+            func versions(_ args: [String]) throws -> [String] {
+                let log = try RegisterTests.json(try mreg.run(["log"] + args + ["--json"], cwd: dir).succeeded()) as! [[String: Any]]
+                return log.map { "\($0["model"] as? String ?? "?")\($0["version"] as? Int ?? 0)" }
+            }
+            #expect(try versions(["m", "--since", "2026-03"]) == ["m3", "m2"])
+            #expect(try versions(["m", "--until", "2026-03"]) == ["m2", "m1"])  // through March 31st, 23:59:59
+            #expect(try versions(["m", "--since", "2026-03", "--until", "2026-03"]) == ["m2"])
+            #expect(try versions(["m", "--since", "2026-04"]) == ["m3"])
+            #expect(try versions(["m", "--since", "2026-03-31 23:00", "--until", "2026-03-31T23:00:00Z"]) == ["m2"])
+            #expect(try versions(["m", "--until", "2026-04-01T01:00:00+02:00"]) == ["m2", "m1"])
+            // All models: the same rules through the index's merged log.
+            #expect(try versions(["--until", "2026-03"]) == ["m2", "n1", "m1"])
+            #expect(try versions(["--since", "2026-03-15", "--until", "2026-03-31"]) == ["m2", "n1"])
+            func shown(_ asOf: String) throws -> Int? {
+                let j = try RegisterTests.json(try mreg.run(["show", "m", "--as-of", asOf, "--json"], cwd: dir).succeeded()) as! [String: Any]
+                return j["version"] as? Int
+            }
+            #expect(try shown("2026-03") == 2)
+            #expect(try shown("2026-03-31") == 2)
+            #expect(try shown("2026-02") == 1)
+            #expect(try shown("2026") == 3)
+            let asOf = try RegisterTests.json(try mreg.run(["show", "m", "--as-of", "2026-03", "--json"], cwd: dir).succeeded()) as! [String: Any]
+            #expect(asOf["as_of"] as? String == "2026-03-31T23:59:59Z")
+            let bad = try mreg.run(["log", "m", "--since", "2026-13"], cwd: dir)
+            #expect(bad.status == 1 && bad.stderrIsOneLine)
+            #expect(bad.stderr.hasPrefix("mreg: error: --since: cannot read the date '2026-13': month 13 does not exist"), "\(bad)")
+            #expect(try mreg.run(["show", "m", "--as-of", "2026-02-30"], cwd: dir).stderr.contains("2026-02 has no day 30"))
         }
     }
 

@@ -23,8 +23,11 @@ import Testing
     }
 
     @Test func datesParseInTheDocumentedForms() throws {
-        #expect(try Format.parseDate("2026-03-01T10:00:00Z") < Format.parseDate("2026-03-01"))  // a plain date is the end of that day
-        #expect(throws: RegistryError.self) { try Format.parseDate("yesterday") }
+        let day = try Format.dateSpan("2026-03-01", option: "--until")
+        #expect(try Format.dateSpan("2026-03-01T10:00:00Z", option: "--until").end < day.end)  // --until a day: its end
+        #expect(try Format.dateSpan("2026-03-01T10:00:00Z", option: "--since").start > day.start)  // --since a day: its start
+        let error = try #require(throws: RegistryError.self) { try Format.dateSpan("yesterday", option: "--since") }
+        #expect(error.message.hasPrefix("--since: cannot read the date 'yesterday'"))
     }
 }
 

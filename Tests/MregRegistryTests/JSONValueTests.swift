@@ -35,6 +35,69 @@ import Testing
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
     }
 
+    @Test(arguments: ["0", "-0", "1e5", "1E+5", "-1.5e-3", "0.5", "10", "[0,-0,0e0]"])
+    func numbersOfTheRFCGrammarAreAccepted(_ text: String) throws {
+        _ = try JSONValue.parse(text)
+    }
+
+    @Test func numbersKeepTheirKind() throws {
+        #expect(try JSONValue.parse("-0") == .int(0))
+        #expect(try JSONValue.parse("1e5") == .double(100_000))
+        #expect(try JSONValue.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))  // beyond Int64
+    }
+
+    @Test(arguments: [("01", "number with a leading zero"), ("-01", "number with a leading zero"), ("00", "number with a leading zero"),
+                      ("1.", "expected a digit after '.'"), (".5", "invalid value"), ("+1", "invalid value"), ("-", "expected a digit"),
+                      ("1e", "expected a digit in the exponent"), ("1e+", "expected a digit in the exponent"), ("-a", "expected a digit"),
+                      ("1.5.2", "unexpected text after the JSON value"), ("1e400", "number '1e400' is out of range"),
+                      ("NaN", "invalid value"), ("[1,01]", "number with a leading zero")])
+    func numbersOutsideTheRFCGrammarAreRefused(_ text: String, _ message: String) {
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+        #expect(error?.message == message, "\(text): \(error.map(String.init(describing:)) ?? "no error")")
+    }
+
+    @Test func duplicateKeysAreRefusedWithTheKeyAndItsPosition() {
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(#"{"a":1,"a":2}"#) }
+        #expect(error?.description == #"duplicate key "a" at line 1, column 8 (byte 7)"#)
+        let nested = #expect(throws: JSONValue.ParseError.self) {
+            try JSONValue.parse("{\n  \"opt\": {\"lr\": 1,\n          \"lr\": 2}\n}")
+        }
+        #expect(nested?.description == #"duplicate key "lr" at line 3, column 11 (byte 31)"#)
+        // Keys that are the same text (é precomposed and decomposed) cannot both be kept either.
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(#"{"\u00e9":1,"e\u0301":2}"#) }
+        // The same key in different objects is fine.
+        #expect(throws: Never.self) { try JSONValue.parse(#"{"a":{"a":1},"b":{"a":2}}"#) }
+    }
+
+    @Test func positionsCountLinesAndCharacters() {
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("{\"é\": 01}") }
+        #expect(error?.line == 1 && error?.column == 7 && error?.offset == 7)
+    }
+
+    @Test func nestingIsLimitedWithoutCrashing() throws {
+        let deepest = String(repeating: "[", count: JSONValue.maximumDepth) + "1" + String(repeating: "]", count: JSONValue.maximumDepth)
+        _ = try JSONValue.parse(deepest)
+        let tooDeep = String(repeating: "[", count: JSONValue.maximumDepth + 1) + String(repeating: "]", count: JSONValue.maximumDepth + 1)
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(tooDeep) }
+        #expect(error?.message == "JSON nested deeper than 512 levels" && error?.offset == 512)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(String(repeating: "[", count: 100_000)) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(String(repeating: "{\"a\":", count: 100_000)) }
+    }
+
+    @Test func escapesDecodeAndSurrogatesMustPair() throws {
+        #expect(try JSONValue.parse(#""\u00e9\ud83d\ude00\/\b""#) == .string("é😀/\u{08}"))
+        for (text, message) in [(#""\ud800""#, "lone high surrogate in \\u escape"), (#""\ud800x""#, "lone high surrogate in \\u escape"),
+                                (#""\ud800\u0041""#, "lone high surrogate in \\u escape"), (#""\udc00""#, "lone low surrogate in \\u escape"),
+                                (#""\u12""#, "invalid \\u escape: needs four hex digits"), (#""\u+123""#, "invalid \\u escape: needs four hex digits"),
+                                (#""\x""#, "invalid escape '\\x'"), ("\"a\tb\"", "control character in string"), ("\"abc", "unterminated string")] {
+            let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+            #expect(error?.message == message, "\(text): \(error.map(String.init(describing:)) ?? "no error")")
+        }
+        let invalidUTF8: [UInt8] = [0x22, 0xff, 0x22]
+        let error = #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(invalidUTF8) }
+        #expect(error?.message == "invalid UTF-8 in string")
+    }
+
     @Test func stringsEscapeControlCharacters() {
         #expect(JSONValue.string("a\"b\\c\u{01}").canonical == #""a\"b\\c\u0001""#)
     }

@@ -28,10 +28,10 @@ extension MregCommand {
         @Option(name: .customShort("n"), help: "Show at most N events.")
         var count: Int?
 
-        @Option(name: .long, help: ArgumentHelp("Only events at or after this time (UTC; a plain date is its start).", valueName: "date"))
+        @Option(name: .long, help: ArgumentHelp("Only events from the start of this date on (2026-03 from March 1st; UTC unless an offset is given).", valueName: "date"))
         var since: String?
 
-        @Option(name: .long, help: ArgumentHelp("Only events at or before this time (UTC; a plain date is its end).", valueName: "date"))
+        @Option(name: .long, help: ArgumentHelp("Only events up to the end of this date (2026-03 through March 31st; UTC unless an offset is given).", valueName: "date"))
         var until: String?
 
         @OptionGroup var output: OutputOptions
@@ -41,6 +41,8 @@ extension MregCommand {
         }
 
         func run() throws {
+            let start = try since.map { try Format.dateSpan($0, option: "--since").start }
+            let end = try until.map { try Format.dateSpan($0, option: "--until").end }
             let registry = try Store.registry()
             let revision = try self.model.map { try Revision.parse($0) }
             let model = revision?.model
@@ -53,13 +55,9 @@ extension MregCommand {
             }
             // MODEL@REV: only the events about that version.
             let version = try revision?.selector.map { _ in try registry.resolve(self.model!).version }
-            var entries = try registry.log(model: model, stage: stage, limit: version == nil ? count : nil, until: until.map(Format.parseDate))
+            var entries = try registry.log(model: model, stage: stage, limit: version == nil ? count : nil, until: end)
             if let version { entries = entries.filter { $0.event.version == version } }
-            if let since {
-                var start = try Format.parseDate(since)
-                if since.count == 10 { start = start.addingTimeInterval(-86399) }  // a plain date: from its first second
-                entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) >= start }
-            }
+            if let start { entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) >= start } }
             if version != nil, let count { entries = Array(entries.prefix(count)) }
             if output.json {
                 output.emit(.array(entries.map(\.json)))

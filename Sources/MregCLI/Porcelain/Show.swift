@@ -19,14 +19,14 @@ extension MregCommand {
         @Argument(help: "The version to show.")
         var revision: String
 
-        @Option(name: .long, help: ArgumentHelp("Resolve REV as it stood at this time (YYYY-MM-DD, 'YYYY-MM-DD HH:MM', RFC 3339; UTC).", valueName: "date"))
+        @Option(name: .long, help: ArgumentHelp("Resolve REV as it stood at the end of this date (2026, 2026-03, 2026-03-01, '2026-03-01 14:30', RFC 3339; UTC unless an offset is given).", valueName: "date"))
         var asOf: String?
 
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let registry = try Store.registry()
-            let asOfDate = try asOf.map(Format.parseDate)
+            let asOfDate = try asOf.map { try Format.dateSpan($0, option: "--as-of").end }
             let v = try registry.resolve(revision, asOf: asOfDate)
             let m = try Manifest.load(v.manifestID, from: registry.store)
             let info = v.state.versions[v.version]!

@@ -35,11 +35,11 @@ enum Format {
         text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
     }
 
-    static func parseDate(_ text: String) throws -> Date {
-        guard let d = Timestamp.parse(text) else {
-            throw RegistryError(.badInput, "cannot read the date '\(text)': use YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]' or RFC 3339 (times are UTC)")
+    /// The span a typed date names (`UserDate`); `option` (`--since`) is named in the error.
+    static func dateSpan(_ text: String, option: String) throws -> DateSpan {
+        do { return try UserDate.parse(text) } catch {
+            throw RegistryError(.badInput, "\(option): \(error)")
         }
-        return d
     }
 
     static func fileSummary(_ f: ManifestFile) -> String {

@@ -192,10 +192,9 @@ private struct Parser {
             guard case .string(let s) = literal else {
                 throw fail(t.column, "created compares with a quoted date, such as '2026-03-01' or '2026-03-01 14:30'")
             }
-            guard let span = SearchDate.span(s) else {
-                throw fail(t.column, "cannot read the date '\(s)': use 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]' or RFC 3339 (UTC unless an offset is given)")
-            }
-            return .date(from: span.from, to: span.to, text: s)
+            let span: DateSpan
+            do { span = try UserDate.parse(s) } catch { throw fail(t.column, "\(error)") }
+            return .date(from: span.firstSecond, to: span.lastSecond, text: s)
         case .model, .author, .message, .stage, .tag, .format:
             guard case .string = literal else {
                 throw fail(t.column, "\(field) compares with quoted text, not \(t.text)")

@@ -34,12 +34,12 @@ public enum Provenance {
         return String(url[..<scheme.upperBound]) + String(url[url.index(after: at)...])
     }
 
-    /// The full provenance block for a registration.
-    public static func capture(directory: String, identity: Identity, arguments: [String]) -> [String: JSONValue] {
+    /// The full provenance block for a registration made at `time` (`Timestamp.now()`).
+    public static func capture(directory: String, identity: Identity, arguments: [String], time: String) -> [String: JSONValue] {
         var out: [String: JSONValue] = [
             "user": .string(identity.display),
             "host": .string(ProcessInfo.processInfo.hostName),
-            "time": .string(Timestamp.now()),
+            "time": .string(time),
             "mreg_version": .string(MregVersion.string),
             "command": .array(arguments.map { .string($0) }),
             "cwd": .string(directory),

@@ -35,7 +35,7 @@ extension Registry {
             }
             return .append(Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
                                  manifest: state.versions[version]!.manifest, tag: tag, previous: previous,
-                                 force: previous != nil, actor: actor, time: Timestamp.now(), reason: reason))
+                                 force: previous != nil, actor: actor, time: try Timestamp.now(), reason: reason))
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
     }
@@ -50,7 +50,7 @@ extension Registry {
                 throw RegistryError(.unknownRevision, "\(model) has no tag '\(tag)'")
             }
             return .append(Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
-                                 actor: actor, time: Timestamp.now(), reason: reason))
+                                 actor: actor, time: try Timestamp.now(), reason: reason))
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: nil)
     }
@@ -79,7 +79,7 @@ extension Registry {
             if previous == version { return .skip }
             var event = Event(model: model, sequence: 0, parent: nil, action: .promote, version: version,
                               manifest: info.manifest, stage: stage, previous: previous, actor: actor,
-                              time: Timestamp.now(), reason: reason)
+                              time: try Timestamp.now(), reason: reason)
             try judge.judge(&event, state: state, warnings: &warnings)
             return .append(event)
         }
@@ -100,7 +100,7 @@ extension Registry {
             }
             previous = v
             return .append(Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
-                                 previous: v, actor: actor, time: Timestamp.now(), reason: reason))
+                                 previous: v, actor: actor, time: try Timestamp.now(), reason: reason))
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
     }

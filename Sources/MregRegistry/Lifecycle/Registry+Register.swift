@@ -18,6 +18,7 @@ extension Registry {
         if let stage = request.stage { try validateStage(stage) }
         let governor = try governing()
         let current = try state(of: model)
+        _ = try Timestamp.now()  // an invalid MREG_NOW is refused before anything is written
 
         // Gather and validate all inputs first.
         let entries = try FileWalker.walk(request.paths)
@@ -76,7 +77,8 @@ extension Registry {
         let identity = self.identity()
         var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
                                 datasets: datasets, provenance: [:], base: base, card: card)
-        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments)
+        let now = try Timestamp.now()
+        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
         let contentKey = manifest.contentKey
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
@@ -99,7 +101,7 @@ extension Registry {
             let next = (state.latestVersion ?? 0) + 1
             var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
                               manifest: manifestID, content: contentKey, actor: identity.display,
-                              time: manifest.provenance["time"]?.stringValue ?? Timestamp.now(), reason: request.message.isEmpty ? nil : request.message)
+                              time: now, reason: request.message.isEmpty ? nil : request.message)
             Self.place(&event, on: state)
             try governor.beforeAppend(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings, in: self)
             return .append(event)

@@ -34,7 +34,8 @@ public final class LockFile {
             throw LockFile.heldError(path: path)
         }
         defer { Posix.close(fd) }
-        let owner = "pid=\(getpid()) host=\(Posix.hostName()) time=\(Timestamp.now())\n"
+        // The wall clock, not MREG_NOW: it says when this process took the lock.
+        let owner = "pid=\(getpid()) host=\(Posix.hostName()) time=\(Timestamp.format(Date()))\n"
         do {
             try Posix.writeAll(fd, Array(owner.utf8), path: path)
         } catch {

@@ -1,10 +1,34 @@
 import Foundation
 /// A strict JSON parser (RFC 8259) that keeps integers as `.int`.
+///
+/// Beyond the grammar it refuses what would make two readers disagree: duplicate object
+/// keys, numbers with leading zeros, lone UTF-16 surrogates in `\u` escapes, invalid UTF-8,
+/// and nesting deeper than `maximumDepth` (so no input can overflow the stack).
 extension JSONValue {
+    /// Arrays and objects nested deeper than this are refused.
+    public static let maximumDepth = 512
+
+    /// Why a text is not JSON, and where: byte offset, and line and column (both from 1,
+    /// columns counted in characters).
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var message: String
+        /// Byte offset from the start of the text (0-based).
         public var offset: Int
-        public var description: String { "\(message) at byte \(offset)" }
+        public var line: Int
+        public var column: Int
+        public var description: String { "\(message) at line \(line), column \(column) (byte \(offset))" }
+
+        init(message: String, offset: Int, in bytes: [UInt8]) {
+            self.message = message
+            self.offset = offset
+            var line = 1, column = 1
+            for b in bytes[..<min(offset, bytes.count)] {
+                if b == 0x0a { line += 1; column = 1 }
+                else if b & 0xC0 != 0x80 { column += 1 }  // count characters, not UTF-8 continuation bytes
+            }
+            self.line = line
+            self.column = column
+        }
     }
 
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
@@ -14,7 +38,7 @@ extension JSONValue {
         p.skipSpace()
         let value = try p.value(depth: 0)
         p.skipSpace()
-        guard p.i == bytes.count else { throw ParseError(message: "unexpected text after the JSON value", offset: p.i) }
+        guard p.i == bytes.count else { throw p.fail("unexpected text after the JSON value") }
         return value
     }
 
@@ -26,13 +50,16 @@ extension JSONValue {
             while i < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[i]) { i += 1 }
         }
 
-        func fail(_ message: String) -> ParseError { ParseError(message: message, offset: i) }
+        func fail(_ message: String, at offset: Int? = nil) -> ParseError {
+            ParseError(message: message, offset: offset ?? i, in: bytes)
+        }
 
+        /// A value; `depth` is how many arrays and objects enclose it.
         mutating func value(depth: Int) throws -> JSONValue {
-            guard depth < 512 else { throw fail("JSON nested too deeply") }
             guard i < bytes.count else { throw fail("unexpected end of JSON") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
+                guard depth < JSONValue.maximumDepth else { throw fail("JSON nested deeper than \(JSONValue.maximumDepth) levels") }
                 i += 1
                 var dict = [String: JSONValue]()
                 skipSpace()
@@ -40,7 +67,11 @@ extension JSONValue {
                 while true {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                    let keyStart = i
                     let key = try string()
+                    guard dict[key] == nil else {
+                        throw fail("duplicate key \(JSONValue.string(key).canonical)", at: keyStart)
+                    }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1
@@ -53,6 +84,7 @@ extension JSONValue {
                     throw fail("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
+                guard depth < JSONValue.maximumDepth else { throw fail("JSON nested deeper than \(JSONValue.maximumDepth) levels") }
                 i += 1
                 var items = [JSONValue]()
                 skipSpace()
@@ -71,8 +103,10 @@ extension JSONValue {
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
-            default:
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 return try number()
+            default:
+                throw fail("invalid value")
             }
         }
 
@@ -82,35 +116,48 @@ extension JSONValue {
             i += w.count
         }
 
+        func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= 0x30 && bytes[k] <= 0x39 }
+
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, exactly.
         mutating func number() throws -> JSONValue {
             let start = i
             var isFloat = false
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-            let digitsStart = i
-            while i < bytes.count {
-                let c = bytes[i]
-                if c >= 0x30 && c <= 0x39 { i += 1 }
-                else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { isFloat = true; i += 1 }
-                else { break }
+            if bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard isDigit(i) else { throw fail("expected a digit", at: i) }
+            if bytes[i] == UInt8(ascii: "0"), isDigit(i + 1) { throw fail("number with a leading zero", at: start) }
+            while isDigit(i) { i += 1 }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                isFloat = true
+                i += 1
+                guard isDigit(i) else { throw fail("expected a digit after '.'") }
+                while isDigit(i) { i += 1 }
             }
-            guard i > digitsStart else { throw fail("invalid value") }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                isFloat = true
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard isDigit(i) else { throw fail("expected a digit in the exponent") }
+                while isDigit(i) { i += 1 }
+            }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if !isFloat, let n = Int64(text) { return .int(n) }
-            guard let d = Double(text), d.isFinite else { throw fail("invalid number '\(text)'") }
+            guard let d = Double(text), d.isFinite else { throw fail("number '\(text)' is out of range", at: start) }
             return .double(d)
         }
 
         mutating func string() throws -> String {
+            let start = i
             i += 1
             var out = [UInt8]()
             while true {
-                guard i < bytes.count else { throw fail("unterminated string") }
+                guard i < bytes.count else { throw fail("unterminated string", at: start) }
                 let c = bytes[i]
-                i += 1
-                if c == UInt8(ascii: "\"") { break }
+                if c == UInt8(ascii: "\"") { i += 1; break }
                 if c < 0x20 { throw fail("control character in string") }
-                if c != UInt8(ascii: "\\") { out.append(c); continue }
-                guard i < bytes.count else { throw fail("unterminated string") }
+                if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+                let escape = i
+                i += 1
+                guard i < bytes.count else { throw fail("unterminated string", at: start) }
                 let e = bytes[i]
                 i += 1
                 switch e {
@@ -123,23 +170,43 @@ extension JSONValue {
                 case UInt8(ascii: "r"): out.append(0x0d)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    var code = try hex4(escape: escape)
+                    if (0xDC00..<0xE000).contains(code) { throw fail("lone low surrogate in \\u escape", at: escape) }
+                    if (0xD800..<0xDC00).contains(code) {
+                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("lone high surrogate in \\u escape", at: escape)
+                        }
                         i += 2
-                        let low = try hex4()
+                        let low = try hex4(escape: i - 2)
+                        guard (0xDC00..<0xE000).contains(low) else { throw fail("lone high surrogate in \\u escape", at: escape) }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    guard let scalar = Unicode.Scalar(code) else { throw fail("invalid \\u escape", at: escape) }
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw fail("invalid escape")
+                default:
+                    let shown = e > 0x20 && e < 0x7f ? " '\\\(Character(Unicode.Scalar(e)))'" : ""
+                    throw fail("invalid escape\(shown)", at: escape)
                 }
             }
-            return String(decoding: out, as: UTF8.self)
+            let s = String(decoding: out, as: UTF8.self)
+            // Decoding replaces invalid UTF-8 with U+FFFD; then the bytes differ.
+            guard s.utf8.elementsEqual(out) else { throw fail("invalid UTF-8 in string", at: start) }
+            return s
         }
 
-        mutating func hex4() throws -> UInt32 {
-            guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else {
-                throw fail("invalid \\u escape")
+        /// The four hex digits after `\u` (the escape starts at `escape`).
+        mutating func hex4(escape: Int) throws -> UInt32 {
+            guard i + 4 <= bytes.count else { throw fail("invalid \\u escape: needs four hex digits", at: escape) }
+            var v: UInt32 = 0
+            for b in bytes[i..<i + 4] {
+                let d: UInt8
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = b - UInt8(ascii: "A") + 10
+                default: throw fail("invalid \\u escape: needs four hex digits", at: escape)
+                }
+                v = v << 4 | UInt32(d)
             }
             i += 4
             return v
