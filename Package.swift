@@ -14,12 +14,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MregStore", dependencies: [
             "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "MregRegistry", dependencies: [
             "MregStore",
@@ -32,7 +34,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
-        .testTarget(name: "MregStoreTests", dependencies: ["MregStore"]),
+        .testTarget(name: "MregStoreTests", dependencies: [
+            "MregStore",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore"]),

@@ -90,8 +90,8 @@ public struct Registry: Sendable {
 }
 
 extension Registry {
-    /// Names of the folders under refs/models.
+    /// Names of the folders under refs/models (stray entries such as `.DS_Store` skipped).
     static func listModels(root: String) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/refs/models")) ?? []
+        RefStore(root: root).folderNames(under: "refs/models")
     }
 }

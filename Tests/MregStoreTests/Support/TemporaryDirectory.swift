@@ -8,7 +8,7 @@ func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
     var template = Array("\(base)/mreg-unit-XXXXXX".utf8CString)
     let dir = try template.withUnsafeMutableBufferPointer { buffer -> String in
         guard let made = mkdtemp(buffer.baseAddress!) else {
-            throw StoreError(.io, "mkdtemp failed (errno \(errno))")
+            throw TestSetupError("mkdtemp failed (errno \(errno))")
         }
         return String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
     }
@@ -34,7 +34,7 @@ func filesBelow(_ dir: String) -> [String] {
 
 func readBytes(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw StoreError(.notFound, "cannot read '\(path)'")
+        throw TestSetupError("cannot read '\(path)'")
     }
     return Array(data)
 }
@@ -42,7 +42,7 @@ func readBytes(_ path: String) throws -> [UInt8] {
 func writeBytes(_ bytes: [UInt8], to path: String) throws {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-        throw StoreError(.io, "cannot write '\(path)'")
+        throw TestSetupError("cannot write '\(path)'")
     }
 }
 
