@@ -25,12 +25,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MregStore", dependencies: [
             "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "MregSupport", dependencies: [
             "MregStore",
@@ -58,7 +60,10 @@ let package = Package(
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
         // Tests: one target per layer, sharing MregTestSupport (temporary folders, file snapshots, zlib repair).
         .target(name: "MregTestSupport", path: "Tests/MregTestSupport"),
-        .testTarget(name: "MregStoreTests", dependencies: ["MregStore", "MregTestSupport"]),
+        .testTarget(name: "MregStoreTests", dependencies: [
+            "MregStore", "MregTestSupport",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI", "MregTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore", "MregTestSupport"]),

@@ -57,7 +57,7 @@ public struct MregCommand: ParsableCommand {
             if let message = failure.message { Terminal.error(message) }
             Foundation.exit(failure.code)
         } catch let error as StoreError {
-            Terminal.error("mreg: error: \(error.message)")
+            Terminal.error("mreg: error: \(error.message)\(error.hint)")
             Foundation.exit(1)
         } catch let error as RegistryError {
             Terminal.error("mreg: error: \(error.message)")

@@ -99,8 +99,8 @@ public struct Registry: Sendable {
 }
 
 extension Registry {
-    /// Names of the folders under refs/models.
+    /// Names of the folders under refs/models (stray entries such as `.DS_Store` skipped).
     package static func listModels(root: String) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/refs/models")) ?? []
+        RefStore(root: root).folderNames(under: "refs/models")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MregTestSupport
+import SystemPackage
 import Testing
 @testable import MregStore
 
@@ -13,11 +14,11 @@ struct LockFileTests {
             let lock = try LockFile(for: target)
             #expect(lock.path == target + ".lock")
             let text = String(decoding: try readBytes(lock.path), as: UTF8.self)
-            #expect(text.hasPrefix("pid=\(getpid()) host=\(Posix.hostName()) time="))
+            #expect(text.hasPrefix("pid=\(getpid()) host=\(LocalHost.name()) time="))
             #expect(text.hasSuffix("\n"))
             let owner = try #require(LockFile.owner(at: lock.path))
             #expect(owner.pid == getpid())
-            #expect(owner.host == Posix.hostName())
+            #expect(owner.host == LocalHost.name())
             let time = try #require(Timestamp.parse(owner.time))
             #expect(abs(time.timeIntervalSince(before)) < 60)
             #expect(!owner.isDeadLocalProcess)
@@ -34,7 +35,7 @@ struct LockFileTests {
             let content = try readBytes(lock.path)
             let error = #expect(throws: StoreError.self) { try LockFile(for: target) }
             #expect(error?.code == .locked)
-            #expect(error?.path == lock.path)
+            #expect(error?.path == FilePath(lock.path))
             #expect(error?.message.contains("'\(lock.path)'") == true)
             #expect(error?.message.contains("process \(getpid())") == true)
             #expect(error?.message.contains("\n") == false)
@@ -64,9 +65,9 @@ struct LockFileTests {
             let path = "\(dir)/x.lock"
             // A pid above Linux's pid_max: no such process.
             let dead = Int32.max - 1
-            try writeBytes(Array("pid=\(dead) host=\(Posix.hostName()) time=2024-01-02T03:04:05Z\n".utf8), to: path)
+            try writeBytes(Array("pid=\(dead) host=\(LocalHost.name()) time=2024-01-02T03:04:05Z\n".utf8), to: path)
             let owner = try #require(LockFile.owner(at: path))
-            #expect(owner == LockFile.Owner(pid: dead, host: Posix.hostName(), time: "2024-01-02T03:04:05Z"))
+            #expect(owner == LockFile.Owner(pid: dead, host: LocalHost.name(), time: "2024-01-02T03:04:05Z"))
             #expect(owner.isDeadLocalProcess)
             let error = #expect(throws: StoreError.self) { try LockFile(for: "\(dir)/x") }
             #expect(error?.code == .locked)

@@ -303,7 +303,7 @@ func inflate(_ bytes: [UInt8]) throws -> [UInt8] {
         }
         offset += used
         out += chunk[..<made]
-        if used == 0 && made == 0 && !inflater.finished { throw StoreError(.corrupt, "zlib stream ends early") }
+        if used == 0 && made == 0 && !inflater.finished { throw StoreError.corruptData("zlib stream ends early") }
     }
     return out
 }

@@ -67,6 +67,22 @@ struct RefNameTests {
         #expect(RefName.problem(withComponentsOf: "a..b") != nil)
     }
 
+    @Test func buildsNamesFromCheckedComponents() throws {
+        #expect(try RefName.refs("models", "fraud", "head").rawValue == "refs/models/fraud/head")
+        let model = try RefName.refs(["models", "fraud"])
+        #expect(try model.appending("versions", "12").rawValue == "refs/models/fraud/versions/12")
+        #expect(RefName.validated("refs/models/fraud/head")?.rawValue == "refs/models/fraud/head")
+        #expect(RefName.validated("refs/models/.DS_Store/head") == nil)
+        #expect(RefName.validated("models/x") == nil)
+    }
+
+    @Test(arguments: ["a/b", "..", ".DS_Store", ".nfs00001", "x.lock", "", "a b", "a~1"])
+    func refusesABadComponent(_ component: String) {
+        #expect(RefName.problem(withComponent: component) != nil)
+        #expect(throws: StoreError.self) { try RefName.refs("models", component, "head") }
+        #expect(storeErrorCode { _ = try RefName.refs("models", component) } == .invalid)
+    }
+
     @Test func sortsByName() throws {
         let names = try ["refs/b", "refs/a/c", "refs/a"].map(RefName.init)
         #expect(names.sorted().map(\.rawValue) == ["refs/a", "refs/a/c", "refs/b"])

@@ -8,7 +8,11 @@ struct RefStoreTests {
     let a = ObjectID.compute(type: .blob, payload: Array("a".utf8))
     let b = ObjectID.compute(type: .blob, payload: Array("b".utf8))
     let c = ObjectID.compute(type: .blob, payload: Array("c".utf8))
-    let head = try! RefName("refs/models/fraud/head")
+    let head: RefName
+
+    init() throws {
+        head = try RefName("refs/models/fraud/head")
+    }
 
     func refFile(_ refs: RefStore, _ name: RefName) throws -> String {
         String(decoding: try readBytes(refs.path(for: name)), as: UTF8.self)

@@ -1,3 +1,4 @@
+import MregTestSupport
 import Foundation
 import Testing
 @testable import MregStore

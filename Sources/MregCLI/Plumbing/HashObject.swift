@@ -32,9 +32,7 @@ extension MregCommand {
                 Terminal.line(try hashStdin(type: type, repo: repo).hex)
             }
             for file in files {
-                guard FileManager.default.fileExists(atPath: file) else {
-                    throw StoreError(.notFound, "cannot hash '\(file)': no such file")
-                }
+                // A missing or unreadable file is a StoreError that names it.
                 if let repo {
                     Terminal.line(try repo.objects.write(type: type, file: file).id.hex)
                 } else {

@@ -37,8 +37,7 @@ extension Registry {
                 headMoved(model: model)
                 return (written.id, event, after)
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
-                if e.code == .locked, e.message.hasPrefix("stale lock") { throw e }
-                if Date() > deadline { throw e }
+                if e.isStaleLock || Date() > deadline { throw e }
                 // Back off a little, more with each attempt, with jitter.
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
             }
@@ -60,16 +59,18 @@ extension Registry {
     public func syncDerivedRefs(model: String) throws {
         let lockTarget = "\(repository.root)/refs/models/\(model)/sync"
         var lock: LockFile?
+        var held: StoreError?
         for attempt in 0..<2000 {
             do {
                 lock = try LockFile(for: lockTarget)
                 break
             } catch let e as StoreError where e.code == .locked {
-                if e.message.hasPrefix("stale lock") { throw e }
+                if e.isStaleLock { throw e }
+                held = e
                 usleep(UInt32(min(20_000, 500 * (attempt + 1))))
             }
         }
-        guard let lock else { throw StoreError(.locked, "could not update the derived refs of \(model): '\(lockTarget).lock' stays held") }
+        guard let lock else { throw held ?? LockFile.heldError(at: lockTarget + ".lock") }
         defer { lock.release() }
         let state = try self.state(of: model)
         for (name, id) in derivedRefs(of: state) {

@@ -65,7 +65,7 @@ extension Registry {
             for c in list.chunks { starts.append(pos); pos += c.size }
             let offsets = starts
             guard ftruncate(fd, off_t(file.size)) == 0 else {
-                throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+                throw RegistryError(.badInput, "cannot write '\(file.path)': \(ErrnoText.current)")
             }
             let failure = Box<any Error>()
             let next = Box<Int>()
@@ -114,7 +114,7 @@ extension Registry {
                     let n = write(fd, raw.baseAddress! + done, raw.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(String(cString: strerror(errno)))")
+                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(ErrnoText.current)")
                     }
                     done += n
                 }
@@ -127,9 +127,9 @@ extension Registry {
     static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
+            return ErrnoText.describe(Int32(underlying.code))
         }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if ns.domain == NSPOSIXErrorDomain { return ErrnoText.describe(Int32(ns.code)) }
         switch ns.code {
         case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "a part of the path does not exist"
         case NSFileWriteNoPermissionError: return "permission denied"
@@ -148,7 +148,7 @@ extension Registry {
             let n = iov.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + start, Int32(count), off_t(at)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw RegistryError(.badInput, "cannot write '\(path)': \(String(cString: strerror(errno)))")
+                throw RegistryError(.badInput, "cannot write '\(path)': \(ErrnoText.current)")
             }
             at += Int64(n)
             var left = n
@@ -227,7 +227,7 @@ extension Registry {
             progress?(file.path)
             let temp = "\(staging)/\(i)"
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == "100755" ? 0o755 : 0o644)
-            guard fd >= 0 else { throw RegistryError(.badInput, "cannot write '\(temp)': \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw RegistryError(.badInput, "cannot write '\(temp)': \(ErrnoText.current)") }
             defer { close(fd) }
             try writeFile(file, fd: fd, progress: progressBytes)
             bytes += file.size
@@ -240,7 +240,7 @@ extension Registry {
                 throw RegistryError(.badInput, "cannot create the folder for '\(file.path)': \(Self.reason(error))")
             }
             guard rename("\(staging)/\(i)", target) == 0 else {
-                throw RegistryError(.badInput, "cannot move '\(file.path)' into place: \(String(cString: strerror(errno)))")
+                throw RegistryError(.badInput, "cannot move '\(file.path)' into place: \(ErrnoText.current)")
             }
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)

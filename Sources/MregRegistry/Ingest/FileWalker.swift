@@ -1,5 +1,6 @@
 import MregSupport
 import Foundation
+import MregStore
 
 /// The files a registration covers, with the paths they get in the manifest.
 ///
@@ -63,7 +64,7 @@ public struct FileWalker: Sendable {
     static func entry(source: String, path: String) throws -> Entry {
         var st = stat()
         guard stat(source, &st) == 0 else {
-            throw RegistryError(.badInput, "cannot read '\(source)': \(String(cString: strerror(errno)))")
+            throw RegistryError(.badInput, "cannot read '\(source)': \(ErrnoText.current)")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RegistryError(.badInput, "cannot register '\(source)': not a regular file")

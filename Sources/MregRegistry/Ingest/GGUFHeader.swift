@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MregStore
 
 /// The header of a GGUF (v2 or v3, little-endian) file: its metadata and tensor table.
 ///
@@ -346,7 +347,7 @@ public struct GGUFHeader: Sendable {
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw fail("read failed: \(String(cString: strerror(errno)))")
+                    throw fail("read failed: \(ErrnoText.current)")
                 }
                 guard n > 0 else { throw fail("file is truncated (needed \(count) more bytes)") }
                 got += n

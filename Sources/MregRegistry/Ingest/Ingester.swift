@@ -70,7 +70,7 @@ public struct Ingester: Sendable {
     func ingestChunked(_ entry: FileWalker.Entry, format: String?) throws -> (ObjectID, String, Int64, Int64) {
         let path = entry.source
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
         defer { close(fd) }
         let size = entry.size
         let digestBox = Box<Outcome<String>>()
@@ -133,7 +133,7 @@ public struct Ingester: Sendable {
                         let want = min(buf.count, Int(range.upperBound - offset))
                         if want == 0 { return 0 }
                         let n = pread(fd, buf.baseAddress, want, off_t(offset))
-                        if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+                        if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
                         offset += Int64(n)
                         progress?(Int64(n))
                         return n
@@ -157,7 +157,7 @@ public struct Ingester: Sendable {
         var offset: Int64 = 0
         while offset < size {
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-            if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+            if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
             if n == 0 { break }
             buffer.withUnsafeBytes { raw in
                 let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])

@@ -2,6 +2,7 @@
 import MregSupport
 import Glibc
 #endif
+import MregStore
 
 /// Opening a file whose header is about to be parsed: a regular file only (never a FIFO
 /// that could block), read-only, with its size.
@@ -11,11 +12,11 @@ enum RegularFile {
     static func open(_ path: String) throws -> (fd: Int32, size: Int64) {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
-            throw RegistryError(.badInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw RegistryError(.badInput, "cannot open \(path): \(ErrnoText.current)")
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = ErrnoText.current
             close(fd)
             throw RegistryError(.badInput, "cannot stat \(path): \(reason)")
         }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MregStore
 
 /// The header of a `.safetensors` file: its tensors, their byte ranges and its metadata.
 ///
@@ -201,7 +202,7 @@ public struct SafetensorsHeader: Sendable {
     /// Reads exactly `count` bytes at `offset`.
     private static func readFully(fd: Int32, offset: Int64, count: Int, path: String) throws -> [UInt8] {
         guard let bytes = RegularFile.read(fd: fd, offset: offset, count: count) else {
-            throw RegistryError(.badInput, "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw RegistryError(.badInput, "cannot read \(path): \(ErrnoText.current)")
         }
         guard bytes.count == count else { throw RegistryError(.badInput, "\(path) is truncated: safetensors header ends early") }
         return bytes

@@ -20,12 +20,9 @@ public final class StatCache: @unchecked Sendable {
         var device: UInt64
 
         static func of(_ path: String) -> Stamp? {
-            var st = stat()
-            guard stat(path, &st) == 0 else { return nil }
-            return Stamp(size: Int64(st.st_size),
-                         mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                         ctime: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
-                         inode: UInt64(st.st_ino), device: UInt64(st.st_dev))
+            guard let st = try? FileStatus(path: path) else { return nil }
+            return Stamp(size: st.size, mtime: st.modificationTime, ctime: st.changeTime,
+                         inode: st.inode, device: st.device)
         }
     }
 

@@ -115,12 +115,12 @@ public struct Resolver: Sendable {
 
     public func objectID(_ text: String) throws -> ObjectID {
         if let id = ObjectID(parsing: text) {
-            guard repository.objects.contains(id) else { throw StoreError(.notFound, "object \(id.hex) not found") }
+            guard repository.objects.contains(id) else { throw StoreError.notFound(kind: .object, name: id.hex) }
             return id
         }
         if text.hasPrefix("refs/") {
             let name = try RefName(text)
-            guard let id = try repository.refs.read(name) else { throw StoreError(.notFound, "ref \(text) does not exist") }
+            guard let id = try repository.refs.read(name) else { throw StoreError.notFound(kind: .ref, name: text) }
             return id
         }
         if text.contains("@") {
@@ -133,6 +133,6 @@ public struct Resolver: Sendable {
         if (try? Names.validateModel(text)) != nil, try registry.head(of: text) != nil {
             return try registry.resolve(text).manifestID
         }
-        throw StoreError(.notFound, "'\(text)' is not an object id, a ref or a model revision")
+        throw StoreError.notFound(kind: .revision, name: text)
     }
 }

@@ -64,7 +64,7 @@ public struct FileRemote: RemoteStorage {
                 throw RegistryError(.conflict, "the head of \(model) on \(location) moved while pushing (\(e.message))")
             } catch let e as StoreError where e.code == .locked {
                 // Another pusher holds the lock for a moment; a stale lock is reported, never broken.
-                if e.message.hasPrefix("stale lock") || Date() > deadline { throw e }
+                if e.isStaleLock || Date() > deadline { throw e }
                 usleep(UInt32(min(50_000, 2_000 * attempt)) + UInt32.random(in: 0...2_000))
             }
         }

@@ -52,7 +52,7 @@ final class ReaderSource {
         var probe = [UInt8](repeating: 0, count: 1)
         let extra = try probe.withUnsafeMutableBytes { try source.fill($0) }
         guard extra == 0, result.id == reader.id else {
-            throw StoreError(.corrupt, "object \(reader.id.abbreviated()) is corrupt: its content hashes to \(result.id.abbreviated())")
+            throw StoreError.corrupt(object: reader.id, path: nil, reason: "its content hashes to \(result.id.abbreviated())")
         }
         return result
     }

@@ -76,8 +76,7 @@ extension Remotes {
                 return update
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
                 // A local command moved the head meanwhile: start over from the new head.
-                if e.code == .locked, e.message.hasPrefix("stale lock") { throw e }
-                if Date() > deadline { throw e }
+                if e.isStaleLock || Date() > deadline { throw e }
                 usleep(UInt32.random(in: 1_000...20_000))
             }
         }

@@ -112,10 +112,10 @@ public final class S3Remote: RemoteStorage, Sendable {
         let path = staging.path(for: id)
         let fanout = (path as NSString).deletingLastPathComponent
         if mkdir(staging.directory, 0o700) != 0 && errno != EEXIST {
-            throw RegistryError(.badInput, "cannot create the download folder '\(staging.directory)': \(String(cString: strerror(errno)))")
+            throw RegistryError(.badInput, "cannot create the download folder '\(staging.directory)': \(ErrnoText.current)")
         }
         if mkdir(fanout, 0o700) != 0 && errno != EEXIST {
-            throw RegistryError(.badInput, "cannot create '\(fanout)': \(String(cString: strerror(errno)))")
+            throw RegistryError(.badInput, "cannot create '\(fanout)': \(ErrnoText.current)")
         }
         guard try client.download(objectKey(id), to: path) else {
             throw RegistryError(.corrupt, "object \(id.hex) is missing on \(location): the remote is incomplete; push it again from a store that has it")

@@ -1,6 +1,8 @@
 import CZlib
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Writes a zlib stream made only of stored (uncompressed) deflate blocks, straight
@@ -10,19 +12,17 @@ import Glibc
 /// then a final empty block `01 00 00 ff ff`, then the Adler-32 of the data (big-endian).
 final class StoredZlibWriter {
     static let maxBlock = 65535
-    let fd: Int32
-    let path: String
+    let file: OpenFile
     private var adler: uLong = 1
     private(set) var written: Int64 = 0
 
-    init(fd: Int32, path: String) throws {
-        self.fd = fd
-        self.path = path
+    init(file: OpenFile) throws {
+        self.file = file
         try writeRaw([0x78, 0x01])
     }
 
     private func writeRaw(_ bytes: [UInt8]) throws {
-        try Posix.writeAll(fd, bytes, path: path)
+        try file.writeAll(bytes)
         written += Int64(bytes.count)
     }
 
@@ -46,33 +46,9 @@ final class StoredZlibWriter {
                 iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: hdr.baseAddress! + b * 5), iov_len: 5))
                 iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + b * Self.maxBlock), iov_len: len))
             }
-            try writevAll(&iov)
+            try file.writeAll(vectors: &iov)
         }
         written += Int64(data.count + blocks * 5)
-    }
-
-    private func writevAll(_ iov: inout [iovec]) throws {
-        var start = 0
-        while start < iov.count {
-            let count = min(iov.count - start, 1024)
-            let n = iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + start, Int32(count)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Posix.error("write", path)
-            }
-            var left = n
-            while left > 0 && start < iov.count {
-                if left >= iov[start].iov_len {
-                    left -= iov[start].iov_len
-                    start += 1
-                } else {
-                    iov[start].iov_base += left
-                    iov[start].iov_len -= left
-                    left = 0
-                }
-            }
-            while start < iov.count && iov[start].iov_len == 0 { start += 1 }
-        }
     }
 
     func finish() throws {
@@ -88,8 +64,7 @@ final class StoredZlibWriter {
 final class StoredZlibReader {
     struct NotStored: Error {}
 
-    let fd: Int32
-    let path: String
+    let file: OpenFile
     private var input: [UInt8]
     private var start = 0
     private var end = 0
@@ -99,9 +74,8 @@ final class StoredZlibReader {
     private(set) var finished = false
     private var headerChecked = false
 
-    init(fd: Int32, path: String, capacity: Int = 1 << 20) {
-        self.fd = fd
-        self.path = path
+    init(file: OpenFile, capacity: Int = 1 << 20) {
+        self.file = file
         input = [UInt8](repeating: 0, count: max(64, capacity))
     }
 
@@ -118,7 +92,7 @@ final class StoredZlibReader {
         }
         while end - start < count {
             let n = try input.withUnsafeMutableBytes { raw in
-                try Posix.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]), path: path)
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
             }
             if n == 0 { return false }
             end += n
@@ -126,7 +100,7 @@ final class StoredZlibReader {
         return true
     }
 
-    /// Whether the bytes at the start of `fd` are a zlib header followed by a stored block.
+    /// Whether the first bytes of a file are a zlib header followed by a stored block.
     static func looksStored(_ prefix: [UInt8]) -> Bool {
         guard prefix.count >= 3 else { return false }
         let cmf = UInt16(prefix[0]), flg = UInt16(prefix[1])
@@ -136,7 +110,7 @@ final class StoredZlibReader {
     /// Fills `out` with inflated bytes; 0 means the stream ended (adler checked, nothing after it).
     func read(into out: UnsafeMutableRawBufferPointer) throws -> Int {
         if !headerChecked {
-            guard try need(2) else { throw StoreError(.corrupt, "zlib stream is truncated") }
+            guard try need(2) else { throw StoreError.corruptData("zlib stream is truncated") }
             start += 2
             headerChecked = true
         }
@@ -144,28 +118,28 @@ final class StoredZlibReader {
         while produced < out.count && !finished {
             if blockLeft == 0 {
                 if finalBlock {
-                    guard try need(4) else { throw StoreError(.corrupt, "zlib stream is truncated") }
+                    guard try need(4) else { throw StoreError.corruptData("zlib stream is truncated") }
                     let stored = input[start..<start + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
                     start += 4
                     guard stored == UInt32(truncatingIfNeeded: adler) else {
-                        throw StoreError(.corrupt, "zlib data is corrupt (incorrect data check)")
+                        throw StoreError.corruptData("zlib data is corrupt (incorrect data check)")
                     }
-                    if try need(1) { throw StoreError(.corrupt, "trailing bytes after the zlib stream") }
+                    if try need(1) { throw StoreError.corruptData("trailing bytes after the zlib stream") }
                     finished = true
                     break
                 }
-                guard try need(5) else { throw StoreError(.corrupt, "zlib stream is truncated") }
+                guard try need(5) else { throw StoreError.corruptData("zlib stream is truncated") }
                 let head = input[start]
                 guard (head >> 1) & 0x03 == 0 else { throw NotStored() }
                 let len = Int(input[start + 1]) | Int(input[start + 2]) << 8
                 let nlen = Int(input[start + 3]) | Int(input[start + 4]) << 8
-                guard len == (~nlen & 0xffff) else { throw StoreError(.corrupt, "zlib data is corrupt (invalid stored block lengths)") }
+                guard len == (~nlen & 0xffff) else { throw StoreError.corruptData("zlib data is corrupt (invalid stored block lengths)") }
                 finalBlock = head & 1 == 1
                 blockLeft = len
                 start += 5
                 continue
             }
-            if start == end { guard try need(1) else { throw StoreError(.corrupt, "zlib stream is truncated") } }
+            if start == end { guard try need(1) else { throw StoreError.corruptData("zlib stream is truncated") } }
             let n = min(blockLeft, out.count - produced, end - start)
             input.withUnsafeBytes { raw in
                 (out.baseAddress! + produced).copyMemory(from: raw.baseAddress! + start, byteCount: n)

@@ -18,7 +18,7 @@ public enum Timestamp {
     public static func now(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         guard let text = environment[nowVariable], !text.isEmpty else { return format(Date()) }
         guard let date = parse(text) else {
-            throw StoreError(.invalid, "\(nowVariable)='\(text)' is not a time: use RFC 3339, such as 2026-03-01T12:00:00Z (UTC unless an offset such as +02:00 is given)")
+            throw StoreError.invalid(reason: "\(nowVariable)='\(text)' is not a time: use RFC 3339, such as 2026-03-01T12:00:00Z (UTC unless an offset such as +02:00 is given)")
         }
         return format(date)
     }

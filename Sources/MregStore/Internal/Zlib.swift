@@ -15,7 +15,7 @@ final class Deflater {
                                zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             stream.deallocate()
-            throw StoreError(.io, "zlib deflateInit failed (\(rc))")
+            throw StoreError.zlib(function: "deflateInit", status: rc)
         }
     }
 
@@ -37,7 +37,7 @@ final class Deflater {
                 stream.pointee.avail_out = uInt(out.count)
                 let rc = deflate(stream, flush)
                 guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else {
-                    throw StoreError(.io, "zlib deflate failed (\(rc))")
+                    throw StoreError.zlib(function: "deflate", status: rc)
                 }
                 let produced = out.count - Int(stream.pointee.avail_out)
                 if produced > 0 { try sink(UnsafeRawBufferPointer(rebasing: out[..<produced])) }
@@ -75,7 +75,7 @@ final class Inflater {
         let rc = inflateInit_(stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             stream.deallocate()
-            throw StoreError(.io, "zlib inflateInit failed (\(rc))")
+            throw StoreError.zlib(function: "inflateInit", status: rc)
         }
     }
 
@@ -97,7 +97,7 @@ final class Inflater {
         case Z_STREAM_END: finished = true
         default:
             let msg = stream.pointee.msg.map { String(cString: $0) } ?? "error \(rc)"
-            throw StoreError(.corrupt, "zlib data is corrupt (\(msg))")
+            throw StoreError.corruptData("zlib data is corrupt (\(msg))")
         }
         return (input.count - Int(stream.pointee.avail_in), output.count - Int(stream.pointee.avail_out))
     }

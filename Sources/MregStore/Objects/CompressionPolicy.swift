@@ -13,7 +13,7 @@ public enum CompressionPolicy: Sendable, Equatable, CustomStringConvertible {
         if text == "auto" { self = .auto; return }
         if let n = Int32(text), (0...9).contains(n) { self = .level(n); return }
         if text == "-1" { self = .level(6); return }
-        throw StoreError(.invalid, "core.compression must be 'auto' or a zlib level 0-9, not '\(setting)'")
+        throw StoreError.invalid(reason: "core.compression must be 'auto' or a zlib level 0-9, not '\(setting)'")
     }
 
     public var description: String {

@@ -1,7 +1,10 @@
 import Crypto
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import SystemPackage
 
 /// An object whose zlib stream is all stored blocks, mapped into memory and verified:
 /// its payload is available as slices of the mapping, with no copy and no inflate.
@@ -30,22 +33,21 @@ extension ObjectStore {
     /// Maps an object written with stored blocks and verifies its id.
     ///
     /// - Returns: nil when the object uses compressed blocks (read it with `openReader`).
-    /// - Throws: `StoreError(.corrupt)` when the stream is malformed or the id does not match.
+    /// - Throws: `StoreError.corrupt` when the stream is malformed or the id does not match.
     public func mapStored(_ id: ObjectID) throws -> MappedObject? {
-        let path = self.path(for: id)
-        let fd: Int32
-        do { fd = try Posix.open(path, O_RDONLY) } catch let e as StoreError where e.code == .notFound {
-            throw StoreError(.notFound, "object \(id.hex) not found", path: path)
+        let path = filePath(for: id)
+        let file: OpenFile
+        do { file = try OpenFile.forReading(path) } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            throw StoreError.notFound(kind: .object, name: id.hex)
         }
-        defer { Posix.close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size >= 3 else { return nil }
-        let length = Int(st.st_size)
-        guard let map = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else { return nil }
+        defer { file.close() }
+        guard let status = try? file.status(), status.isRegularFile, status.size >= 3 else { return nil }
+        let length = Int(status.size)
+        guard let map = mmap(nil, length, PROT_READ, MAP_PRIVATE, file.descriptor.rawValue, 0), map != MAP_FAILED else { return nil }
         _ = madvise(map, length, MADV_SEQUENTIAL | MADV_WILLNEED)
         let bytes = UnsafeRawBufferPointer(start: map, count: length)
         func corrupt(_ why: String) -> StoreError {
-            StoreError(.corrupt, "object \(id.abbreviated()) is corrupt: \(why) (\(path))", path: path)
+            StoreError.corrupt(object: id, path: path, reason: why)
         }
         guard StoredZlibReader.looksStored(Array(bytes[0..<3])) else { munmap(map, length); return nil }
         // Walk the blocks.

@@ -27,7 +27,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Parses a full 64-digit hex id (either case).
     public init(hex: some StringProtocol) throws {
         guard hex.utf8.count == Self.hexLength, let raw = Hex.decode(hex) else {
-            throw StoreError(.invalid, "'\(hex)' is not an object id: expected \(Self.hexLength) hex digits")
+            throw StoreError.invalid(reason: "'\(hex)' is not an object id: expected \(Self.hexLength) hex digits")
         }
         self.init(bytes: raw)
     }

@@ -1,4 +1,5 @@
 import Crypto
+import SystemPackage
 
 /// Streams one loose object's payload, verifying its id when the end is reached.
 ///
@@ -7,8 +8,8 @@ import Crypto
 public final class ObjectReader {
     public let id: ObjectID
     public private(set) var header = ObjectHeader(type: .blob, size: 0)
-    let path: String
-    private var fd: Int32
+    let path: FilePath
+    private let file: OpenFile
     private var stored: StoredZlibReader?
     private var inflater: Inflater?
     private var input: [UInt8]
@@ -23,13 +24,12 @@ public final class ObjectReader {
     private var closed = false
     private var buffer: [UInt8]
 
-    init(id: ObjectID, path: String) throws {
+    init(id: ObjectID, path: FilePath) throws {
         self.id = id
         self.path = path
-        fd = try Posix.open(path, O_RDONLY)
+        file = try OpenFile.forReading(path)
         // Buffers sized to the object: many small objects must not each zero megabytes.
-        var st = stat()
-        let fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 256 * 1024
+        let fileSize = (try? file.status()).map { Int($0.size) } ?? 256 * 1024
         input = [UInt8](repeating: 0, count: max(64, min(256 * 1024, fileSize)))
         buffer = []
         var head = [UInt8]()
@@ -37,39 +37,42 @@ public final class ObjectReader {
         do {
             // Stored-block streams (weights) are read without zlib.
             var prefix = [UInt8](repeating: 0, count: 3)
-            let got = try prefix.withUnsafeMutableBytes { try Posix.readFully(fd, into: $0, path: path) }
+            let got = try prefix.withUnsafeMutableBytes { try file.readFully(into: $0) }
             if got == 3 && StoredZlibReader.looksStored(prefix) {
-                stored = StoredZlibReader(fd: fd, path: path, capacity: max(64, min(1 << 20, fileSize)))
+                stored = StoredZlibReader(file: file, capacity: max(64, min(1 << 20, fileSize)))
             } else {
                 inflater = try Inflater()
             }
-            _ = lseek(fd, 0, SEEK_SET)
+            try file.rewind()
             var small = [UInt8](repeating: 0, count: 4096)
             while parsed == nil {
                 let n = try fill(&small)
-                if n == 0 {
-                    throw StoreError(.corrupt, "object \(id.abbreviated()) is truncated: no complete header", path: path)
-                }
+                if n == 0 { throw StoreError.corruptData("truncated before the end of its header") }
                 head.append(contentsOf: small[..<n])
                 parsed = try head.withUnsafeBytes { try ObjectHeader.parse($0) }
             }
         } catch {
-            Posix.close(fd)
+            file.close()
+            closed = true
             throw Self.annotate(error, id: id, path: path)
         }
-        header = parsed!.0
+        guard let (parsedHeader, headerLength) = parsed else {
+            file.close()
+            closed = true
+            throw StoreError.corrupt(object: id, path: path, reason: "no complete header")
+        }
+        header = parsedHeader
         buffer = [UInt8](repeating: 0, count: Int(max(1, min(Int64(1 << 20), header.size))))
-        hasher.update(data: head[..<parsed!.1])
-        pending = Array(head[parsed!.1...])
+        hasher.update(data: head[..<headerLength])
+        pending = Array(head[headerLength...])
     }
 
-    deinit { if !closed { Posix.close(fd) } }
+    deinit { if !closed { file.close() } }
 
-    private static func annotate(_ error: Error, id: ObjectID, path: String) -> Error {
-        guard var e = error as? StoreError, e.code == .corrupt, !e.message.hasPrefix("object ") else { return error }
-        e.message = "object \(id.abbreviated()) is corrupt: \(e.message) (\(path))"
-        e.path = path
-        return e
+    /// Names the object and its file in damage found below it (zlib, header, size, hash).
+    private static func annotate(_ error: Error, id: ObjectID, path: FilePath) -> Error {
+        guard case .corrupt(nil, _, let reason)? = error as? StoreError else { return error }
+        return StoreError.corrupt(object: id, path: path, reason: reason)
     }
 
     /// Inflates some bytes into `out`; 0 means the stream ended.
@@ -83,7 +86,7 @@ public final class ObjectReader {
                 // A compressed block after stored ones: start again with zlib, skipping what was produced.
                 stored = nil
                 inflater = try Inflater()
-                _ = lseek(fd, 0, SEEK_SET)
+                try file.rewind()
                 inputStart = 0
                 inputEnd = 0
                 var skip = produced
@@ -91,7 +94,7 @@ public final class ObjectReader {
                 var scratch = [UInt8](repeating: 0, count: 64 * 1024)
                 while skip > 0 {
                     let n = try inflateSome(into: &scratch, limit: Int(min(Int64(scratch.count), skip)))
-                    if n == 0 { throw StoreError(.corrupt, "zlib stream is truncated") }
+                    if n == 0 { throw StoreError.corruptData("zlib stream is truncated") }
                     skip -= Int64(n)
                 }
                 return try fill(&out)
@@ -107,8 +110,8 @@ public final class ObjectReader {
         while true {
             if inflater.finished { return 0 }
             if inputStart == inputEnd {
-                let n = try input.withUnsafeMutableBytes { try Posix.read(fd, into: $0, path: path) }
-                if n == 0 { throw StoreError(.corrupt, "zlib stream is truncated") }
+                let n = try input.withUnsafeMutableBytes { try file.read(into: $0) }
+                if n == 0 { throw StoreError.corruptData("zlib stream is truncated") }
                 inputStart = 0
                 inputEnd = n
             }
@@ -145,7 +148,7 @@ public final class ObjectReader {
     private func account(_ piece: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
         delivered += Int64(piece.count)
         if delivered > header.size {
-            throw StoreError(.corrupt, "payload is longer than the \(header.size) bytes its header says")
+            throw StoreError.corruptData("payload is longer than the \(header.size) bytes its header says")
         }
         hasher.update(data: piece)
         return piece
@@ -154,29 +157,29 @@ public final class ObjectReader {
     private func finish() throws {
         if verified { return }
         if delivered != header.size {
-            throw StoreError(.corrupt, "payload has \(delivered) bytes but its header says \(header.size)")
+            throw StoreError.corruptData("payload has \(delivered) bytes but its header says \(header.size)")
         }
         // Nothing may follow the zlib stream (the stored reader checks this itself).
         if stored == nil && inputStart != inputEnd {
-            throw StoreError(.corrupt, "trailing bytes after the zlib stream")
+            throw StoreError.corruptData("trailing bytes after the zlib stream")
         }
         var extra = [UInt8](repeating: 0, count: 1)
-        if stored == nil, try extra.withUnsafeMutableBytes({ try Posix.read(fd, into: $0, path: path) }) != 0 {
-            throw StoreError(.corrupt, "trailing bytes after the zlib stream")
+        if stored == nil, try extra.withUnsafeMutableBytes({ try file.read(into: $0) }) != 0 {
+            throw StoreError.corruptData("trailing bytes after the zlib stream")
         }
         let actual = ObjectID(digest: hasher.finalize())
         guard actual == id else {
-            throw StoreError(.corrupt, "hash mismatch: content hashes to \(actual.hex)")
+            throw StoreError.corruptData("hash mismatch: content hashes to \(actual.hex)")
         }
         verified = true
-        Posix.close(fd)
+        file.close()
         closed = true
     }
 
     /// Reads the whole payload (for small objects), verified.
     public func readAll(limit: Int64 = 256 * 1024 * 1024) throws -> [UInt8] {
         guard header.size <= limit else {
-            throw StoreError(.invalid, "object \(id.abbreviated()) is \(header.size) bytes, too large to load in memory")
+            throw StoreError.invalid(reason: "object \(id.abbreviated()) is \(header.size) bytes, too large to load in memory")
         }
         var out = [UInt8]()
         out.reserveCapacity(Int(header.size))
@@ -184,7 +187,3 @@ public final class ObjectReader {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

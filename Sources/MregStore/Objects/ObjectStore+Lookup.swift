@@ -4,25 +4,23 @@ extension ObjectStore {
     public func resolve(prefix raw: String) throws -> ObjectID {
         let prefix = raw.lowercased()
         guard Hex.isHex(prefix), !prefix.isEmpty else {
-            throw StoreError(.invalid, "'\(raw)' is not a hex object id")
+            throw StoreError.invalid(reason: "'\(raw)' is not a hex object id")
         }
         if let full = ObjectID(parsing: prefix) {
-            guard contains(full) else { throw StoreError(.notFound, "object \(full.hex) not found") }
+            guard contains(full) else { throw StoreError.notFound(kind: .object, name: full.hex) }
             return full
         }
         guard prefix.count >= ObjectID.minimumPrefixLength else {
-            throw StoreError(.invalid, "id prefix '\(raw)' is too short: give at least \(ObjectID.minimumPrefixLength) hex digits")
+            throw StoreError.invalid(reason: "id prefix '\(raw)' is too short: give at least \(ObjectID.minimumPrefixLength) hex digits")
         }
         guard prefix.count < ObjectID.hexLength else {
-            throw StoreError(.invalid, "'\(raw)' is too long for an object id")
+            throw StoreError.invalid(reason: "'\(raw)' is too long for an object id")
         }
         let matches = self.matches(prefix: prefix)
         switch matches.count {
-        case 0: throw StoreError(.notFound, "no object has an id starting with '\(raw)'")
+        case 0: throw StoreError.notFound(kind: .idPrefix, name: raw)
         case 1: return matches[0]
-        default:
-            let list = matches.prefix(5).map { $0.abbreviated(12) }.joined(separator: ", ")
-            throw StoreError(.ambiguous, "id prefix '\(raw)' is ambiguous: it matches \(matches.count) objects (\(list)); give more digits")
+        default: throw StoreError.ambiguous(prefix: raw, candidates: matches)
         }
     }
 
@@ -30,7 +28,7 @@ extension ObjectStore {
     public func matches(prefix: String) -> [ObjectID] {
         let fan = String(prefix.prefix(2))
         let rest = prefix.dropFirst(2)
-        return Posix.listDirectory("\(directory)/\(fan)")
+        return FileSystem.listDirectory("\(directory)/\(fan)")
             .filter { $0.count == 62 && $0.hasPrefix(rest) }
             .compactMap { ObjectID(parsing: fan + $0) }
             .sorted()
@@ -39,8 +37,8 @@ extension ObjectStore {
     /// The fan-out folder names and file names present, as raw entries (for fsck and counting).
     public func looseEntries() -> [(directory: String, name: String)] {
         var out = [(String, String)]()
-        for dir in Posix.listDirectory(directory).sorted() where dir.count == 2 && Hex.isHex(dir) {
-            for name in Posix.listDirectory("\(directory)/\(dir)").sorted() {
+        for dir in FileSystem.listDirectory(directory).sorted() where dir.count == 2 && Hex.isHex(dir) {
+            for name in FileSystem.listDirectory("\(directory)/\(dir)").sorted() {
                 out.append((dir, name))
             }
         }
@@ -54,6 +52,6 @@ extension ObjectStore {
 
     /// Temp files left in the objects folder (by a crash or a running writer).
     public func tempFiles() -> [String] {
-        Posix.listDirectory(directory).filter { $0.hasPrefix(Self.tempPrefix) }.sorted().map { "\(directory)/\($0)" }
+        FileSystem.listDirectory(directory).filter { $0.hasPrefix(Self.tempPrefix) }.sorted().map { "\(directory)/\($0)" }
     }
 }

@@ -1,7 +1,10 @@
 import Crypto
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import SystemPackage
 
 /// What writing one object did.
 public struct WriteResult: Sendable, Equatable {
@@ -35,26 +38,25 @@ extension ObjectStore {
         var firstCount = try buffer.withUnsafeMutableBytes { try Self.fill($0, from: source) }
         let level = buffer.withUnsafeBytes { compression.level(forSample: UnsafeRawBufferPointer(rebasing: $0[..<firstCount])) }
 
-        try Posix.makeDirectories(directory, mode: dirMode)
-        let tempPath = "\(directory)/\(Self.tempPrefix)\(getpid())_\(Posix.randomSuffix())"
-        let fd = try Posix.open(tempPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
-        var keepTemp = false
-        defer { if !keepTemp { Posix.unlink(tempPath) } }
+        try FileSystem.makeDirectories(FilePath(directory), mode: dirMode)
+        let tempPath = FilePath("\(directory)/\(Self.tempPrefix)\(LocalHost.processID)_\(LocalHost.randomSuffix())")
+        let file = try OpenFile.creatingNew(tempPath, permissions: 0o444)
+        defer { FileSystem.removeIfPresent(tempPath) }
         var closed = false
-        defer { if !closed { Posix.close(fd) } }
+        defer { if !closed { file.close() } }
 
         var hasher = SHA256()
         var plain = contentDigest ? SHA256() : nil
         // Level 0 is written by hand (stored blocks straight from the buffer); other levels through zlib.
-        let stored: StoredZlibWriter? = level == 0 ? try StoredZlibWriter(fd: fd, path: tempPath) : nil
+        let stored: StoredZlibWriter? = level == 0 ? try StoredZlibWriter(file: file) : nil
         let deflater: Deflater? = level == 0 ? nil : try Deflater(level: level)
         var compressedBytes: Int64 = 0
         let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in
-            try Posix.writeAll(fd, piece, path: tempPath)
+            try file.writeAll(piece)
             compressedBytes += Int64(piece.count)
         }
         func emit(_ piece: UnsafeRawBufferPointer) throws {
-            if let stored { try stored.write(piece) } else { try deflater!.compress(piece, sink: sink) }
+            if let stored { try stored.write(piece) } else { try deflater?.compress(piece, sink: sink) }
         }
         let head = ObjectHeader(type: type, size: size).encoded
         hasher.update(data: head)
@@ -75,18 +77,17 @@ extension ObjectStore {
             }
         }
         guard total == size else {
-            throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total > size ? "more" : String(total))")
+            throw StoreError.invalid(reason: "input changed while it was read: expected \(size) bytes, got \(total > size ? "more" : String(total))")
         }
-        if let stored { try stored.finish() } else { try deflater!.finish(sink: sink) }
+        if let stored { try stored.finish() } else { try deflater?.finish(sink: sink) }
         let storedBytes = stored?.written ?? compressedBytes
-        if sync ?? (fsyncObjects || type != .blob) { try Posix.fsync(fd, path: tempPath) }
-        Posix.close(fd)
+        if sync ?? (fsyncObjects || type != .blob) { try file.sync() }
+        file.close()
         closed = true
 
         let id = ObjectID(digest: hasher.finalize())
         let digest = plain.map { "sha256:" + Hex.encode($0.finalize()) }
         let isNew = try install(tempPath: tempPath, id: id)
-        keepTemp = false
         return WriteResult(id: id, isNew: isNew, size: size, storedBytes: isNew ? storedBytes : 0, contentDigest: digest)
     }
 
@@ -106,39 +107,36 @@ extension ObjectStore {
 
     /// Writes a file's content as one object, streaming it.
     public func write(type: ObjectType = .blob, file path: String, contentDigest: Bool = false, sync: Bool? = nil) throws -> WriteResult {
-        let fd = try Posix.open(path, O_RDONLY)
-        defer { Posix.close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Posix.error("stat", path) }
-        return try write(type: type, size: Int64(st.st_size), contentDigest: contentDigest, sync: sync) { buf in
-            try Posix.read(fd, into: buf, path: path)
-        }
+        let file = try OpenFile.forReading(FilePath(path))
+        defer { file.close() }
+        let size = try file.status().size
+        return try write(type: type, size: size, contentDigest: contentDigest, sync: sync) { try file.read(into: $0) }
     }
 
     /// The id a file would get as an object, without writing anything.
     public static func hash(type: ObjectType = .blob, file path: String) throws -> ObjectID {
-        let fd = try Posix.open(path, O_RDONLY)
-        defer { Posix.close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Posix.error("stat", path) }
-        return try hash(type: type, size: Int64(st.st_size)) { try Posix.read(fd, into: $0, path: path) }
+        let file = try OpenFile.forReading(FilePath(path))
+        defer { file.close() }
+        let size = try file.status().size
+        return try hash(type: type, size: size) { try file.read(into: $0) }
     }
 
     /// Copies a stream of unknown length (standard input) into a temp file in `directory`,
     /// since an object's header needs its size first; the caller removes the file.
     public static func spool(_ fd: Int32, into directory: String) throws -> String {
-        let temp = "\(directory)/\(tempPrefix)stdin_\(getpid())_\(Posix.randomSuffix())"
-        let out = try Posix.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        defer { Posix.close(out) }
+        let input = OpenFile(descriptor: FileDescriptor(rawValue: fd), path: "standard input")
+        let temp = FilePath("\(directory)/\(tempPrefix)stdin_\(LocalHost.processID)_\(LocalHost.randomSuffix())")
+        let out = try OpenFile.creatingNew(temp, permissions: 0o600)
+        defer { out.close() }
         var buffer = [UInt8](repeating: 0, count: bufferSize)
         do {
             while true {
-                let n = try buffer.withUnsafeMutableBytes { try Posix.read(fd, into: $0, path: "standard input") }
-                if n == 0 { return temp }
-                try buffer.withUnsafeBytes { try Posix.writeAll(out, UnsafeRawBufferPointer(rebasing: $0[..<n]), path: temp) }
+                let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                if n == 0 { return temp.string }
+                try buffer.withUnsafeBytes { try out.writeAll(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
             }
         } catch {
-            Posix.unlink(temp)
+            FileSystem.removeIfPresent(temp)
             throw error
         }
     }
@@ -157,7 +155,7 @@ extension ObjectStore {
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
         }
         guard total == size else {
-            throw StoreError(.invalid, "input changed while it was read: expected \(size) bytes, got \(total)")
+            throw StoreError.invalid(reason: "input changed while it was read: expected \(size) bytes, got \(total)")
         }
         return ObjectID(digest: hasher.finalize())
     }
@@ -175,20 +173,22 @@ extension ObjectStore {
     var dirMode: mode_t { sharedGroup ? 0o2775 : 0o755 }
 
     /// Moves a finished temp file to the object's path. Returns false if the object already existed.
-    func install(tempPath: String, id: ObjectID) throws -> Bool {
-        let target = path(for: id)
-        if Posix.exists(target) { return false }
-        let fanout = String(target.dropLast(63))
-        try Posix.makeDirectories(fanout, mode: dirMode)
-        if sharedGroup { _ = chmod(tempPath, 0o444) }
-        if link(tempPath, target) == 0 { return true }
-        let code = errno
-        if code == EEXIST { return false }
-        // Filesystems without hard links: rename (the content is identical anyway).
-        if code == EPERM || code == ENOTSUP || code == EXDEV || code == EMLINK || code == ENOSYS {
-            try Posix.rename(tempPath, target)
+    func install(tempPath: FilePath, id: ObjectID) throws -> Bool {
+        let target = filePath(for: id)
+        if FileSystem.exists(target) { return false }
+        try FileSystem.makeDirectories(target.removingLastComponent(), mode: dirMode)
+        if sharedGroup { FileSystem.setPermissions(tempPath, 0o444) }
+        do {
+            try FileSystem.hardLink(tempPath, to: target)
+            return true
+        } catch let e as StoreError {
+            guard let code = e.errno else { throw e }
+            if code == .fileExists { return false }
+            // Filesystems without hard links: rename (the content is identical anyway).
+            let noLinks: [Errno] = [.notPermitted, .notSupported, .improperLink, .tooManyLinks, .noFunction]
+            guard noLinks.contains(code) else { throw e }
+            try FileSystem.move(tempPath, to: target)
             return true
         }
-        throw Posix.error("link object into", target, code)
     }
 }

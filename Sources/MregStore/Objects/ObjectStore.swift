@@ -1,7 +1,5 @@
 import Crypto
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// The loose-object database under `.mreg/objects`, in git's SHA-256 loose format.
 ///
@@ -31,17 +29,19 @@ public struct ObjectStore: Sendable {
         return "\(directory)/\(hex.prefix(2))/\(hex.dropFirst(2))"
     }
 
+    /// Where the object with `id` lives, as a path.
+    func filePath(for id: ObjectID) -> FilePath { FilePath(path(for: id)) }
+
     public func contains(_ id: ObjectID) -> Bool {
-        Posix.exists(path(for: id))
+        FileSystem.exists(filePath(for: id))
     }
 
     /// Opens a verifying stream over an object's payload.
     public func openReader(_ id: ObjectID) throws -> ObjectReader {
-        let p = path(for: id)
         do {
-            return try ObjectReader(id: id, path: p)
-        } catch let e as StoreError where e.code == .notFound {
-            throw StoreError(.notFound, "object \(id.hex) not found", path: p)
+            return try ObjectReader(id: id, path: filePath(for: id))
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            throw StoreError.notFound(kind: .object, name: id.hex)
         }
     }
 
@@ -55,7 +55,7 @@ public struct ObjectStore: Sendable {
     public func read(_ id: ObjectID, as type: ObjectType) throws -> [UInt8] {
         let (actual, payload) = try read(id)
         guard actual == type else {
-            throw StoreError(.invalid, "object \(id.abbreviated()) is a \(actual), not a \(type)")
+            throw StoreError.invalid(reason: "object \(id.abbreviated()) is a \(actual), not a \(type)")
         }
         return payload
     }
@@ -67,6 +67,6 @@ public struct ObjectStore: Sendable {
 
     /// The compressed size of an object on disk.
     public func storedSize(of id: ObjectID) -> Int64? {
-        (try? Posix.fileStat(path(for: id))).map { Int64($0.st_size) }
+        (try? FileStatus(filePath(for: id)))?.size
     }
 }

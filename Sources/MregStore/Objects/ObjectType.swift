@@ -20,7 +20,7 @@ public struct ObjectType: RawRepresentable, Hashable, Sendable, CustomStringConv
     public init(parsing name: String) throws {
         guard ObjectType.known.contains(ObjectType(rawValue: name)) else {
             let names = ObjectType.mregTypes.map(\.rawValue).joined(separator: ", ")
-            throw StoreError(.invalid, "unknown object type '\(name)': use one of \(names)")
+            throw StoreError.invalid(reason: "unknown object type '\(name)': use one of \(names)")
         }
         self.rawValue = name
     }
@@ -46,7 +46,7 @@ public struct ObjectHeader: Sendable, Equatable {
     /// Parses a header from the start of `bytes`, returning it and its length including the NUL.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws -> (ObjectHeader, Int)? {
         guard let nul = bytes.prefix(maximumLength).firstIndex(of: 0) else {
-            if bytes.count >= maximumLength { throw StoreError(.corrupt, "object header has no terminating NUL") }
+            if bytes.count >= maximumLength { throw StoreError.corruptData("object header has no terminating NUL") }
             return nil
         }
         let text = String(decoding: bytes[..<nul], as: UTF8.self)
@@ -55,11 +55,11 @@ public struct ObjectHeader: Sendable, Equatable {
               parts[1].allSatisfy(\.isNumber), !parts[0].isEmpty,
               parts[1] == "0" || !parts[1].hasPrefix("0")
         else {
-            throw StoreError(.corrupt, "malformed object header '\(text)'")
+            throw StoreError.corruptData("malformed object header '\(text)'")
         }
         let type = ObjectType(rawValue: String(parts[0]))
         guard ObjectType.known.contains(type) else {
-            throw StoreError(.corrupt, "unknown object type '\(parts[0])' in header")
+            throw StoreError.corruptData("unknown object type '\(parts[0])' in header")
         }
         return (ObjectHeader(type: type, size: size), nul + 1)
     }

@@ -1,7 +1,10 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import Foundation
+import SystemPackage
 
 /// A `<file>.lock` taken with O_CREAT|O_EXCL, holding the owner's pid, host and time.
 ///
@@ -18,28 +21,35 @@ public final class LockFile {
         public var host: String
         public var time: String
 
+        public init(pid: Int32, host: String, time: String) {
+            self.pid = pid
+            self.host = host
+            self.time = time
+        }
+
         /// Whether this owner is a process on this host that is no longer running.
         public var isDeadLocalProcess: Bool {
-            host == Posix.hostName() && !Posix.processAlive(pid)
+            host == LocalHost.name() && !LocalHost.processAlive(pid)
         }
     }
 
     /// Takes the lock for `target` (the lock file is `target + ".lock"`).
     public init(for target: String, mode: mode_t = 0o644) throws {
         path = target + ".lock"
-        let fd: Int32
+        let lockPath = FilePath(path)
+        let file: OpenFile
         do {
-            fd = try Posix.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
-        } catch let e as StoreError where e.code == .alreadyExists {
-            throw LockFile.heldError(path: path)
+            file = try OpenFile.creatingNew(lockPath, permissions: mode)
+        } catch let e as StoreError where e.errno == .fileExists {
+            throw LockFile.heldError(path: lockPath)
         }
-        defer { Posix.close(fd) }
+        defer { file.close() }
         // The wall clock, not MREG_NOW: it says when this process took the lock.
-        let owner = "pid=\(getpid()) host=\(Posix.hostName()) time=\(Timestamp.format(Date()))\n"
+        let owner = "pid=\(LocalHost.processID) host=\(LocalHost.name()) time=\(Timestamp.format(Date()))\n"
         do {
-            try Posix.writeAll(fd, Array(owner.utf8), path: path)
+            try file.writeAll(Array(owner.utf8))
         } catch {
-            Posix.unlink(path)
+            FileSystem.removeIfPresent(lockPath)
             throw error
         }
         held = true
@@ -50,14 +60,25 @@ public final class LockFile {
     /// Removes the lock file.
     public func release() {
         if held {
-            Posix.unlink(path)
+            FileSystem.removeIfPresent(FilePath(path))
             held = false
         }
     }
 
-    /// Reads the owner recorded in a lock file.
+    /// Reads the owner recorded in a lock file; nil when it is not a regular file
+    /// or does not name a process.
     public static func owner(at path: String) -> Owner? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        owner(at: FilePath(path))
+    }
+
+    static func owner(at path: FilePath) -> Owner? {
+        // Never open a FIFO or a device that happens to carry a lock's name: it could block.
+        guard let status = FileSystem.linkStatus(path), status.isRegularFile, status.size < 4096,
+              let file = try? OpenFile.open(path, .readOnly, options: .nonBlocking) else { return nil }
+        defer { file.close() }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        guard let count = try? bytes.withUnsafeMutableBytes({ try file.readFully(into: $0) }) else { return nil }
+        let text = String(decoding: bytes[..<count], as: UTF8.self)
         var fields = [String: String]()
         for pair in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let kv = pair.split(separator: "=", maxSplits: 1)
@@ -67,13 +88,14 @@ public final class LockFile {
         return Owner(pid: pid, host: fields["host"] ?? "?", time: fields["time"] ?? "?")
     }
 
-    static func heldError(path: String) -> StoreError {
-        guard let owner = owner(at: path) else {
-            return StoreError(.locked, "'\(path)' is locked by another process; if no mreg process is running, remove that lock file", path: path)
-        }
-        if owner.isDeadLocalProcess {
-            return StoreError(.locked, "stale lock '\(path)' left by process \(owner.pid) on \(owner.host) at \(owner.time), which is no longer running; check the store with 'mreg fsck', then remove the lock file", path: path)
-        }
-        return StoreError(.locked, "'\(path)' is locked by process \(owner.pid) on \(owner.host) since \(owner.time); wait for it, or remove the lock file if that process is gone", path: path)
+    /// The error for the lock file at `path` that someone else holds, with its owner and
+    /// whether that owner is gone.
+    public static func heldError(at path: String) -> StoreError {
+        heldError(path: FilePath(path))
+    }
+
+    static func heldError(path: FilePath) -> StoreError {
+        let owner = owner(at: path)
+        return .locked(path: path, owner: owner, stale: owner?.isDeadLocalProcess ?? false)
     }
 }

@@ -9,9 +9,41 @@ public struct RefName: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public init(_ name: String) throws {
         if let problem = RefName.problem(with: name) {
-            throw StoreError(.invalid, "invalid ref name '\(RefName.printable(name))': \(problem)")
+            throw StoreError.invalid(reason: "invalid ref name '\(RefName.printable(name))': \(problem)")
         }
         rawValue = name
+    }
+
+    /// A ref name, or nil when `name` breaks the rules (for names read from disk or typed by a user).
+    public static func validated(_ name: String) -> RefName? {
+        try? RefName(name)
+    }
+
+    /// `refs/` followed by `components` joined with `/`, each checked on its own:
+    /// `try RefName.refs("models", model, "head")` fails on a model named `a/b`, `..` or `.x`.
+    public static func refs(_ components: String...) throws -> RefName {
+        try refs(components)
+    }
+
+    /// `refs/` followed by `components` joined with `/`, each checked on its own.
+    public static func refs(_ components: [String]) throws -> RefName {
+        for component in components {
+            if let problem = RefName.problem(withComponent: component) {
+                throw StoreError.invalid(reason: "invalid ref name component '\(RefName.printable(component))': \(problem)")
+            }
+        }
+        return try RefName((["refs"] + components).joined(separator: "/"))
+    }
+
+    /// This name with `components` appended, each checked on its own.
+    public func appending(_ components: String...) throws -> RefName {
+        try RefName.refs(rawValue.split(separator: "/").dropFirst().map(String.init) + components)
+    }
+
+    /// Why `component` cannot be one component of a ref name (it must not contain `/`), or nil.
+    public static func problem(withComponent component: String) -> String? {
+        if component.contains("/") { return "it must not contain '/'" }
+        return problem(withComponentsOf: component)
     }
 
     /// Why `name` is not a valid ref name, or nil when it is.

@@ -1,7 +1,10 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import Foundation
+import SystemPackage
 
 /// What a compare-and-swap expects a ref to hold before it moves.
 public enum RefExpectation: Sendable, Equatable {
@@ -30,79 +33,95 @@ public struct RefStore: Sendable {
 
     public func path(for name: RefName) -> String { "\(root)/\(name.rawValue)" }
 
+    func filePath(for name: RefName) -> FilePath { FilePath(root).appending(name.rawValue) }
+
+    /// The longest ref file read; anything longer is not an id and a newline.
+    static let maximumRefFileSize = 1024
+
     /// The id a ref holds, or nil when it does not exist.
     public func read(_ name: RefName) throws -> ObjectID? {
-        let p = path(for: name)
-        guard let data = FileManager.default.contents(atPath: p) else {
-            if Posix.isDirectory(p) { return nil }
+        let p = filePath(for: name)
+        let file: OpenFile
+        do {
+            // Non-blocking: a FIFO with a ref's name must not hang the reader.
+            file = try OpenFile.open(p, .readOnly, options: .nonBlocking)
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory || e.errno == .notDirectory {
             return nil
         }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let id = ObjectID(parsing: text) else {
-            throw StoreError(.corrupt, "ref \(name) is corrupt: '\(p)' does not hold an object id", path: p)
+        defer { file.close() }
+        let status = try file.status()
+        if status.isDirectory { return nil }  // refs exist below this name
+        guard status.isRegularFile else { throw StoreError.corruptRef(ref: name, path: p) }
+        var bytes = [UInt8](repeating: 0, count: Self.maximumRefFileSize)
+        let count = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
+        let text = String(decoding: bytes[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard count < Self.maximumRefFileSize, let id = ObjectID(parsing: text) else {
+            throw StoreError.corruptRef(ref: name, path: p)
         }
         return id
     }
 
     /// Moves (or creates) a ref by compare-and-swap.
     public func update(_ name: RefName, to new: ObjectID, expecting old: RefExpectation = .any) throws {
-        let target = path(for: name)
+        let target = filePath(for: name)
+        let base = FilePath(root)
         // Folders this update creates; a refused update removes them again (if still empty).
-        var missing = [String]()
-        var dir = (target as NSString).deletingLastPathComponent
-        while dir.count > root.count && !Posix.exists(dir) {
+        var missing = [FilePath]()
+        var dir = target.removingLastComponent()
+        while dir.starts(with: base) && dir != base && !FileSystem.exists(dir) {
             missing.append(dir)
-            dir = (dir as NSString).deletingLastPathComponent
+            dir.removeLastComponent()
         }
         do {
             try compareAndSwap(name, target: target, to: new, expecting: old)
         } catch {
-            for dir in missing { _ = rmdir(dir) }
+            for dir in missing { FileSystem.removeEmptyDirectory(dir) }
             throw error
         }
     }
 
-    private func compareAndSwap(_ name: RefName, target: String, to new: ObjectID, expecting old: RefExpectation) throws {
+    private func compareAndSwap(_ name: RefName, target: FilePath, to new: ObjectID, expecting old: RefExpectation) throws {
         // Another process's refused update may remove a folder it had just created,
         // between our mkdir and our lock: create it again and retry.
         var lock: LockFile?
         for attempt in 0..<5 {
             try ensureParent(of: target, name: name)
             do {
-                lock = try LockFile(for: target, mode: fileMode)
+                lock = try LockFile(for: target.string, mode: fileMode)
                 break
-            } catch let e as StoreError where e.code == .notFound && attempt < 4 {
+            } catch let e as StoreError where e.errno == .noSuchFileOrDirectory && attempt < 4 {
                 continue
             }
         }
         defer { lock?.release() }
         try check(name, expecting: old)
-        let temp = "\(target).lock~\(Posix.randomSuffix())"
-        let fd = try Posix.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: fileMode)
+        let temp = FilePath("\(target).lock~\(LocalHost.randomSuffix())")
+        let file = try OpenFile.creatingNew(temp, permissions: fileMode)
         do {
-            try Posix.writeAll(fd, Array("\(new.hex)\n".utf8), path: temp)
-            try Posix.fsync(fd, path: temp)
-            Posix.close(fd)
-            if sharedGroup { _ = chmod(temp, fileMode) }
-            try Posix.rename(temp, target)
+            do {
+                defer { file.close() }
+                try file.writeAll(Array("\(new.hex)\n".utf8))
+                try file.sync()
+            }
+            if sharedGroup { FileSystem.setPermissions(temp, fileMode) }
+            try FileSystem.move(temp, to: target)
         } catch {
-            Posix.close(fd)
-            Posix.unlink(temp)
+            FileSystem.removeIfPresent(temp)
             throw error
         }
     }
 
     /// Deletes a ref by compare-and-swap.
     public func delete(_ name: RefName, expecting old: RefExpectation = .any) throws {
-        let target = path(for: name)
-        guard Posix.exists(target) else {
-            if case .value = old { throw StoreError(.modified, "ref \(name) does not exist") }
-            throw StoreError(.notFound, "ref \(name) does not exist")
+        let target = filePath(for: name)
+        guard FileSystem.exists(target) else {
+            if case .value = old { throw StoreError.modified(ref: name, expected: old, actual: nil) }
+            throw StoreError.notFound(kind: .ref, name: name.rawValue)
         }
-        let lock = try LockFile(for: target, mode: fileMode)
+        let lock = try LockFile(for: target.string, mode: fileMode)
         defer { lock.release() }
         try check(name, expecting: old)
-        if Glibc.unlink(target) != 0 { throw Posix.error("delete", target) }
+        try FileSystem.remove(target)
     }
 
     private func check(_ name: RefName, expecting old: RefExpectation) throws {
@@ -110,55 +129,120 @@ public struct RefStore: Sendable {
         switch old {
         case .any: return
         case .absent:
-            if let current {
-                throw StoreError(.modified, "ref \(name) already exists (at \(current.abbreviated()))")
-            }
+            if current != nil { throw StoreError.modified(ref: name, expected: old, actual: current) }
         case .value(let expected):
-            guard let current else {
-                throw StoreError(.modified, "ref \(name) was expected at \(expected.abbreviated()) but does not exist")
-            }
-            if current != expected {
-                throw StoreError(.modified, "ref \(name) is at \(current.abbreviated()), not the expected \(expected.abbreviated()): someone else moved it")
-            }
+            if current != expected { throw StoreError.modified(ref: name, expected: old, actual: current) }
         }
     }
 
-    private func ensureParent(of target: String, name: RefName) throws {
-        let parent = (target as NSString).deletingLastPathComponent
+    private func ensureParent(of target: FilePath, name: RefName) throws {
+        let base = FilePath(root)
+        let parent = target.removingLastComponent()
         // A ref cannot be both a file and a folder (refs/a and refs/a/b).
         var dir = parent
-        while dir.count > root.count {
-            var st = stat()
-            if stat(dir, &st) == 0 && (st.st_mode & S_IFMT) != S_IFDIR {
-                throw StoreError(.alreadyExists, "cannot create ref \(name): ref \(dir.dropFirst(root.count + 1)) exists")
+        while dir.starts(with: base) && dir != base {
+            if let status = try? FileStatus(dir), !status.isDirectory {
+                var existing = dir
+                _ = existing.removePrefix(base)
+                throw StoreError.alreadyExists(ref: name, conflicting: existing.string)
             }
-            dir = (dir as NSString).deletingLastPathComponent
+            dir.removeLastComponent()
         }
-        if Posix.isDirectory(target) {
-            throw StoreError(.alreadyExists, "cannot create ref \(name): refs exist below it")
+        if FileSystem.isDirectory(target) {
+            throw StoreError.alreadyExists(ref: name, conflicting: name.rawValue + "/")
         }
-        try Posix.makeDirectories(parent, mode: sharedGroup ? 0o2775 : 0o755)
+        try FileSystem.makeDirectories(parent, mode: sharedGroup ? 0o2775 : 0o755)
     }
 
     var fileMode: mode_t { sharedGroup ? 0o664 : 0o644 }
 
     /// All refs whose names start with `prefix` (default `refs/`), sorted by name.
+    ///
+    /// Entries that are not refs (see `scan`) are skipped; a file with a ref's name
+    /// that does not hold an id is an error.
     public func list(prefix: String = "refs/") throws -> [(name: RefName, id: ObjectID)] {
         var out = [(RefName, ObjectID)]()
-        // Start at the deepest folder the prefix names fully.
-        let base = prefix.hasSuffix("/") ? String(prefix.dropLast()) : (prefix as NSString).deletingLastPathComponent
-        let start = base.isEmpty ? "refs" : base
-        guard start.hasPrefix("refs") else { return [] }
-        func walk(_ rel: String) throws {
-            let full = "\(root)/\(rel)"
-            if Posix.isDirectory(full) {
-                for child in Posix.listDirectory(full) { try walk("\(rel)/\(child)") }
-            } else if Self.matches(rel, prefix: prefix), RefName.problem(with: rel) == nil, let name = try? RefName(rel) {
-                if let id = try read(name) { out.append((name, id)) }
+        for entry in scan(prefix: prefix) {
+            switch entry {
+            case .ref(let name, let id): out.append((name, id))
+            case .corrupt(_, let error): throw error
+            case .lock, .stray: continue
             }
         }
-        try walk(start)
-        return out.sorted { $0.0 < $1.0 }
+        return out
+    }
+
+    /// Everything under `refs/` whose name starts with `prefix`, refs sorted by name:
+    /// refs, damaged refs, lock files, and stray entries, which are reported, never followed or opened.
+    public func scan(prefix: String = "refs/") -> [RefEntry] {
+        // Start at the deepest folder the prefix names fully.
+        let base = prefix.hasSuffix("/") ? String(prefix.dropLast()) : String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)])
+        let start = base.isEmpty ? "refs" : base
+        guard start == "refs" || RefName.validated(start) != nil else { return [] }
+        var refs = [RefEntry]()
+        var others = [RefEntry]()
+        let rootPath = FilePath(root)
+        func walk(_ rel: String) {
+            let folder = rootPath.appending(rel)
+            for child in FileSystem.listDirectory(folder).sorted(by: { $0.string < $1.string }) {
+                let name = child.string
+                let relative = "\(rel)/\(name)"
+                let full = folder.appending(child)
+                guard let status = FileSystem.linkStatus(full) else { continue }  // gone meanwhile
+                let shown = full.string
+                func stray(_ why: RefEntry.Stray) {
+                    if Self.matches(relative, prefix: prefix) { others.append(.stray(path: shown, why)) }
+                }
+                if name.hasPrefix(".") { stray(.hidden); continue }
+                if String(validating: child) == nil { stray(.invalidName("it is not UTF-8")); continue }
+                if status.isSymbolicLink { stray(.symbolicLink); continue }
+                if status.isDirectory {
+                    if name.hasSuffix(".lock") { stray(.lockFolder); continue }
+                    if let problem = RefName.problem(withComponent: name) { stray(.invalidName(problem)); continue }
+                    // Walk into folders on the prefix's way, or below it.
+                    if Self.matches(relative, prefix: prefix) || prefix.hasPrefix(relative + "/") { walk(relative) }
+                    continue
+                }
+                guard status.isRegularFile else { stray(.notRegularFile); continue }
+                if name.hasSuffix(".lock") || name.contains(".lock~") {
+                    if Self.matches(relative, prefix: prefix) { others.append(.lock(path: shown)) }
+                    continue
+                }
+                guard Self.matches(relative, prefix: prefix) else { continue }
+                guard let refName = RefName.validated(relative) else {
+                    stray(.invalidName(RefName.problem(with: relative) ?? "it is not a ref name"))
+                    continue
+                }
+                do {
+                    if let id = try read(refName) { refs.append(.ref(refName, id)) }
+                } catch let error as StoreError {
+                    refs.append(.corrupt(refName, error))
+                } catch {
+                    refs.append(.corrupt(refName, .corruptRef(ref: refName, path: full)))
+                }
+            }
+        }
+        walk(start)
+        return refs.sorted { Self.name(of: $0) < Self.name(of: $1) } + others
+    }
+
+    private static func name(of entry: RefEntry) -> String {
+        switch entry {
+        case .ref(let name, _), .corrupt(let name, _): return name.rawValue
+        case .lock(let path), .stray(let path, _): return path
+        }
+    }
+
+    /// The names directly under `folder` (such as `refs/models`) that are folders with a
+    /// ref component's name, sorted; stray entries (`.DS_Store`, `x.lock`, files) are skipped.
+    public func folderNames(under folder: String) -> [String] {
+        guard RefName.validated(folder) != nil else { return [] }
+        let path = FilePath(root).appending(folder)
+        return FileSystem.listDirectory(path).compactMap { child -> String? in
+            guard let name = String(validating: child), RefName.problem(withComponent: name) == nil,
+                  FileSystem.linkStatus(path.appending(child))?.isDirectory == true else { return nil }
+            return name
+        }.sorted()
     }
 
     /// `refs/models/fraud` matches itself and what is below it, not `refs/models/fraudster`.
@@ -169,15 +253,9 @@ public struct RefStore: Sendable {
 
     /// Lock files and unfinished temp files under `refs/`.
     public func lockFiles() -> [String] {
-        var out = [String]()
-        func walk(_ dir: String) {
-            for child in Posix.listDirectory(dir) {
-                let full = "\(dir)/\(child)"
-                if Posix.isDirectory(full) { walk(full) }
-                else if child.hasSuffix(".lock") || child.contains(".lock~") { out.append(full) }
-            }
-        }
-        walk("\(root)/refs")
-        return out.sorted()
+        scan().compactMap { entry in
+            if case .lock(let path) = entry { return path }
+            return nil
+        }.sorted()
     }
 }

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// A config file in git's INI syntax: `[section]`, `[section "sub"]`, `key = value`.
 ///
@@ -16,29 +14,35 @@ public struct Config: Sendable, Equatable {
         if lines.last == "" { lines.removeLast() }
     }
 
+    /// Reads a config file; a missing file is an empty config.
     public static func load(_ path: String) throws -> Config {
-        guard Posix.exists(path) else { return Config() }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError(.io, "cannot read config file '\(path)'", path: path)
+        let file: OpenFile
+        do {
+            file = try OpenFile.forReading(FilePath(path))
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            return Config()
         }
-        return Config(text: String(decoding: data, as: UTF8.self))
+        defer { file.close() }
+        return Config(text: String(decoding: try file.readToEnd(), as: UTF8.self))
     }
 
     /// Writes the file atomically under `<path>.lock`.
     public func save(_ path: String, mode: mode_t = 0o644) throws {
-        try Posix.makeDirectories((path as NSString).deletingLastPathComponent)
+        let target = FilePath(path)
+        try FileSystem.makeDirectories(target.removingLastComponent())
         let lock = try LockFile(for: path, mode: mode)
         defer { lock.release() }
-        let temp = "\(path).lock~\(Posix.randomSuffix())"
-        let fd = try Posix.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        let temp = FilePath("\(path).lock~\(LocalHost.randomSuffix())")
+        let file = try OpenFile.creatingNew(temp, permissions: mode)
         do {
-            try Posix.writeAll(fd, Array(serialized().utf8), path: temp)
-            try Posix.fsync(fd, path: temp)
-            Posix.close(fd)
-            try Posix.rename(temp, path)
+            do {
+                defer { file.close() }
+                try file.writeAll(Array(serialized().utf8))
+                try file.sync()
+            }
+            try FileSystem.move(temp, to: target)
         } catch {
-            Posix.close(fd)
-            Posix.unlink(temp)
+            FileSystem.removeIfPresent(temp)
             throw error
         }
     }
@@ -54,7 +58,7 @@ public struct Config: Sendable, Equatable {
         init(_ key: String) throws {
             guard let firstDot = key.firstIndex(of: "."), let lastDot = key.lastIndex(of: "."),
                   firstDot != key.startIndex, key.index(after: lastDot) != key.endIndex else {
-                throw StoreError(.invalid, "config key '\(key)' must look like 'section.name' or 'section.subsection.name'")
+                throw StoreError.invalid(reason: "config key '\(key)' must look like 'section.name' or 'section.subsection.name'")
             }
             section = key[..<firstDot].lowercased()
             name = key[key.index(after: lastDot)...].lowercased()
@@ -62,7 +66,7 @@ public struct Config: Sendable, Equatable {
             let okName = name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } && name.first!.isLetter
             let okSection = section.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
             guard okName, okSection else {
-                throw StoreError(.invalid, "config key '\(key)' has characters git-style config does not allow")
+                throw StoreError.invalid(reason: "config key '\(key)' has characters git-style config does not allow")
             }
         }
 
@@ -249,7 +253,7 @@ public struct Config: Sendable, Equatable {
     public static func globalPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let p = environment["MREG_CONFIG_GLOBAL"], !p.isEmpty { return p }
         let home = environment["HOME"] ?? NSHomeDirectory()
-        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty, Posix.exists("\(xdg)/mreg/config") {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty, FileSystem.exists(FilePath("\(xdg)/mreg/config")) {
             return "\(xdg)/mreg/config"
         }
         return "\(home)/.mregconfig"

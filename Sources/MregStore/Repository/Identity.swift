@@ -23,7 +23,7 @@ public struct Identity: Sendable, Equatable, Codable {
             if email == nil { email = gitConfig("user.email") }
         }
         let user = environment["USER"] ?? environment["LOGNAME"] ?? NSUserName()
-        return Identity(name: name ?? user, email: email ?? "\(user)@\(Posix.hostName())")
+        return Identity(name: name ?? user, email: email ?? "\(user)@\(LocalHost.name())")
     }
 
     static func gitConfig(_ key: String) -> String? {

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// What `fsck` found.
 public struct FsckReport: Sendable {
@@ -55,9 +53,14 @@ extension Repository {
                 }
                 continue
             }
+            // Never open a FIFO or a device with an object's name: reading it could block.
+            guard FileSystem.linkStatus(FilePath(path))?.isRegularFile == true else {
+                report.add(.error, "stray", "stray entry '\(path)' is not a loose object (not a regular file)")
+                continue
+            }
             report.objectsChecked += 1
             do {
-                let reader = try ObjectReader(id: id, path: path)
+                let reader = try ObjectReader(id: id, path: FilePath(path))
                 let keep = linkedTypes.contains(reader.header.type)
                 var payload = [UInt8]()
                 while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
@@ -78,24 +81,32 @@ extension Repository {
         }
 
         var roots = [ObjectID]()
-        do {
-            let all = try refs.list()
-            report.refsChecked = all.count
-            for (name, id) in all {
+        var locks = [String]()
+        for entry in refs.scan() {
+            switch entry {
+            case .ref(let name, let id):
+                report.refsChecked += 1
                 if present[id] == nil && !objects.contains(id) {
                     report.add(.error, "missing", "ref \(name) points to missing object \(id.hex)", id: id)
                 }
                 roots.append(id)
+            case .corrupt(_, let error):
+                report.refsChecked += 1
+                report.add(.error, "badref", "\(error)")
+            case .lock(let path):
+                locks.append(path)
+            case .stray(let path, let why):
+                report.add(why == .hidden ? .info : .warning, "stray", Self.strayMessage(path, why))
             }
-        } catch {
-            report.add(.error, "badref", "\(error)")
         }
-        for lock in refs.lockFiles() + (Posix.exists("\(root)/config.lock") ? ["\(root)/config.lock"] : []) {
+        if FileSystem.exists(FilePath("\(root)/config.lock")) { locks.append("\(root)/config.lock") }
+        for lock in locks {
             if lock.contains(".lock~") {
                 report.add(.warning, "temp", "leftover temp file '\(lock)' (from an interrupted ref update; safe to delete)")
             } else if let owner = LockFile.owner(at: lock), !owner.isDeadLocalProcess {
                 report.add(.warning, "lock", "lock '\(lock)' is held by process \(owner.pid) on \(owner.host) since \(owner.time)")
-            } else if LockFile.owner(at: lock) == nil, let st = try? Posix.fileStat(lock), Int(time(nil)) - Int(st.st_mtim.tv_sec) < 10 {
+            } else if LockFile.owner(at: lock) == nil, let status = try? FileStatus(path: lock),
+                      Int64(time(nil)) - status.modificationSeconds < 10 {
                 report.add(.warning, "lock", "lock '\(lock)' is being taken by another process")
             } else {
                 report.add(.error, "lock", "stale lock '\(lock)' blocks updates: no running process holds it; remove it")
@@ -106,7 +117,7 @@ extension Repository {
         for (from, targets) in edges.sorted(by: { $0.key < $1.key }) {
             for to in targets where present[to] == nil {
                 if !objects.contains(to) {
-                    report.add(.error, "missing", "missing object \(to.hex) (referenced by \(present[from]!) \(from.abbreviated()))", id: to)
+                    report.add(.error, "missing", "missing object \(to.hex) (referenced by \(present[from].map { "\($0)" } ?? "object") \(from.abbreviated()))", id: to)
                 }
             }
         }
@@ -128,10 +139,21 @@ extension Repository {
         var bytes: Int64 = 0
         for (dir, name) in objects.looseEntries() where name.count == 62 {
             count += 1
-            if let st = try? Posix.fileStat("\(objects.directory)/\(dir)/\(name)") {
-                bytes += Int64(st.st_blocks) * 512
+            if let status = try? FileStatus(path: "\(objects.directory)/\(dir)/\(name)") {
+                bytes += status.allocatedBytes
             }
         }
         return (count, bytes, objects.tempFiles().count)
+    }
+
+    /// Why fsck mentions an entry under `refs/` that is not a ref.
+    static func strayMessage(_ path: String, _ why: RefEntry.Stray) -> String {
+        switch why {
+        case .hidden: return "ignored hidden entry '\(path)' under refs/ (not a ref)"
+        case .lockFolder: return "stray folder '\(path)' under refs/ is named like a lock file; it is not a ref"
+        case .invalidName(let problem): return "stray '\(path)' under refs/ is not a ref: \(problem)"
+        case .symbolicLink: return "stray symbolic link '\(path)' under refs/ is not followed"
+        case .notRegularFile: return "stray '\(path)' under refs/ is not a regular file"
+        }
     }
 }

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// An mreg store: the `.mreg` folder with its objects, refs and config.
 public struct Repository: Sendable {
@@ -19,14 +17,14 @@ public struct Repository: Sendable {
     /// Opens the store at `root` (a `.mreg` folder).
     public init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let root = Repository.absolute(root)
-        guard Posix.isDirectory("\(root)/objects"), Posix.exists("\(root)/config") else {
-            throw StoreError(.notFound, "'\(root)' is not an mreg store (no objects folder or config)")
+        guard FileSystem.isDirectory(FilePath("\(root)/objects")), FileSystem.exists(FilePath("\(root)/config")) else {
+            throw StoreError.notFound(kind: .store, name: root)
         }
         self.root = root
         config = try Config.load("\(root)/config")
         globalConfig = (try? Config.load(Config.globalPath(environment: environment))) ?? Config()
         if let v = config.get("core.formatVersion"), let n = Int(v), n > Repository.formatVersion {
-            throw StoreError(.invalid, "store '\(root)' has format version \(n); this mreg reads up to \(Repository.formatVersion): upgrade mreg")
+            throw StoreError.invalid(reason: "store '\(root)' has format version \(n); this mreg reads up to \(Repository.formatVersion): upgrade mreg")
         }
         let shared = config.get("core.sharedRepository").map { ["group", "true", "1"].contains($0.lowercased()) } ?? false
         let compression = try CompressionPolicy(setting: config.get("core.compression") ?? globalConfig.get("core.compression") ?? "auto")
@@ -57,19 +55,19 @@ public struct Repository: Sendable {
                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Repository {
         if let dir = environment["MREG_DIR"], !dir.isEmpty {
             let path = dir.hasPrefix("/") ? dir : "\(start)/\(dir)"
-            let candidate = Posix.isDirectory("\(path)/\(directoryName)") ? "\(path)/\(directoryName)" : path
+            let candidate = FileSystem.isDirectory(FilePath("\(path)/\(directoryName)")) ? "\(path)/\(directoryName)" : path
             return try Repository(root: candidate, environment: environment)
         }
         var dir = (start as NSString).standardizingPath
         while true {
             let candidate = "\(dir)/\(directoryName)"
-            if Posix.isDirectory(candidate) && Posix.exists("\(candidate)/config") {
+            if FileSystem.isDirectory(FilePath(candidate)) && FileSystem.exists(FilePath("\(candidate)/config")) {
                 return try Repository(root: candidate, environment: environment)
             }
             if dir == "/" || dir.isEmpty { break }
             dir = (dir as NSString).deletingLastPathComponent
         }
-        throw StoreError(.notFound, "not in an mreg store (no .mreg folder here or in any parent): run 'mreg init' or set MREG_DIR")
+        throw StoreError.notFound(kind: .enclosingStore, name: start)
     }
 
     /// Creates a store at `directory/.mreg` (or reports the existing one).
@@ -80,14 +78,14 @@ public struct Repository: Sendable {
                                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (Repository, existed: Bool) {
         let dir = Repository.absolute(directory)
         let root = dir.hasSuffix("/\(directoryName)") ? dir : "\(dir)/\(directoryName)"
-        if Posix.exists("\(root)/config") {
+        if FileSystem.exists(FilePath("\(root)/config")) {
             return (try Repository(root: root, environment: environment), true)
         }
         if sharedGroup { umask(0o002) }
         let mode: mode_t = sharedGroup ? 0o2775 : 0o755
         for sub in ["", "/objects", "/refs", "/refs/models"] {
-            try Posix.makeDirectories(root + sub, mode: mode)
-            if sharedGroup { _ = chmod(root + sub, mode) }
+            try FileSystem.makeDirectories(FilePath(root + sub), mode: mode)
+            if sharedGroup { FileSystem.setPermissions(FilePath(root + sub), mode) }
         }
         var config = Config()
         try config.set("core.formatVersion", String(formatVersion))

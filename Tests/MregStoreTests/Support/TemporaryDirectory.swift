@@ -22,7 +22,7 @@ func filesBelow(_ dir: String) -> [String] {
 
 func readBytes(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw StoreError(.notFound, "cannot read '\(path)'")
+        throw TestSetupError("cannot read '\(path)'")
     }
     return Array(data)
 }
@@ -30,7 +30,7 @@ func readBytes(_ path: String) throws -> [UInt8] {
 func writeBytes(_ bytes: [UInt8], to path: String) throws {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-        throw StoreError(.io, "cannot write '\(path)'")
+        throw TestSetupError("cannot write '\(path)'")
     }
 }
 
