@@ -26,7 +26,7 @@ extension Registry {
     /// times, so only the events returned are parsed.
     func mergedLog(of names: [String], stage: String?, limit: Int?, until: Date?) throws -> [LogEntry] {
         let index = self.index
-        let records = try parallelMap(names) { try index.record(model: $0) }
+        let records = try Parallel.map(names, width: RegistryIndex.readWidth) { try index.record(model: $0) }
         let events = try records.map { try $0?.eventIndex() ?? [] }
         let latest = until.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
         var order = [(seconds: Int64, model: Int, sequence: Int64, event: Int)]()
