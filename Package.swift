@@ -14,7 +14,7 @@ import PackageDescription
 //   mreg            main
 let package = Package(
     name: "mreg",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],  // Synchronization's Mutex and Atomic
     products: [
         .executable(name: "mreg", targets: ["mreg"]),
         .library(name: "MregStore", targets: ["MregStore"]),

@@ -333,7 +333,7 @@ import Glibc
             let push = try mreg.start(["push"], cwd: dir)
             // Kill it while an object is being written on the remote (if it gets that far before finishing).
             let deadline = Date().addingTimeInterval(10)
-            while push.process.isRunning && Date() < deadline {
+            while push.isRunning && Date() < deadline {
                 let entries = (try? FileManager.default.contentsOfDirectory(atPath: "\(remote)/.mreg/objects")) ?? []
                 if entries.contains(where: { $0.hasPrefix("tmp_obj_") }) {
                     kill(push.pid, SIGKILL)

@@ -73,12 +73,12 @@ struct GovernanceFixture {
     /// Makes an ed25519 key pair in the work folder; returns the private key's path and its allowed-signers line.
     func keygen(_ name: String, principal: String) throws -> (key: String, allowed: String) {
         let key = "\(dir)/\(name)"
-        let out = Subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key])
+        let out = try? ProcessRunner.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key])
         guard out?.status == 0, let pub = FileManager.default.contents(atPath: key + ".pub") else {
             throw RegistryError(.badInput, "ssh-keygen failed: \(out?.stderr ?? "not installed")")
         }
         return (key, "\(principal) \(String(decoding: pub, as: UTF8.self))")
     }
 
-    static var hasSSHKeygen: Bool { Subprocess.run(["which", "ssh-keygen"])?.status == 0 }
+    static var hasSSHKeygen: Bool { (try? ProcessRunner.run("which", ["ssh-keygen"]))?.status == 0 }
 }

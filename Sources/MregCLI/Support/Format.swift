@@ -5,6 +5,7 @@ import MregGovernance
 import MregIndex
 import MregSupport
 import MregStore
+import Synchronization
 
 /// Human renderings shared by the porcelain commands.
 enum Format {
@@ -54,58 +55,60 @@ enum Format {
 /// Bytes done, percent, rate and time left on stderr: drawn only when stderr is a
 /// terminal, at most 5 times a second (rate and time left after the first half second), and only for work
 /// of 8 MiB or more. The total may grow (a fetch learns its size as it reads manifests).
-final class ByteProgress: TransferObserver, @unchecked Sendable {
+final class ByteProgress: TransferObserver, Sendable {
     let enabled: Bool
     let verb: String
     static let minimumBytes: Int64 = 8 << 20
-    private let lock = NSLock()
-    private var total: Int64
-    private var completed: Int64 = 0
     private let start = Date()
-    private var lastDraw = Date.distantPast
-    private var drawn = false
+    private let state: Mutex<State>
+
+    /// What changes as work is done.
+    private struct State {
+        var total: Int64
+        var completed: Int64 = 0
+        var lastDraw = Date.distantPast
+        var drawn = false
+    }
 
     init(verb: String, total: Int64 = 0, enabled: Bool = Terminal.isTTY(2)) {
         self.verb = verb
-        self.total = total
+        self.state = Mutex(State(total: total))
         self.enabled = enabled
     }
 
     func expect(bytes: Int64) {
-        lock.lock()
-        total += bytes
-        lock.unlock()
+        state.withLock { $0.total += bytes }
     }
 
     func advance(bytes: Int64) { add(bytes) }
 
     func add(_ n: Int64) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        completed += n
-        let done = completed
-        let whole = max(total, done)
-        let now = Date()
-        guard whole >= Self.minimumBytes, now.timeIntervalSince(lastDraw) >= 0.2 else { return }
-        lastDraw = now
-        let elapsed = now.timeIntervalSince(start)
-        let pct = whole > 0 ? Int(Double(done) * 100 / Double(whole)) : 100
-        var line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(whole))"
-        // Rate and time left only once there is enough to estimate from.
-        if elapsed >= 0.5 {
-            let rate = Double(done) / elapsed
-            let left = rate > 0 ? Double(whole - done) / rate : 0
-            line += " \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
+        state.withLock { s in
+            s.completed += n
+            let done = s.completed
+            let whole = max(s.total, done)
+            let now = Date()
+            guard whole >= Self.minimumBytes, now.timeIntervalSince(s.lastDraw) >= 0.2 else { return }
+            s.lastDraw = now
+            let elapsed = now.timeIntervalSince(start)
+            let pct = whole > 0 ? Int(Double(done) * 100 / Double(whole)) : 100
+            var line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(whole))"
+            // Rate and time left only once there is enough to estimate from.
+            if elapsed >= 0.5 {
+                let rate = Double(done) / elapsed
+                let left = rate > 0 ? Double(whole - done) / rate : 0
+                line += " \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
+            }
+            Terminal.writeBytes(Array(("\r" + line + "\u{1b}[K").utf8), fd: 2)
+            s.drawn = true
         }
-        Terminal.writeBytes(Array(("\r" + line + "\u{1b}[K").utf8), fd: 2)
-        drawn = true
     }
 
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { Terminal.writeBytes(Array("\r\u{1b}[K".utf8), fd: 2) }
-        drawn = false
+        state.withLock { s in
+            if s.drawn { Terminal.writeBytes(Array("\r\u{1b}[K".utf8), fd: 2) }
+            s.drawn = false
+        }
     }
 }

@@ -1,8 +1,5 @@
 import Foundation
 import MregStore
-#if canImport(Glibc)
-import Glibc
-#endif
 import MregSupport
 import MregRegistry
 
@@ -77,40 +74,15 @@ public struct Hooks: Sendable {
                                 directory: (root as NSString).deletingLastPathComponent)
     }
 
-    /// Runs `file` with `input` on stdin, collecting both outputs without letting any pipe fill up.
+    /// Runs `file` with `input` on stdin, collecting both outputs (see `ProcessRunner`:
+    /// no pipe can fill up, and a hook that exits without reading its input is no error).
     static func execute(_ file: String, input: [UInt8], environment: [String: String], directory: String) throws -> Outcome {
-        // A hook may exit without reading its input: the write must fail with EPIPE, not kill mreg.
-        signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: file)
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
+        let output: ProcessRunner.Output
         do {
-            try process.run()
+            output = try ProcessRunner.run(file, directory: directory, environment: environment, input: input)
         } catch {
-            throw RegistryError(.refused, "cannot run hook \(file): \(error.localizedDescription) (does it start with #!?)")
+            throw RegistryError(.refused, "cannot run hook \(file): \(error.reason)")
         }
-        final class Box: @unchecked Sendable { var data = Data() }
-        let out = Box(), err = Box()
-        let group = DispatchGroup()
-        let outHandle = outPipe.fileHandleForReading, errHandle = errPipe.fileHandleForReading, inHandle = inPipe.fileHandleForWriting
-        group.enter()
-        DispatchQueue.global().async { out.data = outHandle.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { err.data = errHandle.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async {
-            try? inHandle.write(contentsOf: input)
-            try? inHandle.close()
-            group.leave()
-        }
-        group.wait()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Outcome(status: status, stdout: String(decoding: out.data, as: UTF8.self), stderr: String(decoding: err.data, as: UTF8.self))
+        return Outcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 }

@@ -26,8 +26,7 @@ public enum SSHSignature {
         guard FileManager.default.fileExists(atPath: keyPath) else {
             throw RegistryError(.badInput, "signing key '\(keyPath)' does not exist: set user.signingKey to your SSH private key (e.g. ~/.ssh/id_ed25519)")
         }
-        guard let out = Subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", keyPath, "-n", namespace], input: bytes),
-              out.status != 127 else {
+        guard let out = try? ProcessRunner.run("ssh-keygen", ["-q", "-Y", "sign", "-f", keyPath, "-n", namespace], input: bytes) else {
             throw missingTool()
         }
         let armored = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -49,11 +48,11 @@ public enum SSHSignature {
             throw RegistryError(.badInput, "cannot write a temporary file in \(NSTemporaryDirectory()) to check a signature")
         }
         defer { try? FileManager.default.removeItem(atPath: sigPath) }
-        var args = ["ssh-keygen", "-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sigPath]
+        var args = ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sigPath]
         if let time, let date = Timestamp.parse(time) {
             args.append("-Overify-time=" + verifyTime(date))
         }
-        guard let out = Subprocess.run(args, input: bytes), out.status != 127 else { throw missingTool() }
+        guard let out = try? ProcessRunner.run("ssh-keygen", args, input: bytes) else { throw missingTool() }
         let said = oneLine(out.stdout, or: "")
         if out.status == 0, said.hasPrefix("Good") {
             let fingerprint = said.split(separator: " ").last.map(String.init).flatMap { $0.hasPrefix("SHA256:") ? $0 : nil }

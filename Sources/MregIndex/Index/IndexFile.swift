@@ -8,6 +8,9 @@ import MregRegistry
 
 /// The bytes of one index file, read whole and checked (magic, format version, kind,
 /// length, checksum). Immutable once loaded, hence shareable across threads.
+/// `@unchecked Sendable` for that reason: every property is a `let`, and its bytes (a
+/// mapping or an allocation, raw pointers the compiler cannot check) are filled before
+/// `init` and only read afterwards.
 final class IndexFile: @unchecked Sendable {
     /// What an index file holds.
     enum Kind: UInt32 {

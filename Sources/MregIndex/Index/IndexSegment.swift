@@ -11,6 +11,8 @@ import MregRegistry
 ///
 /// Read in place, without decoding: a search over 100,000 versions compares integers
 /// and string ids, and only turns the rows it prints into Swift values.
+/// `@unchecked Sendable`: every property is a `let`, and `base` points into the bytes of
+/// `file`, an immutable `IndexFile` this segment keeps alive, so nothing it reads ever changes.
 struct IndexSegment: @unchecked Sendable {
     static let magic: UInt32 = 0x3147_4553  // "SEG1"
     static let headerSize = 96

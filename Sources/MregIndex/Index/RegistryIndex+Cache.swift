@@ -46,7 +46,7 @@ extension RegistryIndex {
     /// as `log` without a model shows them. The order is decided from each record's event
     /// times, so only the events returned are parsed.
     public func mergedLog(of names: [String], stage: String?, limit: Int?, until: Date?) throws -> [LogEntry] {
-        let records = try parallelMap(names) { try self.record(model: $0) }
+        let records = try Parallel.map(names, width: RegistryIndex.readWidth) { try self.record(model: $0) }
         let events = try records.map { try $0?.eventIndex() ?? [] }
         let latest = until.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
         var order = [(seconds: Int64, model: Int, sequence: Int64, event: Int)]()

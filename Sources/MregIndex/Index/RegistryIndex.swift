@@ -27,6 +27,11 @@ public struct RegistryIndex: Sendable {
     var shared: Bool { registry.repository.sharedGroup }
     var store: ObjectStore { registry.store }
 
+    /// How many records are read or built at once. Index builds read many small objects, so
+    /// on a cold cache they wait on the disk more than they compute: 16 threads (at least twice
+    /// the cores) keep enough reads in flight for an SSD or a network filesystem to answer them in parallel.
+    static var readWidth: Int { max(16, Parallel.cores * 2) }
+
     // MARK: one model
 
     /// The fresh record of `model` at `head`: read from its file when it reflects `head`,
@@ -131,7 +136,7 @@ public struct RegistryIndex: Sendable {
         for (i, (model, head)) in heads.enumerated() {
             if let s = snapshot?.segments[model], s.head == head { result[i] = s } else { stale.append(i) }
         }
-        let fresh = try parallelMap(stale) { i in try record(model: heads[i].model, head: heads[i].head).segment }
+        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in try record(model: heads[i].model, head: heads[i].head).segment }
         for (k, i) in stale.enumerated() { result[i] = fresh[k] }
         let segments = result.map { $0! }
         // Models the snapshot holds that have no head any more.
@@ -160,7 +165,7 @@ public struct RegistryIndex: Sendable {
         }
         let extra = snapshot.count - heads.filter { snapshot[$0.model] != nil }.count
         if Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) { return try segments().map(\.summary) }
-        let fresh = try parallelMap(stale) { i in try record(model: heads[i].model, head: heads[i].head).segment.summary }
+        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in try record(model: heads[i].model, head: heads[i].head).segment.summary }
         for (k, i) in stale.enumerated() { result[i] = fresh[k] }
         return result.map { $0! }
     }
@@ -183,7 +188,7 @@ public struct RegistryIndex: Sendable {
         let start = Date()
         IndexFileSystem.removeTree(directory)
         let heads = try heads()
-        let built = try parallelMap(Array(heads.indices)) { i -> (IndexSegment, Int, Int) in
+        let built = try Parallel.map(Array(heads.indices), width: Self.readWidth) { i -> (IndexSegment, Int, Int) in
             let (model, head) = heads[i]
             let builder = try catchUp(model: model, head: head, from: nil)
             guard let payload = builder.encode() else { throw RegistryError(.corrupt, "the chain of \(model) has no events") }

@@ -67,44 +67,30 @@ extension Registry {
             guard ftruncate(fd, off_t(file.size)) == 0 else {
                 throw RegistryError(.badInput, "cannot write '\(file.path)': \(ErrnoText.current)")
             }
-            let failure = Box<any Error>()
-            let next = Box<Int>()
             let store = self.store
-            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, list.chunks.count))
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let i: Int = next.withLock { v in let c = v ?? 0; v = c + 1; return c }
-                    if i >= list.chunks.count || failure.value != nil { return }
-                    do {
-                        let chunk = list.chunks[i]
-                        if let mapped = try store.mapStored(chunk.object) {
-                            // Weights: verified in place, written straight from the mapping.
-                            guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
-                                throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
-                            }
-                            try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offsets[i], path: file.path)
-                            progress?(chunk.size)
-                            continue
-                        }
-                        let reader = try store.openReader(chunk.object)
-                        guard reader.header.type == .blob, reader.header.size == chunk.size else {
-                            throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
-                        }
-                        var at = offsets[i]
-                        while let piece = try reader.next() {
-                            try piece.withUnsafeBytes { raw in
-                                try Self.pwriteAll(fd: fd, slices: [raw], at: at, path: file.path)
-                            }
-                            at += Int64(piece.count)
-                            progress?(Int64(piece.count))
-                        }
-                    } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
-                        return
+            try Parallel.forEach(Array(zip(list.chunks, offsets))) { chunk, offset in
+                if let mapped = try store.mapStored(chunk.object) {
+                    // Weights: verified in place, written straight from the mapping.
+                    guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
+                        throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
                     }
+                    try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offset, path: file.path)
+                    progress?(chunk.size)
+                    return
+                }
+                let reader = try store.openReader(chunk.object)
+                guard reader.header.type == .blob, reader.header.size == chunk.size else {
+                    throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                }
+                var at = offset
+                while let piece = try reader.next() {
+                    try piece.withUnsafeBytes { raw in
+                        try Self.pwriteAll(fd: fd, slices: [raw], at: at, path: file.path)
+                    }
+                    at += Int64(piece.count)
+                    progress?(Int64(piece.count))
                 }
             }
-            if let e = failure.value { throw e }
             return
         }
         try streamFile(file) { piece in

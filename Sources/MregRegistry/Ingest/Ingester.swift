@@ -73,30 +73,20 @@ public struct Ingester: Sendable {
         guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
         defer { close(fd) }
         let size = entry.size
-        let digestBox = Box<Outcome<String>>()
-        var ranges = policy.structuralRanges(path: path, size: size, format: format)
-        if ranges != nil {
+        if let ranges = policy.structuralRanges(path: path, size: size, format: format) {
             // Structure known: digest the whole file on one thread while chunks are written on the others.
-            let done = DispatchSemaphore(value: 0)
-            let t = Thread { [fd] in
-                digestBox.value = Outcome { try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 }
-                done.signal()
-            }
-            t.stackSize = 1 << 20
-            t.start()
-            let written = try writeChunks(fd: fd, path: path, ranges: ranges!)
-            done.wait()
-            let digest = try digestBox.value!.get()
+            let (digest, written) = try Parallel.both({ try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 },
+                                                      { try writeChunks(fd: fd, path: path, ranges: ranges) })
             return try finishChunks(written, digest: digest, size: size)
         } else {
             // No structure: one pass finds content-defined boundaries and the digest, then chunks are written in parallel.
             let (digest, lengths) = try Self.digest(fd: fd, size: size, path: path, cdc: FastCDC(maxSize: Int(policy.maxChunk)))
             var start: Int64 = 0
-            ranges = lengths.map { len in
+            let ranges = lengths.map { len in
                 defer { start += Int64(len) }
                 return start..<(start + Int64(len))
             }
-            let written = try writeChunks(fd: fd, path: path, ranges: ranges!)
+            let written = try writeChunks(fd: fd, path: path, ranges: ranges)
             return try finishChunks(written, digest: digest, size: size)
         }
     }
@@ -111,41 +101,19 @@ public struct Ingester: Sendable {
 
     /// Writes each range of the file as a blob, on all cores, in order of the ranges.
     func writeChunks(fd: Int32, path: String, ranges: [Range<Int64>]) throws -> [WriteResult] {
-        let results = Box<[Outcome<WriteResult>?]>()
-        results.value = Array(repeating: nil, count: ranges.count)
-        let next = Box<Int>()
-        next.value = 0
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ranges.count))
         let store = self.store
         let progress = self.progress
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i: Int = next.withLock { v in
-                    let current = v ?? 0
-                    v = current + 1
-                    return current
-                }
-                if i >= ranges.count { return }
-                let range = ranges[i]
-                let outcome = Outcome<WriteResult> {
-                    var offset = range.lowerBound
-                    return try store.write(type: .blob, size: Int64(range.count)) { buf in
-                        let want = min(buf.count, Int(range.upperBound - offset))
-                        if want == 0 { return 0 }
-                        let n = pread(fd, buf.baseAddress, want, off_t(offset))
-                        if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
-                        offset += Int64(n)
-                        progress?(Int64(n))
-                        return n
-                    }
-                }
-                results.withLock { $0![i] = outcome }
-                if case .failure = outcome.result { next.withLock { $0 = ranges.count } }
+        return try Parallel.map(ranges) { range in
+            var offset = range.lowerBound
+            return try store.write(type: .blob, size: Int64(range.count)) { buf in
+                let want = min(buf.count, Int(range.upperBound - offset))
+                if want == 0 { return 0 }
+                let n = pread(fd, buf.baseAddress, want, off_t(offset))
+                if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+                offset += Int64(n)
+                progress?(Int64(n))
+                return n
             }
-        }
-        return try results.value!.map { r in
-            guard let r else { throw RegistryError(.badInput, "chunk was not written") }
-            return try r.get()
         }
     }
 
@@ -169,28 +137,5 @@ public struct Ingester: Sendable {
         guard offset == size else { throw RegistryError(.badInput, "'\(path)' changed while it was being registered") }
         let digest = "sha256:" + Hex.encode(hasher.finalize())
         return (digest, scanner?.finish() ?? [])
-    }
-}
-
-/// The result of work done on another thread (errors are not Sendable in general).
-struct Outcome<T>: @unchecked Sendable {
-    let result: Swift.Result<T, Error>
-    init(_ body: () throws -> T) { result = Swift.Result { try body() } }
-    func get() throws -> T { try result.get() }
-}
-
-/// A lock-protected mutable value shared between threads.
-final class Box<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value: T?
-    init() {}
-    var value: T? {
-        get { lock.lock(); defer { lock.unlock() }; return _value }
-        set { lock.lock(); _value = newValue; lock.unlock() }
-    }
-    func withLock<R>(_ body: (inout T?) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&_value)
     }
 }

@@ -6,12 +6,13 @@ import MregSupport
 public enum Provenance {
     /// `{commit, branch, remote, dirty}` of the git repository around `directory`, or nil outside one.
     public static func git(in directory: String) -> JSONValue? {
-        guard let top = Subprocess.run(["git", "rev-parse", "--show-toplevel"], directory: directory), top.status == 0 else { return nil }
-        let commit = Subprocess.run(["git", "rev-parse", "HEAD"], directory: directory)
-        let branch = Subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], directory: directory)
-        let remote = Subprocess.run(["git", "config", "--get", "remote.origin.url"], directory: directory)
-        let status = Subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], directory: directory)
-        func text(_ o: Subprocess.Output?) -> String? {
+        func git(_ arguments: String...) -> ProcessRunner.Output? { try? ProcessRunner.run("git", arguments, directory: directory) }
+        guard let top = git("rev-parse", "--show-toplevel"), top.status == 0 else { return nil }
+        let commit = git("rev-parse", "HEAD")
+        let branch = git("rev-parse", "--abbrev-ref", "HEAD")
+        let remote = git("config", "--get", "remote.origin.url")
+        let status = git("status", "--porcelain", "--untracked-files=no")
+        func text(_ o: ProcessRunner.Output?) -> String? {
             guard let o, o.status == 0 else { return nil }
             let t = o.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             return t.isEmpty ? nil : t

@@ -1,6 +1,7 @@
 import Foundation
 import MregStore
 import MregSupport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ import Glibc
 /// It is a cache in `.mreg/statcache` (JSON): deleting it only costs a re-read.
 /// An entry is trusted only if the file's mtime is older than the moment its
 /// hashing began (git's "racy" rule), so a file changed in the same instant is re-read.
-public final class StatCache: @unchecked Sendable {
+public final class StatCache: Sendable {
     public struct Stamp: Equatable, Sendable {
         var size: Int64
         var mtime: Int64
@@ -36,16 +37,22 @@ public final class StatCache: @unchecked Sendable {
         var executesCode: Bool
     }
 
+    /// The entries known, and those recorded since the last save.
+    private struct Entries {
+        var all: [String: Entry]
+        var dirty: [String: Entry] = [:]
+    }
+
     let path: String
-    private var entries: [String: Entry] = [:]
-    private var dirty: [String: Entry] = [:]
-    private let lock = NSLock()
+    private let entries: Mutex<Entries>
 
     public init(path: String) {
         self.path = path
+        var loaded = [String: Entry]()
         if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
-            entries = Self.decode(json)
+            loaded = Self.decode(json)
         }
+        entries = Mutex(Entries(all: loaded))
     }
 
     static func now() -> Int64 {
@@ -57,9 +64,7 @@ public final class StatCache: @unchecked Sendable {
     /// The cached result for a file, if its stamp is unchanged and the entry is not racy.
     func lookup(_ file: String) -> Entry? {
         let key = Repository.absolute(file)
-        lock.lock()
-        let entry = entries[key]
-        lock.unlock()
+        let entry = entries.withLock { $0.all[key] }
         guard let entry, let stamp = Stamp.of(file), stamp == entry.stamp, stamp.mtime < entry.hashedAt else { return nil }
         return entry
     }
@@ -70,32 +75,33 @@ public final class StatCache: @unchecked Sendable {
         let entry = Entry(stamp: after, hashedAt: hashedAt, object: object, digest: digest, format: info?.format,
                           details: info?.details ?? .null, executesCode: info?.executesCode ?? false)
         let key = Repository.absolute(file)
-        lock.lock()
-        entries[key] = entry
-        dirty[key] = entry
-        lock.unlock()
+        entries.withLock { e in
+            e.all[key] = entry
+            e.dirty[key] = entry
+        }
     }
 
     /// Writes new entries, merged with what other processes saved meanwhile; skipped if the file is locked.
     public func save() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !dirty.isEmpty else { return }
-        guard let fileLock = try? LockFile(for: path) else { return }
-        defer { fileLock.release() }
-        var merged = entries
-        if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
-            merged = Self.decode(json)
+        let path = self.path
+        entries.withLock { e in
+            guard !e.dirty.isEmpty else { return }
+            guard let fileLock = try? LockFile(for: path) else { return }
+            defer { fileLock.release() }
+            var merged = e.all
+            if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
+                merged = Self.decode(json)
+            }
+            for (k, v) in e.dirty { merged[k] = v }
+            // Forget files that are gone.
+            merged = merged.filter { FileManager.default.fileExists(atPath: $0.key) }
+            let json = Self.encode(merged)
+            let temp = "\(path).lock~\(UInt32.random(in: 0...UInt32.max))"
+            guard FileManager.default.createFile(atPath: temp, contents: Data(json.canonicalBytes)) else { return }
+            if rename(temp, path) != 0 { unlink(temp) }
+            e.all = merged
+            e.dirty = [:]
         }
-        for (k, v) in dirty { merged[k] = v }
-        // Forget files that are gone.
-        merged = merged.filter { FileManager.default.fileExists(atPath: $0.key) }
-        let json = Self.encode(merged)
-        let temp = "\(path).lock~\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: temp, contents: Data(json.canonicalBytes)) else { return }
-        if rename(temp, path) != 0 { unlink(temp) }
-        entries = merged
-        dirty = [:]
     }
 
     static func encode(_ entries: [String: Entry]) -> JSONValue {

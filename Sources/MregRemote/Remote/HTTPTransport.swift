@@ -1,5 +1,6 @@
 import Foundation
 import MregStore
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -34,26 +35,11 @@ enum HTTPBody: Sendable {
 /// Each call blocks its thread until the response is complete. A response body goes
 /// to memory, or, for a successful download with a destination, straight into a file
 /// as it arrives (constant memory for large objects). Redirects are not followed.
-final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private var session: URLSession!
-    private let lock = NSLock()
-    private var states = [Int: TaskState]()
-
-    /// What one running task has received so far.
-    private final class TaskState {
-        let done = DispatchSemaphore(value: 0)
-        var status = 0
-        var headers = [String: String]()
-        var body = [UInt8]()
-        var fileDescriptor: Int32 = -1
-        var destination: String?
-        var writeError: Error?
-        var error: Error?
-        var received: ((Int64) -> Void)?
-    }
+final class HTTPTransport: Sendable {
+    private let session: URLSession
+    private let delegate = HTTPTaskDelegate()
 
     init(timeout: TimeInterval = 120) {
-        super.init()
         let configuration = URLSessionConfiguration.ephemeral
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -62,7 +48,7 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
         configuration.httpShouldSetCookies = false
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
     /// Sends a request and waits for the whole response.
@@ -71,52 +57,84 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
     ///   - destination: where a 2xx body goes (the file is created); nil keeps it in memory.
     ///   - received: called with counts of body bytes as they arrive.
     func perform(_ request: URLRequest, body: HTTPBody, destination: String? = nil,
-                 received: ((Int64) -> Void)? = nil) throws -> HTTPResponse {
-        let state = TaskState()
-        state.destination = destination
-        state.received = received
+                 received: (@Sendable (Int64) -> Void)? = nil) throws -> HTTPResponse {
+        let state = HTTPTaskState(destination: destination, received: received)
         let task: URLSessionTask
         switch body {
         case .none: task = session.dataTask(with: request)
         case .bytes(let bytes): task = session.uploadTask(with: request, from: Data(bytes))
         }
-        lock.lock()
-        states[task.taskIdentifier] = state
-        lock.unlock()
+        delegate.track(task.taskIdentifier, state)
         task.resume()
         state.done.wait()
-        lock.lock()
-        states[task.taskIdentifier] = nil
-        lock.unlock()
-        if state.fileDescriptor >= 0 { _ = Glibc.close(state.fileDescriptor) }
-        if let error = state.error ?? state.writeError {
+        delegate.forget(task.taskIdentifier)
+        let fields = state.fields.withLock { f in
+            if f.fileDescriptor >= 0 {
+                _ = Glibc.close(f.fileDescriptor)
+                f.fileDescriptor = -1
+            }
+            return f
+        }
+        if let error = fields.error ?? fields.writeError {
             if let destination { unlink(destination) }
             throw error
         }
-        return HTTPResponse(status: state.status, headers: state.headers, body: state.body)
+        return HTTPResponse(status: fields.status, headers: fields.headers, body: fields.body)
+    }
+}
+
+/// What one running task has received so far; written on the session's delegate queue,
+/// read by the waiting thread once `done` is signalled.
+private final class HTTPTaskState: Sendable {
+    struct Fields {
+        var status = 0
+        var headers = [String: String]()
+        var body = [UInt8]()
+        var fileDescriptor: Int32 = -1
+        var writeError: (any Error)?
+        var error: (any Error)?
     }
 
-    private func state(of task: URLSessionTask) -> TaskState? {
-        lock.lock()
-        defer { lock.unlock() }
-        return states[task.taskIdentifier]
-    }
+    let done = DispatchSemaphore(value: 0)
+    let destination: String?
+    let received: (@Sendable (Int64) -> Void)?
+    let fields = Mutex(Fields())
 
-    // MARK: URLSessionDataDelegate
+    init(destination: String?, received: (@Sendable (Int64) -> Void)?) {
+        self.destination = destination
+        self.received = received
+    }
+}
+
+/// URLSession's delegate: routes each task's callbacks to the state of the call waiting for it.
+private final class HTTPTaskDelegate: NSObject, URLSessionDataDelegate, Sendable {
+    private let states = Mutex([Int: HTTPTaskState]())
+
+    func track(_ task: Int, _ state: HTTPTaskState) { states.withLock { $0[task] = state } }
+
+    func forget(_ task: Int) { _ = states.withLock { $0.removeValue(forKey: task) } }
+
+    private func state(of task: URLSessionTask) -> HTTPTaskState? {
+        states.withLock { $0[task.taskIdentifier] }
+    }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         if let state = state(of: dataTask), let http = response as? HTTPURLResponse {
-            state.status = http.statusCode
+            var headers = [String: String]()
             for (key, value) in http.allHeaderFields {
-                if let k = key as? String, let v = value as? String { state.headers[k.lowercased()] = v }
+                if let k = key as? String, let v = value as? String { headers[k.lowercased()] = v }
             }
-            if (200..<300).contains(http.statusCode), let destination = state.destination {
-                let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-                if fd < 0 {
-                    state.writeError = RegistryError(.badInput, "cannot create '\(destination)': \(ErrnoText.current)")
-                } else {
-                    state.fileDescriptor = fd
+            state.fields.withLock { f in
+                f.status = http.statusCode
+                f.headers.merge(headers) { $1 }
+                if (200..<300).contains(http.statusCode), let destination = state.destination {
+                    let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                    if fd < 0 {
+                        f.writeError = RegistryError(.badInput, "cannot create '\(destination)': \(ErrnoText.current)")
+                    } else {
+                        f.fileDescriptor = fd
+                    }
                 }
             }
         }
@@ -125,24 +143,28 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard let state = state(of: dataTask) else { return }
-        if state.fileDescriptor >= 0 {
-            if state.writeError != nil { return }
+        let keep = state.fields.withLock { f -> Bool in
+            if f.fileDescriptor < 0 {
+                f.body.append(contentsOf: data)
+                return true
+            }
+            if f.writeError != nil { return false }
+            let fd = f.fileDescriptor
             data.withUnsafeBytes { raw in
                 var done = 0
                 while done < raw.count {
-                    let n = write(state.fileDescriptor, raw.baseAddress! + done, raw.count - done)
+                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        state.writeError = RegistryError(.badInput, "cannot write '\(state.destination ?? "")': \(ErrnoText.current)")
+                        f.writeError = RegistryError(.badInput, "cannot write '\(state.destination ?? "")': \(ErrnoText.current)")
                         return
                     }
                     done += n
                 }
             }
-        } else {
-            state.body.append(contentsOf: data)
+            return true
         }
-        state.received?(Int64(data.count))
+        if keep { state.received?(Int64(data.count)) }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
@@ -150,27 +172,22 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
         completionHandler(nil)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         guard let state = state(of: task) else { return }
-        state.error = error
+        state.fields.withLock { $0.error = error }
         state.done.signal()
     }
 }
 
 /// Idle HTTP transports, reused so connections stay open between requests.
-final class TransportPool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var idle = [HTTPTransport]()
+final class TransportPool: Sendable {
+    private let idle = Mutex([HTTPTransport]())
 
     func acquire() -> HTTPTransport {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.popLast() ?? HTTPTransport()
+        idle.withLock { $0.popLast() } ?? HTTPTransport()
     }
 
     func release(_ transport: HTTPTransport) {
-        lock.lock()
-        idle.append(transport)
-        lock.unlock()
+        idle.withLock { $0.append(transport) }
     }
 }

@@ -81,10 +81,7 @@ extension RemoteStorage {
         if ids.count <= 1 || parallelism <= 1 {
             return Set(try ids.filter { try !contains($0) })
         }
-        let flags = ResultBox<Bool>(count: ids.count)
-        try WorkerPool.run(count: ids.count, width: parallelism) { i in
-            flags.set(i, try !self.contains(ids[i]))
-        }
-        return Set(ids.indices.filter { flags.get($0) == true }.map { ids[$0] })
+        let lacking = try Parallel.map(ids, width: parallelism) { try !self.contains($0) }
+        return Set(zip(ids, lacking).filter(\.1).map(\.0))
     }
 }

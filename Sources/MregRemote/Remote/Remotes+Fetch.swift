@@ -72,19 +72,17 @@ extension Remotes {
 
         while !frontier.isEmpty {
             let level = frontier
-            let results = ResultBox<(ObjectType, [UInt8]?, Int64)>(count: level.count)
-            try WorkerPool.run(count: level.count, width: remote.parallelism) { i in
-                let id = level[i]
+            let results = try Parallel.map(level, width: remote.parallelism) { id -> (ObjectType, [UInt8]?, Int64) in
                 do {
                     let object = try remote.open(id)
                     defer { object.close() }
                     let type = object.header.type
                     if Registry.linkedTypes.contains(type) {
                         let payload = try object.reader.readAll()
-                        results.set(i, (type, payload, Int64(payload.count)))
+                        return (type, payload, Int64(payload.count))
                     } else {
                         _ = try ReaderSource.copy(object.reader, into: store) { observer?.advance(bytes: $0) }
-                        results.set(i, (type, nil, object.header.size))
+                        return (type, nil, object.header.size)
                     }
                 } catch let e as StoreError where e.code == .corrupt {
                     throw RegistryError(.corrupt, "object \(id.hex) on \(location) is corrupt (\(e.message)); it was not stored: repair the remote from a good copy (mreg fsck there)")
@@ -92,7 +90,7 @@ extension Remotes {
             }
             var next = [ObjectID]()
             for (i, id) in level.enumerated() {
-                let (type, payload, size) = results.get(i)!
+                let (type, payload, size) = results[i]
                 received.objects += 1
                 received.bytes += size
                 guard let payload else { continue }

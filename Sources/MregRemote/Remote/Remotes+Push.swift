@@ -1,5 +1,6 @@
 import Foundation
 import MregStore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,12 +107,12 @@ extension Remotes {
         defer { observer?.finish() }
         // Test hook: die (as by `kill -9`) after sending N objects, to check that an interrupted push is harmless.
         let killAfter = ProcessInfo.processInfo.environment["MREG_TEST_KILL_AFTER_OBJECTS"].flatMap { Int64($0) }
-        let sent = SharedCounter()
+        let sent = Atomic<Int64>(0)
         let store = self.store
         for level in plan.levels where !level.isEmpty {
-            try WorkerPool.run(count: level.count, width: remote.parallelism) { i in
-                try remote.send(level[i], from: store) { observer?.advance(bytes: $0) }
-                let n = sent.add(1)
+            try Parallel.forEach(level, width: remote.parallelism) { id in
+                try remote.send(id, from: store) { observer?.advance(bytes: $0) }
+                let n = sent.wrappingAdd(1, ordering: .relaxed).newValue
                 if let killAfter, n >= killAfter { kill(getpid(), SIGKILL) }
             }
         }

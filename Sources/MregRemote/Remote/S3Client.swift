@@ -45,7 +45,7 @@ final class S3Client: Sendable {
     /// Sends one signed request. `payloadHash` defaults to the hash of `body` when it is in memory.
     func send(_ method: String, key: String?, query: [(String, String)] = [], headers extra: [(String, String)] = [],
               body: HTTPBody = .none, payloadHash: String? = nil, destination: String? = nil,
-              retry: Bool = true, received: ((Int64) -> Void)? = nil) throws -> HTTPResponse {
+              retry: Bool = true, received: (@Sendable (Int64) -> Void)? = nil) throws -> HTTPResponse {
         var path = "/"
         var host = settings.endpoint.host ?? ""
         if let port = settings.endpoint.port { host += ":\(port)" }
@@ -156,7 +156,7 @@ final class S3Client: Sendable {
     }
 
     /// Downloads an object into a file; false when the key does not exist.
-    func download(_ key: String, to path: String, received: ((Int64) -> Void)? = nil) throws -> Bool {
+    func download(_ key: String, to path: String, received: (@Sendable (Int64) -> Void)? = nil) throws -> Bool {
         let r = try send("GET", key: key, destination: path, received: received)
         switch r.status {
         case 200: return true

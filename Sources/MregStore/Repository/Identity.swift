@@ -27,7 +27,7 @@ public struct Identity: Sendable, Equatable, Codable {
     }
 
     static func gitConfig(_ key: String) -> String? {
-        let out = Subprocess.run(["git", "config", "--get", key])
+        let out = try? ProcessRunner.run("git", ["config", "--get", key])
         guard let out, out.status == 0 else { return nil }
         let text = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text

@@ -1,5 +1,7 @@
 import Foundation
 import MregTestSupport
+import MregStore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -151,51 +153,34 @@ struct MregRunner: Sendable {
 
 }
 
-/// A started process whose output is collected as it runs.
-final class RunningProcess: @unchecked Sendable {
-    let process = Process()
+/// A started process whose output is collected as it runs (by `ProcessRunner`, on a thread of its own).
+final class RunningProcess: Sendable {
     let arguments: [String]
-    private let group = DispatchGroup()
-    private var out = [UInt8]()
-    private var err = [UInt8]()
+    let pid: Int32
+    private let finished = DispatchSemaphore(value: 0)
+    private let result = Mutex<RunResult?>(nil)
 
     init(_ executable: String, _ args: [String], cwd: String?, environment: [String: String], stdin: [UInt8]?) throws {
         arguments = [executable] + args
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        process.environment = environment
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let inPipe = stdin.map { _ in Pipe() }
-        process.standardInput = inPipe ?? FileHandle.nullDevice
-        signal(SIGPIPE, SIG_IGN)  // a child that exits without reading all of stdin must not kill the tests
-        try process.run()
-        // Drain both pipes (and feed stdin) on their own threads so no pipe can fill up and block the child.
-        let outHandle = outPipe.fileHandleForReading, errHandle = errPipe.fileHandleForReading
-        group.enter()
-        DispatchQueue.global().async { [self] in out = Array(outHandle.readDataToEndOfFile()); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { [self] in err = Array(errHandle.readDataToEndOfFile()); group.leave() }
-        if let inPipe, let stdin {
-            let writer = inPipe.fileHandleForWriting
-            group.enter()
-            DispatchQueue.global().async { [group] in
-                try? writer.write(contentsOf: stdin)
-                try? writer.close()
-                group.leave()
+        let child = try ProcessRunner.start(executable, args, directory: cwd, environment: environment, input: stdin)
+        pid = child.pid
+        Thread.detachNewThread { [self] in
+            let output = child.wait()
+            result.withLock {
+                $0 = RunResult(arguments: arguments, status: output.status, stdoutBytes: output.stdoutBytes, stderrBytes: output.stderrBytes)
             }
+            finished.signal()
         }
     }
 
-    var pid: Int32 { process.processIdentifier }
+    /// Whether the process has not been waited for yet (it may have just exited).
+    var isRunning: Bool { result.withLock { $0 == nil } }
 
     func wait() -> RunResult {
-        group.wait()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return RunResult(arguments: arguments, status: status, stdoutBytes: out, stderrBytes: err)
+        finished.wait()
+        finished.signal()  // later calls return at once
+        guard let done = result.withLock({ $0 }) else { preconditionFailure("the process finished without a result") }
+        return done
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -84,23 +85,23 @@ struct S3Server: Sendable {
             request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(body)
         }
-        let box = Box()
+        let reply = Reply()
         let done = DispatchSemaphore(value: 0)
         URLSession.shared.dataTask(with: request) { data, response, error in
-            box.set(Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: Array(data ?? Data())), error)
+            let answer = Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: Array(data ?? Data()))
+            reply.value.withLock { $0 = error.map { .failure($0) } ?? .success(answer) }
             done.signal()
         }.resume()
         done.wait()
-        if let error = box.error { throw RunnerError(message: "S3 test server \(endpoint): \(error)") }
-        return box.response!
+        switch reply.value.withLock({ $0 }) {
+        case .success(let response)?: return response
+        case .failure(let error)?: throw RunnerError(message: "S3 test server \(endpoint): \(error)")
+        case nil: throw RunnerError(message: "S3 test server \(endpoint): no response")
+        }
     }
 
-    private final class Box: @unchecked Sendable {
-        var response: Response?
-        var error: Error?
-        func set(_ r: Response, _ e: Error?) {
-            response = r
-            error = e
-        }
+    /// A response handed from URLSession's thread to the waiting one.
+    private final class Reply: Sendable {
+        let value = Mutex<Result<Response, any Error>?>(nil)
     }
 }
