@@ -105,7 +105,7 @@ extension PromotionPolicy {
                 throw RegistryError(.badInput, "\(name): require in \(place) must be a quoted condition, e.g. require = \"metrics.auc >= 0.9\"")
             }
             do {
-                rules.require = try GateExpression(text)
+                rules.require = try GateExpression(text, stages: knownStages)
             } catch let e as RegistryError {
                 throw RegistryError(.badInput, "\(name): require in \(place): \(e.message)")
             }

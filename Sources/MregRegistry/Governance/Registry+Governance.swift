@@ -49,8 +49,11 @@ extension Registry {
 
     /// The verdict of the policy on putting `version` (whose manifest is `candidate`, else loaded)
     /// into `stage`; nil when the policy has no rules for the stage.
+    ///
+    /// - Parameter registration: the author and time of a version not registered yet (`register --stage`).
     public func verdict(policy: PromotionPolicy, state: ModelState, version: Int64, stage: String, reason: String?,
-                        signer: String?, candidate: Manifest? = nil) throws -> PolicyVerdict? {
+                        signer: String?, candidate: Manifest? = nil,
+                        registration: (author: String, created: String)? = nil) throws -> PolicyVerdict? {
         guard let rules = policy.rules(for: stage) else { return nil }
         let manifest: Manifest
         if let candidate {
@@ -66,7 +69,7 @@ extension Registry {
             current = (v, try Manifest.load(info.manifest, from: store))
         }
         return rules.evaluate(candidate: manifest, version: version, stage: stage, state: state, current: current,
-                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none")
+                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none", registration: registration)
     }
 
     /// The one-line refusal for a failed verdict.
@@ -111,8 +114,10 @@ extension Registry {
     func checkRegistrationPolicy(manifest: Manifest, stage: String, state: ModelState, reason: String?) throws {
         let policy = try self.policy()
         let version = (state.latestVersion ?? 0) + 1
+        // As the register event will say (Registry+Register): the identity, and the manifest's time.
+        let registration = (author: identity().display, created: manifest.provenance["time"]?.stringValue ?? Timestamp.now())
         guard let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: reason,
-                                        signer: nil, candidate: manifest), !verdict.passed else { return }
+                                        signer: nil, candidate: manifest, registration: registration), !verdict.passed else { return }
         throw RegistryError(.refused, "policy refuses registering \(state.model) v\(version) into \(stage): \(verdict.failureSummary) (nothing was registered; register without --stage, then 'mreg promote')")
     }
 
