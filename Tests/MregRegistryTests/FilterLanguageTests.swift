@@ -157,6 +157,28 @@ import Testing
         }
     }
 
+    @Test func indexFilesOfTheFormatBeforeCardFieldsAreRebuilt() throws {
+        try Self.store { f in
+            let r = try f.registry
+            #expect(try r.search(SearchQuery.parse("card.license = 'mit'")).hits.map(\.version) == [2])
+            // Mark every index file as written by format 1 (no card fields): they must be ignored.
+            let files = ["\(f.root)/index/all", "\(f.root)/index/models/fraud", "\(f.root)/index/models/churn"]
+            func version(_ path: String) throws -> UInt32 {
+                let bytes = try #require(FileManager.default.contents(atPath: path))
+                return bytes[8..<12].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * $1.offset) }
+            }
+            for path in files {
+                #expect(try version(path) == IndexFile.formatVersion)
+                var bytes = try #require(FileManager.default.contents(atPath: path))
+                bytes.replaceSubrange(8..<12, with: [1, 0, 0, 0])
+                try bytes.write(to: URL(fileURLWithPath: path))
+            }
+            let again = try f.registry
+            #expect(try again.search(SearchQuery.parse("card.license = 'mit' or card.tags = 'tabular'")).hits.map(\.version).sorted() == [1, 2])
+            #expect(try version("\(f.root)/index/models/fraud") == 2)
+        }
+    }
+
     // MARK: the rules of the language
 
     static func parse(_ text: String) throws -> FilterExpression {
