@@ -6,6 +6,7 @@ import PackageDescription
 //   CZlib           zlib, as a system library
 //   MregStore       objects, refs, locks, config: a content-addressed store that knows nothing of models
 //   MregSupport     small shared pieces: JSON values, parallel work, digests
+//   MregFilter      the one filter language of search and promotion gates: lexer, parser, evaluator
 //   MregRegistry    the registry core: models, manifests, events, chains, revisions, ingest, lifecycle
 //   MregIndex       services over a registry: the index and search
 //   MregGovernance  services over a registry: policy, signatures, hooks, verify
@@ -18,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "mreg", targets: ["mreg"]),
         .library(name: "MregStore", targets: ["MregStore"]),
-        .library(name: "MregRegistry", targets: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
+        .library(name: "MregRegistry", targets: ["MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,15 +39,16 @@ let package = Package(
             "MregStore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "MregFilter", dependencies: ["MregSupport"]),
         .target(name: "MregRegistry", dependencies: [
             "MregStore", "MregSupport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .target(name: "MregIndex", dependencies: ["MregStore", "MregSupport", "MregRegistry"]),
+        .target(name: "MregIndex", dependencies: ["MregStore", "MregSupport", "MregFilter", "MregRegistry"]),
         .target(name: "MregGovernance", dependencies: [
-            "MregStore", "MregSupport", "MregRegistry",
+            "MregStore", "MregSupport", "MregFilter", "MregRegistry",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "MregRemote", dependencies: [
@@ -54,7 +56,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "MregCLI", dependencies: [
-            "MregStore", "MregSupport", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote",
+            "MregStore", "MregSupport", "MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
@@ -64,7 +66,7 @@ let package = Package(
             "MregStore", "MregTestSupport",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .testTarget(name: "MregRegistryTests", dependencies: ["MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
+        .testTarget(name: "MregRegistryTests", dependencies: ["MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI", "MregTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore", "MregTestSupport"]),
     ],

@@ -41,7 +41,7 @@ import Testing
             // JSON schema.
             let hit = (try RegisterTests.json(mreg.run(["search", "stage = 'production'", "--json"], cwd: dir).succeeded()) as! [[String: Any]])[0]
             #expect(Set(hit.keys) == ["model", "version", "manifest", "stages", "tags", "created", "author", "message", "formats",
-                                      "parameters", "params", "metrics"])
+                                      "parameters", "params", "metrics", "card"])
             #expect(hit["stages"] as? [String] == ["production"] && hit["tags"] as? [String] == [])
             #expect((hit["params"] as? [String: Any])?["lr"] as? Double == 0.02)
             #expect((hit["manifest"] as? String).map { $0.count } == 64)

@@ -3,6 +3,7 @@ import ArgumentParser
 import Testing
 @testable import MregCLI
 @testable import MregRegistry
+@testable import MregFilter
 
 @Suite struct RenderingTests {
     @Test(arguments: [(Int64(0), "0 B"), (812, "812 B"), (1536, "1.5 KiB"), (1 << 30, "1.0 GiB"), (300 << 20, "300 MiB")])

@@ -1,6 +1,7 @@
 import MregTestSupport
 import Testing
 @testable import MregRegistry
+import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance
@@ -65,19 +66,21 @@ import Testing
         #expect(gate.fieldValues(Self.subject) == "metrics.auc = 0.93, metrics.latency_ms = 42, metrics.f1 = absent")
     }
 
+    // The messages are the filter language's (one parser for search and gates), so several
+    // read as search's do: "expected a value", "')' has no matching '('", "unterminated string".
     @Test(arguments: [
         ("", "column 1: the condition is empty"),
-        ("metrics.auc >=", "column 15: expected a number or a quoted string after '>='"),
+        ("metrics.auc >=", "column 15: expected a value after '>='"),
         ("metrics.auc 0.9", "column 13: expected an operator"),
         ("metrics.auc >= 0.9 and", "column 23: expected a condition"),
         ("metrics.auc >= 0.9 metrics.f1 > 1", "column 20: unexpected 'metrics.f1'"),
         ("(metrics.auc >= 0.9", "column 20: expected ')' to close the '(' at column 1"),
-        ("metrics.auc >= 0.9)", "column 19: unexpected ')'"),
+        ("metrics.auc >= 0.9)", "column 19: ')' has no matching '('"),
         ("accuracy > 0.9", "column 1: unknown field 'accuracy'"),
-        ("params.opt = adam", "column 14: expected a number or a quoted string after '=', found 'adam' (quote strings: 'adam')"),
-        ("params.opt = 'adam", "column 14: the string starting here has no closing '"),
+        ("params.opt = adam", "column 14: expected a value after '=', found 'adam' (quote text values: 'adam')"),
+        ("params.opt = 'adam", "column 14: unterminated string: add the closing '"),
         ("metrics.auc ! 0.9", "column 13: '!' must be followed by '='"),
-        ("metrics.auc >= 0.9 & metrics.f1 > 0", "column 20: unexpected character '&'"),
+        ("metrics.auc >= 0.9 & metrics.f1 > 0", "column 20: unexpected '&'"),
     ])
     func syntaxErrorsNameTheColumn(text: String, message: String) {
         do {

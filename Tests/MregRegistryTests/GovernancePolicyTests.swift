@@ -2,6 +2,7 @@ import MregTestSupport
 import Testing
 import MregStore
 @testable import MregRegistry
+@testable import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance
@@ -63,7 +64,7 @@ import MregStore
         #expect(Self.refusal("[stages.production]\nrequires = \"metrics.auc > 1\"")?.contains("unknown key 'requires' in [stages.production]") == true)
         #expect(Self.refusal("[stages.prodution]\nsigned = false")?.contains("unknown stage 'prodution'") == true)
         #expect(Self.refusal("[stages.production]\nfrom = [\"stagin\"]")?.contains("unknown stage 'stagin'") == true)
-        #expect(Self.refusal("[stages.production]\nrequire = \"metrics.auc >= \"")?.contains("require in [stages.production]: column 16: expected a number") == true)
+        #expect(Self.refusal("[stages.production]\nrequire = \"metrics.auc >= \"")?.contains("require in [stages.production]: column 16: expected a value") == true)
         #expect(Self.refusal("[stages.production]\nsigned = \"yes\"")?.contains("signed in [stages.production] must be true or false") == true)
         #expect(Self.refusal("[stages.production]\nsigned = true")?.contains("no allowed-signers file") == true)
         #expect(Self.refusal("[stages.production]\ncard_fields = [\"licence\"]")?.contains("never records") == true)

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import MregStore
 @testable import MregRegistry
+@testable import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance

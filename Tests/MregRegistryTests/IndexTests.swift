@@ -2,6 +2,7 @@ import MregTestSupport
 import Foundation
 import Testing
 @testable import MregRegistry
+import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance

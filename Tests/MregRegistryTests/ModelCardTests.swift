@@ -1,6 +1,7 @@
 import MregTestSupport
 import Testing
 @testable import MregRegistry
+@testable import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance

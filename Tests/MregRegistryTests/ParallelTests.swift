@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import MregRegistry
+@testable import MregFilter
 @testable import MregSupport
 
 @Suite("Parallel")

@@ -1,6 +1,7 @@
 import MregTestSupport
 import Testing
 @testable import MregRegistry
+import MregFilter
 @testable import MregSupport
 @testable import MregIndex
 @testable import MregGovernance

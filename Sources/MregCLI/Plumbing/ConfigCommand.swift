@@ -1,5 +1,6 @@
 import ArgumentParser
 import MregRegistry
+import MregFilter
 import MregStore
 
 extension MregCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MregRegistry
+import MregFilter
 import MregRemote
 import MregGovernance
 import MregIndex

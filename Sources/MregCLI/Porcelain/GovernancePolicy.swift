@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MregRegistry
+import MregFilter
 import MregRemote
 import MregGovernance
 import MregIndex

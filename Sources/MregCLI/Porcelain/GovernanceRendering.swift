@@ -1,4 +1,5 @@
 import MregRegistry
+import MregFilter
 import MregRemote
 import MregGovernance
 import MregIndex

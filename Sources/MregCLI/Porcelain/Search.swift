@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MregRegistry
+import MregFilter
 import MregRemote
 import MregGovernance
 import MregIndex
@@ -13,7 +14,8 @@ extension MregCommand {
             abstract: "Find versions across all models with a filter (MLflow's syntax, with OR and parentheses).",
             discussion: """
             Fields: model, version, stage, tag, author, created, message, format, parameters (parameter \
-            count), params.KEY, metrics.KEY (quote odd keys with backticks: params.`drop-out`). \
+            count), params.KEY, metrics.KEY, card.KEY (model-card fields; quote odd keys with backticks: \
+            params.`drop-out`). Policy gates use the same language. \
             Operators: = != < <= > >=, LIKE and ILIKE ('%' any run, '_' one character), IN (...), \
             NOT IN, NOT LIKE, IS NULL, IS NOT NULL; combine with AND, OR, NOT and parentheses. \
             Text and dates in single quotes; dates are spans ('2026-03' is all of March, UTC).

@@ -1,5 +1,6 @@
 import Foundation
 import MregRegistry
+import MregFilter
 import MregRemote
 import MregStore
 

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// What a signature covers.
 extension Event {
     /// The bytes an event's signature covers: the canonical JSON of the event without its

@@ -1,14 +1,29 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// Evaluating a gate against one version.
 extension GateExpression {
-    /// The values a gate can look at: one version's metrics, params, model card and file formats.
-    public struct Subject: Sendable {
+    /// The values a gate can look at: one version's fields, as `mreg search` knows them
+    /// (model, version, stages, tags, author, created, message, formats, parameters, params,
+    /// metrics and model card). A field left nil (or empty) is absent.
+    public struct Subject: Sendable, FieldResolver {
+        public var model: String?
+        public var version: Int64?
+        /// The stages holding the version now (before the promotion being judged).
+        public var stages: [String] = []
+        public var tags: [String] = []
+        /// The registering identity (`Name <email>`).
+        public var author: String?
+        /// The registration time (RFC 3339).
+        public var created: String?
+        public var message: String?
         public var metrics: [String: JSONValue]
         public var params: [String: JSONValue]
         public var card: [String: JSONValue]
         public var formats: [String]
+        /// Total parameter count of the files that record one.
+        public var parameters: Int64?
 
         public init(metrics: [String: JSONValue] = [:], params: [String: JSONValue] = [:],
                     card: [String: JSONValue] = [:], formats: [String] = []) {
@@ -18,119 +33,73 @@ extension GateExpression {
             self.formats = formats
         }
 
+        /// The fields a manifest alone determines (as the index reads them: `ManifestFields`).
         public init(manifest: Manifest) {
-            self.init(metrics: manifest.metrics, params: manifest.params, card: manifest.card.objectValue ?? [:],
-                      formats: Array(Set(manifest.files.compactMap(\.format))).sorted())
+            let fields = ManifestFields(manifest)
+            self.init(metrics: fields.metrics, params: fields.params, card: fields.card, formats: fields.formats)
+            model = manifest.model
+            message = fields.message
+            parameters = fields.parameters
         }
 
-        /// The field's values (several for `format` and list-valued card fields), or nil when it is absent.
-        public func values(of field: Field) -> [JSONValue]? {
+        /// Everything about `version` of `state`'s model whose manifest is `manifest`.
+        ///
+        /// - Parameter registration: the author and time of a version not registered yet
+        ///   (`register --stage` judges it before its event exists).
+        public init(manifest: Manifest, version: Int64, state: ModelState, registration: (author: String, created: String)? = nil) {
+            self.init(manifest: manifest)
+            model = state.model
+            self.version = version
+            stages = state.stages(of: version)
+            tags = state.tags(of: version)
+            let info = state.versions[version]
+            author = info?.registeredBy ?? registration?.author
+            created = info?.registeredAt ?? registration?.created
+        }
+
+        public func resolve(_ field: FilterField) -> FieldValues {
             switch field {
-            case .metric(let n): return metrics[n].map { [$0] }
-            case .param(let n): return params[n].map { [$0] }
-            case .card(let n):
-                guard let v = card[n], v != .null else { return nil }
-                return v.arrayValue ?? [v]
-            case .format: return formats.map { .string($0) }
+            case .model: return model.map { .one(.text($0)) } ?? .missing
+            case .version: return version.map { .one(.number(Double($0), exact: $0)) } ?? .missing
+            case .stage: return .set(stages.map { .text($0) })
+            case .tag: return .set(tags.map { .text($0) })
+            case .author: return author.map { .one(.text($0)) } ?? .missing
+            // As the index stores it: seconds of the RFC 3339 text, 0 when unreadable.
+            case .created: return created.map { .one(.time(EpochTime.seconds($0) ?? 0, text: $0)) } ?? .missing
+            case .message: return message.map { .one(.text($0)) } ?? .missing
+            case .format: return .set(formats.map { .text($0) })
+            case .parameters: return parameters.map { .one(.number(Double($0), exact: $0)) } ?? .missing
+            case .param(let k): return FieldValues(params[k])
+            case .metric(let k): return FieldValues(metrics[k])
+            case .card(let k): return FieldValues(listOrValue: card[k])
             }
         }
 
         /// The field's value as a person reads it: `0.93`, `[safetensors, json]`, `absent`.
-        public func display(_ field: Field) -> String {
-            guard let values = values(of: field) else { return "absent" }
-            if case .format = field { return "[" + values.map(\.displayText).joined(separator: ", ") + "]" }
-            if case .card(let n) = field, card[n]?.arrayValue != nil { return "[" + values.map(\.displayText).joined(separator: ", ") + "]" }
-            return values.first?.displayText ?? "absent"
+        public func display(_ field: FilterField) -> String {
+            resolve(field).displayText
         }
     }
 
-    /// Whether the subject satisfies the expression.
-    ///
-    /// A comparison with an absent field is false (whatever the operator, as in MLflow's search).
-    /// For a field with several values (`format`, list-valued card fields) `!=` holds when no value
-    /// equals the constant, and every other operator when some value satisfies it.
+    /// Whether the subject satisfies the expression (the filter language's rules: FORMAT.md §7).
     public func evaluate(_ subject: Subject) -> Bool {
-        Self.evaluate(root, subject)
+        FilterEvaluator(expression).matches(subject)
     }
 
-    /// The comparisons that were false, each with the field's actual value:
+    /// The conditions that were false, each with the field's actual value:
     /// `metrics.auc >= 0.90 is false (metrics.auc = 0.85)`.
     public func falseComparisons(_ subject: Subject) -> [String] {
-        comparisons.filter { !Self.compare($0, subject) }.map { c in
+        comparisons.filter { !FilterEvaluator.holds($0, subject.resolve($0.field)) }.map { c in
             "\(c.text) is false (\(c.field) = \(subject.display(c.field)))"
         }
     }
 
     /// The fields the expression reads with their values: `metrics.auc = 0.93, format = [safetensors]`.
     public func fieldValues(_ subject: Subject) -> String {
-        var seen = [String]()
         var parts = [String]()
-        for c in comparisons where !seen.contains(c.field.description) {
-            seen.append(c.field.description)
-            parts.append("\(c.field) = \(subject.display(c.field))")
+        for field in expression.fields {
+            parts.append("\(field) = \(subject.display(field))")
         }
         return parts.joined(separator: ", ")
-    }
-
-    static func evaluate(_ node: Node, _ subject: Subject) -> Bool {
-        switch node {
-        case .and(let a, let b): return evaluate(a, subject) && evaluate(b, subject)
-        case .or(let a, let b): return evaluate(a, subject) || evaluate(b, subject)
-        case .not(let a): return !evaluate(a, subject)
-        case .comparison(let c): return compare(c, subject)
-        }
-    }
-
-    static func compare(_ c: Comparison, _ subject: Subject) -> Bool {
-        guard let values = subject.values(of: c.field) else { return false }
-        if c.op == .notEqual {
-            return !values.contains { holds($0, .equal, c.value) }
-        }
-        return values.contains { holds($0, c.op, c.value) }
-    }
-
-    /// One value against a constant. Numbers compare as numbers (a string that reads as a
-    /// number too), strings as strings, booleans only with `=` and `!=`.
-    static func holds(_ value: JSONValue, _ op: Operator, _ literal: Literal) -> Bool {
-        switch literal {
-        case .number(let n):
-            let v: Double?
-            switch value {
-            case .int, .double: v = value.doubleValue
-            case .string(let s): v = Double(s.trimmingCharacters(in: .whitespaces))
-            default: v = nil
-            }
-            guard let v else { return false }
-            return order(v, n, op)
-        case .string(let s):
-            switch value {
-            case .string(let text): return order(text, s, op)
-            case .int, .double:
-                if let n = Double(s), let v = value.doubleValue { return order(v, n, op) }
-                return op == .equal ? value.displayText == s : false
-            case .bool(let b):
-                guard op == .equal else { return false }
-                return s.lowercased() == (b ? "true" : "false")
-            default: return false
-            }
-        case .bool(let b):
-            guard op == .equal else { return false }
-            switch value {
-            case .bool(let v): return v == b
-            case .string(let s): return s.lowercased() == (b ? "true" : "false")
-            default: return false
-            }
-        }
-    }
-
-    static func order<T: Comparable>(_ a: T, _ b: T, _ op: Operator) -> Bool {
-        switch op {
-        case .equal: return a == b
-        case .notEqual: return a != b
-        case .less: return a < b
-        case .lessOrEqual: return a <= b
-        case .greater: return a > b
-        case .greaterOrEqual: return a >= b
-        }
     }
 }

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// A dry run of a promotion against the policy (`mreg policy check`): nothing is written,
 /// no hook runs, nothing is signed.

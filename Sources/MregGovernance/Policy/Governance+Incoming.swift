@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 extension Governance {
     /// Checks events that arrive from elsewhere (pull, fetch) before they become part of

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Policy, signatures and hooks around the commands that change a model's chain.
 extension Governance {
@@ -43,8 +44,11 @@ extension Governance {
 
     /// The verdict of the policy on putting `version` (whose manifest is `candidate`, else loaded)
     /// into `stage`; nil when the policy has no rules for the stage.
+    ///
+    /// - Parameter registration: the author and time of a version not registered yet (`register --stage`).
     public func verdict(policy: PromotionPolicy, state: ModelState, version: Int64, stage: String, reason: String?,
-                        signer: String?, candidate: Manifest? = nil) throws -> PolicyVerdict? {
+                        signer: String?, candidate: Manifest? = nil,
+                        registration: (author: String, created: String)? = nil) throws -> PolicyVerdict? {
         guard let rules = policy.rules(for: stage) else { return nil }
         let manifest: Manifest
         if let candidate {
@@ -60,7 +64,7 @@ extension Governance {
             current = (v, try Manifest.load(info.manifest, from: store))
         }
         return rules.evaluate(candidate: manifest, version: version, stage: stage, state: state, current: current,
-                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none")
+                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none", registration: registration)
     }
 
     /// The one-line refusal for a failed verdict.
@@ -105,8 +109,10 @@ extension Governance {
     func checkRegistrationPolicy(manifest: Manifest, stage: String, state: ModelState, reason: String?) throws {
         let policy = try self.policy()
         let version = (state.latestVersion ?? 0) + 1
+        // As the register event will say (Registry+Register): the identity, and the manifest's time.
+        let registration = (author: identity().display, created: try manifest.provenance["time"]?.stringValue ?? Timestamp.now())
         guard let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: reason,
-                                        signer: nil, candidate: manifest), !verdict.passed else { return }
+                                        signer: nil, candidate: manifest, registration: registration), !verdict.passed else { return }
         throw RegistryError(.refused, "policy refuses registering \(state.model) v\(version) into \(stage): \(verdict.failureSummary) (nothing was registered; register without --stage, then 'mreg promote')")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// A shared store's policy governs everyone who pushes to it or pulls from it.
 ///

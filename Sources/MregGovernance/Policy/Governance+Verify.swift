@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// `mreg verify`: walks each model's event chain from its head and checks every link,
 /// every object the chain reaches and every signature.

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The governance of one registry: its promotion policy (`.mreg/policy.toml`), signatures
 /// checked against the policy's allowed-signers file, hooks (`.mreg/hooks/`) and `verify`.

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Git-style hooks: executables in `.mreg/hooks/` run around registry changes.
 ///

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// What the policy said about one promotion, recorded in its event as `verdict`:
 ///
 ///     {"passed": false, "policy": "sha256:<hex of policy.toml>",

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// Judging one promotion against a stage's rules.
 extension PromotionPolicy.StageRules {
     /// Evaluates every rule the stage sets, in a fixed order.
@@ -11,9 +12,10 @@ extension PromotionPolicy.StageRules {
     ///   - current: the version the stage holds now and its manifest (for `no_regression`).
     ///   - signer: the principal that will sign the event, if it is signed.
     ///   - policyDigest: recorded in the verdict.
+    ///   - registration: the author and time of a version not registered yet (`register --stage`).
     public func evaluate(candidate: Manifest, version: Int64, stage: String, state: ModelState,
                          current: (version: Int64, manifest: Manifest)?, reason: String?, signer: String?,
-                         policyDigest: String) -> PolicyVerdict {
+                         policyDigest: String, registration: (author: String, created: String)? = nil) -> PolicyVerdict {
         typealias Result = PolicyVerdict.RuleResult
         var results = [Result]()
         if let from {
@@ -27,7 +29,7 @@ extension PromotionPolicy.StageRules {
             }
         }
         if let require {
-            let subject = GateExpression.Subject(manifest: candidate)
+            let subject = GateExpression.Subject(manifest: candidate, version: version, state: state, registration: registration)
             if require.evaluate(subject) {
                 results.append(Result(rule: "require", passed: true, detail: "'\(require.source)' holds (\(require.fieldValues(subject)))"))
             } else {

@@ -3,6 +3,7 @@ import TOMLKit
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Reading `policy.toml`. Unknown keys, unknown stages, bad gates and wrong types are
 /// errors: a typo must never silently weaken a policy.
@@ -108,7 +109,7 @@ extension PromotionPolicy {
                 throw RegistryError(.badInput, "\(name): require in \(place) must be a quoted condition, e.g. require = \"metrics.auc >= 0.9\"")
             }
             do {
-                rules.require = try GateExpression(text)
+                rules.require = try GateExpression(text, stages: knownStages)
             } catch let e as RegistryError {
                 throw RegistryError(.badInput, "\(name): require in \(place): \(e.message)")
             }

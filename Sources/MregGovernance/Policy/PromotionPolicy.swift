@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The rules promotions must pass, read from `.mreg/policy.toml` (see FORMAT.md §4).
 ///

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Signing and checking events with OpenSSH keys, as git does with `gpg.format = ssh`:
 /// `ssh-keygen -Y sign` and `ssh-keygen -Y verify` in the namespace `mreg-event`.

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The store's governance as the registry core's `Governor`: the policy in `.mreg/policy.toml`,
 /// signatures checked against its allowed-signers file, and the hooks in `.mreg/hooks/`.

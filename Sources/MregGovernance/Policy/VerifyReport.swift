@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// What `mreg verify` found: per model, the chain it walked and each problem, oldest event first.
 public struct VerifyReport: Sendable {

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Reads what `ByteWriter` wrote, checking every bound: a damaged index file throws
 /// `IndexCorrupt` (and is then rebuilt), it never crashes a reader.

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Appends little-endian integers, ids and length-prefixed strings to a byte array:
 /// the encoder of the index files (`Docs/FORMAT.md` §5).

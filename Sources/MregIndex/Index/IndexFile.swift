@@ -5,6 +5,7 @@ import Glibc
 #endif
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The bytes of one index file, read whole and checked (magic, format version, kind,
 /// length, checksum). Immutable once loaded, hence shareable across threads.
@@ -22,7 +23,7 @@ final class IndexFile: @unchecked Sendable {
 
     static let magic: [UInt8] = Array("mregidx\n".utf8)
     /// Bumped whenever the layout changes; files of another version are rebuilt.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let headerSize = 24
 
     private let storage: UnsafeMutableRawBufferPointer

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Small POSIX helpers for the index (the store's own are internal to MregStore).
 enum IndexFileSystem {

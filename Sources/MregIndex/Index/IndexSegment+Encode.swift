@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 extension IndexSegment {
     /// Appends one model's segment to `w` (which must be at a multiple of 8).
@@ -21,13 +22,17 @@ extension IndexSegment {
             for (k, v) in row.params { set.insert(k); if let s = stringForm(v) { set.insert(s) } }
             for (k, v) in row.metrics { set.insert(k); if let s = stringForm(v) { set.insert(s) } }
             for f in row.formats { set.insert(f) }
+            for (k, v) in row.card {
+                set.insert(k)
+                for item in v.arrayValue ?? [v] { if let s = stringForm(item) { set.insert(s) } }
+            }
         }
         let strings = set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var ids = [String: UInt32](minimumCapacity: strings.count)
         for (i, s) in strings.enumerated() { ids[s] = UInt32(i) }
 
         var fieldCount = 0
-        for row in rows { fieldCount += row.params.count + row.metrics.count + row.formats.count }
+        for row in rows { fieldCount += fieldCountOf(row) }
 
         let start = w.count
         w.u32(magic)
@@ -56,7 +61,7 @@ extension IndexSegment {
         // Rows.
         var next: UInt32 = 0
         for row in rows {
-            let n = UInt32(row.params.count + row.metrics.count + row.formats.count)
+            let n = UInt32(fieldCountOf(row))
             w.i64(row.version)
             w.i64(EpochTime.seconds(row.created) ?? 0)
             w.i64(row.parameters ?? noParameters)
@@ -69,7 +74,7 @@ extension IndexSegment {
             next += n
         }
         for row in rows { w.id(row.manifest) }
-        // Fields: params, then metrics, then formats, each by key.
+        // Fields: params, then metrics, then formats, then card fields, each by key (a list's items in order).
         for row in rows {
             for (k, v) in row.params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 field(&w, ids[k]!, .param, v, ids)
@@ -78,10 +83,25 @@ extension IndexSegment {
                 field(&w, ids[k]!, .metric, v, ids)
             }
             for f in row.formats { field(&w, ids[f]!, .format, .string(f), ids) }
+            for (k, v) in row.card.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                if case .array(let items) = v {
+                    for item in items { field(&w, ids[k]!, .cardItem, item, ids) }
+                } else {
+                    field(&w, ids[k]!, .card, v, ids)
+                }
+            }
         }
         for (name, v) in summary.stages.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
         for (name, v) in summary.tags.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
         w.patchU64(UInt64(w.count - start), at: lengthAt)
+    }
+
+    /// How many fields a row has: one per param, metric and format, one per card field
+    /// holding a value, one per item of a card field holding a list.
+    static func fieldCountOf(_ row: VersionFields) -> Int {
+        var n = row.params.count + row.metrics.count + row.formats.count
+        for v in row.card.values { n += v.arrayValue?.count ?? 1 }
+        return n
     }
 
     /// The text a value is stored as in the string table (strings, and arrays/objects as canonical JSON).

@@ -4,10 +4,11 @@ import Glibc
 #endif
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// One model's searchable data inside an index file: its summary, a sorted string
-/// table, one fixed-size row per version and the versions' params, metrics and formats
-/// as fixed-size fields (layout in `Docs/FORMAT.md` §5).
+/// table, one fixed-size row per version and the versions' params, metrics, formats and
+/// model-card fields as fixed-size fields (layout in `Docs/FORMAT.md` §5).
 ///
 /// Read in place, without decoding: a search over 100,000 versions compares integers
 /// and string ids, and only turns the rows it prints into Swift values.
@@ -25,6 +26,10 @@ struct IndexSegment: @unchecked Sendable {
     /// Where a field comes from.
     enum Namespace: UInt8 {
         case param = 0, metric = 1, format = 2
+        /// A model-card field holding one value.
+        case card = 3
+        /// One item of a model-card field holding a (non-empty) list: one field per item, in order.
+        case cardItem = 4
     }
 
     /// How a field's 64 bits are to be read.
@@ -123,7 +128,7 @@ struct IndexSegment: @unchecked Sendable {
             let key = base.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian
             let ns = base[o + 4], kind = base[o + 5]
             let bits = base.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self).littleEndian
-            guard key < strings, ns <= 2, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
+            guard key < strings, ns <= 4, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
             if kind == Kind.string.rawValue || kind == Kind.json.rawValue { guard bits < UInt64(strings) else { throw IndexCorrupt("bad field \(f)") } }
         }
         for p in 0..<(stageCount + tagCount) {
@@ -300,17 +305,21 @@ struct IndexSegment: @unchecked Sendable {
     /// Everything indexed about one version.
     func versionFields(_ row: Int) -> VersionFields {
         var params = [String: JSONValue](), metrics = [String: JSONValue](), formats = [String]()
+        var card = [String: JSONValue](), lists = [String: [JSONValue]]()
         for f in fields(row) {
             switch Namespace(rawValue: fieldNamespace(f)) {
             case .param: params[string(fieldKey(f))] = value(f)
             case .metric: metrics[string(fieldKey(f))] = value(f)
             case .format: formats.append(string(fieldKey(f)))
+            case .card: card[string(fieldKey(f))] = value(f)
+            case .cardItem: lists[string(fieldKey(f)), default: []].append(value(f))
             case nil: break
             }
         }
+        for (key, items) in lists { card[key] = .array(items) }
         return VersionFields(version: version(row), manifest: manifest(row), author: string(author(row)),
                              created: string(createdText(row)),
                              content: ManifestFields(message: string(message(row)), params: params, metrics: metrics,
-                                                     formats: formats, parameters: parameters(row)))
+                                                     formats: formats, parameters: parameters(row), card: card))
     }
 }

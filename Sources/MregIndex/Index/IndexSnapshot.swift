@@ -4,6 +4,7 @@ import Glibc
 #endif
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// `index/all`: every model's segment in one file, so that `list` and `search` read one
 /// file (plus one head ref per model) instead of one record per model.

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// Builds a model's index record by applying events oldest first, like `ModelState`,
 /// while collecting each version's searchable fields.

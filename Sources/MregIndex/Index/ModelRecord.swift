@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// One model's index record, `index/models/<model>`: the model's segment (summary and
 /// searchable versions) followed by its whole event chain, oldest first.

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// One model as `mreg list` shows it, answered from the index.
 public struct ModelSummary: Sendable, Equatable {

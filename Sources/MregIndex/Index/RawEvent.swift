@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// An event as stored: its id and its object's payload (canonical JSON). The record keeps
 /// the payload itself, so events read from the index are exactly those in the store,

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The index as the registry core's `ChainCache`: stateless, so a registry can carry it;
 /// each call opens the index of the registry it is given.

@@ -2,6 +2,7 @@ import Foundation
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The registry's index: a cache under `.mreg/index/` that answers `list`, `log`, `show`
 /// and `search` without replaying event chains from objects.

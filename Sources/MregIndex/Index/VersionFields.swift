@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// The searchable fields of one version: what `mreg search` filters and sorts on.
 ///
@@ -20,6 +21,8 @@ public struct VersionFields: Sendable, Equatable {
     public var formats: [String]
     /// Total parameter count from the files' safetensors/GGUF details; nil when none has one.
     public var parameters: Int64?
+    /// The model card's recorded fields.
+    public var card: [String: JSONValue]
 
     public init(version: Int64, manifest: ObjectID, author: String, created: String, content: ManifestFields) {
         self.version = version
@@ -31,10 +34,11 @@ public struct VersionFields: Sendable, Equatable {
         metrics = content.metrics
         formats = content.formats
         parameters = content.parameters
+        card = content.card
     }
 
     /// The manifest-derived part.
     public var content: ManifestFields {
-        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters)
+        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters, card: card)
     }
 }

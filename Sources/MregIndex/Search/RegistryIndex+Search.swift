@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 extension RegistryIndex {
     /// Finds versions across all models from the index.
@@ -45,21 +46,10 @@ extension RegistryIndex {
     /// A stage that does not exist is a typo, not a question with no answer: `stage = 'prod'`
     /// or MLflow's `'Production'` would otherwise silently match nothing.
     func checkStageNames(in expression: SearchQuery.Expression) throws {
-        switch expression {
-        case .all: return
-        case .and(let a, let b), .or(let a, let b):
-            try checkStageNames(in: a)
-            try checkStageNames(in: b)
-        case .not(let e): try checkStageNames(in: e)
-        case .condition(let c):
-            guard c.field == .stage, [.equal, .notEqual, .in, .notIn].contains(c.op) else { return }
-            let known = registry.stages
-            for case .string(let name) in c.values where !known.contains(name) {
-                if let near = known.first(where: { $0.lowercased() == name.lowercased() }) {
-                    throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stage names are case-sensitive; did you mean '\(near)'?")
-                }
-                throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stages are \(known.joined(separator: ", "))")
-            }
+        do {
+            try expression.checkNames(of: .stage, among: registry.stages, what: "stage")
+        } catch {
+            throw RegistryError(.badInput, "search: \(error)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// One `--order-by` key: `metrics.auc DESC`, `created`, `params.lr ASC`.
 ///
 /// Missing values sort last in both directions; numbers sort before text.
@@ -19,9 +20,9 @@ public struct SearchOrder: Sendable, Equatable, CustomStringConvertible {
     /// Reads `FIELD [ASC|DESC]`.
     public static func parse(_ text: String) throws -> SearchOrder {
         func fail(_ why: String) -> RegistryError { RegistryError(.badInput, "--order-by '\(text)': \(why)") }
-        let tokens: [SearchLexer.Token]
-        do { tokens = try SearchLexer.tokens(text) } catch let e as RegistryError {
-            throw fail(e.message.replacingOccurrences(of: "search: ", with: ""))
+        let tokens: [FilterLexer.Token]
+        do { tokens = try FilterLexer.tokens(text) } catch {
+            throw fail(error.description)
         }
         guard let first = tokens.first, case .name(let parts, _) = first.kind else {
             throw fail("expected FIELD [ASC|DESC], such as 'metrics.auc DESC'")

@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 
 /// What `mreg search` found.
 public struct SearchResult: Sendable {
@@ -29,7 +30,7 @@ public struct SearchResult: Sendable {
         public var created: String { segment.string(segment.createdText(row)) }
 
         /// `{"model", "version", "manifest", "stages", "tags", "created", "author", "message",
-        /// "formats", "parameters", "params", "metrics"}` (schema in `Docs/COMMANDS.md`).
+        /// "formats", "parameters", "params", "metrics", "card"}` (schema in `Docs/COMMANDS.md`).
         public var json: JSONValue {
             let fields = self.fields
             return .object([
@@ -37,7 +38,7 @@ public struct SearchResult: Sendable {
                 "stages": .array(stages.map { .string($0) }), "tags": .array(tags.map { .string($0) }),
                 "created": .string(fields.created), "author": .string(fields.author), "message": .string(fields.message),
                 "formats": .array(fields.formats.map { .string($0) }), "parameters": JSONValue(fields.parameters),
-                "params": .object(fields.params), "metrics": .object(fields.metrics),
+                "params": .object(fields.params), "metrics": .object(fields.metrics), "card": .object(fields.card),
             ])
         }
 
@@ -59,6 +60,11 @@ public struct SearchResult: Sendable {
                 let ns: IndexSegment.Namespace = { if case .param = field { return .param } else { return .metric } }()
                 guard let key = segment.find(k), let f = segment.field(row, ns, key) else { return [] }
                 return [segment.value(f)]
+            case .card(let k):
+                guard let key = segment.find(k) else { return [] }
+                return segment.fields(row).filter {
+                    segment.fieldKey($0) == key && [IndexSegment.Namespace.card.rawValue, IndexSegment.Namespace.cardItem.rawValue].contains(segment.fieldNamespace($0))
+                }.map { segment.value($0) }
             }
         }
     }

@@ -1,9 +1,14 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// A search expression compiled against one index segment: keys and constants resolved
 /// to the segment's string ids, model-level conditions folded to constants (so a query on
 /// one model skips every other segment), and results on strings memoized per string id.
+///
+/// The index's fast path for the filter language: its answers are exactly
+/// `FilterEvaluator`'s over the same rows (same `ValueTest`, same rules for missing values
+/// and sets), which the filter-language tests check.
 struct SegmentMatcher {
     typealias RowTest = (Int) -> Bool
 
@@ -13,7 +18,7 @@ struct SegmentMatcher {
     /// The value when `test` is nil.
     let constant: Bool
 
-    init(_ expression: SearchQuery.Expression, segment: IndexSegment) {
+    init(_ expression: FilterExpression, segment: IndexSegment) {
         self.segment = segment
         switch Self.compile(expression, segment) {
         case .constant(let b): test = nil; constant = b
@@ -32,7 +37,7 @@ struct SegmentMatcher {
         case test(RowTest)
     }
 
-    private static func compile(_ e: SearchQuery.Expression, _ s: IndexSegment) -> Compiled {
+    private static func compile(_ e: FilterExpression, _ s: IndexSegment) -> Compiled {
         switch e {
         case .all:
             return .constant(true)
@@ -68,7 +73,7 @@ struct SegmentMatcher {
         }
     }
 
-    private static func condition(_ c: SearchQuery.Condition, _ s: IndexSegment) -> Compiled {
+    private static func condition(_ c: FilterExpression.Condition, _ s: IndexSegment) -> Compiled {
         let test = ValueTest(op: c.op, literals: c.values)
         switch c.field {
         case .model:
@@ -84,7 +89,7 @@ struct SegmentMatcher {
             return .test { row in let v = s.version(row); return test.number(Double(v), exact: v) }
         case .created:
             if c.op == .isNull || c.op == .isNotNull { return .constant(c.op == .isNotNull) }
-            if [.like, .notLike, .ilike, .notIlike].contains(c.op) {
+            if c.op.isLike {
                 let memo = StringMemo(s, test)
                 return .test { memo.test(s.createdText($0)) }
             }
@@ -102,28 +107,84 @@ struct SegmentMatcher {
         case .param(let key), .metric(let key):
             let ns: IndexSegment.Namespace = { if case .param = c.field { return .param } else { return .metric } }()
             guard let keyID = s.find(key) else { return .constant(c.op == .isNull) }
-            let memo = StringMemo(s, test)
+            let one = FieldTest(s, c.op, test)
             return .test { row in
                 guard let f = s.field(row, ns, keyID) else { return c.op == .isNull }
-                let bits = s.fieldBits(f)
-                switch s.fieldKind(f) {
-                case .null: return c.op == .isNull
-                case _ where c.op == .isNull: return false
-                case _ where c.op == .isNotNull: return true
-                case .string, .json: return memo.test(UInt32(truncatingIfNeeded: bits))
-                case .int: let i = Int64(bitPattern: bits); return test.number(Double(i), exact: i)
-                case .double: return test.number(Double(bitPattern: bits), exact: nil)
-                case .bool: return test.bool(bits != 0)
-                }
+                return one.single(f)
             }
+        case .card(let key):
+            return card(c, key, test, s)
         case .stage, .tag, .format:
             return multiValued(c, s)
         }
     }
 
+    /// One field's value against a condition's test, string results memoized.
+    private struct FieldTest {
+        let segment: IndexSegment
+        let op: FilterExpression.Operator
+        let test: ValueTest
+        let memo: StringMemo
+
+        init(_ segment: IndexSegment, _ op: FilterExpression.Operator, _ test: ValueTest) {
+            self.segment = segment
+            self.op = op
+            self.test = test
+            memo = StringMemo(segment, test)
+        }
+
+        /// A field that is the whole value: a null is missing.
+        @inline(__always) func single(_ f: Int) -> Bool {
+            switch segment.fieldKind(f) {
+            case .null: return op == .isNull
+            case _ where op == .isNull: return false
+            case _ where op == .isNotNull: return true
+            default: return item(f)
+            }
+        }
+
+        /// A field's value through the test (a null satisfies nothing).
+        @inline(__always) func item(_ f: Int) -> Bool {
+            let bits = segment.fieldBits(f)
+            switch segment.fieldKind(f) {
+            case .null: return false
+            case .string, .json: return memo.test(UInt32(truncatingIfNeeded: bits))
+            case .int: let i = Int64(bitPattern: bits); return test.number(Double(i), exact: i)
+            case .double: return test.number(Double(bitPattern: bits), exact: nil)
+            case .bool: return test.bool(bits != 0)
+            }
+        }
+    }
+
+    /// A model-card field: one value (like a param), or a list, which is a set (like tags).
+    private static func card(_ c: FilterExpression.Condition, _ key: String, _ test: ValueTest, _ s: IndexSegment) -> Compiled {
+        guard let keyID = s.find(key) else { return .constant(c.op == .isNull) }
+        let one = FieldTest(s, c.op, test)
+        let negated = c.op.positive != nil
+        let items = FieldTest(s, c.op.positive ?? c.op, ValueTest(op: c.op.positive ?? c.op, literals: c.values))
+        let scalar = IndexSegment.Namespace.card.rawValue, item = IndexSegment.Namespace.cardItem.rawValue
+        return .test { row in
+            var isList = false
+            var any = false
+            for f in s.fields(row) where s.fieldKey(f) == keyID {
+                let ns = s.fieldNamespace(f)
+                if ns == scalar { return one.single(f) }
+                guard ns == item else { continue }
+                isList = true
+                if c.op == .isNull || c.op == .isNotNull { break }
+                if items.item(f) { any = true; break }
+            }
+            switch c.op {
+            case .isNull: return !isList
+            case .isNotNull: return isList
+            default: return isList && (negated ? !any : any)
+            }
+        }
+    }
+
     /// Stages, tags and formats: a positive operator holds when any value satisfies it;
     /// a negated one (`!=`, `NOT IN`, `NOT LIKE`) when none satisfies the positive form.
-    private static func multiValued(_ c: SearchQuery.Condition, _ s: IndexSegment) -> Compiled {
+    private static func multiValued(_ c: FilterExpression.Condition, _ s: IndexSegment) -> Compiled {
         let negated = c.op.positive != nil
         let positive = ValueTest(op: c.op.positive ?? c.op, literals: c.values)
         let memo = StringMemo(s, positive)

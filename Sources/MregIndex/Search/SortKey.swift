@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// A value to sort search results by.
 enum SortKey {
     case number(Double, exact: Int64?)
@@ -10,7 +11,7 @@ enum SortKey {
     /// The segment's string id of a params/metrics field's key.
     static func keyID(_ s: IndexSegment, _ field: SearchField) -> UInt32? {
         switch field {
-        case .param(let key), .metric(let key): return s.find(key)
+        case .param(let key), .metric(let key), .card(let key): return s.find(key)
         default: return nil
         }
     }
@@ -33,9 +34,8 @@ enum SortKey {
                 self = text(s.fieldKey(f))
                 break
             }
-        case .param, .metric:
-            let ns: IndexSegment.Namespace = { if case .param = field { return .param } else { return .metric } }()
-            guard let id = key, let f = s.field(row, ns, id) else { self = .missing; return }
+        case .param, .metric, .card:
+            guard let id = key, let f = Self.field(s, row, field, id) else { self = .missing; return }
             let bits = s.fieldBits(f)
             switch s.fieldKind(f) {
             case .int: let i = Int64(bitPattern: bits); self = .number(Double(i), exact: i)
@@ -44,6 +44,20 @@ enum SortKey {
             case .bool: self = .text(bits != 0 ? "true" : "false")
             case .null: self = .missing
             }
+        }
+    }
+
+    /// The field of `row` a params/metrics/card key names (a card list's first item).
+    private static func field(_ s: IndexSegment, _ row: Int, _ field: SearchField, _ id: UInt32) -> Int? {
+        switch field {
+        case .param: return s.field(row, .param, id)
+        case .metric: return s.field(row, .metric, id)
+        default:
+            for f in s.fields(row) where s.fieldKey(f) == id {
+                let ns = s.fieldNamespace(f)
+                if ns == IndexSegment.Namespace.card.rawValue || ns == IndexSegment.Namespace.cardItem.rawValue { return f }
+            }
+            return nil
         }
     }
 
@@ -58,7 +72,7 @@ enum SortKey {
         case (.number, .text): return -1
         case (.text, .number): return 1
         case (.text(let x), .text(let y)):
-            c = x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x == y ? 0 : 1)
+            c = x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x.utf8.elementsEqual(y.utf8) ? 0 : 1)
         }
         return descending ? -c : c
     }

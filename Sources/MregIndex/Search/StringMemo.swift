@@ -1,6 +1,7 @@
 import MregStore
 import MregSupport
 import MregRegistry
+import MregFilter
 /// Results of one test on a segment's strings, computed once per string id.
 final class StringMemo {
     private let segment: IndexSegment

@@ -1,10 +1,8 @@
-import MregStore
 import MregSupport
-import MregRegistry
 /// A SQL `LIKE` pattern: `%` matches any run of characters, `_` exactly one, and `\`
 /// makes the next character literal (`'50\%'`). The whole value must match.
 /// `ILIKE` ignores case. Matching runs on UTF-8 bytes, so it needs no `String`.
-struct LikePattern: Sendable {
+package struct LikePattern: Sendable {
     private enum Element: Equatable {
         case byte(UInt8)
         case one
@@ -12,9 +10,9 @@ struct LikePattern: Sendable {
     }
 
     private let elements: [Element]
-    let caseInsensitive: Bool
+    package let caseInsensitive: Bool
 
-    init(_ pattern: String, caseInsensitive: Bool) {
+    package init(_ pattern: String, caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
         let text = caseInsensitive ? pattern.lowercased() : pattern
         var out = [Element]()
@@ -37,12 +35,12 @@ struct LikePattern: Sendable {
         elements = out
     }
 
-    func matches(_ value: String) -> Bool {
+    package func matches(_ value: String) -> Bool {
         var copy = value
         return copy.withUTF8 { matches(UnsafeRawBufferPointer($0)) }
     }
 
-    func matches(_ value: UnsafeRawBufferPointer) -> Bool {
+    package func matches(_ value: UnsafeRawBufferPointer) -> Bool {
         if caseInsensitive && value.contains(where: { $0 >= 0x80 }) {
             var lowered = String(decoding: value, as: UTF8.self).lowercased()
             return lowered.withUTF8 { match(UnsafeRawBufferPointer($0)) }

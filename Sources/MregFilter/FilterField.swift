@@ -1,24 +1,25 @@
-import MregStore
 import MregSupport
-import MregRegistry
-/// A field a search condition or `--order-by` names.
-public enum SearchField: Sendable, Hashable, CustomStringConvertible {
+/// A field a filter condition (or search's `--order-by`) names. The names are the same in
+/// every context; what a field holds for one version is up to the context's `FieldResolver`.
+public enum FilterField: Sendable, Hashable, CustomStringConvertible {
     case model, version, stage, tag, author, created, message, format, parameters
     case param(String)
     case metric(String)
+    /// A field of the version's model card (`card.license`, `card.tags`).
+    case card(String)
 
     /// Built-in field names and their aliases (lowercase).
-    static let builtins: [String: SearchField] = [
+    package static let builtins: [String: FilterField] = [
         "model": .model, "name": .model, "version": .version, "stage": .stage, "stages": .stage,
         "tag": .tag, "tags": .tag, "author": .author, "created": .created, "message": .message,
         "format": .format, "formats": .format, "parameters": .parameters,
     ]
 
-    static let help = "model, version, stage, tag, author, created, message, format, parameters, params.KEY or metrics.KEY"
+    package static let help = "model, version, stage, tag, author, created, message, format, parameters, params.KEY, metrics.KEY or card.KEY"
 
     /// Reads a field from its dotted parts (`["params", "optimizer", "lr"]`); nil when unknown.
     /// A part that was quoted with backticks keeps its dots, so ``params.`a.b` `` has key `a.b`.
-    static func named(_ parts: [String]) -> SearchField? {
+    package static func named(_ parts: [String]) -> FilterField? {
         guard let first = parts.first else { return nil }
         let head = first.lowercased()
         let rest = parts.dropFirst().joined(separator: ".")
@@ -27,6 +28,8 @@ public enum SearchField: Sendable, Hashable, CustomStringConvertible {
             return rest.isEmpty ? nil : .param(rest)
         case "metrics", "metric":
             return rest.isEmpty ? nil : .metric(rest)
+        case "card":
+            return rest.isEmpty ? nil : .card(rest)
         case "attributes", "attribute":
             return parts.count == 2 ? builtins[parts[1].lowercased()] : nil
         default:
@@ -34,8 +37,9 @@ public enum SearchField: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A field holds several values per version (a version can be in several stages,
-    /// have several tags and files of several formats).
+    /// A field holds a set of values per version (a version can be in several stages, have
+    /// several tags and files of several formats). A `card.KEY` holding a list is a set too,
+    /// but that depends on the value, not the field.
     public var isMultiValued: Bool {
         switch self {
         case .stage, .tag, .format: return true
@@ -57,11 +61,13 @@ public enum SearchField: Sendable, Hashable, CustomStringConvertible {
         case .parameters: return "parameters"
         case .param(let k): return "params." + Self.quoted(k)
         case .metric(let k): return "metrics." + Self.quoted(k)
+        case .card(let k): return "card." + Self.quoted(k)
         }
     }
 
+    /// A key as written after `params.`: plain when the lexer reads it back whole, else in backticks.
     static func quoted(_ key: String) -> String {
-        let plain = key.unicodeScalars.allSatisfy { SearchLexer.isNameScalar($0) || $0 == "." }
+        let plain = key.unicodeScalars.allSatisfy { FilterLexer.isNameScalar($0) || $0 == "." }
             && !key.isEmpty && !key.hasPrefix(".") && !key.hasSuffix(".") && !key.contains("..")
         return plain ? key : "`" + key.replacingOccurrences(of: "`", with: "``") + "`"
     }

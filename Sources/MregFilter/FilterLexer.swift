@@ -1,9 +1,9 @@
-import MregStore
 import MregSupport
-import MregRegistry
-/// Splits a search query into tokens, each with its 1-based column.
-struct SearchLexer {
-    enum Kind: Equatable {
+/// Splits a filter into tokens, each with its 1-based column (counting Unicode scalars).
+///
+/// The one lexer of the filter language, for searches, policy gates and `--order-by`.
+package struct FilterLexer {
+    package enum Kind: Equatable {
         /// A field or keyword: dotted parts, parts after a dot optionally quoted with backticks.
         case name([String], quoted: Bool)
         case string(String)
@@ -14,29 +14,39 @@ struct SearchLexer {
         case end
     }
 
-    struct Token: Equatable {
-        var kind: Kind
-        var column: Int
+    package struct Token: Equatable {
+        package var kind: Kind
+        package var column: Int
         /// The token's text as written (for messages).
-        var text: String
+        package var text: String
 
         /// Whether this is the (unquoted, case-insensitive) keyword `word`.
-        func isKeyword(_ word: String) -> Bool {
+        package func isKeyword(_ word: String) -> Bool {
             if case .name(let parts, false) = kind, parts.count == 1 { return parts[0].uppercased() == word }
             return false
         }
     }
 
-    static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-"
+    /// A scalar a name may start with: any letter (`params.学习率`), or `_`.
+    package static func isNameStart(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isAlphabetic || s == "_"
     }
 
-    static func fail(_ column: Int, _ message: String) -> RegistryError {
-        RegistryError(.badInput, "search: column \(column): \(message)")
+    /// A scalar inside a name: letters, combining marks, ASCII digits, `_` and `-`.
+    package static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
+        if s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-" { return true }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    static func fail(_ column: Int, _ message: String) -> FilterError {
+        FilterError(column: column, message)
     }
 
     /// The tokens of `text`, ending with `.end`.
-    static func tokens(_ text: String) throws -> [Token] {
+    package static func tokens(_ text: String) throws(FilterError) -> [Token] {
         let s = Array(text.unicodeScalars)
         var out = [Token]()
         var i = 0
@@ -44,12 +54,16 @@ struct SearchLexer {
         func slice(_ a: Int, _ b: Int) -> String { String(String.UnicodeScalarView(s[a..<b])) }
 
         /// A quoted run starting at `s[i]` (the quote); a doubled quote stands for one.
-        func quoted(_ q: Unicode.Scalar, what: String) throws -> String {
+        /// A backslash is an ordinary character (LIKE patterns use it to escape `%` and `_`).
+        func quoted(_ q: Unicode.Scalar, what: String) throws(FilterError) -> String {
             let start = i
             i += 1
             var value = String.UnicodeScalarView()
             while true {
-                guard i < s.count else { throw fail(column(start), "unterminated \(what): add the closing \(q)") }
+                guard i < s.count else {
+                    let hint = value.contains("\\") ? " (a quote inside is written twice, as in 'it''s', not with a backslash)" : ""
+                    throw fail(column(start), "unterminated \(what): add the closing \(q)\(hint)")
+                }
                 if s[i] == q {
                     if i + 1 < s.count && s[i + 1] == q { value.append(q); i += 2; continue }
                     i += 1
@@ -63,7 +77,7 @@ struct SearchLexer {
         while i < s.count {
             let c = s[i]
             let start = i
-            if c == " " || c == "\t" || c == "\n" || c == "\r" { i += 1; continue }
+            if c.properties.isWhitespace { i += 1; continue }
             switch c {
             case "(": out.append(Token(kind: .open, column: column(i), text: "(")); i += 1
             case ")": out.append(Token(kind: .close, column: column(i), text: ")")); i += 1
@@ -79,14 +93,18 @@ struct SearchLexer {
                 out.append(Token(kind: .symbol(op), column: column(start), text: op))
             case "'", "\"":
                 let value = try quoted(c, what: "string")
+                // `'it\'s'` (the old gate escape) reads as 'it\' followed by s'.
+                if value.unicodeScalars.last == "\\", i < s.count, !s[i].properties.isWhitespace, s[i] != ")", s[i] != "," {
+                    throw fail(column(i - 1), "a backslash does not escape a quote: write a quote inside a string twice, as in 'it''s'")
+                }
                 out.append(Token(kind: .string(value), column: column(start), text: slice(start, i)))
             case "`":
-                throw fail(column(i), "backticks quote a key after 'params.' or 'metrics.', as in params.`my-key`")
+                throw fail(column(i), "backticks quote a key after 'params.', 'metrics.' or 'card.', as in params.`my-key`")
             default:
                 func digit(_ k: Int) -> Bool { k < s.count && ("0"..."9").contains(s[k]) }
                 if digit(i) || (c == "." && digit(i + 1)) || ((c == "-" || c == "+") && (digit(i + 1) || (i + 1 < s.count && s[i + 1] == "." && digit(i + 2)))) {
                     out.append(try number(s, &i))
-                } else if c.properties.isAlphabetic || c == "_" {
+                } else if isNameStart(c) {
                     var parts = [String]()
                     var anyQuoted = false
                     while true {
@@ -115,7 +133,7 @@ struct SearchLexer {
     }
 
     /// A number: `10`, `-0.5`, `1e-3`, and counts with a suffix: `7B`, `1.5M`, `350K`, `1T`.
-    private static func number(_ s: [Unicode.Scalar], _ i: inout Int) throws -> Token {
+    private static func number(_ s: [Unicode.Scalar], _ i: inout Int) throws(FilterError) -> Token {
         let start = i
         func digits() { while i < s.count, ("0"..."9").contains(s[i]) { i += 1 } }
         if s[i] == "-" || s[i] == "+" { i += 1 }

@@ -1,20 +1,27 @@
-import MregStore
 import MregSupport
-import MregRegistry
-/// One condition's operator and values, applied to a single text, number or boolean value.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One condition's operator and values, applied to a single text, number, boolean or time
+/// value: the value semantics of the filter language, shared by `FilterEvaluator` and the
+/// index's compiled matcher.
 ///
 /// Types follow what people mean rather than SQL's strictness: a quoted number
 /// (`params.lr = '0.01'`, as MLflow users write) compares as a number with a numeric
-/// value, and a number compares with a text value that reads as a number.
-struct ValueTest {
+/// value, and a number compares with a text value that reads as a number. Text compares
+/// by its UTF-8 bytes. A value and a literal that cannot be compared are unequal.
+package struct ValueTest {
     /// The operator (for `!=`, `NOT IN`, `NOT LIKE`: the negated one, still applied here).
-    let op: SearchQuery.Operator
-    let literals: [SearchQuery.Literal]
+    package let op: FilterExpression.Operator
+    package let literals: [FilterExpression.Literal]
     private let strings: [[UInt8]?]
     private let numbers: [(Double, Int64?)?]
     private let pattern: LikePattern?
 
-    init(op: SearchQuery.Operator, literals: [SearchQuery.Literal]) {
+    package init(op: FilterExpression.Operator, literals: [FilterExpression.Literal]) {
         self.op = op
         self.literals = literals
         strings = literals.map { lit in
@@ -41,7 +48,7 @@ struct ValueTest {
     }
 
     /// A text as a number, when it reads as one (`'0.01'`, `'10'`, `'1e-3'`).
-    static func numeric(_ s: String) -> (Double, Int64?)? {
+    package static func numeric(_ s: String) -> (Double, Int64?)? {
         guard let first = s.utf8.first, (0x30...0x39).contains(first) || first == 0x2d || first == 0x2b || first == 0x2e,
               let d = Double(s), d.isFinite else { return nil }
         return (d, Int64(s))
@@ -50,7 +57,7 @@ struct ValueTest {
     // MARK: comparing
 
     /// Sign of `a - b` for two numbers (exactly when both are whole).
-    @inline(__always) static func compare(_ a: (Double, Int64?), _ b: (Double, Int64?)) -> Int {
+    @inline(__always) package static func compare(_ a: (Double, Int64?), _ b: (Double, Int64?)) -> Int {
         if let x = a.1, let y = b.1 { return x < y ? -1 : (x > y ? 1 : 0) }
         return a.0 < b.0 ? -1 : (a.0 > b.0 ? 1 : 0)
     }
@@ -79,12 +86,35 @@ struct ValueTest {
         }
     }
 
+    /// Byte-wise comparison of two UTF-8 texts (memcmp order, then length): the order of the index's strings.
+    @inline(__always) package static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0, let x = a.baseAddress, let y = b.baseAddress {
+            let c = memcmp(x, y, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    /// Any value a field resolver gives (a null satisfies no operator).
+    package func value(_ v: FieldValue) -> Bool {
+        switch v {
+        case .null: return false
+        case .text(var s): return s.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+        case .number(let d, let exact): return number(d, exact: exact)
+        case .bool(let b): return bool(b)
+        case .time(let t, var s):
+            if op.isLike { return s.withUTF8 { text(UnsafeRawBufferPointer($0)) } }
+            return time(t)
+        }
+    }
+
     /// A text value (UTF-8 bytes).
-    func text(_ v: UnsafeRawBufferPointer) -> Bool {
+    package func text(_ v: UnsafeRawBufferPointer) -> Bool {
         var parsed: (Double, Int64?)??
         return apply({ k in
             if let bytes = strings[k] {
-                return bytes.withUnsafeBytes { IndexSegment.compare(v, $0) }
+                return bytes.withUnsafeBytes { Self.compareBytes(v, $0) }
             }
             if let n = numbers[k] {
                 if parsed == nil { parsed = .some(Self.numeric(String(decoding: v, as: UTF8.self))) }
@@ -99,7 +129,7 @@ struct ValueTest {
     }
 
     /// A numeric value (`exact` when it is an integer).
-    func number(_ d: Double, exact: Int64?) -> Bool {
+    package func number(_ d: Double, exact: Int64?) -> Bool {
         apply({ k in
             guard let n = numbers[k] else { return nil }
             return Self.compare((d, exact), n)
@@ -109,19 +139,19 @@ struct ValueTest {
     }
 
     /// A boolean value.
-    func bool(_ b: Bool) -> Bool {
+    package func bool(_ b: Bool) -> Bool {
         let text = b ? "true" : "false"
         return apply({ k in
             switch literals[k] {
             case .bool(let l): return l == b ? 0 : nil
-            case .string(let s): return text < s ? -1 : (text > s ? 1 : 0)
+            case .string(let s): return text.utf8.lexicographicallyPrecedes(s.utf8) ? -1 : (text.utf8.elementsEqual(s.utf8) ? 0 : 1)
             default: return nil
             }
         }, likeText: { pattern?.matches(text) ?? false })
     }
 
     /// A time in seconds since the epoch, against date literals (each a span of seconds).
-    func time(_ t: Int64) -> Bool {
+    package func time(_ t: Int64) -> Bool {
         apply({ k in
             guard case .date(let from, let to, _) = literals[k] else { return nil }
             return t < from ? -1 : (t > to ? 1 : 0)

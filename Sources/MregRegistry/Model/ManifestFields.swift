@@ -1,6 +1,5 @@
 import MregStore
 import MregSupport
-import MregRegistry
 /// The searchable fields a manifest alone determines.
 public struct ManifestFields: Sendable, Equatable {
     public var message: String
@@ -8,13 +7,17 @@ public struct ManifestFields: Sendable, Equatable {
     public var metrics: [String: JSONValue]
     public var formats: [String]
     public var parameters: Int64?
+    /// The model card's recorded fields (FORMAT.md §1.4); an empty list is not kept.
+    public var card: [String: JSONValue]
 
-    public init(message: String, params: [String: JSONValue], metrics: [String: JSONValue], formats: [String], parameters: Int64?) {
+    public init(message: String, params: [String: JSONValue], metrics: [String: JSONValue], formats: [String], parameters: Int64?,
+                card: [String: JSONValue] = [:]) {
         self.message = message
         self.params = params
         self.metrics = metrics
         self.formats = formats
         self.parameters = parameters
+        self.card = card.filter { $0.value != .array([]) }
     }
 
     public init(_ manifest: Manifest) {
@@ -27,5 +30,6 @@ public struct ManifestFields: Sendable, Equatable {
             if let p = file.details["parameters"]?.intValue { total = (total ?? 0) &+ p }
         }
         parameters = total
+        card = (manifest.card.objectValue ?? [:]).filter { $0.value != .array([]) }
     }
 }
