@@ -1,4 +1,5 @@
 import Foundation
+import MregStore
 
 /// The one reader of the dates people type: `log --since/--until`, `show --as-of` and
 /// quoted dates in search queries.
@@ -123,22 +124,6 @@ public enum UserDate {
         return DateSpan(start: Date(timeIntervalSince1970: Double(first)), end: Date(timeIntervalSince1970: Double(first + length - 1)))
     }
 
-    /// Days in a month of the proleptic Gregorian calendar.
-    static func daysIn(year: Int64, month: Int64) -> Int64 {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-    static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
+    static func daysIn(year: Int64, month: Int64) -> Int64 { Timestamp.daysIn(year: year, month: month) }
+    static func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 { Timestamp.daysSince1970(year: year, month: month, day: day) }
 }
