@@ -100,8 +100,8 @@ extension MregCommand {
             try registry.validateStage(stage)
             guard revision.contains("@") || (Hex.isHex(revision) && revision.count >= 4) else {
                 // Promoting "whatever is latest" by accident is how the wrong model reaches production.
-                let latest = (try? registry.resolve(revision)).map { " (its latest is v\($0.version))" } ?? ""
-                throw RegistryError(.badInput, "say which version to promote: \(revision)@N, \(revision)@TAG or \(revision)@latest\(latest)")
+                let latest = (try? registry.resolve(revision))?.version
+                throw RegistryError.badInput(.versionRequired(revision: revision, action: "promote", latest: latest))
             }
             let v = try registry.resolve(revision)
             let change = try registry.promote(model: v.model, version: v.version, stage: stage, reason: reason, sign: sign, force: force)

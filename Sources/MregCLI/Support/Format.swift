@@ -37,7 +37,7 @@ enum Format {
 
     static func parseDate(_ text: String) throws -> Date {
         guard let d = Timestamp.parse(text) else {
-            throw RegistryError(.badInput, "cannot read the date '\(text)': use YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]' or RFC 3339 (times are UTC)")
+            throw RegistryError.badInput(.invalidDate(text))
         }
         return d
     }

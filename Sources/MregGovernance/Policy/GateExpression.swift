@@ -78,7 +78,7 @@ public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses an expression.
     ///
-    /// - Throws: `RegistryError(.badInput, "column N: …")`, N counting characters from 1.
+    /// - Throws: `RegistryError.badInput(.syntax)` with the column, counting characters from 1.
     public init(_ source: String) throws {
         self.source = source
         var parser = Parser(tokens: try Lexer.tokens(source), source: source)
@@ -105,7 +105,7 @@ public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func error(at column: Int, _ message: String) -> RegistryError {
-        RegistryError(.badInput, "column \(column): \(message)")
+        RegistryError.badInput(.syntax(.init(.gate, column: column, message)))
     }
 }
 

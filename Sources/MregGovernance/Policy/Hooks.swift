@@ -53,7 +53,7 @@ public struct Hooks: Sendable {
     ///
     /// - Returns: nil when there is no such hook; `warnings` gets a note when the file exists but
     ///   is not executable.
-    /// - Throws: `RegistryError(.refused, …)` when the hook cannot be started.
+    /// - Throws: `RegistryError.refused(.hookNotRunnable)` when the hook cannot be started.
     public func run(_ name: Name, event: Event, id: ObjectID? = nil, warnings: inout [String]) throws -> Outcome? {
         let file = path(name)
         guard FileManager.default.fileExists(atPath: file) else { return nil }
@@ -92,7 +92,7 @@ public struct Hooks: Sendable {
         do {
             try process.run()
         } catch {
-            throw RegistryError(.refused, "cannot run hook \(file): \(error.localizedDescription) (does it start with #!?)")
+            throw RegistryError.refused(.hookNotRunnable(path: file, reason: error.localizedDescription))
         }
         final class Box: @unchecked Sendable { var data = Data() }
         let out = Box(), err = Box()

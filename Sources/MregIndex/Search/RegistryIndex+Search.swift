@@ -56,9 +56,9 @@ extension RegistryIndex {
             let known = registry.stages
             for case .string(let name) in c.values where !known.contains(name) {
                 if let near = known.first(where: { $0.lowercased() == name.lowercased() }) {
-                    throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stage names are case-sensitive; did you mean '\(near)'?")
+                    throw RegistryError.badInput(.syntax(.init(.search, column: c.column, "unknown stage '\(name)': stage names are case-sensitive", suggestions: [near])))
                 }
-                throw RegistryError(.badInput, "search: column \(c.column): unknown stage '\(name)': stages are \(known.joined(separator: ", "))")
+                throw RegistryError.badInput(.syntax(.init(.search, column: c.column, "unknown stage '\(name)': stages are \(known.joined(separator: ", "))")))
             }
         }
     }

@@ -32,7 +32,7 @@ struct SearchLexer {
     }
 
     static func fail(_ column: Int, _ message: String) -> RegistryError {
-        RegistryError(.badInput, "search: column \(column): \(message)")
+        RegistryError.badInput(.syntax(.init(.search, column: column, message)))
     }
 
     /// The tokens of `text`, ending with `.end`.

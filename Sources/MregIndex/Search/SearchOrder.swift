@@ -18,10 +18,12 @@ public struct SearchOrder: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads `FIELD [ASC|DESC]`.
     public static func parse(_ text: String) throws -> SearchOrder {
-        func fail(_ why: String) -> RegistryError { RegistryError(.badInput, "--order-by '\(text)': \(why)") }
+        func fail(_ why: String) -> RegistryError { .badInput(.syntax(.init(.sortOrder, column: nil, why, text: text))) }
         let tokens: [SearchLexer.Token]
-        do { tokens = try SearchLexer.tokens(text) } catch let e as RegistryError {
-            throw fail(e.message.replacingOccurrences(of: "search: ", with: ""))
+        do { tokens = try SearchLexer.tokens(text) } catch RegistryError.badInput(.syntax(var lexed)) {
+            lexed.language = .sortOrder
+            lexed.text = text
+            throw RegistryError.badInput(.syntax(lexed))
         }
         guard let first = tokens.first, case .name(let parts, _) = first.kind else {
             throw fail("expected FIELD [ASC|DESC], such as 'metrics.auc DESC'")

@@ -4,7 +4,7 @@ import MregRegistry
 extension SearchQuery {
     /// Parses a filter; an empty (or all-blank) one matches every version.
     ///
-    /// - Throws: `RegistryError(.badInput, "search: column N: …")` naming where the query goes wrong.
+    /// - Throws: `RegistryError.badInput(.syntax)` naming the column where the query goes wrong.
     public static func parse(_ text: String) throws -> SearchQuery {
         var parser = Parser(tokens: try SearchLexer.tokens(text))
         if parser.peek.kind == .end { return SearchQuery(expression: .all, text: text) }

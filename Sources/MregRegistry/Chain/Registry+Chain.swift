@@ -37,7 +37,7 @@ extension Registry {
                 headMoved(model: model)
                 return (written.id, event, after)
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
-                if e.code == .locked, e.message.hasPrefix("stale lock") { throw e }
+                if e.isStaleLock { throw e }
                 if Date() > deadline { throw e }
                 // Back off a little, more with each attempt, with jitter.
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
@@ -58,6 +58,7 @@ extension Registry {
     /// Serialized per model by a lock file so that the last writer always
     /// reflects the newest head.
     public func syncDerivedRefs(model: String) throws {
+        let head = try ModelName(model).headRef
         let lockTarget = "\(repository.root)/refs/models/\(model)/sync"
         var lock: LockFile?
         for attempt in 0..<2000 {
@@ -65,28 +66,33 @@ extension Registry {
                 lock = try LockFile(for: lockTarget)
                 break
             } catch let e as StoreError where e.code == .locked {
-                if e.message.hasPrefix("stale lock") { throw e }
+                if e.isStaleLock { throw e }
                 usleep(UInt32(min(20_000, 500 * (attempt + 1))))
             }
         }
         guard let lock else { throw StoreError(.locked, "could not update the derived refs of \(model): '\(lockTarget).lock' stays held") }
         defer { lock.release() }
         let state = try self.state(of: model)
-        for (name, id) in derivedRefs(of: state) {
+        let derived = try derivedRefs(of: state)
+        for (name, id) in derived {
             if try refs.read(name) != id { try refs.update(name, to: id) }
         }
-        let wanted = Set(derivedRefs(of: state).map(\.0))
-        for (name, _) in try refs.list(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != Self.headRef(model) {
+        let wanted = Set(derived.map(\.0))
+        for (name, _) in try refs.list(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != head {
             try? refs.delete(name)
         }
     }
 
     /// The version, stage and tag refs a state implies.
-    package func derivedRefs(of state: ModelState) -> [(RefName, ObjectID)] {
+    ///
+    /// - Throws: `RegistryError.invalidName` when the chain names a stage or tag that breaks the
+    ///   naming rules (a damaged or forged event), so no ref is built from it.
+    package func derivedRefs(of state: ModelState) throws -> [(RefName, ObjectID)] {
+        let model = try ModelName(state.model)
         var out = [(RefName, ObjectID)]()
-        for (v, info) in state.versions { out.append((Self.versionRef(state.model, v), info.manifest)) }
-        for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((Self.stageRef(state.model, s), m)) } }
-        for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((Self.tagRef(state.model, t), m)) } }
+        for (v, info) in state.versions { out.append((try model.versionRef(v), info.manifest)) }
+        for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((try model.stageRef(s), m)) } }
+        for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((try model.tagRef(TagName(t)), m)) } }
         return out.sorted { $0.0 < $1.0 }
     }
 }

@@ -113,7 +113,7 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
             if (200..<300).contains(http.statusCode), let destination = state.destination {
                 let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
                 if fd < 0 {
-                    state.writeError = RegistryError(.badInput, "cannot create '\(destination)': \(String(cString: strerror(errno)))")
+                    state.writeError = RegistryError.io(.init("create", destination, errno: errno))
                 } else {
                     state.fileDescriptor = fd
                 }
@@ -132,7 +132,7 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
                     let n = write(state.fileDescriptor, raw.baseAddress! + done, raw.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        state.writeError = RegistryError(.badInput, "cannot write '\(state.destination ?? "")': \(String(cString: strerror(errno)))")
+                        state.writeError = RegistryError.io(.init("write", state.destination ?? "", errno: errno))
                         return
                     }
                     done += n
