@@ -20,7 +20,7 @@ public struct MregCommand: ParsableCommand {
         'user.email' (the store's, then --global), else git's user.name and user.email, else the OS user.
 
         Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify, fsck \
-        or policy check found problems, show-ref or config --get found nothing); 2 not found (model, \
+        or policy check found problems, show-ref or config KEY found nothing); 2 not found (model, \
         version, tag, remote, object…); 3 refused or in conflict (policy, hook, tag exists, push not a \
         fast-forward, a lock held, a ref moved meanwhile); 4 corrupt store data; 5 an I/O error from \
         the operating system or a remote's storage; 64 bad usage or invalid input (bad names, \

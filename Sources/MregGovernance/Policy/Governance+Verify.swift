@@ -163,7 +163,11 @@ extension Governance {
             .sorted { ($0.element.sequence ?? 0, $0.offset) < ($1.element.sequence ?? 0, $1.offset) }.map(\.element)
         if report.problems.isEmpty {
             let status: VerifyReport.Checkpoint
-            if checkpoint == nil { status = .recorded } else if checkpoint == head { status = .unchanged } else if seen.contains(checkpoint!) { status = .advanced } else { status = .accepted }
+            if let checkpoint {
+                status = checkpoint == head ? .unchanged : seen.contains(checkpoint) ? .advanced : .accepted
+            } else {
+                status = .recorded
+            }
             if status == .unchanged {
                 report.checkpoint = status
             } else {
@@ -303,7 +307,7 @@ extension Governance {
             return
         }
         guard let signer = e.signer, let signature = e.signature else {
-            fail(e.signer == nil ? "has a signature but no signer" : "names a signer (\(e.signer!)) but has no signature")
+            fail(e.signer.map { "names a signer (\($0)) but has no signature" } ?? "has a signature but no signer")
             return
         }
         let allowed: String

@@ -173,6 +173,7 @@ extension Registry {
             }
             for (k, i) in needHash.enumerated() { keys[i] = "sha256:" + Hex.encode(hashers[k].finalize()) }
         }
-        return keys.map { $0! }
+        // Every tensor got a key above; one that did not (it cannot happen) compares unequal to everything.
+        return keys.enumerated().map { $0.element ?? "unkeyed:\(file.object.hex):\($0.offset)" }
     }
 }

@@ -54,7 +54,12 @@ public struct VersionDiff: Sendable {
         let newFiles = Dictionary(b.files.map { ($0.path, $0) }, uniquingKeysWith: { x, _ in x })
         files = Set(oldFiles.keys).union(newFiles.keys).sorted().map { path in
             let o = oldFiles[path], n = newFiles[path]
-            let kind: FileChange.Kind = o == nil ? .added : n == nil ? .removed : (o!.digest == n!.digest && o!.mode == n!.mode ? .unchanged : .changed)
+            let kind: FileChange.Kind
+            switch (o, n) {
+            case (nil, _): kind = .added
+            case (_, nil): kind = .removed
+            case (let o?, let n?): kind = o.digest == n.digest && o.mode == n.mode ? .unchanged : .changed
+            }
             return FileChange(kind: kind, path: path, old: o, new: n)
         }
     }
