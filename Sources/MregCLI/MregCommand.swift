@@ -20,7 +20,14 @@ public struct MregCommand: ParsableCommand {
         Who you are: MREG_USER_NAME and MREG_USER_EMAIL, else 'mreg config user.name' and \
         'user.email' (the store's, then --global), else git's user.name and user.email, else the OS user.
 
-        JSON schemas, exit codes and the on-disk format: Docs/COMMANDS.md and Docs/FORMAT.md.
+        Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify, fsck \
+        or policy check found problems, show-ref or config KEY found nothing); 2 not found (model, \
+        version, tag, remote, object…); 3 refused or in conflict (policy, hook, tag exists, push not a \
+        fast-forward, a lock held, a ref moved meanwhile); 4 corrupt store data; 5 an I/O error from \
+        the operating system or a remote's storage; 64 bad usage or invalid input (bad names, \
+        unparsable values, bad query syntax). Errors print one line on stderr: 'mreg: error: …'.
+
+        JSON schemas and the on-disk format: Docs/COMMANDS.md and Docs/FORMAT.md.
         """,
         version: MregVersion.string,
         groupedSubcommands: [
@@ -50,27 +57,70 @@ public struct MregCommand: ParsableCommand {
         main(Array(CommandLine.arguments.dropFirst()))
     }
 
+    /// Runs mreg and exits with the code of the table in Docs/COMMANDS.md ("Exit codes"):
+    /// every error is printed as one line on stderr and mapped to its code here.
     public static func main(_ arguments: [String]) {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let failure as CommandFailure {
-            if let message = failure.message { Terminal.error(message) }
-            Foundation.exit(failure.code)
-        } catch let error as StoreError {
-            Terminal.error("mreg: error: \(error.message)\(error.hint)")
-            Foundation.exit(1)
+            if let message = failure.message { Terminal.error(oneLine(message)) }
+            Foundation.exit(failure.status.rawValue)
         } catch let error as RegistryError {
-            Terminal.error("mreg: error: \(error.message)")
-            Foundation.exit(1)
+            fail(ErrorWording.line(error), exitStatus(for: error))
+        } catch let error as StoreError {
+            fail("\(error)", exitStatus(for: error))
+        } catch let error as JSONValue.ParseError {
+            // Stored JSON (user input is checked where it is read, and reported as bad input).
+            fail("stored JSON cannot be read: \(error)", .corrupt)
         } catch {
-            exit(withError: error)
+            // argument-parser's own errors: usage (64), help and version (0).
+            if exitCode(for: error) != .failure { exit(withError: error) }
+            // Anything else comes from Foundation's file handling: an I/O error.
+            fail("\(error.localizedDescription)", .io)
         }
+    }
+
+    /// The exit status of a registry error.
+    static func exitStatus(for error: RegistryError) -> MregExitStatus {
+        switch error {
+        case .notFound: return .notFound
+        case .invalidName, .badInput: return .usage
+        case .conflict, .refused, .pushRejected: return .refused
+        case .corrupt: return .corrupt
+        case .io, .service: return .io
+        }
+    }
+
+    /// The exit status of a store error, by its code.
+    static func exitStatus(for error: StoreError) -> MregExitStatus {
+        switch error.code {
+        case .notFound: return .notFound
+        case .alreadyExists, .locked, .modified: return .refused
+        case .corrupt: return .corrupt
+        case .io: return .io
+        case .ambiguous, .invalid: return .usage
+        }
+    }
+
+    static func fail(_ message: String, _ status: MregExitStatus) -> Never {
+        Terminal.error("mreg: error: \(oneLine(message))")
+        Foundation.exit(status.rawValue)
+    }
+
+    /// Messages are one line on stderr, whatever a hook or a tool said.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }
 
-/// Ends a command with an exit code (and, optionally, a message on stderr).
+/// Ends a command with an exit status (and, optionally, a message on stderr).
 struct CommandFailure: Error {
-    var code: Int32
+    var status: MregExitStatus
     var message: String?
+
+    init(_ status: MregExitStatus, message: String? = nil) {
+        self.status = status
+        self.message = message
+    }
 }

@@ -32,7 +32,7 @@ public struct Registry: Sendable {
     public func validateStage(_ stage: String) throws {
         try Names.validateStage(stage)
         guard stages.contains(stage) else {
-            throw RegistryError(.badInput, "unknown stage '\(stage)': stages are \(stages.joined(separator: ", ")) (set registry.stages to change them)")
+            throw RegistryError.badInput(.unknownStage(name: stage, stages: stages))
         }
     }
 
@@ -40,14 +40,18 @@ public struct Registry: Sendable {
 
     // MARK: refs
 
-    package static func headRef(_ model: String) -> RefName { try! RefName("refs/models/\(model)/head") }
-    package static func versionRef(_ model: String, _ v: Int64) -> RefName { try! RefName("refs/models/\(model)/versions/\(v)") }
-    package static func stageRef(_ model: String, _ s: String) -> RefName { try! RefName("refs/models/\(model)/stages/\(s)") }
-    package static func tagRef(_ model: String, _ t: String) -> RefName { try! RefName("refs/models/\(model)/tags/\(t)") }
+    /// `refs/models/<model>/head`; throws `invalidName` for a name that breaks the rules.
+    package static func headRef(_ model: String) throws -> RefName { try ModelName(model).headRef }
+    package static func versionRef(_ model: String, _ v: Int64) throws -> RefName { try ModelName(model).versionRef(v) }
+    package static func stageRef(_ model: String, _ s: String) throws -> RefName { try ModelName(model).stageRef(s) }
+    package static func tagRef(_ model: String, _ t: String) throws -> RefName { try ModelName(model).tagRef(TagName(t)) }
 
-    /// Every model with a head ref, sorted.
+    /// Every model with a head ref, sorted (entries under `refs/models/` that are not a
+    /// model's folder, such as `.DS_Store` or a `x.lock` folder, are skipped).
     public func models() throws -> [String] {
-        Self.listModels(root: repository.root).filter { (try? refs.read(Self.headRef($0))) != nil }.sorted()
+        Self.listModels(root: repository.root).filter { name in
+            (try? Self.headRef(name.rawValue)).flatMap { try? refs.read($0) } != nil
+        }.map(\.rawValue)
     }
 
     public func head(of model: String) throws -> ObjectID? {
@@ -60,11 +64,11 @@ public struct Registry: Sendable {
         var next = try start ?? head(of: model)
         var seen = Set<ObjectID>()
         while let id = next {
-            guard seen.insert(id).inserted else { throw RegistryError(.corrupt, "event chain of \(model) loops at \(id.abbreviated())") }
-            let event = try Event.load(id, from: store)
-            guard event.model == model else {
-                throw RegistryError(.corrupt, "event \(id.abbreviated()) in the chain of \(model) belongs to \(event.model)")
+            guard seen.insert(id).inserted else {
+                throw RegistryError.corrupt(.init(object: "event chain of \(model)", reason: "it loops at \(id.abbreviated())"))
             }
+            let event = try Event.load(id, from: store)
+            guard event.model == model else { throw Event.wrongModel(id, in: model, belongsTo: event.model) }
             out.append((id, event))
             next = event.parent
         }
@@ -90,17 +94,16 @@ public struct Registry: Sendable {
     public func existingState(of model: String, asOf: Date? = nil) throws -> ModelState {
         try Names.validateModel(model)
         guard try head(of: model) != nil else {
-            let known = try models()
-            let hint = known.isEmpty ? "the store has no models yet" : "known models: \(known.prefix(8).joined(separator: ", "))"
-            throw RegistryError(.unknownModel, "unknown model '\(model)' (\(hint))")
+            throw RegistryError.notFound(.init(.model, model, suggestions: try models()))
         }
         return try state(of: model, asOf: asOf)
     }
 }
 
 extension Registry {
-    /// Names of the folders under refs/models (stray entries such as `.DS_Store` skipped).
-    package static func listModels(root: String) -> [String] {
-        RefStore(root: root).folderNames(under: "refs/models")
+    /// The folders under `refs/models` whose names are valid model names, sorted; anything
+    /// else there (a file, `.DS_Store`, `.nfs1234`, a `x.lock` folder) is skipped.
+    package static func listModels(root: String) -> [ModelName] {
+        RefStore(root: root).folderNames(under: "refs/models").compactMap { ModelName(validating: $0) }.sorted()
     }
 }

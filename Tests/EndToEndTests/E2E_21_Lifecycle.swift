@@ -223,7 +223,7 @@ import Testing
             for args in [["register", "m", "w.bin"], ["promote", "m@1", "staging"], ["tag", "m@1", "t"]] {
                 for bad in ["2026-02-30T00:00:00Z", "yesterday", "2026-03-01"] {
                     let r = try mreg.run(args, cwd: dir, env: ["MREG_NOW": bad])
-                    #expect(r.status == 1 && r.stderrIsOneLine, "\(r)")
+                    #expect(r.status == 64 && r.stderrIsOneLine, "\(r)")
                     #expect(r.stderr.hasPrefix("mreg: error: MREG_NOW='\(bad)' is not a time"), "\(r)")
                 }
             }
@@ -263,7 +263,7 @@ import Testing
             let asOf = try RegisterTests.json(try mreg.run(["show", "m", "--as-of", "2026-03", "--json"], cwd: dir).succeeded()) as! [String: Any]
             #expect(asOf["as_of"] as? String == "2026-03-31T23:59:59Z")
             let bad = try mreg.run(["log", "m", "--since", "2026-13"], cwd: dir)
-            #expect(bad.status == 1 && bad.stderrIsOneLine)
+            #expect(bad.status == 64 && bad.stderrIsOneLine)
             #expect(bad.stderr.hasPrefix("mreg: error: --since: cannot read the date '2026-13': month 13 does not exist"), "\(bad)")
             #expect(try mreg.run(["show", "m", "--as-of", "2026-02-30"], cwd: dir).stderr.contains("2026-02 has no day 30"))
         }

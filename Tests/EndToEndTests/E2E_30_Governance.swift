@@ -82,7 +82,7 @@ struct GovernanceE2E {
             #expect((model["problems"] as! [Any]).isEmpty && model["head"] as? String != ids[3])
             // fsck is not bothered by the checkpoint ref.
             try mreg.run(["fsck", "--no-dangling"], cwd: dir).succeeded()
-            #expect(try mreg.run(["verify", "nosuch"], cwd: dir).status == 1)
+            #expect(try mreg.run(["verify", "nosuch"], cwd: dir).status == 2)
         }
     }
 
@@ -191,7 +191,7 @@ struct GovernanceE2E {
             try writeFile("\(dir)/.mreg/policy.toml", "[stages.production]\n\(rule)\n")
             let before = snapshot("\(dir)/.mreg")
             let refused = try mreg.run(["promote", candidate, "production"], cwd: dir)
-            #expect(refused.status == 1 && refused.stderrIsOneLine, "\(refused)")
+            #expect(refused.status == 3 && refused.stderrIsOneLine, "\(refused)")
             #expect(refused.stderr.contains("policy refuses promoting fraud v\(candidate.last!) to production: \(refusal)"), "\(refused)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
             // The dry run agrees, and exits 1.
@@ -219,7 +219,7 @@ struct GovernanceE2E {
                 allow_force = true
                 """)
             let notAllowed = try mreg.run(["promote", "fraud@1", "production", "--force", "--reason", "x"], cwd: dir)
-            #expect(notAllowed.status == 1 && notAllowed.stderrIsOneLine && notAllowed.stderr.contains("allows no --force"))
+            #expect(notAllowed.status == 3 && notAllowed.stderrIsOneLine && notAllowed.stderr.contains("allows no --force"))
             let forced = try mreg.run(["promote", "fraud@1", "staging", "-f", "--reason", "incident 42"], cwd: dir).succeeded()
             #expect(forced.stdout.contains("policy failed (forced)"))
             let oneline = try mreg.run(["log", "--oneline", "-n", "1"], cwd: dir).succeeded()
@@ -244,7 +244,7 @@ struct GovernanceE2E {
             try Self.version(mreg, dir, auc: "0.95", seed: 1)
             try writeFile("\(dir)/.mreg/policy.toml", "[stages.production]\nrequire = \"metrics.auc >= \"\n")
             let r = try mreg.run(["promote", "fraud@1", "staging"], cwd: dir)
-            #expect(r.status == 1 && r.stderrIsOneLine && r.stderr.contains("policy.toml: require in [stages.production]: column 16"), "\(r)")
+            #expect(r.status == 64 && r.stderrIsOneLine && r.stderr.contains("policy.toml: require in [stages.production]: column 16"), "\(r)")
         }
     }
 
@@ -269,14 +269,14 @@ struct GovernanceE2E {
                 """)
             try Self.version(mreg, dir, auc: "0.95", seed: 1)
             let unsigned = try mreg.run(["promote", "fraud@1", "production"], cwd: dir)
-            #expect(unsigned.status == 1 && unsigned.stderrIsOneLine && unsigned.stderr.contains("must be signed"), "\(unsigned)")
+            #expect(unsigned.status == 3 && unsigned.stderrIsOneLine && unsigned.stderr.contains("must be signed"), "\(unsigned)")
             let noKey = try mreg.run(["promote", "fraud@1", "production", "--sign"], cwd: dir)
-            #expect(noKey.status == 1 && noKey.stderr.contains("user.signingKey"), "\(noKey)")
+            #expect(noKey.status == 64 && noKey.stderr.contains("user.signingKey"), "\(noKey)")
 
             try mreg.run(["config", "user.signingKey", "\(dir)/eve"], cwd: dir).succeeded()
             let before = snapshot("\(dir)/.mreg")
             let stranger = try mreg.run(["promote", "fraud@1", "production", "--sign"], cwd: dir)
-            #expect(stranger.status == 1 && stranger.stderrIsOneLine && stranger.stderr.contains("would not verify"), "\(stranger)")
+            #expect(stranger.status == 3 && stranger.stderrIsOneLine && stranger.stderr.contains("would not verify"), "\(stranger)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
 
             try mreg.run(["config", "user.signingKey", "\(dir)/ada"], cwd: dir).succeeded()
@@ -337,7 +337,7 @@ struct GovernanceE2E {
             chmod("\(dir)/.mreg/hooks/post-promote", 0o755)
             let before = snapshot("\(dir)/.mreg")
             let refused = try mreg.run(["promote", "fraud@1", "production"], cwd: dir)
-            #expect(refused.status == 1 && refused.stderrIsOneLine, "\(refused)")
+            #expect(refused.status == 3 && refused.stderrIsOneLine, "\(refused)")
             #expect(refused.stderr == "mreg: error: pre-promote hook refused promoting fraud v1 to production: promotions of fraud v1 to production need a change ticket in --reason\n")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/notified.json"))
@@ -353,7 +353,7 @@ struct GovernanceE2E {
             let head = try readFile("\(dir)/.mreg/refs/models/fraud/head")
             try writeFile("\(dir)/m9/model.bin", randomBytes(100, seed: 9))
             let frozen = try mreg.run(["register", "fraud", "m9"], cwd: dir)
-            #expect(frozen.status == 1 && frozen.stderr == "mreg: error: pre-register hook refused registering fraud v2: registrations are frozen\n", "\(frozen)")
+            #expect(frozen.status == 3 && frozen.stderr == "mreg: error: pre-register hook refused registering fraud v2: registrations are frozen\n", "\(frozen)")
             #expect(try readFile("\(dir)/.mreg/refs/models/fraud/head") == head)
             try FileManager.default.removeItem(atPath: "\(dir)/.mreg/hooks/pre-register")
             try writeFile("\(dir)/.mreg/hooks/post-register", "#!/bin/sh\necho 'index is down' >&2\nexit 2\n")

@@ -74,7 +74,7 @@ import Testing
                 try mreg.run(["promote", "m@1", "production", "--sign"], cwd: dir, env: env[who]!).succeeded()
             }
             try mreg.run(["push"], cwd: "\(work)/bob", env: env["bob"]!).succeeded()
-            #expect(try mreg.run(["push"], cwd: "\(work)/alice", env: env["alice"]!).status == 1)
+            #expect(try mreg.run(["push"], cwd: "\(work)/alice", env: env["alice"]!).status == 3)  // refused: not a fast-forward
             let pull = try mreg.run(["pull"], cwd: "\(work)/alice", env: env["alice"]!).succeeded()
             #expect(pull.stdout.contains("signed again"), "\(pull)")
             try mreg.run(["push"], cwd: "\(work)/alice", env: env["alice"]!).succeeded()

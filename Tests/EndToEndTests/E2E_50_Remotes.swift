@@ -87,7 +87,7 @@ import Glibc
             #expect(try mreg.run(["cat", "fraud@2", "model.bin"], cwd: clone).succeeded().stdoutBytes == randomBytes(40_000, seed: 2))
             #expect(try mreg.run(["config", "remote.origin.url"], cwd: clone).succeeded().output == remote)
             // A clone into an existing store is refused, and leaves it alone.
-            #expect(try mreg.run(["clone", remote, clone], cwd: dir).status == 1)
+            #expect(try mreg.run(["clone", remote, clone], cwd: dir).status == 3)  // a store is already there
             try Self.expectClean(mreg, clone)
         }
     }
@@ -176,7 +176,7 @@ import Glibc
             try mreg.run(["promote", "fraud@2", "production", "--reason", "ship it"], cwd: dir).succeeded()
             let before = snapshot(remote)
             let refused = try mreg.run(["push"], cwd: dir)
-            #expect(refused.status == 1)
+            #expect(refused.status == 3)
             #expect(refused.stderrIsOneLine && refused.stderr.contains("mreg pull origin") && refused.stderr.contains("fraud"))
             #expect(refused.stdout.contains("rejected"))
             #expect(differences(before, snapshot(remote)).isEmpty)
@@ -226,7 +226,7 @@ import Glibc
                 try writeFile(target, damaged)
 
                 let failed = try mreg.run(["clone", remote, "\(base)/clone"], cwd: base)
-                #expect(failed.status == 1 && failed.stderrIsOneLine)
+                #expect(failed.status == 4 && failed.stderrIsOneLine)
                 #expect(failed.stderr.contains("corrupt") && failed.stderr.contains(weights))
                 #expect(!FileManager.default.fileExists(atPath: "\(base)/clone"))
 
@@ -235,7 +235,7 @@ import Glibc
                 try Self.initStore(mreg, other)
                 try mreg.run(["remote", "add", "origin", remote], cwd: other).succeeded()
                 let fetch = try mreg.run(["fetch"], cwd: other)
-                #expect(fetch.status == 1 && fetch.stderr.contains(weights))
+                #expect(fetch.status == 4 && fetch.stderr.contains(weights))
                 #expect(!FileManager.default.fileExists(atPath: objectPath(other, weights)))
                 #expect(try mreg.run(["show-ref", "refs/remotes/"], cwd: other).status == 1)
                 try Self.expectClean(mreg, other)
@@ -273,7 +273,7 @@ import Glibc
             let same = try stores.map { try mreg.start(["push", "origin", "shared-base"], cwd: $0) }.map { $0.wait() }
             #expect(same.filter { $0.status == 0 }.count == 1)
             for r in same where r.status != 0 {
-                #expect(r.status == 1 && r.stderr.contains("mreg pull"), "\(r)")
+                #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)")
             }
             try Self.expectClean(mreg, remote)
 
@@ -284,7 +284,7 @@ import Glibc
             }
             let racing = try stores.map { try mreg.start(["push", "origin", "shared-base"], cwd: $0) }.map { $0.wait() }
             #expect(racing.filter { $0.status == 0 }.count == 1)
-            for r in racing where r.status != 0 { #expect(r.status == 1 && r.stderr.contains("mreg pull"), "\(r)") }
+            for r in racing where r.status != 0 { #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)") }
             try Self.expectClean(mreg, remote)
             // Everyone pulls (replaying their version on top) and pushes: all 8 versions arrive.
             for _ in 0..<3 {
@@ -391,7 +391,7 @@ import Glibc
         try withStore { mreg, dir in
             let base = Self.base(dir)
             let noRemote = try mreg.run(["push"], cwd: dir)
-            #expect(noRemote.status == 1 && noRemote.stderr.contains("mreg remote add"))
+            #expect(noRemote.status == 2 && noRemote.stderr.contains("mreg remote add"))
             let added = try mreg.run(["remote", "add", "origin", "../later"], cwd: dir).succeeded()
             #expect(added.stderr.contains("mreg init"))  // not a store yet: a warning, not an error
             try mreg.run(["remote", "add", "lake", "s3://models/team", "--endpoint", "http://127.0.0.1:9", "--region", "eu-west-1"], cwd: dir).succeeded()
@@ -400,21 +400,21 @@ import Glibc
             #expect(verbose.contains("\(base)/later") && verbose.contains("endpoint=http://127.0.0.1:9"))
             let listed = try JSONSerialization.jsonObject(with: Data(try mreg.run(["remote", "list", "--json"], cwd: dir).stdoutBytes)) as! [[String: String]]
             #expect(listed.last == ["name": "lake", "url": "s3://models/team", "endpoint": "http://127.0.0.1:9", "region": "eu-west-1"])
-            #expect(try mreg.run(["remote", "add", "origin", "/x"], cwd: dir).status == 1)
-            #expect(try mreg.run(["remote", "add", "bad name", "/x"], cwd: dir).status == 1)
-            #expect(try mreg.run(["remote", "add", "x", "ftp://host/x"], cwd: dir).status == 1)
+            #expect(try mreg.run(["remote", "add", "origin", "/x"], cwd: dir).status == 3)  // exists
+            #expect(try mreg.run(["remote", "add", "bad name", "/x"], cwd: dir).status == 64)  // bad name
+            #expect(try mreg.run(["remote", "add", "x", "ftp://host/x"], cwd: dir).status == 64)  // bad URL
 
             try Self.register(mreg, dir, "fraud", message: "one")
             let notStore = try mreg.run(["push"], cwd: dir)
-            #expect(notStore.status == 1 && notStore.stderrIsOneLine && notStore.stderr.contains("mreg init"))
+            #expect(notStore.status == 2 && notStore.stderrIsOneLine && notStore.stderr.contains("mreg init"))
             try Self.initStore(mreg, "\(base)/later")
             try mreg.run(["push", "fraud"], cwd: dir).succeeded()  // a model name alone: the default remote
-            #expect(try mreg.run(["push", "nosuch"], cwd: dir).status == 1)
+            #expect(try mreg.run(["push", "nosuch"], cwd: dir).status == 2)  // an unknown model
             #expect(try mreg.run(["show-ref", "refs/remotes/origin/"], cwd: dir).status == 0)
             try mreg.run(["remote", "remove", "origin"], cwd: dir).succeeded()
             #expect(try mreg.run(["show-ref", "refs/remotes/"], cwd: dir).status == 1)
             #expect(try mreg.run(["remote"], cwd: dir).succeeded().lines == ["lake"])
-            #expect(try mreg.run(["remote", "rm", "origin"], cwd: dir).status == 1)
+            #expect(try mreg.run(["remote", "rm", "origin"], cwd: dir).status == 2)  // no such remote
             try Self.expectClean(mreg, dir)
         }
     }
@@ -496,7 +496,7 @@ import Glibc
                 // requests more than one may pass (S3 itself is atomic); exclusivity is checked
                 // deterministically below, and no-loss at the end.
                 #expect(created.filter { $0.status == 0 }.count >= 1)
-                for r in created where r.status != 0 { #expect(r.status == 1 && r.stderr.contains("mreg pull"), "\(r)") }
+                for r in created where r.status != 0 { #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)") }
                 // Then each adds to it from the same base: If-Match lets exactly one of them move the head.
                 for s in stores { try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded() }
                 for s in stores { _ = try mreg.run(["push"], cwd: s, env: s3.environment) }  // the replayed ones
@@ -517,8 +517,8 @@ import Glibc
                 try RemoteTests.register(mreg, stores[1], "shared", message: "cas b", seed: 91)
                 try mreg.run(["push"], cwd: stores[0], env: s3.environment).succeeded()
                 let second = try mreg.run(["push"], cwd: stores[1], env: s3.environment)
-                #expect(second.status == 1 && second.stderr.contains("mreg pull"), "\(second)")
-                for r in moved where r.status != 0 { #expect(r.status == 1 && r.stderr.contains("mreg pull"), "\(r)") }
+                #expect(second.status == 3 && second.stderr.contains("mreg pull"), "\(second)")
+                for r in moved where r.status != 0 { #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)") }
                 // Pull (replay) and push until everyone's versions are in.
                 for _ in 0..<3 {
                     for s in stores {
@@ -583,7 +583,7 @@ import Glibc
                 let store = "\(RemoteTests.base(dir))/fresh"
                 try RemoteTests.initStore(mreg, store)
                 let r = try mreg.run(["fetch", "s3://\(bucket)/r"], cwd: store, env: s3.environment)
-                #expect(r.status == 1 && r.stderrIsOneLine && r.stderr.contains("corrupt") && r.stderr.contains(weights))
+                #expect(r.status == 4 && r.stderrIsOneLine && r.stderr.contains("corrupt") && r.stderr.contains(weights))
                 #expect(!FileManager.default.fileExists(atPath: "\(store)/.mreg/objects/\(weights.prefix(2))/\(weights.dropFirst(2))"))
                 try RemoteTests.expectClean(mreg, store)
                 let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(store)/.mreg/objects").filter { $0.hasPrefix("tmp_obj_") }

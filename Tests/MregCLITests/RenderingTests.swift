@@ -28,7 +28,7 @@ import Testing
         #expect(try Format.dateSpan("2026-03-01T10:00:00Z", option: "--until").end < day.end)  // --until a day: its end
         #expect(try Format.dateSpan("2026-03-01T10:00:00Z", option: "--since").start > day.start)  // --since a day: its start
         let error = try #require(throws: RegistryError.self) { try Format.dateSpan("yesterday", option: "--since") }
-        #expect(error.message.hasPrefix("--since: cannot read the date 'yesterday'"))
+        #expect(error.description.hasPrefix("--since: cannot read the date 'yesterday'"))
     }
 }
 

@@ -1,3 +1,4 @@
+import MregTestSupport
 import Foundation
 import Testing
 @testable import MregRegistry
@@ -239,13 +240,13 @@ import MregFilter
             _ = try SearchQuery.parse(deep)
             Issue.record("a search 30,000 parentheses deep parsed")
         } catch let e as RegistryError {
-            #expect(e.message == "search: column 101: '(' nests deeper than 100 levels of parentheses and NOT")
+            #expect(e.description == "search: column 101: '(' nests deeper than 100 levels of parentheses and NOT")
         }
         do {
             _ = try GateExpression(nots)
             Issue.record("a gate 30,000 NOTs deep parsed")
         } catch let e as RegistryError {
-            #expect(e.message == "column 401: 'not' nests deeper than 100 levels of parentheses and NOT")
+            #expect(e.description == "column 401: 'not' nests deeper than 100 levels of parentheses and NOT")
         }
     }
 
@@ -263,7 +264,7 @@ import MregFilter
         do {
             _ = try GateExpression("stage = 'Production'", stages: Registry.defaultStages)
         } catch let e as RegistryError {
-            #expect(e.message == "column 1: unknown stage 'Production': stage names are case-sensitive; did you mean 'production'?")
+            #expect(e.description == "column 1: unknown stage 'Production': stage names are case-sensitive; did you mean 'production'?")
         } catch {
             Issue.record("\(error)")
         }

@@ -86,9 +86,9 @@ import MregFilter
         do {
             _ = try GateExpression(text)
             Issue.record("'\(text)' parsed")
-        } catch let e as RegistryError {
-            #expect(e.kind == .badInput)
-            #expect(e.message.hasPrefix(message), "\(e.message)")
+        } catch RegistryError.badInput(.syntax(let s)) {
+            #expect(s.language == .gate)
+            #expect(s.description.hasPrefix(message), "\(s)")
         } catch {
             Issue.record("unexpected \(error)")
         }

@@ -20,8 +20,8 @@ import MregStore
         do {
             _ = try parse(text)
             return nil
-        } catch let e as RegistryError {
-            return e.message
+        } catch RegistryError.badInput(.invalidPolicy(let file, let problem)) {
+            return "\(file): \(problem)"
         } catch {
             return "\(error)"
         }
@@ -70,7 +70,7 @@ import MregStore
         #expect(Self.refusal("[stages.production]\ncard_fields = [\"licence\"]")?.contains("never records") == true)
         #expect(Self.refusal("[stages.production]\nno_regression = [{ metric = \"auc\", better = \"up\" }]")?.contains("\"higher\" or \"lower\"") == true)
         #expect(Self.refusal("[gates]\nx = 1")?.contains("unknown section 'gates'") == true)
-        #expect(Self.refusal("[stages.production\nsigned = true")?.contains("is not valid TOML: line 1") == true)
+        #expect(Self.refusal("[stages.production\nsigned = true")?.contains("not valid TOML: line 1") == true)
     }
 
     // MARK: evaluating

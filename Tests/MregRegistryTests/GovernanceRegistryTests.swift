@@ -23,14 +23,27 @@ import MregStore
         }
     }
 
+    /// The policy's refusal inside an error, if that is what it is.
+    static func policy(_ e: RegistryError?) -> RegistryError.PolicyRefusal? {
+        if case .refused(.policy(let p))? = e { return p }
+        return nil
+    }
+
+    /// The problem of a refused incoming event, if that is what it is.
+    static func incoming(_ e: RegistryError?) -> String? {
+        if case .refused(.incomingEvent(_, _, _, let problem))? = e { return problem }
+        return nil
+    }
+
     @Test func aRefusedPromotionLeavesTheStoreUnchanged() throws {
         try GovernanceFixture.with { f in
             try f.register(metrics: ["auc=0.93"])
             try f.writePolicy("[stages.production]\nrequire = \"metrics.auc >= 0.95\"\n")
             let before = f.snapshot()
             let e = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: "try") }
-            #expect(e?.kind == .refused)
-            #expect(e?.message == "policy refuses promoting fraud v1 to production: require: metrics.auc >= 0.95 is false (metrics.auc = 0.93)")
+            #expect(e == .refused(.policy(.init(.failed, model: "fraud", version: 1, stage: "production",
+                                                summary: "require: metrics.auc >= 0.95 is false (metrics.auc = 0.93)"))))
+            #expect(e?.description == "policy refuses promoting fraud v1 to production: require: metrics.auc >= 0.95 is false (metrics.auc = 0.93)")
             #expect(f.snapshot() == before)
         }
     }
@@ -57,11 +70,12 @@ import MregStore
             try f.register(metrics: ["auc=0.80"])
             try f.writePolicy("[stages.production]\nrequire = \"metrics.auc >= 0.9\"\n[stages.staging]\nrequire = \"metrics.auc >= 0.9\"\nallow_force = true\n")
             let notAllowed = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: "x", force: true) }
-            #expect(notAllowed?.message.contains("allows no --force there") == true)
+            #expect(Self.policy(notAllowed)?.reason == .forceNotAllowed)
             let noReason = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: nil, force: true) }
-            #expect(noReason?.message.contains("a forced promotion needs --reason") == true)
+            #expect(Self.policy(noReason)?.reason == .forceNeedsReason)
             let hint = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: nil) }
-            #expect(hint?.message.hasSuffix("(override with --force --reason WHY)") == true)
+            #expect(Self.policy(hint)?.reason == .failed && Self.policy(hint)?.forceable == true)
+            #expect(Self.policy(notAllowed)?.forceable == false)
             let forced = try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: "hotfix", force: true)
             #expect(forced.event?.force == true)
             #expect(try PolicyVerdict(json: #require(forced.event?.verdict)).passed == false)
@@ -73,7 +87,8 @@ import MregStore
         try GovernanceFixture.with { f in
             try f.writePolicy("[stages.production]\nfrom = [\"staging\"]\n")
             let e = Self.refusal { try f.register(metrics: ["auc=0.99"], stage: "production") }
-            #expect(e?.message.contains("policy refuses registering fraud v1 into production: from: v1 must be in staging") == true)
+            #expect(Self.policy(e)?.registering == true)
+            #expect(e?.description.contains("policy refuses registering fraud v1 into production: from: v1 must be in staging") == true)
             #expect(try f.registry.head(of: "fraud") == nil)
             let ok = try f.register(metrics: ["auc=0.99"], stage: "staging")
             #expect(ok.stage == "staging")
@@ -90,7 +105,7 @@ import MregStore
             try f.hook("post-promote", "cat > \"$MREG_DIR/../post.json\"; echo \"$MREG_EVENT\" > \"$MREG_DIR/../post.id\"")
             let before = f.snapshot()
             let e = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: nil) }
-            #expect(e?.message == "pre-promote hook refused promoting fraud v1 to production: change ticket required for fraud v1")
+            #expect(e == .refused(.hook(name: "pre-promote", action: "promoting fraud v1 to production", message: "change ticket required for fraud v1")))
             #expect(f.snapshot() == before)
 
             let change = try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: "ok")
@@ -113,7 +128,8 @@ import MregStore
             let head = try f.registry.head(of: "fraud")
             try f.hook("pre-register", "read event; case \"$event\" in *'\"action\":\"register\"'*) ;; *) exit 9;; esac; echo \"no v$MREG_VERSION today\" >&2; exit 1")
             let e = Self.refusal { try f.register(metrics: ["auc=0.91"], seed: 1) }
-            #expect(e?.message == "pre-register hook refused registering fraud v2: no v2 today")
+            #expect(e == .refused(.hook(name: "pre-register", action: "registering fraud v2", message: "no v2 today")))
+            #expect(e?.description == "pre-register hook refused registering fraud v2: no v2 today")
             #expect(try f.registry.head(of: "fraud") == head)
             try f.hook("post-register", "exit 1")
             try FileManager.default.removeItem(atPath: "\(f.root)/hooks/pre-register")
@@ -174,11 +190,11 @@ import MregStore
 
             // Unsigned: refused. Signed by a stranger's key: refused before anything is written.
             let unsigned = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: nil) }
-            #expect(unsigned?.message.contains("signed: promotions to production must be signed") == true)
+            #expect(Self.policy(unsigned)?.summary.contains("signed: promotions to production must be signed") == true)
             try repo.setConfig("user.signingKey", eve.key)
             let before = f.snapshot()
             let stranger = Self.refusal { try f.registry.promote(model: "fraud", version: 1, stage: "production", reason: nil, sign: true) }
-            #expect(stranger?.message.contains("your signature would not verify") == true)
+            guard case .refused(.signatureWouldNotVerify)? = stranger else { Issue.record("\(String(describing: stranger))"); return }
             #expect(f.snapshot() == before)
 
             try repo.setConfig("user.signingKey", ada.key)
@@ -193,20 +209,20 @@ import MregStore
             var altered = event
             altered.reason = "changed after signing"
             let alteredID = try f.registry.store.write(type: .event, bytes: altered.json.canonicalBytes).id
-            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(alteredID, altered)]) }?.message
+            #expect(Self.incoming(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(alteredID, altered)]) })?
                 .contains("does not verify") == true)
             var stripped = event
             stripped.signature = nil
             stripped.signer = nil
             let strippedID = try f.registry.store.write(type: .event, bytes: stripped.json.canonicalBytes).id
-            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(strippedID, stripped)]) }?.message
+            #expect(Self.incoming(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(strippedID, stripped)]) })?
                 .contains("without a signature") == true)
             // Signed by a stranger (a key not in allowed_signers).
             var byEve = event
             byEve.signer = "ada@example.com"
             byEve.signature = try SSHSignature.sign(byEve.signedBytes, keyPath: eve.key)
             let eveID = try f.registry.store.write(type: .event, bytes: byEve.json.canonicalBytes).id
-            #expect(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(eveID, byEve)]) }?.kind == .refused)
+            #expect(Self.incoming(Self.refusal { try Governance(f.registry).validateIncoming(model: "fraud", events: [(eveID, byEve)]) }) != nil)
         }
     }
 }

@@ -76,7 +76,7 @@ struct GovernanceFixture {
         let key = "\(dir)/\(name)"
         let out = try? ProcessRunner.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key])
         guard out?.status == 0, let pub = FileManager.default.contents(atPath: key + ".pub") else {
-            throw RegistryError(.badInput, "ssh-keygen failed: \(out?.stderr ?? "not installed")")
+            throw RegistryError.service(.init(service: "ssh-keygen", operation: "keygen", reason: out?.stderr ?? "not installed"))
         }
         return (key, "\(principal) \(String(decoding: pub, as: UTF8.self))")
     }

@@ -99,13 +99,13 @@ import Testing
         let error = try #require(throws: RegistryError.self) {
             try ModelCard.parse(markdown: "---\nlicense: [mit\ntags: x\n---\n# T\n")
         }
-        #expect(error.kind == .badInput)
-        #expect(error.message.hasPrefix("model card front matter is not valid YAML: "))
-        #expect(!error.message.contains("\n"))
+        guard case .badInput(.malformedFile(nil, let problem)) = error else { Issue.record("\(error)"); return }
+        #expect(problem.hasPrefix("model card front matter is not valid YAML: "))
+        #expect(!problem.contains("\n"))
 
         let notMapping = try #require(throws: RegistryError.self) {
             try ModelCard.parse(markdown: "---\n- a\n- b\n---\n")
         }
-        #expect(notMapping.kind == .badInput)
+        #expect(notMapping == .badInput(.malformedFile(path: nil, problem: "model card front matter is not a YAML mapping")))
     }
 }

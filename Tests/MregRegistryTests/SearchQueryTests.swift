@@ -22,8 +22,8 @@ import MregFilter
         do {
             _ = try Q.parse(text)
             return nil
-        } catch let e as RegistryError {
-            return e.message
+        } catch RegistryError.badInput(.syntax(let s)) {
+            return s.description
         } catch {
             return "\(error)"
         }

@@ -33,12 +33,12 @@ extension MregCommand {
         func run() throws {
             let repo = try Store.open()
             if exists {
-                guard let id = try? Resolver(repository: repo).objectID(object) else { throw CommandFailure(code: 1) }
+                guard let id = try? Resolver(repository: repo).objectID(object) else { throw CommandFailure(.negative) }
                 do {
                     let reader = try repo.objects.openReader(id)
                     while try reader.next() != nil {}
                 } catch {
-                    throw CommandFailure(code: 1)
+                    throw CommandFailure(.negative)
                 }
                 return
             }

@@ -14,6 +14,7 @@ extension MregCommand {
               mreg config --global user.email ada@example.com
               mreg config core.compression 0
               mreg config --list
+            Exits 1 when the key is not set (when getting it, or with --unset).
             """)
 
         @Flag(name: .long, help: "Use the user's config file (~/.mregconfig or $MREG_CONFIG_GLOBAL).")
@@ -41,13 +42,13 @@ extension MregCommand {
                 if list { for e in config.entries { Terminal.line("\(e.key)=\(e.value)") }; return }
                 guard let key else { return }
                 if unset {
-                    if try !config.unset(key) { throw CommandFailure(code: 5) }
+                    if try !config.unset(key) { throw CommandFailure(.negative) }
                     try config.save(path)
                 } else if let value {
                     try config.set(key, value)
                     try config.save(path)
                 } else {
-                    guard let v = config.get(key) else { throw CommandFailure(code: 1) }
+                    guard let v = config.get(key) else { throw CommandFailure(.negative) }
                     Terminal.line(v)
                 }
                 return
@@ -59,11 +60,11 @@ extension MregCommand {
             }
             guard let key else { return }
             if unset {
-                if try !repo.unsetConfig(key) { throw CommandFailure(code: 5) }
+                if try !repo.unsetConfig(key) { throw CommandFailure(.negative) }
             } else if let value {
                 try repo.setConfig(key, value)
             } else {
-                guard let v = repo.setting(key) else { throw CommandFailure(code: 1) }
+                guard let v = repo.setting(key) else { throw CommandFailure(.negative) }
                 Terminal.line(v)
             }
         }

@@ -53,10 +53,12 @@ extension MregCommand {
                 if report.isClean {
                     Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: no errors")
                 } else {
-                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: \(report.errors.count) error(s)")
+                    let repairable = report.errors.contains { $0.kind == "derived" }
+                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: \(report.errors.count) error(s)"
+                                   + (repairable ? "; 'mreg fsck --repair' rewrites the derived refs from the event chains" : ""))
                 }
             }
-            if !report.isClean { throw CommandFailure(code: 1) }
+            if !report.isClean { throw CommandFailure(.negative) }
         }
     }
 }

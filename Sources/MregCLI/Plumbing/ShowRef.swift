@@ -30,7 +30,7 @@ extension MregCommand {
             } else {
                 for (name, id) in rows { Terminal.line("\(id.hex) \(name)") }
             }
-            if rows.isEmpty { throw CommandFailure(code: 1) }
+            if rows.isEmpty { throw CommandFailure(.negative) }
         }
     }
 }

@@ -58,8 +58,7 @@ extension MregCommand {
             let v = try registry.resolve(revision)
             let m = try Manifest.load(v.manifestID, from: registry.store)
             guard let file = m.files.first(where: { $0.path == path }) else {
-                let names = m.files.prefix(6).map(\.path).joined(separator: ", ")
-                throw RegistryError(.badInput, "\(v.label) has no file '\(path)' (files: \(names)\(m.files.count > 6 ? ", …" : ""))")
+                throw RegistryError.notFound(.init(.file, path, model: v.label, suggestions: m.files.map(\.path)))
             }
             try registry.streamFile(file) { Terminal.writeBytes($0) }
         }

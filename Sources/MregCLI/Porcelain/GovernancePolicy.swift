@@ -127,7 +127,7 @@ extension MregCommand {
                         Terminal.line("\(target): allowed (the policy sets no rules for \(check.stage))")
                     }
                 }
-                if !check.allowed { throw CommandFailure(code: 1) }
+                if !check.allowed { throw CommandFailure(.negative) }
             }
         }
     }

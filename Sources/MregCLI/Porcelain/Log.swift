@@ -51,11 +51,11 @@ extension MregCommand {
                 // A typo must not read as "never promoted"; a stage dropped from the config still has history.
                 let seen = try registry.log(model: model, stage: stage, limit: 1)
                 if seen.isEmpty {
-                    throw RegistryError(.badInput, "unknown stage '\(stage)': stages are \(registry.stages.joined(separator: ", "))")
+                    throw RegistryError.badInput(.unknownStage(name: stage, stages: registry.stages))
                 }
             }
             // MODEL@REV: only the events about that version.
-            let version = try revision?.selector.map { _ in try registry.resolve(self.model!).version }
+            let version = try revision.flatMap { r in try r.selector.map { _ in try registry.resolve(r.description).version } }
             var entries = try registry.log(model: model, stage: stage, limit: version == nil ? count : nil, until: end)
             if let version { entries = entries.filter { $0.event.version == version } }
             if let start { entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) >= start } }
@@ -161,7 +161,7 @@ extension MregCommand {
                 if let tensorDiff { Terminal.write(DiffRenderer.tensorsText(tensorDiff, all: all, header: sections.isEmpty ? "diff \(diff.old.label) \(diff.new.label)\n" : "")) }
             }
             let differs = diff.hasDifferences(in: sections) || (tensorDiff?.hasDifferences ?? false)
-            if exitCode && differs { throw CommandFailure(code: 1) }
+            if exitCode && differs { throw CommandFailure(.negative) }
         }
     }
 }

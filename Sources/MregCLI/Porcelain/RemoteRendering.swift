@@ -34,10 +34,17 @@ enum RemoteRendering {
                     "new": JSONValue(u.new?.hex),
                     "events": .int(Int64(u.events)),
                     "renumbered": .array(u.renumbered.map { .object(["from": .int($0.from), "to": .int($0.to)]) }),
-                    "message": JSONValue(u.message),
+                    "message": JSONValue(message(u, remote: report.remoteLabel)),
                 ])
             }),
         ])
+    }
+
+    /// The note on a model's update: why a push rejected it, that the remote is ahead, or what pull did.
+    static func message(_ u: ModelUpdate, remote: String) -> String? {
+        if let rejection = u.rejection { return ErrorWording.rejection(rejection, model: u.model, remote: remote) }
+        if u.status == .behind && u.message == nil { return ErrorWording.remoteAhead }
+        return u.message
     }
 
     static func trimTrailing(_ line: String) -> String {
@@ -54,9 +61,9 @@ enum RemoteRendering {
             case .upToDate:
                 return [u.model, "up to date", ""]
             case .rejected:
-                return [u.model, Terminal.paint("rejected", .red), u.message ?? ""]
+                return [u.model, Terminal.paint("rejected", .red), message(u, remote: report.remoteLabel) ?? ""]
             case .behind, .ahead:
-                return [u.model, Terminal.paint(u.status.rawValue, .yellow), u.message ?? ""]
+                return [u.model, Terminal.paint(u.status.rawValue, .yellow), message(u, remote: report.remoteLabel) ?? ""]
             case .replayed:
                 let moves = u.renumbered.map { "v\($0.from) -> v\($0.to)" }.joined(separator: ", ")
                 let detail = moves.isEmpty ? (u.message ?? "") : "renumbered \(moves); \(u.message ?? "")"

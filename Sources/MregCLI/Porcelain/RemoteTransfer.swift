@@ -29,16 +29,16 @@ extension MregCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let (report, remoteName) = try RemoteRendering.transfer(words, output: output, progress: "pushing", heading: "To", verb: "sent") {
+            let (report, _) = try RemoteRendering.transfer(words, output: output, progress: "pushing", heading: "To", verb: "sent") {
                 registry, remoteName, remote, models, progress in
                 try Remotes(registry).push(to: remote, remoteName: remoteName, models: models, observer: progress)
             }
             let rejected = report.rejected
             if !rejected.isEmpty {
-                let how = "run 'mreg pull\(remoteName.map { " \($0)" } ?? " \(report.location)")' and push again"
-                let reasons = Set(rejected.compactMap(\.message))
-                let why = reasons.count == 1 && !reasons.first!.contains("not a fast-forward") ? reasons.first! : "the remote has events this store lacks (not a fast-forward); \(how)"
-                throw CommandFailure(code: 1, message: "mreg: error: push of \(rejected.map(\.model).joined(separator: ", ")) to \(report.remoteLabel) was refused: \(why)")
+                // One reason when every model was rejected for the same one, else "not a fast-forward".
+                let reasons = rejected.map { $0.rejection ?? .notFastForward }
+                let reason = reasons.allSatisfy { $0 == reasons[0] } ? reasons[0] : .notFastForward
+                throw RegistryError.pushRejected(.init(models: rejected.map(\.model), remote: report.remoteLabel, reason: reason))
             }
         }
     }

@@ -42,7 +42,7 @@ extension MregCommand {
                 render(report)
             }
             if let first = report.firstProblem {
-                throw CommandFailure(code: 1, message: "mreg: error: verification failed: \(first)")
+                throw CommandFailure(.negative, message: "mreg: error: verification failed: \(first)")
             }
         }
 

@@ -40,7 +40,7 @@ enum Format {
     /// The span a typed date names (`UserDate`); `option` (`--since`) is named in the error.
     static func dateSpan(_ text: String, option: String) throws -> DateSpan {
         do { return try UserDate.parse(text) } catch {
-            throw RegistryError(.badInput, "\(option): \(error)")
+            throw RegistryError.badInput(.invalidDate(text, reason: "\(error)", option: option))
         }
     }
 

@@ -16,7 +16,7 @@ extension Event {
     /// version of mreg does not know are covered too).
     public static func signedBytes(payload: [UInt8]) throws -> [UInt8] {
         guard case .object(var o) = try JSONValue.parse(payload) else {
-            throw RegistryError(.corrupt, "event payload is not a JSON object")
+            throw RegistryError.corrupt(.init(object: "event", reason: "its payload is not a JSON object"))
         }
         o["signature"] = nil
         return JSONValue.object(o).canonicalBytes

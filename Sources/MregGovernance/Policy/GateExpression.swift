@@ -20,21 +20,28 @@ public struct GateExpression: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Parameter stages: when given, a `stage` compared with a name not among them is an error
     ///   (as in search: `stage = 'prod'` would never hold).
-    /// - Throws: `RegistryError(.badInput, "column N: …")`, N counting characters (Unicode scalars) from 1.
+    /// - Throws: `RegistryError.badInput(.syntax)` with the column, counting characters (Unicode scalars) from 1.
     public init(_ source: String, stages: [String]? = nil) throws {
         self.source = source
         guard source.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
-            throw RegistryError(.badInput, "column 1: the condition is empty")
+            throw RegistryError.badInput(.syntax(.init(.gate, column: 1, "the condition is empty")))
         }
+        let parsed: FilterExpression
         do {
-            expression = try FilterParser.parse(source)
-            if let stages { try expression.checkNames(of: .stage, among: stages, what: "stage") }
+            parsed = try FilterParser.parse(source)
+            if let stages { try parsed.checkNames(of: .stage, among: stages, what: "stage") }
         } catch {
-            throw RegistryError(.badInput, error.description)
+            throw Self.syntaxError(error)
         }
+        expression = parsed
     }
 
     public var description: String { source }
+
+    static func syntaxError(_ error: any Error) -> any Error {
+        guard let error = error as? FilterError else { return error }
+        return RegistryError.badInput(.syntax(.init(.gate, column: error.column, error.message)))
+    }
 
     /// Every condition in the expression, in source order.
     public var comparisons: [FilterExpression.Condition] { expression.conditions }

@@ -6,7 +6,7 @@ import MregFilter
 extension Governance {
     /// Checks events that arrive from elsewhere (pull, fetch) before they become part of
     /// this store's history: the governance rules (e.g. signed promotions into protected
-    /// stages) apply to them as to local commands. Throws `RegistryError(.refused, …)`.
+    /// stages) apply to them as to local commands. Throws `RegistryError.refused(.incomingEvent)`.
     ///
     /// - Parameter events: the new events of `model`, oldest first.
     ///
@@ -20,7 +20,7 @@ extension Governance {
             do {
                 policy = try self.policy()
             } catch let e as RegistryError {
-                throw RegistryError(.refused, "cannot check the pulled events of \(model) against the policy: \(e.message)")
+                throw RegistryError.refused(.incomingEvent(model: model, sequence: nil, id: nil, problem: "they cannot be checked against the policy: \(e)"))
             }
         }
         for (id, event) in events {
@@ -29,34 +29,36 @@ extension Governance {
     }
 
     func validateIncoming(_ e: Event, id: ObjectID, model: String, policy: PromotionPolicy) throws {
-        let label = "refusing pulled event #\(e.sequence) \(id.abbreviated()) of \(model)"
-        guard e.model == model else { throw RegistryError(.refused, "\(label): it belongs to model '\(e.model)'") }
+        func refuse(_ problem: String) -> RegistryError {
+            .refused(.incomingEvent(model: model, sequence: e.sequence, id: id.abbreviated(), problem: problem))
+        }
+        guard e.model == model else { throw refuse("it belongs to model '\(e.model)'") }
         if let recorded = e.verdict {
             let verdict: PolicyVerdict
             do { verdict = try PolicyVerdict(json: recorded) } catch let err as RegistryError {
-                throw RegistryError(.refused, "\(label): \(err.message)")
+                throw refuse("\(err)")
             }
             if !verdict.passed && !e.force {
-                throw RegistryError(.refused, "\(label): it records a failed policy verdict (\(verdict.failureSummary)) without being forced")
+                throw refuse("it records a failed policy verdict (\(verdict.failureSummary)) without being forced")
             }
         }
         let stage = e.stage ?? ""
         let protected = e.action == .promote && policy.rules(for: stage)?.signed == true
         guard e.signature != nil || e.signer != nil else {
             if protected {
-                throw RegistryError(.refused, "\(label): it promotes v\(e.version ?? 0) to \(stage) without a signature, and the policy requires promotions to \(stage) to be signed")
+                throw refuse("it promotes v\(e.version ?? 0) to \(stage) without a signature, and the policy requires promotions to \(stage) to be signed")
             }
             return
         }
         guard let signer = e.signer, let signature = e.signature else {
-            throw RegistryError(.refused, "\(label): it has a signer without a signature or a signature without a signer")
+            throw refuse("it has a signer without a signature or a signature without a signer")
         }
         // Without an allowed-signers file (so no protected stage) a signature cannot be checked here; 'mreg verify' reports it.
         guard let allowed = policy.allowedSigners else { return }
         let bytes = (try? store.read(id, as: .event)).flatMap { try? Event.signedBytes(payload: $0) } ?? e.signedBytes
         let check = try SSHSignature.verify(bytes, signature: signature, principal: signer, allowedSigners: allowed, time: e.time)
         guard check.valid else {
-            throw RegistryError(.refused, "\(label): its signature by \(signer) does not verify against \(allowed) (\(Self.signatureFailure(check)))")
+            throw refuse("its signature by \(signer) does not verify against \(allowed) (\(Self.signatureFailure(check)))")
         }
     }
 }

@@ -27,7 +27,7 @@ extension Governance {
     /// - Throws: when no key is configured, or signatures could not be checked (no allowed-signers file).
     public func signingSetup(identity: Identity, policy: PromotionPolicy) throws -> SigningSetup {
         guard let raw = repository.setting("user.signingKey"), !raw.isEmpty else {
-            throw RegistryError(.badInput, "--sign needs a key: run 'mreg config user.signingKey ~/.ssh/id_ed25519' (an OpenSSH key)")
+            throw RegistryError.badInput(.noSigningKey)
         }
         var key = raw
         if key == "~" || key.hasPrefix("~/") {
@@ -36,7 +36,7 @@ extension Governance {
         }
         key = Repository.absolute(key)
         guard policy.allowedSigners != nil else {
-            throw RegistryError(.badInput, "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml")
+            throw RegistryError.badInput(.noAllowedSigners)
         }
         let principal = identity.email.isEmpty ? identity.name : identity.email
         return SigningSetup(key: key, principal: principal)
@@ -55,7 +55,7 @@ extension Governance {
             manifest = candidate
         } else {
             guard let info = state.versions[version] else {
-                throw RegistryError(.unknownRevision, "\(state.model) has no version \(version)")
+                throw RegistryError.notFound(.init(.version, "\(version)", model: state.model, latest: state.latestVersion))
             }
             manifest = try Manifest.load(info.manifest, from: store)
         }
@@ -67,11 +67,12 @@ extension Governance {
                               reason: reason, signer: signer, policyDigest: policy.digest ?? "none", registration: registration)
     }
 
-    /// The one-line refusal for a failed verdict.
-    static func refusal(_ verdict: PolicyVerdict, model: String, version: Int64, stage: String, rules: PromotionPolicy.StageRules) -> RegistryError {
-        let forceable = !verdict.failures.contains { $0.rule == "signed" }
-        let hint = rules.allowForce && forceable ? " (override with --force --reason WHY)" : ""
-        return RegistryError(.refused, "policy refuses promoting \(model) v\(version) to \(stage): \(verdict.failureSummary)\(hint)")
+    /// The refusal for a failed verdict (`forceable` when forcing with a reason would override it).
+    static func refusal(_ reason: RegistryError.PolicyRefusal.Reason, _ verdict: PolicyVerdict, model: String, version: Int64,
+                        stage: String, rules: PromotionPolicy.StageRules) -> RegistryError {
+        let forceable = rules.allowForce && !verdict.failures.contains { $0.rule == "signed" }
+        return .refused(.policy(.init(reason, model: model, version: version, stage: stage, summary: verdict.failureSummary,
+                                      forceable: forceable)))
     }
 
     /// Applies the policy, the pre-promote hook and the signature to a promotion about to be
@@ -85,15 +86,14 @@ extension Governance {
            let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: event.reason, signer: signing?.principal) {
             event.verdict = verdict.json
             if !verdict.passed {
-                guard force else { throw Self.refusal(verdict, model: state.model, version: version, stage: stage, rules: rules) }
-                guard rules.allowForce else {
-                    throw RegistryError(.refused, "policy refuses promoting \(state.model) v\(version) to \(stage): \(verdict.failureSummary) (and allows no --force there)")
+                func refuse(_ reason: RegistryError.PolicyRefusal.Reason) -> RegistryError {
+                    Self.refusal(reason, verdict, model: state.model, version: version, stage: stage, rules: rules)
                 }
-                guard !verdict.failures.contains(where: { $0.rule == "signed" }) else {
-                    throw RegistryError(.refused, "promotions to \(stage) must be signed, and --force cannot override that: add --sign")
-                }
+                guard force else { throw refuse(.failed) }
+                guard rules.allowForce else { throw refuse(.forceNotAllowed) }
+                guard !verdict.failures.contains(where: { $0.rule == "signed" }) else { throw refuse(.mustBeSigned) }
                 guard !(event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw RegistryError(.refused, "a forced promotion needs --reason saying why the policy is overridden (\(verdict.failureSummary))")
+                    throw refuse(.forceNeedsReason)
                 }
                 event.force = true
             }
@@ -113,7 +113,8 @@ extension Governance {
         let registration = (author: identity().display, created: try manifest.provenance["time"]?.stringValue ?? Timestamp.now())
         guard let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: reason,
                                         signer: nil, candidate: manifest, registration: registration), !verdict.passed else { return }
-        throw RegistryError(.refused, "policy refuses registering \(state.model) v\(version) into \(stage): \(verdict.failureSummary) (nothing was registered; register without --stage, then 'mreg promote')")
+        throw RegistryError.refused(.policy(.init(.failed, model: state.model, version: version, stage: stage,
+                                                  summary: verdict.failureSummary, registering: true)))
     }
 
     /// Signs an event and checks the signature against the allowed signers before it is written.
@@ -125,7 +126,8 @@ extension Governance {
         if let allowed = policy.allowedSigners {
             let check = try SSHSignature.verify(bytes, signature: signature, principal: signing.principal, allowedSigners: allowed, time: event.time)
             guard check.valid else {
-                throw RegistryError(.refused, "your signature would not verify: '\(signing.key)' is not a key of \(signing.principal) in \(allowed) (\(check.message)); add its public key there as '\(signing.principal) <key>'")
+                throw RegistryError.refused(.signatureWouldNotVerify(key: signing.key, principal: signing.principal,
+                                                                     allowedSigners: allowed, detail: check.message))
             }
         }
         event.signature = signature
@@ -135,7 +137,7 @@ extension Governance {
     func runPreHook(_ name: Hooks.Name, event: Event, what: String, warnings: inout [String]) throws {
         guard let outcome = try hooks.run(name, event: event, warnings: &warnings) else { return }
         if !outcome.succeeded {
-            throw RegistryError(.refused, "\(name.rawValue) hook refused \(what): \(outcome.message)")
+            throw RegistryError.refused(.hook(name: name.rawValue, action: what, message: outcome.message))
         }
     }
 

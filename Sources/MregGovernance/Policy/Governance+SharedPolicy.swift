@@ -36,9 +36,13 @@ extension Governance {
             let temp = "\(path).lock~\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: temp, contents: data) else {
-                throw RegistryError(.badInput, "cannot write '\(path)'")
+                throw RegistryError.io(.init("write", temp, reason: "the file cannot be created"))
             }
-            guard rename(temp, path) == 0 else { unlink(temp); throw RegistryError(.badInput, "cannot write '\(path)'") }
+            guard rename(temp, path) == 0 else {
+                let failure = RegistryError.IOFailure("write", path, errno: errno)
+                unlink(temp)
+                throw RegistryError.io(failure)
+            }
             changed.append(name)
         }
         return changed
@@ -55,7 +59,8 @@ extension Governance {
             guard let stage = e.stage, policy.rules(for: stage) != nil else { continue }
             let judged = e.verdict.flatMap { try? PolicyVerdict(json: $0) }
             guard let judged, judged.policy == digest else {
-                throw RegistryError(.refused, "promotion #\(e.sequence) \(id.abbreviated()) of \(model) v\(e.version ?? 0) to \(stage) was not judged under the remote's policy: run 'mreg pull' (it adopts the remote's policy.toml), then promote again")
+                throw RegistryError.refused(.notJudgedByRemotePolicy(model: model, sequence: e.sequence, id: id.abbreviated(),
+                                                                     version: e.version ?? 0, stage: stage))
             }
         }
         try validateIncoming(model: model, events: events)

@@ -16,7 +16,9 @@ import MregFilter
 /// later run whose head no longer leads to that event reports the history as rewritten.
 extension Governance {
     /// The local checkpoint of a model: the newest event `verify` found good.
-    public static func checkpointRef(_ model: String) -> RefName { try! RefName("refs/verified/\(model)") }
+    public static func checkpointRef(_ model: String) throws -> RefName {
+        try RefName("refs/verified/\(ModelName(model).rawValue)")
+    }
 
     /// Verifies the given models (all models, and all that have a checkpoint, when empty).
     ///
@@ -71,10 +73,11 @@ extension Governance {
         func problem(_ seq: Int64?, _ id: ObjectID?, _ message: String) {
             report.problems.append(.init(model: model, sequence: seq, event: id, message: message))
         }
-        let checkpointRef = Self.checkpointRef(model)
+        let checkpointRef: RefName
         let checkpoint: ObjectID?
         let head: ObjectID?
         do {
+            checkpointRef = try Self.checkpointRef(model)
             checkpoint = try refs.read(checkpointRef)
             head = try registry.head(of: model)
         } catch {
@@ -161,7 +164,11 @@ extension Governance {
             .sorted { ($0.element.sequence ?? 0, $0.offset) < ($1.element.sequence ?? 0, $1.offset) }.map(\.element)
         if report.problems.isEmpty {
             let status: VerifyReport.Checkpoint
-            if checkpoint == nil { status = .recorded } else if checkpoint == head { status = .unchanged } else if seen.contains(checkpoint!) { status = .advanced } else { status = .accepted }
+            if let checkpoint {
+                status = checkpoint == head ? .unchanged : seen.contains(checkpoint) ? .advanced : .accepted
+            } else {
+                status = .recorded
+            }
             if status == .unchanged {
                 report.checkpoint = status
             } else {
@@ -301,7 +308,7 @@ extension Governance {
             return
         }
         guard let signer = e.signer, let signature = e.signature else {
-            fail(e.signer == nil ? "has a signature but no signer" : "names a signer (\(e.signer!)) but has no signature")
+            fail(e.signer.map { "names a signer (\($0)) but has no signature" } ?? "has a signature but no signer")
             return
         }
         let allowed: String
@@ -338,7 +345,7 @@ extension Governance {
 
     /// Names the first event that departs from the verified history.
     func rewriteProblem(checkpoint: ObjectID, chain: [ChainLink], model: String, problem: (Int64?, ObjectID?, String) -> Void) {
-        let ref = Self.checkpointRef(model).rawValue
+        let ref = (try? Self.checkpointRef(model).rawValue) ?? "refs/verified/\(model)"
         let hint = "if a pull rebased local events, accept it with 'mreg verify --accept-rewrite \(model)'"
         let index = Dictionary(chain.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // Walk the verified history back to where it meets the current chain.

@@ -51,7 +51,7 @@ public struct Hooks: Sendable {
     ///
     /// - Returns: nil when there is no such hook; `warnings` gets a note when the file exists but
     ///   is not executable.
-    /// - Throws: `RegistryError(.refused, …)` when the hook cannot be started.
+    /// - Throws: `RegistryError.refused(.hookNotRunnable)` when the hook cannot be started.
     public func run(_ name: Name, event: Event, id: ObjectID? = nil, warnings: inout [String]) throws -> Outcome? {
         let file = path(name)
         guard FileManager.default.fileExists(atPath: file) else { return nil }
@@ -82,7 +82,7 @@ public struct Hooks: Sendable {
         do {
             output = try ProcessRunner.run(file, directory: directory, environment: environment, input: input)
         } catch {
-            throw RegistryError(.refused, "cannot run hook \(file): \(error.reason)")
+            throw RegistryError.refused(.hookNotRunnable(path: file, reason: error.reason))
         }
         return Outcome(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }

@@ -52,21 +52,21 @@ public struct PolicyVerdict: Sendable, Equatable {
 
     /// Reads a recorded verdict.
     ///
-    /// - Throws: `RegistryError(.corrupt, …)` when it is not a verdict, or its `passed` disagrees with its rules.
+    /// - Throws: `RegistryError.corrupt` when it is not a verdict, or its `passed` disagrees with its rules.
     public init(json: JSONValue) throws {
         guard case .object(let o) = json, let policy = o["policy"]?.stringValue, let items = o["rules"]?.arrayValue,
               let passed = o["passed"]?.boolValue else {
-            throw RegistryError(.corrupt, "the recorded policy verdict is malformed (needs passed, policy and rules)")
+            throw RegistryError.corrupt(.init(object: "the recorded policy verdict", reason: "it is malformed (needs passed, policy and rules)"))
         }
         self.policy = policy
         rules = try items.map { item in
             guard let rule = item["rule"]?.stringValue, let ok = item["passed"]?.boolValue else {
-                throw RegistryError(.corrupt, "a rule of the recorded policy verdict is malformed (needs rule and passed)")
+                throw RegistryError.corrupt(.init(object: "the recorded policy verdict", reason: "a rule is malformed (needs rule and passed)"))
             }
             return RuleResult(rule: rule, passed: ok, detail: item["detail"]?.stringValue ?? "")
         }
         guard passed == self.passed else {
-            throw RegistryError(.corrupt, "the recorded policy verdict says passed = \(passed) but its rules say \(self.passed)")
+            throw RegistryError.corrupt(.init(object: "the recorded policy verdict", reason: "it says passed = \(passed) but its rules say \(self.passed)"))
         }
     }
 }

@@ -45,7 +45,10 @@ extension PromotionPolicy.StageRules {
             let card = candidate.card.objectValue ?? [:]
             let missing = cardFields.filter { !Self.isPresent(card[$0]) }
             if missing.isEmpty {
-                let shown = cardFields.map { f in "\(f) = \(card[f]!.arrayValue.map { $0.map(\.displayText).joined(separator: ", ") } ?? card[f]!.displayText)" }
+                let shown = cardFields.map { f in
+                    let value = card[f] ?? .null
+                    return "\(f) = \(value.arrayValue.map { $0.map(\.displayText).joined(separator: ", ") } ?? value.displayText)"
+                }
                 results.append(Result(rule: "card_fields", passed: true, detail: shown.joined(separator: "; ")))
             } else {
                 results.append(Result(rule: "card_fields", passed: false, detail: "the model card of v\(version) lacks \(missing.joined(separator: ", "))"))
@@ -81,11 +84,11 @@ extension PromotionPolicy.StageRules {
                 parts.append("\(name) of v\(version) is not a number (\(newValue.displayText))")
                 continue
             }
-            guard let old = current.manifest.metrics[name]?.doubleValue else {
+            guard let oldValue = current.manifest.metrics[name], let old = oldValue.doubleValue else {
                 parts.append("\(name) \(newValue.displayText): v\(current.version) has no number to compare")
                 continue
             }
-            let oldText = current.manifest.metrics[name]!.displayText
+            let oldText = oldValue.displayText
             let better = rule.higherIsBetter ? new >= old - rule.tolerance : new <= old + rule.tolerance
             let relation = new == old ? "=" : (new > old ? ">" : "<")
             let tolerance = rule.tolerance == 0 ? "" : " (tolerance \(JSONValue.double(rule.tolerance).displayText))"

@@ -16,7 +16,7 @@ extension PromotionPolicy {
         let path = "\(root)/\(fileName)"
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
-                throw RegistryError(.badInput, "cannot read \(path): check its permissions")
+                throw RegistryError.io(.init("read", path, reason: "check its permissions"))
             }
             return PromotionPolicy()
         }
@@ -32,70 +32,70 @@ extension PromotionPolicy {
         do {
             table = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            throw RegistryError(.badInput, "\(path) is not valid TOML: line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+            throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)"))
         } catch {
-            throw RegistryError(.badInput, "\(path) is not valid TOML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: \(String(describing: error).split(separator: "\n").first ?? "")"))
         }
         guard case .object(let top) = ParamsLoader.fromTOML(table) else { return PromotionPolicy() }
         var policy = PromotionPolicy()
         policy.path = path
         for key in top.keys.sorted() where !["stages", "signing"].contains(key) {
-            throw RegistryError(.badInput, "\(name): unknown section '\(key)': use [stages.STAGE] and [signing]")
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE] and [signing]"))
         }
         if let stages = top["stages"] {
             guard case .object(let byStage) = stages else {
-                throw RegistryError(.badInput, "\(name): 'stages' must be tables: write [stages.production]")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "'stages' must be tables: write [stages.production]"))
             }
             for stage in byStage.keys.sorted() {
                 try check(stage: stage, in: "[stages.\(stage)]", name: name, knownStages: knownStages)
-                guard case .object(let o) = byStage[stage]! else {
-                    throw RegistryError(.badInput, "\(name): stages.\(stage) must be a table: write [stages.\(stage)]")
+                guard case .object(let o)? = byStage[stage] else {
+                    throw RegistryError.badInput(.invalidPolicy(file: name, problem: "stages.\(stage) must be a table: write [stages.\(stage)]"))
                 }
                 policy.stages[stage] = try stageRules(o, stage: stage, name: name, knownStages: knownStages)
             }
         }
         if let signing = top["signing"] {
             guard case .object(let o) = signing else {
-                throw RegistryError(.badInput, "\(name): 'signing' must be a table: write [signing]")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "'signing' must be a table: write [signing]"))
             }
             for key in o.keys.sorted() where !signingKeys.contains(key) {
-                throw RegistryError(.badInput, "\(name): unknown key '\(key)' in [signing]: use allowed_signers")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown key '\(key)' in [signing]: use allowed_signers"))
             }
             if let v = o["allowed_signers"] {
                 guard let file = v.stringValue, !file.isEmpty else {
-                    throw RegistryError(.badInput, "\(name): [signing] allowed_signers must be a file name (relative to .mreg/)")
+                    throw RegistryError.badInput(.invalidPolicy(file: name, problem: "[signing] allowed_signers must be a file name (relative to .mreg/)"))
                 }
                 policy.allowedSigners = file.hasPrefix("/") ? file : "\(root)/\(file)"
             }
         }
-        if policy.allowedSigners == nil, let stage = policy.stages.keys.sorted().first(where: { policy.stages[$0]!.signed }) {
-            throw RegistryError(.badInput, "\(name): [stages.\(stage)] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\"")
+        if policy.allowedSigners == nil, let stage = policy.stages.keys.sorted().first(where: { policy.stages[$0]?.signed == true }) {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "[stages.\(stage)] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\""))
         }
         return policy
     }
 
     static func check(stage: String, in place: String, name: String, knownStages: [String]) throws {
         guard (try? Names.validateStage(stage)) != nil, knownStages.contains(stage) else {
-            throw RegistryError(.badInput, "\(name): \(place) names unknown stage '\(stage)' (stages are \(knownStages.joined(separator: ", ")); set registry.stages to change them)")
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "\(place) names unknown stage '\(stage)' (stages are \(knownStages.joined(separator: ", ")); set registry.stages to change them)"))
         }
     }
 
     static func stageRules(_ o: [String: JSONValue], stage: String, name: String, knownStages: [String]) throws -> StageRules {
         let place = "[stages.\(stage)]"
         for key in o.keys.sorted() where !stageKeys.contains(key) {
-            throw RegistryError(.badInput, "\(name): unknown key '\(key)' in \(place): use \(stageKeys.joined(separator: ", "))")
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown key '\(key)' in \(place): use \(stageKeys.joined(separator: ", "))"))
         }
         func strings(_ key: String) throws -> [String]? {
             guard let v = o[key] else { return nil }
             guard let items = v.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
-                throw RegistryError(.badInput, "\(name): \(key) in \(place) must be a list of strings, e.g. \(key) = [\"...\"]")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "\(key) in \(place) must be a list of strings, e.g. \(key) = [\"...\"]"))
             }
             return items.compactMap(\.stringValue)
         }
         func flag(_ key: String) throws -> Bool {
             guard let v = o[key] else { return false }
             guard let b = v.boolValue else {
-                throw RegistryError(.badInput, "\(name): \(key) in \(place) must be true or false")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "\(key) in \(place) must be true or false"))
             }
             return b
         }
@@ -106,24 +106,24 @@ extension PromotionPolicy {
         }
         if let v = o["require"] {
             guard let text = v.stringValue else {
-                throw RegistryError(.badInput, "\(name): require in \(place) must be a quoted condition, e.g. require = \"metrics.auc >= 0.9\"")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "require in \(place) must be a quoted condition, e.g. require = \"metrics.auc >= 0.9\""))
             }
             do {
                 rules.require = try GateExpression(text, stages: knownStages)
             } catch let e as RegistryError {
-                throw RegistryError(.badInput, "\(name): require in \(place): \(e.message)")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "require in \(place): \(e)"))
             }
         }
         if let v = o["no_regression"] {
             guard let items = v.arrayValue else {
-                throw RegistryError(.badInput, "\(name): no_regression in \(place) must be a list, e.g. no_regression = [\"auc\"]")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "no_regression in \(place) must be a list, e.g. no_regression = [\"auc\"]"))
             }
             rules.noRegression = try items.map { try regressionRule($0, place: place, name: name) }
         }
         if let fields = try strings("card_fields") {
             let known = ModelCard.fields + ["title"]
             for f in fields where !known.contains(f) {
-                throw RegistryError(.badInput, "\(name): card_fields in \(place) names '\(f)', which mreg never records from a model card (it records \(known.joined(separator: ", ")))")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "card_fields in \(place) names '\(f)', which mreg never records from a model card (it records \(known.joined(separator: ", ")))"))
             }
             rules.cardFields = fields
         }
@@ -137,27 +137,27 @@ extension PromotionPolicy {
     static func regressionRule(_ v: JSONValue, place: String, name: String) throws -> RegressionRule {
         func metricName(_ s: String) throws -> String {
             let m = s.hasPrefix("metrics.") ? String(s.dropFirst("metrics.".count)) : s
-            guard !m.isEmpty else { throw RegistryError(.badInput, "\(name): no_regression in \(place) has an empty metric name") }
+            guard !m.isEmpty else { throw RegistryError.badInput(.invalidPolicy(file: name, problem: "no_regression in \(place) has an empty metric name")) }
             return m
         }
         if let s = v.stringValue { return RegressionRule(metric: try metricName(s)) }
         guard case .object(let o) = v, let m = o["metric"]?.stringValue else {
-            throw RegistryError(.badInput, "\(name): no_regression entries in \(place) are metric names or { metric = \"NAME\", better = \"higher\"|\"lower\", tolerance = N }")
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "no_regression entries in \(place) are metric names or { metric = \"NAME\", better = \"higher\"|\"lower\", tolerance = N }"))
         }
         for key in o.keys.sorted() where !["metric", "better", "tolerance"].contains(key) {
-            throw RegistryError(.badInput, "\(name): unknown key '\(key)' in a no_regression entry of \(place): use metric, better, tolerance")
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown key '\(key)' in a no_regression entry of \(place): use metric, better, tolerance"))
         }
         var rule = RegressionRule(metric: try metricName(m))
         if let b = o["better"] {
             switch b.stringValue {
             case "higher": rule.higherIsBetter = true
             case "lower": rule.higherIsBetter = false
-            default: throw RegistryError(.badInput, "\(name): better in a no_regression entry of \(place) must be \"higher\" or \"lower\"")
+            default: throw RegistryError.badInput(.invalidPolicy(file: name, problem: "better in a no_regression entry of \(place) must be \"higher\" or \"lower\""))
             }
         }
         if let t = o["tolerance"] {
             guard let d = t.doubleValue, d >= 0 else {
-                throw RegistryError(.badInput, "\(name): tolerance in a no_regression entry of \(place) must be a number >= 0")
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "tolerance in a no_regression entry of \(place) must be a number >= 0"))
             }
             rule.tolerance = d
         }

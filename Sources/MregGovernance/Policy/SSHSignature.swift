@@ -25,14 +25,14 @@ public enum SSHSignature {
     /// - Returns: the armored signature (`-----BEGIN SSH SIGNATURE-----` …).
     public static func sign(_ bytes: [UInt8], keyPath: String) throws -> String {
         guard FileManager.default.fileExists(atPath: keyPath) else {
-            throw RegistryError(.badInput, "signing key '\(keyPath)' does not exist: set user.signingKey to your SSH private key (e.g. ~/.ssh/id_ed25519)")
+            throw RegistryError.notFound(.init(.signingKey, keyPath))
         }
         guard let out = try? ProcessRunner.run("ssh-keygen", ["-q", "-Y", "sign", "-f", keyPath, "-n", namespace], input: bytes) else {
             throw missingTool()
         }
         let armored = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard out.status == 0, armored.hasPrefix("-----BEGIN SSH SIGNATURE-----") else {
-            throw RegistryError(.refused, "ssh-keygen could not sign with '\(keyPath)': \(oneLine(out.stderr, or: "exit status \(out.status)"))")
+            throw RegistryError.refused(.signingFailed(key: keyPath, detail: oneLine(out.stderr, or: "exit status \(out.status)")))
         }
         return armored + "\n"
     }
@@ -46,7 +46,7 @@ public enum SSHSignature {
         }
         let sigPath = NSTemporaryDirectory() + "/mreg-sig-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         guard FileManager.default.createFile(atPath: sigPath, contents: Data(signature.utf8)) else {
-            throw RegistryError(.badInput, "cannot write a temporary file in \(NSTemporaryDirectory()) to check a signature")
+            throw RegistryError.io(.init("create a temporary file (to check a signature) in", NSTemporaryDirectory(), reason: "is it writable?"))
         }
         defer { try? FileManager.default.removeItem(atPath: sigPath) }
         var args = ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sigPath]
@@ -73,7 +73,7 @@ public enum SSHSignature {
     }
 
     static func missingTool() -> RegistryError {
-        RegistryError(.badInput, "ssh-keygen is not installed: signatures need OpenSSH 8.9 or later (apt install openssh-client)")
+        RegistryError.notFound(.init(.program, "ssh-keygen"))
     }
 
     /// The last non-empty line of a tool's output (its conclusion), else `fallback`.

@@ -114,7 +114,7 @@ final class IndexFile: @unchecked Sendable {
         let temp = "\(dir)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let mode: mode_t = shared ? 0o664 : 0o644
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw RegistryError(.corrupt, "cannot create '\(temp)': \(ErrnoText.current)") }
+        guard fd >= 0 else { throw RegistryError.io(.init("create", temp, errno: errno)) }
         var header = ByteWriter(capacity: headerSize)
         header.raw(magic)
         header.u32(formatVersion)
@@ -129,7 +129,7 @@ final class IndexFile: @unchecked Sendable {
             if shared { _ = fchmod(fd, mode) }
             close(fd)
             guard rename(temp, path) == 0 else {
-                throw RegistryError(.corrupt, "cannot rename '\(temp)' to '\(path)': \(ErrnoText.current)")
+                throw RegistryError.io(.init("rename to '\(path)'", temp, errno: errno))
             }
         } catch {
             close(fd)
@@ -145,7 +145,7 @@ final class IndexFile: @unchecked Sendable {
             while done < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw RegistryError(.corrupt, "cannot write '\(path)': \(ErrnoText.current)") }
+                guard n > 0 else { throw RegistryError.io(.init("write", path, errno: errno)) }
                 done += n
             }
         }

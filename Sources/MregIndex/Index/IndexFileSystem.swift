@@ -17,7 +17,7 @@ enum IndexFileSystem {
         if !parent.isEmpty && parent != path { try makeDirectories(parent, shared: shared) }
         let mode: mode_t = shared ? 0o2775 : 0o755
         if mkdir(path, mode) != 0 && errno != EEXIST {
-            throw RegistryError(.corrupt, "cannot create directory '\(path)': \(ErrnoText.current)")
+            throw RegistryError.io(.init("create the folder", path, errno: errno))
         }
         if shared { _ = chmod(path, mode) }
     }

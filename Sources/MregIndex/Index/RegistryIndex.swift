@@ -45,7 +45,7 @@ public struct RegistryIndex: Sendable {
             old = record
         }
         let builder = try catchUp(model: model, head: head, from: old)
-        guard let payload = builder.encode() else { throw RegistryError(.corrupt, "the chain of \(model) has no events") }
+        guard let payload = builder.encode() else { throw Self.noEvents(model) }
         _ = try? IndexFile.write(path, kind: .model, payload: payload, shared: shared)
         return try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
     }
@@ -65,13 +65,13 @@ public struct RegistryIndex: Sendable {
         var reachedOld = false
         while let id = next {
             if let old, id == old.head { reachedOld = true; break }
-            guard seen.insert(id).inserted else { throw RegistryError(.corrupt, "event chain of \(model) loops at \(id.abbreviated())") }
-            let payload = try store.read(id, as: .event)
-            let event = try Event(json: JSONValue.parse(payload))
-            let raw = RawEvent(id: id, payload: payload, event: event)
-            guard event.model == model else {
-                throw RegistryError(.corrupt, "event \(id.abbreviated()) in the chain of \(model) belongs to \(event.model)")
+            guard seen.insert(id).inserted else {
+                throw RegistryError.corrupt(.init(object: "event chain of \(model)", reason: "it loops at \(id.abbreviated())"))
             }
+            let payload = try store.read(id, as: .event)
+            let event = try Event.decode(payload, id: id)
+            let raw = RawEvent(id: id, payload: payload, event: event)
+            guard event.model == model else { throw Event.wrongModel(id, in: model, belongsTo: event.model) }
             newEvents.append((raw, event))
             next = event.parent
         }
@@ -112,14 +112,20 @@ public struct RegistryIndex: Sendable {
 
     // MARK: all models
 
-    /// Every model with a head, sorted, and its head.
+    /// The error for a model whose chain has no events.
+    static func noEvents(_ model: String) -> RegistryError {
+        .corrupt(.init(object: "event chain of \(model)", reason: "it has no events"))
+    }
+
+    /// Every model with a head, sorted, and its head (entries under `refs/models/` whose
+    /// names are not model names are skipped).
     func heads() throws -> [(model: String, head: ObjectID)] {
         let base = "\(registry.repository.root)/refs/models"
         var out = [(model: String, head: ObjectID)]()
-        for name in IndexFileSystem.list(base).sorted() {
+        for name in IndexFileSystem.list(base).sorted() where ModelName(validating: name) != nil {
             if let id = IndexFileSystem.readRef("\(base)/\(name)/head") {
                 out.append((name, id))
-            } else if (try? Names.validateModel(name)) != nil, let id = try? registry.head(of: name) {
+            } else if let id = try? registry.head(of: name) {
                 out.append((name, id))  // an unusual but valid ref file (a corrupt one is skipped, as `models()` does)
             }
         }
@@ -192,7 +198,7 @@ public struct RegistryIndex: Sendable {
         let built = try Parallel.map(Array(heads.indices), width: Self.readWidth) { i -> (IndexSegment, Int, Int) in
             let (model, head) = heads[i]
             let builder = try catchUp(model: model, head: head, from: nil)
-            guard let payload = builder.encode() else { throw RegistryError(.corrupt, "the chain of \(model) has no events") }
+            guard let payload = builder.encode() else { throw Self.noEvents(model) }
             let size = try IndexFile.write(recordPath(model), kind: .model, payload: payload, shared: shared)
             let record = try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
             return (record.segment, builder.events.count, size)

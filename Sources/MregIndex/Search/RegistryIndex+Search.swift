@@ -49,7 +49,7 @@ extension RegistryIndex {
         do {
             try expression.checkNames(of: .stage, among: registry.stages, what: "stage")
         } catch {
-            throw RegistryError(.badInput, "search: \(error)")
+            throw RegistryError.badInput(.syntax(.init(.search, column: error.column, error.message)))
         }
     }
 }

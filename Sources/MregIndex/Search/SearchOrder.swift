@@ -19,7 +19,7 @@ public struct SearchOrder: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads `FIELD [ASC|DESC]`.
     public static func parse(_ text: String) throws -> SearchOrder {
-        func fail(_ why: String) -> RegistryError { RegistryError(.badInput, "--order-by '\(text)': \(why)") }
+        func fail(_ why: String) -> RegistryError { .badInput(.syntax(.init(.sortOrder, column: nil, why, text: text))) }
         let tokens: [FilterLexer.Token]
         do { tokens = try FilterLexer.tokens(text) } catch {
             throw fail(error.description)

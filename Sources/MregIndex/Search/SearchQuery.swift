@@ -26,12 +26,12 @@ public struct SearchQuery: Sendable, Equatable {
 
     /// Parses a filter; an empty (or all-blank) one matches every version.
     ///
-    /// - Throws: `RegistryError(.badInput, "search: column N: …")` naming where the query goes wrong.
+    /// - Throws: `RegistryError.badInput(.syntax)` naming the column where the query goes wrong.
     public static func parse(_ text: String) throws -> SearchQuery {
         do {
             return SearchQuery(expression: try FilterParser.parse(text), text: text)
         } catch {
-            throw RegistryError(.badInput, "search: \(error)")
+            throw RegistryError.badInput(.syntax(.init(.search, column: error.column, error.message)))
         }
     }
 

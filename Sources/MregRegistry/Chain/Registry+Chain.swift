@@ -57,6 +57,7 @@ extension Registry {
     /// Serialized per model by a lock file so that the last writer always
     /// reflects the newest head.
     public func syncDerivedRefs(model: String) throws {
+        let head = try ModelName(model).headRef
         let lockTarget = "\(repository.root)/refs/models/\(model)/sync"
         var lock: LockFile?
         var held: StoreError?
@@ -73,21 +74,26 @@ extension Registry {
         guard let lock else { throw held ?? LockFile.heldError(at: lockTarget + ".lock") }
         defer { lock.release() }
         let state = try self.state(of: model)
-        for (name, id) in derivedRefs(of: state) {
+        let derived = try derivedRefs(of: state)
+        for (name, id) in derived {
             if try refs.read(name) != id { try refs.update(name, to: id) }
         }
-        let wanted = Set(derivedRefs(of: state).map(\.0))
-        for (name, _) in try refs.list(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != Self.headRef(model) {
+        let wanted = Set(derived.map(\.0))
+        for (name, _) in try refs.list(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != head {
             try? refs.delete(name)
         }
     }
 
     /// The version, stage and tag refs a state implies.
-    package func derivedRefs(of state: ModelState) -> [(RefName, ObjectID)] {
+    ///
+    /// - Throws: `RegistryError.invalidName` when the chain names a stage or tag that breaks the
+    ///   naming rules (a damaged or forged event), so no ref is built from it.
+    package func derivedRefs(of state: ModelState) throws -> [(RefName, ObjectID)] {
+        let model = try ModelName(state.model)
         var out = [(RefName, ObjectID)]()
-        for (v, info) in state.versions { out.append((Self.versionRef(state.model, v), info.manifest)) }
-        for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((Self.stageRef(state.model, s), m)) } }
-        for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((Self.tagRef(state.model, t), m)) } }
+        for (v, info) in state.versions { out.append((try model.versionRef(v), info.manifest)) }
+        for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((try model.stageRef(s), m)) } }
+        for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((try model.tagRef(TagName(t)), m)) } }
         return out.sorted { $0.0 < $1.0 }
     }
 }

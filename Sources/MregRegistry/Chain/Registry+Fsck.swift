@@ -37,8 +37,9 @@ extension Registry {
                     expected -= 1
                 }
                 let state = try self.state(of: model)
-                let wanted = derivedRefs(of: state)
-                let have = try refs.list(prefix: "refs/models/\(model)/").filter { $0.name != Self.headRef(model) }
+                let wanted = try derivedRefs(of: state)
+                let head = try Self.headRef(model)
+                let have = try refs.list(prefix: "refs/models/\(model)/").filter { $0.name != head }
                 let wantedSet = Dictionary(wanted, uniquingKeysWith: { a, _ in a })
                 var wrong = [String]()
                 for (name, id) in wanted where (try? refs.read(name)) != id { wrong.append("\(name) should be \(id.abbreviated())") }
@@ -49,7 +50,7 @@ extension Registry {
                         report.add(.info, "derived", "repaired \(wrong.count) derived ref(s) of \(model) from its event chain")
                     } else {
                         for w in wrong {
-                            report.add(.error, "derived", "\(w) (per the event chain of \(model)); run 'mreg fsck --repair'")
+                            report.add(.error, "derived", "\(w) (per the event chain of \(model))")
                         }
                     }
                 }

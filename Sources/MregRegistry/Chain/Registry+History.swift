@@ -42,9 +42,7 @@ extension Registry {
         var next: ObjectID? = head
         while let id = next, id != base {
             let event = try Event.load(id, from: store)
-            guard event.model == model else {
-                throw RegistryError(.corrupt, "event \(id.abbreviated()) in the chain of \(model) belongs to \(event.model)")
-            }
+            guard event.model == model else { throw Event.wrongModel(id, in: model, belongsTo: event.model) }
             out.append((id, event))
             next = event.parent
         }

@@ -83,9 +83,9 @@ extension Registry {
                 default: break
                 }
             }
-            if let o, let n, !compare.isEmpty {
-                let oldKeys = try tensorKeys(file: oldFiles[path]!, layout: o, tensors: compare.map(\.0))
-                let newKeys = try tensorKeys(file: newFiles[path]!, layout: n, tensors: compare.map(\.1))
+            if let o, let n, let oldFile = oldFiles[path], let newFile = newFiles[path], !compare.isEmpty {
+                let oldKeys = try tensorKeys(file: oldFile, layout: o, tensors: compare.map(\.0))
+                let newKeys = try tensorKeys(file: newFile, layout: n, tensors: compare.map(\.1))
                 for (i, pair) in compare.enumerated() {
                     if oldKeys[i] == newKeys[i] { d.unchanged.append(info(pair.1)) } else { d.changed.append(info(pair.1)) }
                 }
@@ -98,11 +98,18 @@ extension Registry {
     /// The safetensors header of a stored file, read from its first bytes only.
     func tensorLayout(_ file: ManifestFile) throws -> SafetensorsHeader {
         let first = try readPrefix(of: file.object, count: 8)
-        guard first.count == 8 else { throw RegistryError(.corrupt, "\(file.path) is too short for safetensors") }
+        guard first.count == 8 else { throw RegistryError.corrupt(.init(object: file.path, reason: "it is too short for safetensors")) }
         let length = first.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length <= UInt64(SafetensorsHeader.maxHeaderLength) else { throw RegistryError(.corrupt, "\(file.path) has an oversized header") }
+        guard length <= UInt64(SafetensorsHeader.maxHeaderLength) else {
+            throw RegistryError.corrupt(.init(object: file.path, reason: "its safetensors header is oversized"))
+        }
         let prefix = try readPrefix(of: file.object, count: 8 + Int(length))
-        return try SafetensorsHeader.parse(prefix: prefix, fileSize: file.size)
+        do {
+            return try SafetensorsHeader.parse(prefix: prefix, fileSize: file.size)
+        } catch RegistryError.badInput(.malformedFile(_, let problem)) {
+            // It was a valid safetensors file when it was registered.
+            throw RegistryError.corrupt(.init(object: file.path, reason: problem))
+        }
     }
 
     /// The first `count` bytes of a file's content (or fewer if it is shorter).
@@ -111,7 +118,7 @@ extension Registry {
         let reader = try store.openReader(object)
         var readers = [reader]
         if reader.header.type == .chunks {
-            let list = try ChunkList(json: JSONValue.parse(reader.readAll()))
+            let list = try ChunkList.decode(reader.readAll(), id: object)
             readers = []
             var covered: Int64 = 0
             for c in list.chunks where covered < Int64(count) {
@@ -134,7 +141,7 @@ extension Registry {
         var chunkStarts = [Int64: Int]()
         var chunks = [ChunkList.Chunk]()
         if try store.header(of: file.object).type == .chunks {
-            chunks = try ChunkList(json: JSONValue.parse(store.read(file.object, as: .chunks))).chunks
+            chunks = try ChunkList.decode(store.read(file.object, as: .chunks), id: file.object).chunks
             var pos: Int64 = 0
             for (i, c) in chunks.enumerated() { chunkStarts[pos] = i; pos += c.size }
         }
@@ -166,6 +173,7 @@ extension Registry {
             }
             for (k, i) in needHash.enumerated() { keys[i] = "sha256:" + Hex.encode(hashers[k].finalize()) }
         }
-        return keys.map { $0! }
+        // Every tensor got a key above; one that did not (it cannot happen) compares unequal to everything.
+        return keys.enumerated().map { $0.element ?? "unkeyed:\(file.object.hex):\($0.offset)" }
     }
 }

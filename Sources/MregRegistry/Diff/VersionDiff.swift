@@ -54,7 +54,12 @@ public struct VersionDiff: Sendable {
         let newFiles = Dictionary(b.files.map { ($0.path, $0) }, uniquingKeysWith: { x, _ in x })
         files = Set(oldFiles.keys).union(newFiles.keys).sorted().map { path in
             let o = oldFiles[path], n = newFiles[path]
-            let kind: FileChange.Kind = o == nil ? .added : n == nil ? .removed : (o!.digest == n!.digest && o!.mode == n!.mode ? .unchanged : .changed)
+            let kind: FileChange.Kind
+            switch (o, n) {
+            case (nil, _): kind = .added
+            case (_, nil): kind = .removed
+            case (let o?, let n?): kind = o.digest == n.digest && o.mode == n.mode ? .unchanged : .changed
+            }
             return FileChange(kind: kind, path: path, old: o, new: n)
         }
     }
@@ -127,7 +132,7 @@ public struct VersionDiff: Sendable {
                     entry["new"] = Self.fileJSON(f.new)
                     if let a = f.old?.size, let b = f.new?.size { entry["size_diff"] = .int(b - a) }
                 }
-                groups[f.kind.rawValue]!.append(.object(entry))
+                groups[f.kind.rawValue, default: []].append(.object(entry))
             }
             out["files"] = .object(groups.mapValues { .array($0) })
         }
@@ -146,10 +151,10 @@ extension Registry {
             b = try resolve(newRev)
         } else {
             b = a
-            guard let prev = a.state.versions.keys.filter({ $0 < a.version }).max() else {
-                throw RegistryError(.badInput, "\(a.label) is the first version of \(a.model): give two revisions to compare")
+            guard let prev = a.state.versions.values.filter({ $0.number < a.version }).max(by: { $0.number < $1.number }) else {
+                throw RegistryError.badInput(.noPreviousVersion(version: a.label, model: a.model))
             }
-            a = ResolvedVersion(model: a.model, version: prev, manifestID: a.state.versions[prev]!.manifest, state: a.state)
+            a = ResolvedVersion(model: a.model, version: prev.number, manifestID: prev.manifest, state: a.state)
         }
         return VersionDiff(old: a, oldManifest: try Manifest.load(a.manifestID, from: store),
                            new: b, newManifest: try Manifest.load(b.manifestID, from: store))

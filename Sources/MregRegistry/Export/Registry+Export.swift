@@ -22,16 +22,16 @@ extension Registry {
         case .blob:
             while let piece = try reader.next() { try body(piece) }
         case .chunks:
-            let list = try ChunkList(json: JSONValue.parse(reader.readAll()))
+            let list = try ChunkList.decode(reader.readAll(), id: object)
             for chunk in list.chunks {
                 let r = try store.openReader(chunk.object)
                 guard r.header.type == .blob, r.header.size == chunk.size else {
-                    throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(object.abbreviated()) is not a \(chunk.size)-byte blob")
+                    throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(object.abbreviated())", reason: "it is not a \(chunk.size)-byte blob"))
                 }
                 while let piece = try r.next() { try body(piece) }
             }
         default:
-            throw RegistryError(.corrupt, "object \(object.abbreviated()) is a \(reader.header.type), not file content")
+            throw RegistryError.corrupt(.init(object: "object \(object.abbreviated())", reason: "it is a \(reader.header.type), not file content"))
         }
     }
 
@@ -46,7 +46,7 @@ extension Registry {
         }
         let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
         guard size == file.size, digest == file.digest else {
-            throw RegistryError(.corrupt, "\(file.path) does not match its manifest (size \(size) vs \(file.size), digest \(digest.prefix(19))… vs \(file.digest.prefix(19))…): the store is damaged; run 'mreg fsck'")
+            throw RegistryError.corrupt(.init(object: file.path, reason: "it does not match its manifest (size \(size) vs \(file.size), digest \(digest.prefix(19))… vs \(file.digest.prefix(19))…): the store is damaged"))
         }
     }
 
@@ -56,23 +56,23 @@ extension Registry {
     func writeFile(_ file: ManifestFile, fd: Int32, progress: (@Sendable (Int64) -> Void)?) throws {
         let header = try store.header(of: file.object)
         if header.type == .chunks {
-            let list = try ChunkList(json: JSONValue.parse(store.read(file.object, as: .chunks)))
+            let list = try ChunkList.decode(store.read(file.object, as: .chunks), id: file.object)
             guard list.size == file.size else {
-                throw RegistryError(.corrupt, "\(file.path): chunk list holds \(list.size) bytes, manifest says \(file.size)")
+                throw RegistryError.corrupt(.init(object: file.path, reason: "its chunk list holds \(list.size) bytes, the manifest says \(file.size)"))
             }
             var starts = [Int64]()
             var pos: Int64 = 0
             for c in list.chunks { starts.append(pos); pos += c.size }
             let offsets = starts
             guard ftruncate(fd, off_t(file.size)) == 0 else {
-                throw RegistryError(.badInput, "cannot write '\(file.path)': \(ErrnoText.current)")
+                throw RegistryError.io(.init("write", file.path, errno: errno))
             }
             let store = self.store
             try Parallel.forEach(Array(zip(list.chunks, offsets))) { chunk, offset in
                 if let mapped = try store.mapStored(chunk.object) {
                     // Weights: verified in place, written straight from the mapping.
                     guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
-                        throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                        throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(file.path)", reason: "it is not a \(chunk.size)-byte blob"))
                     }
                     try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offset, path: file.path)
                     progress?(chunk.size)
@@ -80,7 +80,7 @@ extension Registry {
                 }
                 let reader = try store.openReader(chunk.object)
                 guard reader.header.type == .blob, reader.header.size == chunk.size else {
-                    throw RegistryError(.corrupt, "chunk \(chunk.object.abbreviated()) of \(file.path) is not a \(chunk.size)-byte blob")
+                    throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(file.path)", reason: "it is not a \(chunk.size)-byte blob"))
                 }
                 var at = offset
                 while let piece = try reader.next() {
@@ -100,7 +100,7 @@ extension Registry {
                     let n = write(fd, raw.baseAddress! + done, raw.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw RegistryError(.badInput, "cannot write '\(file.path)': \(ErrnoText.current)")
+                        throw RegistryError.io(.init("write", file.path, errno: errno))
                     }
                     done += n
                 }
@@ -134,7 +134,7 @@ extension Registry {
             let n = iov.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + start, Int32(count), off_t(at)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw RegistryError(.badInput, "cannot write '\(path)': \(ErrnoText.current)")
+                throw RegistryError.io(.init("write", path, errno: errno))
             }
             at += Int64(n)
             var left = n
@@ -173,12 +173,12 @@ extension Registry {
         let root = Repository.absolute(directory)
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), !isDir.boolValue {
-            throw RegistryError(.badInput, "cannot export into '\(directory)': it is a file")
+            throw RegistryError.badInput(.unusablePath(action: "export into", path: directory, problem: "it is a file"))
         }
         // Check every path before writing anything.
         for file in manifest.files {
             if let reason = Self.unsafePathReason(file.path) {
-                throw RegistryError(.refused, "refusing to export '\(file.path)' from \(resolved.label): \(reason)")
+                throw RegistryError.refused(.unsafeExport(path: file.path, version: resolved.label, reason: reason))
             }
             var prefix = root
             let parts = file.path.split(separator: "/")
@@ -188,24 +188,28 @@ extension Registry {
                 guard lstat(prefix, &st) == 0 else { break }
                 let isLink = (st.st_mode & S_IFMT) == S_IFLNK
                 if i < parts.count - 1 {
-                    if isLink { throw RegistryError(.refused, "refusing to export '\(file.path)': '\(prefix)' is a symbolic link") }
-                    if (st.st_mode & S_IFMT) != S_IFDIR { throw RegistryError(.badInput, "cannot export '\(file.path)': '\(prefix)' is not a folder") }
+                    if isLink { throw RegistryError.refused(.unsafeExport(path: file.path, version: nil, reason: "'\(prefix)' is a symbolic link")) }
+                    if (st.st_mode & S_IFMT) != S_IFDIR {
+                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "'\(prefix)' is not a folder"))
+                    }
                 } else {
-                    if (st.st_mode & S_IFMT) == S_IFDIR { throw RegistryError(.badInput, "cannot export '\(file.path)': a folder is in the way") }
-                    if !force { throw RegistryError(.badInput, "'\(prefix)' already exists: use --force to overwrite") }
+                    if (st.st_mode & S_IFMT) == S_IFDIR {
+                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "a folder is in the way"))
+                    }
+                    if !force { throw RegistryError.conflict(.pathExists(path: prefix)) }
                 }
             }
         }
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } catch {
-            throw RegistryError(.badInput, "cannot create the folder '\(directory)': \(Self.reason(error))")
+            throw RegistryError.io(.init("create the folder", directory, reason: Self.reason(error)))
         }
         let staging = "\(root)/.mreg-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
         } catch {
-            throw RegistryError(.badInput, "cannot write into '\(directory)': \(Self.reason(error))")
+            throw RegistryError.io(.init("write into", directory, reason: Self.reason(error)))
         }
         defer { try? FileManager.default.removeItem(atPath: staging) }
         var bytes: Int64 = 0
@@ -213,7 +217,7 @@ extension Registry {
             progress?(file.path)
             let temp = "\(staging)/\(i)"
             let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == "100755" ? 0o755 : 0o644)
-            guard fd >= 0 else { throw RegistryError(.badInput, "cannot write '\(temp)': \(ErrnoText.current)") }
+            guard fd >= 0 else { throw RegistryError.io(.init("write", temp, errno: errno)) }
             defer { close(fd) }
             try writeFile(file, fd: fd, progress: progressBytes)
             bytes += file.size
@@ -223,10 +227,10 @@ extension Registry {
             do {
                 try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             } catch {
-                throw RegistryError(.badInput, "cannot create the folder for '\(file.path)': \(Self.reason(error))")
+                throw RegistryError.io(.init("create the folder for", file.path, reason: Self.reason(error)))
             }
             guard rename("\(staging)/\(i)", target) == 0 else {
-                throw RegistryError(.badInput, "cannot move '\(file.path)' into place: \(ErrnoText.current)")
+                throw RegistryError.io(.init("move into place", file.path, errno: errno))
             }
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)

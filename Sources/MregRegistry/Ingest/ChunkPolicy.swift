@@ -31,7 +31,7 @@ public struct ChunkPolicy: Sendable, Equatable {
         let units: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
         if let last = t.last, let unit = units[last], let n = Int64(t.dropLast()), n > 0 { return n * unit }
         if let n = Int64(t), n > 0 { return n }
-        throw RegistryError(.badInput, "\(key) must be a size in bytes (e.g. 67108864 or 64m), not '\(text)'")
+        throw RegistryError.badInput(.invalidSetting(key: key, value: text, expected: "a size in bytes (e.g. 67108864 or 64m)"))
     }
 
     /// Byte ranges that follow the file's structure, or nil when it has none mreg knows.

@@ -21,12 +21,12 @@ struct DatasetRecorder {
             path = String(text[text.index(after: eq)...])
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RegistryError(.badInput, "dataset '\(path)' does not exist")
+            throw RegistryError.notFound(.init(.dataset, path))
         }
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         let resolved = name ?? (trimmed as NSString).lastPathComponent
         guard !resolved.isEmpty else {
-            throw RegistryError(.badInput, "dataset '\(text)' has an empty name: write NAME=PATH, e.g. train=\(path)")
+            throw RegistryError.badInput(.invalidAssignment(text: text, problem: "has an empty dataset name: write NAME=PATH, e.g. train=\(path)"))
         }
         return Spec(name: resolved, path: path)
     }
@@ -46,7 +46,10 @@ struct DatasetRecorder {
             let digest: String
             if storeFiles {
                 let w = try store.write(type: .blob, file: e.source, contentDigest: true)
-                digest = w.contentDigest!
+                guard let contentDigest = w.contentDigest else {
+                    throw RegistryError.io(.init("read", e.source, reason: "its content digest was not computed"))
+                }
+                digest = contentDigest
                 added += w.storedBytes
                 stored.append(.object(["path": .string(e.path), "size": .int(e.size), "digest": .string(digest), "object": .string(w.id.hex)]))
             } else {
@@ -58,7 +61,8 @@ struct DatasetRecorder {
         }
         var isDir: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDir)
-        let digest = isDir.boolValue ? "sha256:" + SHA256.hash(data: Array(listing.utf8)).map { String(format: "%02x", $0) }.joined() : single!
+        let listed = "sha256:" + SHA256.hash(data: Array(listing.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = isDir.boolValue ? listed : (single ?? listed)
         var record: [String: JSONValue] = [
             "name": .string(spec.name), "path": .string(spec.path), "digest": .string(digest),
             "size": .int(size), "files": .int(Int64(entries.count)), "kind": .string(isDir.boolValue ? "folder" : "file"),

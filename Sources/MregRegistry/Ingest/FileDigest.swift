@@ -10,7 +10,7 @@ import Glibc
 public enum FileDigest {
     public static func sha256(path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+        guard fd >= 0 else { throw RegistryError.io(.init("read", path, errno: errno)) }
         defer { close(fd) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -18,7 +18,7 @@ public enum FileDigest {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)")
+                throw RegistryError.io(.init("read", path, errno: errno))
             }
             if n == 0 { break }
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }

@@ -25,15 +25,15 @@ public struct FileWalker: Sendable {
         for argument in arguments {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDir) else {
-                throw RegistryError(.badInput, "cannot register '\(argument)': no such file or folder")
+                throw RegistryError.notFound(.init(.input, argument))
             }
             let found = isDir.boolValue ? try walkFolder(argument) : [try entry(source: argument, path: (argument as NSString).lastPathComponent)]
             if isDir.boolValue && found.isEmpty {
-                throw RegistryError(.badInput, "cannot register '\(argument)': the folder holds no files")
+                throw RegistryError.badInput(.unusablePath(action: "register", path: argument, problem: "the folder holds no files"))
             }
             for e in found {
                 if let other = seen[e.path] {
-                    throw RegistryError(.badInput, "two inputs map to the same path '\(e.path)' ('\(other)' and '\(e.source)'): register them from one folder instead")
+                    throw RegistryError.badInput(.duplicateInput(path: e.path, first: other, second: e.source))
                 }
                 seen[e.path] = e.source
                 entries.append(e)
@@ -47,7 +47,9 @@ public struct FileWalker: Sendable {
         func visit(_ dir: String, _ rel: String) throws {
             let names: [String]
             do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
-                throw RegistryError(.badInput, "cannot read folder '\(dir)': \(error.localizedDescription)")
+                let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+                throw RegistryError.io(code.map { .init("read the folder", dir, errno: Int32($0)) }
+                                       ?? .init("read the folder", dir, reason: error.localizedDescription))
             }
             for name in names.sorted() where !skipped.contains(name) {
                 let full = "\(dir)/\(name)"
@@ -64,13 +66,13 @@ public struct FileWalker: Sendable {
     static func entry(source: String, path: String) throws -> Entry {
         var st = stat()
         guard stat(source, &st) == 0 else {
-            throw RegistryError(.badInput, "cannot read '\(source)': \(ErrnoText.current)")
+            throw RegistryError.io(.init("read", source, errno: errno))
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw RegistryError(.badInput, "cannot register '\(source)': not a regular file")
+            throw RegistryError.badInput(.unusablePath(action: "register", path: source, problem: "not a regular file"))
         }
         guard access(source, R_OK) == 0 else {
-            throw RegistryError(.badInput, "cannot register '\(source)': permission denied")
+            throw RegistryError.io(.init("register", source, errno: EACCES))
         }
         return Entry(path: path, source: source, size: Int64(st.st_size), executable: st.st_mode & 0o100 != 0)
     }

@@ -76,7 +76,7 @@ public struct GGUFHeader: Sendable {
 
     /// Reads and validates the header of the GGUF file at `path`.
     ///
-    /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid GGUF file.
+    /// - Throws: `RegistryError.io` when the file cannot be read, `.badInput(.malformedFile)` when it is not a valid GGUF file.
     public static func read(path: String) throws -> GGUFHeader {
         let (fd, fileSize) = try RegularFile.open(path)
         defer { close(fd) }
@@ -163,7 +163,7 @@ public struct GGUFHeader: Sendable {
         var total: Int64 = 0
         for info in infos {
             func bad(_ problem: String) -> RegistryError {
-                RegistryError(.badInput, "GGUF tensor '\(info.name)': \(problem)")
+                RegistryError.badInput(.malformedFile(path: nil, problem: "GGUF tensor '\(info.name)': \(problem)"))
             }
             var parameters: Int64 = 1
             for dim in info.dims {
@@ -189,7 +189,7 @@ public struct GGUFHeader: Sendable {
                 byteCount = bytes
             }
             let (sum, overflow) = total.addingReportingOverflow(parameters)
-            guard !overflow else { throw RegistryError(.badInput, "GGUF parameter count overflows") }
+            guard !overflow else { throw RegistryError.badInput(.malformedFile(path: nil, problem: "GGUF parameter count overflows")) }
             total = sum
             tensors.append(Tensor(name: info.name, dims: info.dims, ggmlType: info.type,
                                   dtype: dtypeName(ggmlType: info.type), begin: begin,
@@ -326,7 +326,7 @@ public struct GGUFHeader: Sendable {
         var remaining: Int64 { max(0, fileSize - offset) }
 
         func fail(_ problem: String) -> RegistryError {
-            RegistryError(.badInput, "GGUF \(path): \(problem) at offset \(offset)")
+            RegistryError.badInput(.malformedFile(path: path, problem: "GGUF \(problem) at offset \(offset)"))
         }
 
         /// Makes at least `count` bytes available from `index`, or throws if the file ends first.

@@ -55,10 +55,13 @@ public struct Ingester: Sendable {
         } else {
             let written = try store.write(type: .blob, file: entry.source, contentDigest: true)
             progress?(written.size)
-            (object, digest, newBytes, size) = (written.id, written.contentDigest!, written.storedBytes, written.size)
+            guard let contentDigest = written.contentDigest else {
+                throw RegistryError.io(.init("read", entry.source, reason: "its content digest was not computed"))
+            }
+            (object, digest, newBytes, size) = (written.id, contentDigest, written.storedBytes, written.size)
         }
         guard size == entry.size else {
-            throw RegistryError(.badInput, "'\(entry.source)' changed while it was being registered")
+            throw RegistryError.conflict(.inputChanged(path: entry.source))
         }
         if let stampBefore { cache?.record(entry.source, stampBefore: stampBefore, hashedAt: hashedAt, object: object, digest: digest, info: info) }
         let file = ManifestFile(path: entry.path, mode: entry.mode, size: size, digest: digest, object: object,
@@ -70,14 +73,14 @@ public struct Ingester: Sendable {
     func ingestChunked(_ entry: FileWalker.Entry, format: String?) throws -> (ObjectID, String, Int64, Int64) {
         let path = entry.source
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+        guard fd >= 0 else { throw RegistryError.io(.init("read", path, errno: errno)) }
         defer { close(fd) }
         let size = entry.size
         if let ranges = policy.structuralRanges(path: path, size: size, format: format) {
             // Structure known: digest the whole file on one thread while chunks are written on the others.
             let (digest, written) = try Parallel.both({ try Self.digest(fd: fd, size: size, path: path, cdc: nil).0 },
                                                       { try writeChunks(fd: fd, path: path, ranges: ranges) })
-            return try finishChunks(written, digest: digest, size: size)
+            return try finishChunks(written, digest: digest, size: size, path: path)
         } else {
             // No structure: one pass finds content-defined boundaries and the digest, then chunks are written in parallel.
             let (digest, lengths) = try Self.digest(fd: fd, size: size, path: path, cdc: FastCDC(maxSize: Int(policy.maxChunk)))
@@ -87,13 +90,13 @@ public struct Ingester: Sendable {
                 return start..<(start + Int64(len))
             }
             let written = try writeChunks(fd: fd, path: path, ranges: ranges)
-            return try finishChunks(written, digest: digest, size: size)
+            return try finishChunks(written, digest: digest, size: size, path: path)
         }
     }
 
-    func finishChunks(_ written: [WriteResult], digest: String, size: Int64) throws -> (ObjectID, String, Int64, Int64) {
+    func finishChunks(_ written: [WriteResult], digest: String, size: Int64, path: String) throws -> (ObjectID, String, Int64, Int64) {
         let list = ChunkList(chunks: written.map { ChunkList.Chunk(object: $0.id, size: $0.size) })
-        guard list.size == size else { throw RegistryError(.badInput, "file changed while it was being registered") }
+        guard list.size == size else { throw RegistryError.conflict(.inputChanged(path: path)) }
         let listObject = try store.write(type: .chunks, bytes: list.json.canonicalBytes)
         let newBytes = written.reduce(0) { $0 + $1.storedBytes } + listObject.storedBytes
         return (listObject.id, digest, newBytes, size)
@@ -109,7 +112,7 @@ public struct Ingester: Sendable {
                 let want = min(buf.count, Int(range.upperBound - offset))
                 if want == 0 { return 0 }
                 let n = pread(fd, buf.baseAddress, want, off_t(offset))
-                if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+                if n < 0 { throw RegistryError.io(.init("read", path, errno: errno)) }
                 offset += Int64(n)
                 progress?(Int64(n))
                 return n
@@ -125,7 +128,7 @@ public struct Ingester: Sendable {
         var offset: Int64 = 0
         while offset < size {
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-            if n < 0 { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+            if n < 0 { throw RegistryError.io(.init("read", path, errno: errno)) }
             if n == 0 { break }
             buffer.withUnsafeBytes { raw in
                 let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])
@@ -134,7 +137,7 @@ public struct Ingester: Sendable {
             }
             offset += Int64(n)
         }
-        guard offset == size else { throw RegistryError(.badInput, "'\(path)' changed while it was being registered") }
+        guard offset == size else { throw RegistryError.conflict(.inputChanged(path: path)) }
         let digest = "sha256:" + Hex.encode(hasher.finalize())
         return (digest, scanner?.finish() ?? [])
     }

@@ -18,7 +18,7 @@ public enum ModelCard {
     /// Parses a model card into an object of its recorded front matter fields plus `"title"`.
     ///
     /// - Returns: nil when the card has neither front matter nor a `# ` title.
-    /// - Throws: `RegistryError(.badInput, …)` when the front matter is not valid YAML or not a mapping.
+    /// - Throws: `RegistryError.badInput(.malformedFile)` when the front matter is not valid YAML or not a mapping.
     public static func parse(markdown: String) throws -> JSONValue? {
         // "\r\n" is a single Character, so split on any newline character rather than on "\n".
         var lines = markdown.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
@@ -51,11 +51,11 @@ public enum ModelCard {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw RegistryError(.badInput, "model card front matter is not valid YAML: \(oneLine(error))")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card front matter is not valid YAML: \(oneLine(error))"))
         }
         guard let root else { return [:] }
         guard let mapping = root.mapping else {
-            throw RegistryError(.badInput, "model card front matter is not a YAML mapping")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card front matter is not a YAML mapping"))
         }
         var result: [String: JSONValue] = [:]
         for (keyNode, valueNode) in mapping {

@@ -9,10 +9,10 @@ public enum ParamsLoader {
     /// Loads and flattens a file; the format comes from the extension, else is sniffed.
     public static func load(file path: String) throws -> [String: JSONValue] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RegistryError(.badInput, "cannot read params/metrics file '\(path)': no such file")
+            throw RegistryError.notFound(.init(.paramsFile, path))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw RegistryError(.badInput, "'\(path)' is not UTF-8 text")
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "it is not UTF-8 text"))
         }
         let ext = (path as NSString).pathExtension.lowercased()
         let value: JSONValue
@@ -30,14 +30,14 @@ public enum ParamsLoader {
             else { value = try parseYAML(text, path: path) }
         }
         guard case .object = value else {
-            throw RegistryError(.badInput, "'\(path)' must hold a mapping of names to values, not a single value or list")
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "it must hold a mapping of names to values, not a single value or list"))
         }
         return flatten(value)
     }
 
     static func parseJSON(_ text: String, path: String) throws -> JSONValue {
         do { return try JSONValue.parse(text) } catch {
-            throw RegistryError(.badInput, "'\(path)' is not valid JSON: \(error)")
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid JSON: \(error)"))
         }
     }
 
@@ -48,7 +48,7 @@ public enum ParamsLoader {
         } catch let e as RegistryError {
             throw e
         } catch {
-            throw RegistryError(.badInput, "'\(path)' is not valid YAML: \(yamlProblem(error))")
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid YAML: \(yamlProblem(error))"))
         }
     }
 
@@ -90,7 +90,7 @@ public enum ParamsLoader {
             let table = try TOMLTable(string: text)
             return fromTOML(table)
         } catch {
-            throw RegistryError(.badInput, "'\(path)' is not valid TOML: \("\(error)".split(separator: "\n").first ?? "")")
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid TOML: \("\(error)".split(separator: "\n").first ?? "")"))
         }
     }
 
@@ -124,12 +124,12 @@ public enum ParamsLoader {
     /// Parses `KEY=VALUE`; the value is typed like YAML would type it (`0.01` a number, `true` a bool, `adam` a string).
     public static func parseAssignment(_ text: String) throws -> (String, JSONValue) {
         guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-            throw RegistryError(.badInput, "'\(text)' is not KEY=VALUE")
+            throw RegistryError.badInput(.invalidAssignment(text: text, problem: "is not KEY=VALUE"))
         }
         let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
         let raw = String(text[text.index(after: eq)...])
         guard !key.isEmpty, !key.hasPrefix("."), !key.hasSuffix("."), !key.contains("..") else {
-            throw RegistryError(.badInput, "'\(key)' is not a valid key: use names such as lr or optimizer.lr")
+            throw RegistryError.badInput(.invalidAssignment(text: text, problem: "does not start with a valid key: use names such as lr or optimizer.lr"))
         }
         return (key, typedScalar(raw))
     }
@@ -165,7 +165,7 @@ public enum ParamsLoader {
             switch v {
             case .int, .double, .bool: continue
             default:
-                throw RegistryError(.badInput, "metric '\(k)' is \(v.canonical), not a number: metrics must be numbers (put text in params or the message)")
+                throw RegistryError.badInput(.nonNumericMetric(name: k, value: v.canonical))
             }
         }
     }

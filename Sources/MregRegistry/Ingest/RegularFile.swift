@@ -8,21 +8,21 @@ import MregStore
 /// that could block), read-only, with its size.
 enum RegularFile {
     /// - Returns: the open descriptor (the caller closes it) and the file's size.
-    /// - Throws: `RegistryError(.badInput, …)` when it cannot be opened or is not a regular file.
+    /// - Throws: `RegistryError.io` when it cannot be opened, `.badInput` when it is not a regular file.
     static func open(_ path: String) throws -> (fd: Int32, size: Int64) {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
-            throw RegistryError(.badInput, "cannot open \(path): \(ErrnoText.current)")
+            throw RegistryError.io(.init("open", path, errno: errno))
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            let reason = ErrnoText.current
+            let code = errno
             close(fd)
-            throw RegistryError(.badInput, "cannot stat \(path): \(reason)")
+            throw RegistryError.io(.init("stat", path, errno: code))
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw RegistryError(.badInput, "\(path) is not a regular file")
+            throw RegistryError.badInput(.unusablePath(action: "read", path: path, problem: "not a regular file"))
         }
         return (fd, Int64(st.st_size))
     }

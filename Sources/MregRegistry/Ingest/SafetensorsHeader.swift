@@ -55,7 +55,7 @@ public struct SafetensorsHeader: Sendable {
     /// Reads and validates the header of the safetensors file at `path`.
     ///
     /// Reads only the 8-byte length and the JSON header.
-    /// - Throws: `RegistryError(.badInput, …)` when the file cannot be read or is not a valid safetensors file.
+    /// - Throws: `RegistryError.io` when the file cannot be read, `.badInput(.malformedFile)` when it is not a valid safetensors file.
     public static func read(path: String) throws -> SafetensorsHeader {
         let (fd, fileSize) = try RegularFile.open(path)
         defer { close(fd) }
@@ -70,24 +70,24 @@ public struct SafetensorsHeader: Sendable {
     /// - Parameters:
     ///   - prefix: at least the first `8 + N` bytes of the file (more is ignored).
     ///   - fileSize: the size of the whole file, used to check that every tensor lies inside it.
-    /// - Throws: `RegistryError(.badInput, …)` when the bytes are not a valid safetensors header.
+    /// - Throws: `RegistryError.badInput(.malformedFile)` when the bytes are not a valid safetensors header.
     public static func parse(prefix: [UInt8], fileSize: Int64) throws -> SafetensorsHeader {
         let length = try validatedHeaderLength(prefix: prefix, fileSize: fileSize)
         guard Int64(prefix.count) >= 8 + length else {
-            throw RegistryError(.badInput, "safetensors header is truncated: need \(8 + length) bytes, have \(prefix.count)")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header is truncated: need \(8 + length) bytes, have \(prefix.count)"))
         }
         let jsonBytes = Array(prefix[8..<(8 + Int(length))])
         guard jsonBytes.first == UInt8(ascii: "{") else {
-            throw RegistryError(.badInput, "safetensors header does not start with '{'")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header does not start with '{'"))
         }
         let root: [String: JSONValue]
         do {
             guard let object = try JSONValue.parse(jsonBytes).objectValue else {
-                throw RegistryError(.badInput, "safetensors header is not a JSON object")
+                throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header is not a JSON object"))
             }
             root = object
         } catch let error as JSONValue.ParseError {
-            throw RegistryError(.badInput, "safetensors header is not valid JSON: \(error)")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header is not valid JSON: \(error)"))
         }
 
         let dataStart = 8 + length
@@ -106,10 +106,10 @@ public struct SafetensorsHeader: Sendable {
         var total: Int64 = 0
         for (index, tensor) in tensors.enumerated() {
             if index > 0, tensor.begin < tensors[index - 1].end {
-                throw RegistryError(.badInput, "safetensors tensors '\(tensors[index - 1].name)' and '\(tensor.name)' overlap")
+                throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors tensors '\(tensors[index - 1].name)' and '\(tensor.name)' overlap"))
             }
             let (sum, overflow) = total.addingReportingOverflow(tensor.parameters)
-            guard !overflow else { throw RegistryError(.badInput, "safetensors parameter count overflows") }
+            guard !overflow else { throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors parameter count overflows")) }
             total = sum
         }
         return SafetensorsHeader(headerLength: length, dataStart: dataStart, tensors: tensors,
@@ -134,31 +134,31 @@ public struct SafetensorsHeader: Sendable {
     /// Validates the 8-byte little-endian header length against the limits and the file size.
     static func validatedHeaderLength(prefix: [UInt8], fileSize: Int64) throws -> Int64 {
         guard prefix.count >= 8, fileSize >= 8 else {
-            throw RegistryError(.badInput, "file is too short to be safetensors (\(fileSize) bytes)")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "file is too short to be safetensors (\(fileSize) bytes)"))
         }
         var raw: UInt64 = 0
         for i in 0..<8 { raw |= UInt64(prefix[i]) << (8 * UInt64(i)) }
         guard raw <= UInt64(maxHeaderLength) else {
-            throw RegistryError(.badInput, "safetensors header length \(raw) exceeds the \(maxHeaderLength)-byte limit")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header length \(raw) exceeds the \(maxHeaderLength)-byte limit"))
         }
         let length = Int64(raw)
         guard length >= 2 else {
-            throw RegistryError(.badInput, "safetensors header length \(length) is too small")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header length \(length) is too small"))
         }
         guard length <= fileSize - 8 else {
-            throw RegistryError(.badInput, "safetensors header length \(length) goes beyond the end of the \(fileSize)-byte file")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors header length \(length) goes beyond the end of the \(fileSize)-byte file"))
         }
         return length
     }
 
     private static func parseMetadata(_ value: JSONValue) throws -> [String: String] {
         guard let object = value.objectValue else {
-            throw RegistryError(.badInput, "safetensors __metadata__ is not a JSON object")
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors __metadata__ is not a JSON object"))
         }
         var metadata: [String: String] = [:]
         for (key, item) in object {
             guard let text = item.stringValue else {
-                throw RegistryError(.badInput, "safetensors __metadata__ value for '\(key)' is not a string")
+                throw RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors __metadata__ value for '\(key)' is not a string"))
             }
             metadata[key] = text
         }
@@ -167,7 +167,7 @@ public struct SafetensorsHeader: Sendable {
 
     private static func parseTensor(name: String, value: JSONValue, dataStart: Int64, fileSize: Int64) throws -> Tensor {
         func bad(_ problem: String) -> RegistryError {
-            RegistryError(.badInput, "safetensors tensor '\(name)': \(problem)")
+            RegistryError.badInput(.malformedFile(path: nil, problem: "safetensors tensor '\(name)': \(problem)"))
         }
         guard let dtype = value["dtype"]?.stringValue, !dtype.isEmpty else { throw bad("missing or invalid dtype") }
         guard let shapeItems = value["shape"]?.arrayValue else { throw bad("missing or invalid shape") }
@@ -202,9 +202,9 @@ public struct SafetensorsHeader: Sendable {
     /// Reads exactly `count` bytes at `offset`.
     private static func readFully(fd: Int32, offset: Int64, count: Int, path: String) throws -> [UInt8] {
         guard let bytes = RegularFile.read(fd: fd, offset: offset, count: count) else {
-            throw RegistryError(.badInput, "cannot read \(path): \(ErrnoText.current)")
+            throw RegistryError.io(.init("read", path, errno: errno))
         }
-        guard bytes.count == count else { throw RegistryError(.badInput, "\(path) is truncated: safetensors header ends early") }
+        guard bytes.count == count else { throw RegistryError.badInput(.malformedFile(path: path, problem: "truncated: the safetensors header ends early")) }
         return bytes
     }
 }

@@ -11,7 +11,7 @@ extension Registry {
         let root = repository.root
         let hooks = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/hooks")) ?? []
         if FileManager.default.fileExists(atPath: "\(root)/policy.toml") || !hooks.isEmpty {
-            throw RegistryError(.refused, "this store has a policy or hooks, and this registry was opened without governance to apply them")
+            throw RegistryError.refused(.ungoverned)
         }
         return Ungoverned()
     }
@@ -28,7 +28,7 @@ extension Registry {
 /// The governor of a store without policy or hooks: allows every change.
 struct Ungoverned: Governor, PromotionJudge {
     func promotionJudge(in registry: Registry, sign: Bool, force: Bool) throws -> any PromotionJudge {
-        if sign { throw RegistryError(.badInput, "signing needs the store's governance, which this registry was opened without") }
+        if sign { throw RegistryError.refused(.ungoverned) }
         return self
     }
     func judge(_ event: inout Event, state: ModelState, warnings: inout [String]) throws {

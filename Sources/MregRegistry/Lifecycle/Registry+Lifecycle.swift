@@ -23,18 +23,18 @@ extension Registry {
         let actor = identity().display
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
-            guard state.versions[version] != nil else {
-                throw RegistryError(.unknownRevision, "\(model) has no version \(version)")
+            guard let info = state.versions[version] else {
+                throw RegistryError.notFound(.init(.version, "\(version)", model: model, latest: state.latestVersion))
             }
             if let v = state.tags[tag] {
                 if v == version { return .skip }
                 if !force {
-                    throw RegistryError(.conflict, "tag '\(tag)' already names \(model)@v\(v); use -f to move it to v\(version)")
+                    throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: version))
                 }
                 previous = v
             }
             return .append(Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
-                                 manifest: state.versions[version]!.manifest, tag: tag, previous: previous,
+                                 manifest: info.manifest, tag: tag, previous: previous,
                                  force: previous != nil, actor: actor, time: try Timestamp.now(), reason: reason))
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
@@ -47,7 +47,7 @@ extension Registry {
         let actor = identity().display
         let appended = try appendEvent(model: model) { state in
             guard let v = state.tags[tag] else {
-                throw RegistryError(.unknownRevision, "\(model) has no tag '\(tag)'")
+                throw RegistryError.notFound(.init(.tag, tag, model: model, suggestions: state.tags.keys.sorted()))
             }
             return .append(Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
                                  actor: actor, time: try Timestamp.now(), reason: reason))
@@ -73,7 +73,7 @@ extension Registry {
         let appended = try appendEvent(model: model) { state in
             warnings.removeAll()
             guard let info = state.versions[version] else {
-                throw RegistryError(.unknownRevision, "\(model) has no version \(version)")
+                throw RegistryError.notFound(.init(.version, "\(version)", model: model, latest: state.latestVersion))
             }
             previous = state.stages[stage]
             if previous == version { return .skip }
@@ -96,7 +96,7 @@ extension Registry {
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
             guard let v = state.stages[stage] else {
-                throw RegistryError(.badInput, "no version of \(model) is in stage '\(stage)'")
+                throw RegistryError.notFound(.init(.stage, stage, model: model))
             }
             previous = v
             return .append(Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
@@ -113,8 +113,8 @@ extension Registry {
     /// a policy check, so both answer alike.
     public func resolveForPromotion(_ revision: String) throws -> ResolvedVersion {
         guard revision.contains("@") || (Hex.isHex(revision) && revision.count >= 4) else {
-            let latest = (try? resolve(revision)).map { " (its latest is v\($0.version))" } ?? ""
-            throw RegistryError(.badInput, "say which version to promote: \(revision)@N, \(revision)@TAG or \(revision)@latest\(latest)")
+            let latest = (try? resolve(revision))?.version
+            throw RegistryError.badInput(.versionRequired(revision: revision, action: "promote", latest: latest))
         }
         return try resolve(revision)
     }

@@ -38,7 +38,7 @@ extension Registry {
         var card: JSONValue = .null
         if let cardFile = request.cardFile {
             guard let data = FileManager.default.contents(atPath: cardFile) else {
-                throw RegistryError(.badInput, "cannot read model card '\(cardFile)': no such file")
+                throw RegistryError.notFound(.init(.modelCard, cardFile))
             }
             card = try ModelCard.parse(markdown: String(decoding: data, as: UTF8.self)) ?? .null
         } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" }),
@@ -47,7 +47,7 @@ extension Registry {
         }
         for tag in request.tags {
             if let v = current.tags[tag] {
-                throw RegistryError(.conflict, "tag '\(tag)' already names \(model)@v\(v); move it afterwards with 'mreg tag -f'")
+                throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
             }
         }
         let datasetSpecs = try request.datasets.map(DatasetRecorder.parseSpec)
@@ -95,8 +95,9 @@ extension Registry {
                 return .skip
             }
             if manifestID == nil {
-                manifestID = try store.write(type: .manifest, bytes: manifest.json.canonicalBytes).id
-                newBytes += store.storedSize(of: manifestID!) ?? 0
+                let written = try store.write(type: .manifest, bytes: manifest.json.canonicalBytes).id
+                manifestID = written
+                newBytes += store.storedSize(of: written) ?? 0
             }
             let next = (state.latestVersion ?? 0) + 1
             var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
@@ -107,8 +108,10 @@ extension Registry {
             return .append(event)
         }
         if let appended { governor.afterAppend(.postRegister, event: appended.event, id: appended.id, warnings: &hookWarnings, in: self) }
-        let version = appended?.event.version ?? existingVersion!
-        var result = RegisterResult(model: model, version: version, manifestID: manifestID!, existing: appended == nil,
+        guard let version = appended?.event.version ?? existingVersion, let manifestID else {
+            throw RegistryError.corrupt(.init(object: "event chain of \(model)", reason: "the registration event names no version"))
+        }
+        var result = RegisterResult(model: model, version: version, manifestID: manifestID, existing: appended == nil,
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
                                     newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
         if version == 1 && appended != nil {

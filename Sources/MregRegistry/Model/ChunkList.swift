@@ -19,6 +19,17 @@ public struct ChunkList: Sendable, Equatable {
 
     public init(chunks: [Chunk]) { self.chunks = chunks }
 
+    /// Reads the payload of chunk list `id`; a damaged one throws `RegistryError.corrupt` naming it.
+    public static func decode(_ payload: [UInt8], id: ObjectID) throws -> ChunkList {
+        do {
+            return try ChunkList(json: JSONValue.parse(payload))
+        } catch RegistryError.corrupt(let c) {
+            throw RegistryError.corrupt(.init(object: "chunk list \(id.abbreviated())", reason: c.reason))
+        } catch let e as JSONValue.ParseError {
+            throw RegistryError.corrupt(.init(object: "chunk list \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        }
+    }
+
     public var json: JSONValue {
         .object([
             "schema": .string(Self.schema),
@@ -29,16 +40,16 @@ public struct ChunkList: Sendable, Equatable {
 
     public init(json: JSONValue) throws {
         guard json["schema"]?.stringValue == Self.schema, let items = json["chunks"]?.arrayValue else {
-            throw RegistryError(.corrupt, "not an mreg chunk list (schema \(Self.schema))")
+            throw RegistryError.corrupt(.init(object: "chunk list", reason: "it is not an mreg chunk list (schema \(Self.schema))"))
         }
         chunks = try items.map { item in
             guard let hex = item["object"]?.stringValue, let id = ObjectID(parsing: hex), let size = item["size"]?.intValue, size >= 0 else {
-                throw RegistryError(.corrupt, "chunk list entry is malformed")
+                throw RegistryError.corrupt(.init(object: "chunk list", reason: "an entry is malformed"))
             }
             return Chunk(object: id, size: size)
         }
         if let total = json["size"]?.intValue, total != size {
-            throw RegistryError(.corrupt, "chunk list says \(total) bytes but its chunks add up to \(size)")
+            throw RegistryError.corrupt(.init(object: "chunk list", reason: "it says \(total) bytes but its chunks add up to \(size)"))
         }
     }
 }

@@ -86,12 +86,14 @@ public struct Event: Sendable, Equatable {
               let model = o["model"]?.stringValue, let seq = o["seq"]?.intValue,
               let actionName = o["action"]?.stringValue, let action = Action(rawValue: actionName),
               let actor = o["actor"]?.stringValue, let time = o["time"]?.stringValue else {
-            throw RegistryError(.corrupt, "not an mreg event (schema \(Self.schema))")
+            throw RegistryError.corrupt(.init(object: "event", reason: "it is not an mreg event (schema \(Self.schema))"))
         }
         self.model = model
         sequence = seq
         if let p = o["parent"]?.stringValue {
-            guard let id = ObjectID(parsing: p) else { throw RegistryError(.corrupt, "event parent '\(p)' is not an id") }
+            guard let id = ObjectID(parsing: p) else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its parent '\(p)' is not an object id"))
+            }
             parent = id
         } else {
             parent = nil
@@ -112,7 +114,24 @@ public struct Event: Sendable, Equatable {
         signature = o["signature"]?.stringValue
     }
 
+    /// Reads an event from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Event {
-        try Event(json: JSONValue.parse(store.read(id, as: .event)))
+        try decode(store.read(id, as: .event), id: id)
+    }
+
+    /// Reads the payload of event `id`; a damaged one throws `RegistryError.corrupt` naming it.
+    public static func decode(_ payload: [UInt8], id: ObjectID) throws -> Event {
+        do {
+            return try Event(json: JSONValue.parse(payload))
+        } catch RegistryError.corrupt(let c) {
+            throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: c.reason))
+        } catch let e as JSONValue.ParseError {
+            throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        }
+    }
+
+    /// The error for an event found in the chain of a model it does not belong to.
+    package static func wrongModel(_ id: ObjectID, in model: String, belongsTo other: String) -> RegistryError {
+        .corrupt(.init(object: "event \(id.abbreviated())", reason: "it is in the chain of \(model) but belongs to \(other)"))
     }
 }

@@ -69,7 +69,7 @@ public struct Manifest: Sendable, Equatable {
 
     public init(json: JSONValue) throws {
         guard case .object(let o) = json, o["schema"]?.stringValue == Self.schema, let model = o["model"]?.stringValue else {
-            throw RegistryError(.corrupt, "not an mreg manifest (schema \(Self.schema))")
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "it is not an mreg manifest (schema \(Self.schema))"))
         }
         self.model = model
         message = o["message"]?.stringValue ?? ""
@@ -82,9 +82,16 @@ public struct Manifest: Sendable, Equatable {
         card = o["card"] ?? .null
     }
 
+    /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
         let bytes = try store.read(id, as: .manifest)
-        return try Manifest(json: JSONValue.parse(bytes))
+        do {
+            return try Manifest(json: JSONValue.parse(bytes))
+        } catch RegistryError.corrupt(let c) {
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: c.reason))
+        } catch let e as JSONValue.ParseError {
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        }
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
@@ -126,7 +133,7 @@ public struct ManifestFile: Sendable, Equatable {
     public init(json: JSONValue) throws {
         guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
               let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
-            throw RegistryError(.corrupt, "manifest file entry is incomplete")
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "a file entry is incomplete"))
         }
         self.path = path
         self.mode = json["mode"]?.stringValue ?? "100644"

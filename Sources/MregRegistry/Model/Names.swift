@@ -7,24 +7,24 @@ import MregSupport
 public enum Names {
     public static func validateModel(_ name: String) throws {
         if let problem = problem(name, what: "model") {
-            throw RegistryError(.invalidName, "invalid model name '\(printable(name))': \(problem)")
+            throw RegistryError.invalidName(kind: .model, name: name, reason: problem)
         }
     }
 
     public static func validateTag(_ name: String) throws {
         if let problem = problem(name, what: "tag") {
-            throw RegistryError(.invalidName, "invalid tag name '\(printable(name))': \(problem)")
+            throw RegistryError.invalidName(kind: .tag, name: name, reason: problem)
         }
         if Revision.versionNumber(name) != nil || name == "latest" {
-            throw RegistryError(.invalidName, "invalid tag name '\(name)': it would read as a version; pick a name that is not a number, vN or 'latest'")
+            throw RegistryError.invalidName(kind: .tag, name: name, reason: "it would read as a version; pick a name that is not a number, vN or 'latest'")
         }
     }
 
     public static func validateStage(_ name: String) throws {
-        let ok = !name.isEmpty && name.count <= 64 && name.first!.isLetter
+        let ok = name.count <= 64 && name.first?.isLetter == true
             && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
         if !ok {
-            throw RegistryError(.invalidName, "invalid stage name '\(printable(name))': use lowercase letters, digits, '-' and '_', starting with a letter")
+            throw RegistryError.invalidName(kind: .stage, name: name, reason: "use lowercase letters, digits, '-' and '_', starting with a letter")
         }
     }
 

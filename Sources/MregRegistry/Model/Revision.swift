@@ -20,7 +20,7 @@ public struct Revision: Sendable, Equatable, CustomStringConvertible {
         try Names.validateModel(model)
         if parts.count == 2 {
             guard !parts[1].isEmpty else {
-                throw RegistryError(.badInput, "'\(text)' has nothing after '@': write MODEL@VERSION, MODEL@STAGE or MODEL@TAG")
+                throw RegistryError.invalidName(kind: .revision, name: text, reason: "nothing follows '@': write MODEL@VERSION, MODEL@STAGE or MODEL@TAG")
             }
             return Revision(model: model, selector: String(parts[1]))
         }
@@ -55,17 +55,16 @@ extension Registry {
         }
         let rev = try Revision.parse(text)
         let state = try existingState(of: rev.model, asOf: asOf)
-        let when = asOf.map { " as of \(Timestamp.format($0))" } ?? ""
+        let when = asOf.map { Timestamp.format($0) }
         func found(_ v: Int64) throws -> ResolvedVersion {
             guard let info = state.versions[v] else {
-                let latest = state.latestVersion.map { "v\($0)" } ?? "none"
-                throw RegistryError(.unknownRevision, "\(rev.model) has no version \(v)\(when) (latest: \(latest))")
+                throw RegistryError.notFound(.init(.version, "\(v)", model: rev.model, asOf: when, latest: state.latestVersion))
             }
             return ResolvedVersion(model: rev.model, version: v, manifestID: info.manifest, state: state)
         }
         guard let sel = rev.selector, sel != "latest" else {
             guard let v = state.latestVersion else {
-                throw RegistryError(.unknownRevision, "\(rev.model) has no versions\(when)")
+                throw RegistryError.notFound(.init(.version, "latest", model: rev.model, asOf: when))
             }
             return try found(v)
         }
@@ -73,18 +72,17 @@ extension Registry {
         if let v = state.stages[sel] { return try found(v) }
         if let v = state.tags[sel] { return try found(v) }
         if stages.contains(sel) {
-            throw RegistryError(.unknownRevision, "no version of \(rev.model) is in stage '\(sel)'\(when)")
+            throw RegistryError.notFound(.init(.stage, sel, model: rev.model, asOf: when))
         }
         if Hex.isHex(sel), sel.count >= ObjectID.minimumPrefixLength {
             let matches = state.versions.values.filter { $0.manifest.hex.hasPrefix(sel.lowercased()) }
             if matches.count == 1 { return try found(matches[0].number) }
             if matches.count > 1 {
-                throw RegistryError(.unknownRevision, "'\(sel)' matches \(matches.count) versions of \(rev.model); give more digits")
+                throw RegistryError.badInput(.ambiguous(prefix: sel, model: rev.model, matches: matches.count))
             }
         }
-        let tags = state.tags.keys.sorted().prefix(8).joined(separator: ", ")
-        throw RegistryError(.unknownRevision,
-            "\(rev.model) has no version, stage or tag '\(sel)'\(when) (versions 1-\(state.latestVersion ?? 0)\(tags.isEmpty ? "" : "; tags: \(tags)"))")
+        throw RegistryError.notFound(.init(.revision, sel, model: rev.model, asOf: when, latest: state.latestVersion,
+                                           suggestions: state.tags.keys.sorted()))
     }
 
     func resolveManifestPrefix(_ prefix: String) throws -> ResolvedVersion {
@@ -92,16 +90,16 @@ extension Registry {
         do {
             id = try store.resolve(prefix: prefix)
         } catch let e as StoreError where e.code == .notFound {
-            throw RegistryError(.unknownRevision, "'\(prefix)' is neither a model nor the id of a version")
+            throw RegistryError.notFound(.init(.revision, prefix))
         }
         let header = try store.header(of: id)
         guard header.type == .manifest else {
-            throw RegistryError(.unknownRevision, "'\(prefix)' names a \(header.type), not a model version")
+            throw RegistryError.badInput(.notAVersion(id: prefix, type: "\(header.type)"))
         }
         let manifest = try Manifest.load(id, from: store)
         let state = try self.state(of: manifest.model)
         guard let info = state.versions.values.first(where: { $0.manifest == id }) else {
-            throw RegistryError(.unknownRevision, "manifest \(id.abbreviated()) of \(manifest.model) is not a registered version")
+            throw RegistryError.notFound(.init(.manifest, id.abbreviated(), model: manifest.model))
         }
         return ResolvedVersion(model: manifest.model, version: info.number, manifestID: id, state: state)
     }

@@ -22,13 +22,13 @@ public enum Settings {
     public static func stages(from value: String) throws -> [String] {
         let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if parts.contains(where: \.isEmpty) {
-            throw RegistryError(.badInput, "registry.stages '\(value)' has an empty entry: list stage names separated by single commas")
+            throw RegistryError.badInput(.invalidSetting(key: "registry.stages", value: value, expected: "stage names separated by single commas, none empty"))
         }
         var seen = Set<String>()
         for stage in parts {
             try Names.validateStage(stage)
             if !seen.insert(stage).inserted {
-                throw RegistryError(.badInput, "registry.stages '\(value)' lists '\(stage)' twice")
+                throw RegistryError.badInput(.invalidSetting(key: "registry.stages", value: value, expected: "each stage once ('\(stage)' is listed twice)"))
             }
         }
         return parts

@@ -30,7 +30,7 @@ public struct FileRemote: RemoteStorage {
         } else if Self.isStore("\(path)/\(Repository.directoryName)") {
             root = "\(path)/\(Repository.directoryName)"
         } else {
-            throw RegistryError(.badInput, "'\(path)' is not an mreg store: create it with 'mreg init \(path)' (add --shared=group for a team folder)")
+            throw RegistryError.notFound(.init(.store, path))
         }
         repository = try Repository(root: root)
         registry = try Registry.standard(repository)
@@ -52,7 +52,7 @@ public struct FileRemote: RemoteStorage {
     }
 
     public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {
-        let ref = Registry.headRef(model)
+        let ref = try Registry.headRef(model)
         let deadline = Date().addingTimeInterval(30)
         var attempt = 0
         while true {
@@ -61,7 +61,7 @@ public struct FileRemote: RemoteStorage {
                 try repository.refs.update(ref, to: new, expecting: old.map { .value($0.id) } ?? .absent)
                 return
             } catch let e as StoreError where e.code == .modified {
-                throw RegistryError(.conflict, "the head of \(model) on \(location) moved while pushing (\(e.message))")
+                throw RegistryError.conflict(.headMoved(model: model, remote: "\(location)", detail: "\(e)"))
             } catch let e as StoreError where e.code == .locked {
                 // Another pusher holds the lock for a moment; a stale lock is reported, never broken.
                 if e.isStaleLock || Date() > deadline { throw e }
@@ -84,7 +84,7 @@ public struct FileRemote: RemoteStorage {
         do {
             return RemoteObject(reader: try repository.objects.openReader(id))
         } catch let e as StoreError where e.code == .notFound {
-            throw RegistryError(.corrupt, "object \(id.hex) is missing on \(location): the remote store is incomplete; run 'mreg fsck' there")
+            throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing: the remote store is incomplete", remote: "\(location)"))
         }
     }
 

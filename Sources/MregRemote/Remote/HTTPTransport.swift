@@ -131,7 +131,7 @@ private final class HTTPTaskDelegate: NSObject, URLSessionDataDelegate, Sendable
                 if (200..<300).contains(http.statusCode), let destination = state.destination {
                     let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
                     if fd < 0 {
-                        f.writeError = RegistryError(.badInput, "cannot create '\(destination)': \(ErrnoText.current)")
+                        f.writeError = RegistryError.io(.init("create", destination, errno: errno))
                     } else {
                         f.fileDescriptor = fd
                     }
@@ -156,7 +156,7 @@ private final class HTTPTaskDelegate: NSObject, URLSessionDataDelegate, Sendable
                     let n = write(fd, raw.baseAddress! + done, raw.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        f.writeError = RegistryError(.badInput, "cannot write '\(state.destination ?? "")': \(ErrnoText.current)")
+                        f.writeError = RegistryError.io(.init("write", state.destination ?? "", errno: errno))
                         return
                     }
                     done += n

@@ -45,11 +45,13 @@ public struct ModelUpdate: Sendable, Equatable {
     public var events: Int
     /// For pull with replay: versions that got new numbers.
     public var renumbered: [Renumbering]
-    /// Why a push was rejected, or a hint.
+    /// A note on what happened (pull: local events to push).
     public var message: String?
+    /// Why a push was rejected.
+    public var rejection: RegistryError.PushRejected.Reason?
 
     public init(model: String, status: Status, old: ObjectID? = nil, new: ObjectID? = nil, events: Int = 0,
-                renumbered: [Renumbering] = [], message: String? = nil) {
+                renumbered: [Renumbering] = [], message: String? = nil, rejection: RegistryError.PushRejected.Reason? = nil) {
         self.model = model
         self.status = status
         self.old = old
@@ -57,5 +59,6 @@ public struct ModelUpdate: Sendable, Equatable {
         self.events = events
         self.renumbered = renumbered
         self.message = message
+        self.rejection = rejection
     }
 }

@@ -20,7 +20,7 @@ public enum RemoteLocation: Sendable, Equatable, CustomStringConvertible {
     /// (made absolute against `directory`, default the current folder).
     public static func parse(_ text: String, relativeTo directory: String? = nil) throws -> RemoteLocation {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw RegistryError(.badInput, "the remote URL is empty: give a path to a store or s3://bucket/prefix") }
+        guard !trimmed.isEmpty else { throw RegistryError.badInput(.invalidRemoteURL(url: "", problem: "give a path to a store or s3://bucket/prefix")) }
         if trimmed.lowercased().hasPrefix("s3://") {
             let rest = trimmed.dropFirst(5)
             let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -30,12 +30,12 @@ public enum RemoteLocation: Sendable, Equatable, CustomStringConvertible {
             while prefix.hasPrefix("/") { prefix.removeFirst() }
             while prefix.hasSuffix("/") { prefix.removeLast() }
             if !prefix.isEmpty, prefix.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
-                throw RegistryError(.badInput, "'\(trimmed)' has an empty, '.' or '..' component in its prefix: write s3://bucket/some/prefix")
+                throw RegistryError.badInput(.invalidRemoteURL(url: trimmed, problem: "its prefix has an empty, '.' or '..' component: write s3://bucket/some/prefix"))
             }
             return .s3(bucket: bucket, prefix: prefix)
         }
         if let scheme = trimmed.range(of: "://"), !trimmed.lowercased().hasPrefix("file://") {
-            throw RegistryError(.badInput, "unsupported remote URL scheme '\(trimmed[..<scheme.lowerBound])': use a path to a store or s3://bucket/prefix")
+            throw RegistryError.badInput(.invalidRemoteURL(url: trimmed, problem: "unsupported scheme '\(trimmed[..<scheme.lowerBound])': use a path to a store or s3://bucket/prefix"))
         }
         var path = trimmed
         if path.lowercased().hasPrefix("file://") { path = String(path.dropFirst(7)) }
@@ -49,9 +49,9 @@ public enum RemoteLocation: Sendable, Equatable, CustomStringConvertible {
     static func validateBucket(_ bucket: String, url: String) throws {
         let ok = (3...63).contains(bucket.count)
             && bucket.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "." || $0 == "-" }
-            && bucket.first!.isASCII && (bucket.first!.isLetter || bucket.first!.isNumber)
+            && bucket.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
         if !ok {
-            throw RegistryError(.badInput, "'\(bucket)' in '\(url)' is not a valid bucket name: use 3-63 lowercase letters, digits, '.' and '-'")
+            throw RegistryError.badInput(.invalidRemoteURL(url: url, problem: "'\(bucket)' is not a valid bucket name: use 3-63 lowercase letters, digits, '.' and '-'"))
         }
     }
 

@@ -43,7 +43,7 @@ public protocol RemoteStorage: Sendable {
 
     /// Moves a model's head from `old` (nil: it must not exist) to `new`.
     ///
-    /// - Throws: `RegistryError(.conflict)` when the head is no longer `old`.
+    /// - Throws: `RegistryError.conflict(.headMoved)` when the head is no longer `old`.
     func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws
 
     /// Whether the remote has an object.

@@ -15,7 +15,7 @@ extension Remotes {
         let target = Repository.absolute(directory)
         let fm = FileManager.default
         if fm.fileExists(atPath: "\(target)/\(Repository.directoryName)") {
-            throw RegistryError(.badInput, "'\(target)' already holds a store: clone into a new folder, or add the remote there with 'mreg remote add origin \(url)'")
+            throw RegistryError.conflict(.storeExists(path: target, url: url))
         }
         let createdFolder = !fm.fileExists(atPath: target)
         let (repository, _) = try Repository.initialize(at: target)

@@ -14,11 +14,11 @@ extension Remotes {
 
     /// Remote names: letters, digits, `.`, `_`, `-`, starting with a letter or digit (they become ref components).
     public static func validateRemoteName(_ name: String) throws {
-        let ok = !name.isEmpty && name.count <= 64 && name.first!.isASCII && (name.first!.isLetter || name.first!.isNumber)
+        let ok = name.count <= 64 && name.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
             && !name.hasSuffix(".lock") && !name.hasSuffix(".") && !name.contains("..")
         if !ok {
-            throw RegistryError(.invalidName, "invalid remote name '\(Names.printable(name))': use letters, digits, '.', '_' and '-', starting with a letter or digit")
+            throw RegistryError.invalidName(kind: .remote, name: name, reason: "use letters, digits, '.', '_' and '-', starting with a letter or digit")
         }
     }
 
@@ -43,20 +43,23 @@ extension Remotes {
     public mutating func addRemote(name: String, url: String, settings: [String: String] = [:]) throws -> RemoteConfig {
         try Self.validateRemoteName(name)
         if remote(named: name) != nil {
-            throw RegistryError(.conflict, "remote '\(name)' already exists: remove it first with 'mreg remote remove \(name)'")
+            throw RegistryError.conflict(.remoteExists(name: name))
         }
         let location = try RemoteLocation.parse(url)
         try repository.setConfig("remote.\(name).url", location.description)
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) where Self.remoteSettingKeys.contains(key) {
             try repository.setConfig("remote.\(name).\(key)", value)
         }
-        return remote(named: name)!
+        guard let added = remote(named: name) else {
+            throw RegistryError.io(.init("write", "\(repository.root)/config", reason: "remote '\(name)' is not in the config after it was added"))
+        }
+        return added
     }
 
     /// Removes a remote's config and its remote-tracking refs.
     public mutating func removeRemote(name: String) throws {
         guard remote(named: name) != nil else {
-            throw RegistryError(.badInput, "no remote named '\(name)' (see 'mreg remote list')")
+            throw RegistryError.notFound(.init(.remote, name, suggestions: remotes().map(\.name)))
         }
         var config = repository.config
         config.removeSection("remote", subsection: name)
@@ -84,18 +87,15 @@ extension Remotes {
                 let location = try RemoteLocation.parse(nameOrURL)
                 return (nil, try openStorage(location, name: nil))
             } else {
-                let known = remotes().map(\.name)
-                throw RegistryError(.badInput, "no remote named '\(nameOrURL)'" + (known.isEmpty
-                    ? ": add one with 'mreg remote add NAME URL'" : " (remotes: \(known.joined(separator: ", ")))"))
+                throw RegistryError.notFound(.init(.remote, nameOrURL, suggestions: remotes().map(\.name)))
             }
         } else if let origin = remote(named: Self.defaultRemoteName) {
             chosen = origin
         } else if remotes().count == 1 {
             chosen = remotes()[0]
         } else {
-            throw RegistryError(.badInput, remotes().isEmpty
-                ? "no remote configured: add one with 'mreg remote add origin URL' (a store path or s3://bucket/prefix)"
-                : "no remote named 'origin': name the remote (\(remotes().map(\.name).joined(separator: ", ")))")
+            let known = remotes().map(\.name)
+            throw RegistryError.notFound(.init(.remote, known.isEmpty ? "" : Self.defaultRemoteName, suggestions: known))
         }
         return (chosen.name, try openStorage(try RemoteLocation.parse(chosen.url), name: chosen.name))
     }
@@ -107,7 +107,7 @@ extension Remotes {
         case .filesystem(let path):
             let remote = try FileRemote(path: path)
             if remote.repository.root == repository.root {
-                throw RegistryError(.badInput, "'\(path)' is this store itself: a remote must be another store")
+                throw RegistryError.badInput(.remoteIsThisStore(path: path))
             }
             return remote
         case .s3(let bucket, let prefix):
@@ -119,8 +119,9 @@ extension Remotes {
     // MARK: remote-tracking refs
 
     /// `refs/remotes/<remote>/<model>/head`: the remote's head as last seen by push or fetch.
-    static func trackingRef(_ remote: String, _ model: String) -> RefName {
-        try! RefName("refs/remotes/\(remote)/\(model)/head")
+    static func trackingRef(_ remote: String, _ model: String) throws -> RefName {
+        try validateRemoteName(remote)
+        return try RefName("refs/remotes/\(remote)/\(ModelName(model).rawValue)/head")
     }
 
     /// The remote's head of `model` as this store last saw it.
@@ -131,7 +132,7 @@ extension Remotes {
     /// Records the remote's head (best effort: the ref is a cache of what the remote said).
     func track(_ remote: String?, _ model: String, _ id: ObjectID) {
         guard let remote else { return }
-        let ref = Self.trackingRef(remote, model)
+        guard let ref = try? Self.trackingRef(remote, model) else { return }
         if (try? refs.read(ref)) == id { return }
         try? refs.update(ref, to: id)
     }

@@ -27,7 +27,7 @@ extension Remotes {
         for model in names {
             guard let head = try remote.readHead(model: model) else {
                 if requested != nil {
-                    throw RegistryError(.unknownModel, "\(remote.location) has no model '\(model)'")
+                    throw RegistryError.notFound(.init(.model, model, remote: "\(remote.location)"))
                 }
                 continue
             }
@@ -36,8 +36,7 @@ extension Remotes {
         let received = try receive(heads.values.sorted(), from: remote, observer: observer)
         report.objects = received.objects
         report.bytes = received.bytes
-        for model in heads.keys.sorted() {
-            let id = heads[model]!
+        for (model, id) in heads.sorted(by: { $0.key < $1.key }) {
             let before = remoteName.flatMap { try? trackedHead(remote: $0, model: model) }
             track(remoteName, model, id)
             let changed = remoteName == nil ? (try registry.head(of: model)) != id : before != id
@@ -85,7 +84,7 @@ extension Remotes {
                         return (type, nil, object.header.size)
                     }
                 } catch let e as StoreError where e.code == .corrupt {
-                    throw RegistryError(.corrupt, "object \(id.hex) on \(location) is corrupt (\(e.message)); it was not stored: repair the remote from a good copy (mreg fsck there)")
+                    throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is corrupt (\(e)); it was not stored", remote: "\(location)"))
                 }
             }
             var next = [ObjectID]()
@@ -114,10 +113,10 @@ extension Remotes {
             var stack = [(id, false)]
             while let (current, done) = stack.popLast() {
                 if done {
-                    let (type, payload) = metadata[current]!
+                    guard let (type, payload) = metadata[current] else { continue }
                     let written = try store.write(type: type, bytes: payload)
                     guard written.id == current else {
-                        throw RegistryError(.corrupt, "object \(current.hex) from \(location) hashed to \(written.id.hex) when stored")
+                        throw RegistryError.corrupt(.init(object: "object \(current.hex)", reason: "it hashed to \(written.id.hex) when stored", remote: "\(location)"))
                     }
                     continue
                 }

@@ -35,7 +35,7 @@ extension Remotes {
             var seen = Set<ObjectID>()
             for id in frontier where expanded.insert(id).inserted {
                 guard store.contains(id) else {
-                    throw RegistryError(.corrupt, "object \(id.hex) is missing from this store: run 'mreg fsck'")
+                    throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing from this store"))
                 }
                 sizes[id] = store.storedSize(of: id) ?? 0
                 let type = try store.header(of: id).type

@@ -20,7 +20,7 @@ extension Remotes {
         // The shared store's policy governs: adopt it before judging what arrives.
         if let file = remote as? FileRemote { try governance.adoptPolicy(from: file.registry) }
         var (report, heads) = try fetch(from: remote, remoteName: remoteName, models: models, observer: observer)
-        report.models = try heads.keys.sorted().map { try integrate(model: $0, remoteHead: heads[$0]!) }
+        report.models = try heads.sorted { $0.key < $1.key }.map { try integrate(model: $0.key, remoteHead: $0.value) }
         return report
     }
 
@@ -56,7 +56,7 @@ extension Remotes {
                     for (id, event) in replay.events {
                         let written = try store.write(type: .event, bytes: event.json.canonicalBytes)
                         guard written.id == id else {
-                            throw RegistryError(.corrupt, "replayed event hashed to \(written.id.hex), expected \(id.hex)")
+                            throw RegistryError.corrupt(.init(object: "replayed event \(id.abbreviated())", reason: "it hashed to \(written.id.hex) when stored"))
                         }
                     }
                     newHead = replay.state.head ?? remoteHead

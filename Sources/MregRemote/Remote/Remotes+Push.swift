@@ -31,8 +31,6 @@ extension Remotes {
         } else {
             names = try registry.models()
         }
-        let pullHint = "run 'mreg pull\(remoteName.map { " \($0)" } ?? " \(remote.location)")' and push again"
-
         struct Move { var model: String; var local: ObjectID; var remote: RemoteHead?; var events: Int }
         var moves = [Move]()
         for model in names {
@@ -49,11 +47,10 @@ extension Remotes {
                     let remoteSeq = try Event.load(current.id, from: store).sequence
                     moves.append(Move(model: model, local: local, remote: current, events: Int(localSeq - remoteSeq)))
                 } else if store.contains(current.id), try registry.isAncestor(local, of: current.id, model: model) {
-                    report.models.append(ModelUpdate(model: model, status: .behind, old: current.id, new: local,
-                                                     message: "the remote is ahead: run 'mreg pull' to get its events"))
+                    report.models.append(ModelUpdate(model: model, status: .behind, old: current.id, new: local))
                 } else {
                     report.models.append(ModelUpdate(model: model, status: .rejected, old: current.id, new: local,
-                                                     message: "the remote has events of \(model) that this store lacks (not a fast-forward): \(pullHint)"))
+                                                     rejection: .notFastForward))
                 }
             } else {
                 moves.append(Move(model: model, local: local, remote: nil, events: Int(localSeq)))
@@ -80,9 +77,9 @@ extension Remotes {
                         new.append((id, event))
                     }
                     try Governance(file.registry).checkPushed(model: move.model, events: new.reversed())
-                } catch let e as RegistryError where e.kind == .refused {
+                } catch RegistryError.refused(let refusal) {
                     report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
-                                                     message: e.message))
+                                                     rejection: .policy(refusal)))
                     continue
                 }
             }
@@ -91,9 +88,9 @@ extension Remotes {
                 moved.append(move.model)
                 track(remoteName, move.model, move.local)
                 report.models.append(ModelUpdate(model: move.model, status: .pushed, old: move.remote?.id, new: move.local, events: move.events))
-            } catch let e as RegistryError where e.kind == .conflict {
+            } catch RegistryError.conflict(.headMoved) {
                 report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
-                                                 message: "another push moved the remote head of \(move.model) first: \(pullHint)"))
+                                                 rejection: .headMoved))
             }
         }
         remote.headsMoved(models: moved)

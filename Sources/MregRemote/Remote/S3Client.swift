@@ -65,7 +65,7 @@ final class S3Client: Sendable {
         let canonicalQuery = SigV4.canonicalQuery(query)
         let urlText = "\(settings.endpoint.scheme ?? "https")://\(host)\(canonicalPath)\(canonicalQuery.isEmpty ? "" : "?" + canonicalQuery)"
         guard let url = URL(string: urlText) else {
-            throw RegistryError(.badInput, "cannot form an S3 URL from '\(urlText)'")
+            throw RegistryError.badInput(.invalidRemoteURL(url: urlText, problem: "it is not a valid S3 request URL"))
         }
         var attempt = 0
         while true {
@@ -98,7 +98,8 @@ final class S3Client: Sendable {
                     Thread.sleep(forTimeInterval: 0.2 * Double(attempt * attempt))
                     continue
                 }
-                throw RegistryError(.badInput, "cannot reach S3 at \(settings.endpoint.absoluteString): \(error.localizedDescription); check AWS_ENDPOINT_URL and the network")
+                throw RegistryError.service(.init(service: "S3", operation: "request to \(settings.endpoint.absoluteString)",
+                                                  reason: "\(error.localizedDescription); check AWS_ENDPOINT_URL and the network"))
             }
         }
     }
@@ -125,7 +126,7 @@ final class S3Client: Sendable {
             hint = "the bucket is in another region (\(parsed)): set AWS_REGION or remote.<name>.region"
         default: hint = "\(parsed)"
         }
-        return RegistryError(.badInput, "S3 \(what) failed: \(hint)")
+        return RegistryError.service(.init(service: "S3", operation: what, status: response.status, reason: hint))
     }
 
     static func parseError(_ response: HTTPResponse) -> Failure {
@@ -223,7 +224,7 @@ final class S3Client: Sendable {
         }
         do {
             guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw RegistryError(.badInput, "cannot read '\(path)'")
+                throw RegistryError.io(.init("read", path, reason: "it cannot be opened"))
             }
             defer { try? handle.close() }
             var parts = [(Int, String)]()
@@ -232,7 +233,7 @@ final class S3Client: Sendable {
             while offset < size || number == 1 {
                 let want = Int(min(Int64(partSize), size - offset))
                 let chunk = Array(try handle.read(upToCount: want) ?? Data())
-                guard chunk.count == want else { throw RegistryError(.badInput, "'\(path)' changed size while it was uploaded") }
+                guard chunk.count == want else { throw RegistryError.conflict(.inputChanged(path: path)) }
                 let r = try send("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: .bytes(chunk))
                 guard r.status == 200, let etag = r.header("etag") else { throw failure(r, "uploading part \(number) of \(key)") }
                 parts.append((number, etag))

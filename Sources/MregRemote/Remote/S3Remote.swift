@@ -65,7 +65,7 @@ public final class S3Remote: RemoteStorage, Sendable {
         guard let (body, etag) = try client.get(headKey(model)) else { return nil }
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let id = ObjectID(parsing: text) else {
-            throw RegistryError(.corrupt, "the head of \(model) on \(location) does not hold an object id")
+            throw RegistryError.corrupt(.init(object: "the head of \(model)", reason: "it does not hold an object id", remote: "\(location)"))
         }
         return RemoteHead(id: id, token: etag)
     }
@@ -73,7 +73,9 @@ public final class S3Remote: RemoteStorage, Sendable {
     public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {
         let condition: S3Client.Condition
         if let old {
-            guard let tag = old.token else { throw RegistryError(.conflict, "the head of \(model) on \(location) has no ETag to compare against; fetch again") }
+            guard let tag = old.token else {
+                throw RegistryError.conflict(.headMoved(model: model, remote: "\(location)", detail: "its head has no ETag to compare against"))
+            }
             condition = .etag(tag)
         } else {
             condition = .absent
@@ -83,7 +85,7 @@ public final class S3Remote: RemoteStorage, Sendable {
         case .preconditionFailed:
             // A retried request may have stored our own value already.
             if let now = try readHead(model: model), now.id == new { return }
-            throw RegistryError(.conflict, "the head of \(model) on \(location) moved while pushing")
+            throw RegistryError.conflict(.headMoved(model: model, remote: "\(location)", detail: nil))
         }
     }
 
@@ -96,12 +98,12 @@ public final class S3Remote: RemoteStorage, Sendable {
         let reader = try local.openReader(id)
         while try reader.next() != nil {}
         let path = local.path(for: id)
-        guard let size = local.storedSize(of: id) else { throw RegistryError(.badInput, "cannot read object \(id.hex) at '\(path)'") }
+        guard let size = local.storedSize(of: id) else { throw RegistryError.io(.init("read", path, reason: "object \(id.hex) cannot be read")) }
         if size > Self.multipartThreshold {
             try client.uploadMultipart(objectKey(id), file: path, size: size, partSize: Self.partSize, progress: progress)
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw RegistryError(.badInput, "cannot read object \(id.hex) at '\(path)'")
+                throw RegistryError.io(.init("read", path, reason: "object \(id.hex) cannot be read"))
             }
             _ = try client.put(objectKey(id), bytes: Array(data))
             progress(size)
@@ -112,13 +114,13 @@ public final class S3Remote: RemoteStorage, Sendable {
         let path = staging.path(for: id)
         let fanout = (path as NSString).deletingLastPathComponent
         if mkdir(staging.directory, 0o700) != 0 && errno != EEXIST {
-            throw RegistryError(.badInput, "cannot create the download folder '\(staging.directory)': \(ErrnoText.current)")
+            throw RegistryError.io(.init("create the download folder", staging.directory, errno: errno))
         }
         if mkdir(fanout, 0o700) != 0 && errno != EEXIST {
-            throw RegistryError(.badInput, "cannot create '\(fanout)': \(ErrnoText.current)")
+            throw RegistryError.io(.init("create", fanout, errno: errno))
         }
         guard try client.download(objectKey(id), to: path) else {
-            throw RegistryError(.corrupt, "object \(id.hex) is missing on \(location): the remote is incomplete; push it again from a store that has it")
+            throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing: the remote is incomplete", remote: "\(location)"))
         }
         do {
             return RemoteObject(reader: try staging.openReader(id)) { unlink(path) }
@@ -133,7 +135,7 @@ public final class S3Remote: RemoteStorage, Sendable {
         if let (body, _) = try client.get(key) {
             let config = Config(text: String(decoding: body, as: UTF8.self))
             if let v = config.get("core.formatVersion"), let n = Int(v), n > Repository.formatVersion {
-                throw RegistryError(.refused, "\(location) has format version \(n); this mreg writes version \(Repository.formatVersion): upgrade mreg")
+                throw RegistryError.refused(.newerFormat(location: "\(location)", version: n, supported: Repository.formatVersion))
             }
             return
         }

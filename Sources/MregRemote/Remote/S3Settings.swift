@@ -51,12 +51,15 @@ public struct S3Settings: Sendable, Equatable {
             if !text.contains("://") { text = "https://" + text }
             while text.hasSuffix("/") { text.removeLast() }
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-                throw RegistryError(.badInput, "S3 endpoint '\(endpointText)' is not an http(s) URL: set it like http://127.0.0.1:9000")
+                throw RegistryError.badInput(.invalidSetting(key: "the S3 endpoint", value: endpointText, expected: "an http(s) URL such as http://127.0.0.1:9000"))
             }
             endpoint = url
             pathStyle = true
         } else {
-            endpoint = URL(string: region == "us-east-1" ? "https://s3.amazonaws.com" : "https://s3.\(region).amazonaws.com")!
+            guard let url = URL(string: region == "us-east-1" ? "https://s3.amazonaws.com" : "https://s3.\(region).amazonaws.com") else {
+                throw RegistryError.badInput(.invalidSetting(key: "the S3 region", value: region, expected: "a region name such as eu-west-1"))
+            }
+            endpoint = url
             pathStyle = bucket.contains(".")
         }
         if let name, let forced = config("remote.\(name).pathStyle") {
@@ -71,8 +74,8 @@ public struct S3Settings: Sendable, Equatable {
             token = token ?? file.token
         }
         guard let access, let secret else {
-            let key = name.map { "remote.\($0).accessKeyId" } ?? "remote.<name>.accessKeyId"
-            throw RegistryError(.badInput, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or \(key) and secretAccessKey in mreg config)")
+            let key = name.map { "remote.\($0)." } ?? "remote.<name>."
+            throw RegistryError.badInput(.noCredentials(settingPrefix: key))
         }
         return S3Settings(endpoint: endpoint, region: region, accessKeyID: access, secretAccessKey: secret,
                           sessionToken: token, pathStyle: pathStyle)

@@ -7,7 +7,7 @@ import SystemPackage
 
 /// The operating system's words for error numbers: the one place mreg turns `errno` into text.
 ///
-///     guard fd >= 0 else { throw RegistryError(.badInput, "cannot read '\(path)': \(ErrnoText.current)") }
+///     guard fd >= 0 else { throw MyError.read(path, ErrnoText.current) }
 public enum ErrnoText {
     /// The words for the calling thread's `errno`; read it right after the call that failed.
     public static var current: String { describe(errno) }

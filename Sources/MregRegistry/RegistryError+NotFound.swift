@@ -1,0 +1,94 @@
+extension RegistryError {
+    /// Something named that does not exist: what it is, where it was looked for, and what does exist.
+    public struct NotFound: Sendable, Equatable, CustomStringConvertible {
+        /// What kind of thing was not found.
+        public enum Kind: String, Sendable, Equatable {
+            case model, version, stage, tag, revision
+            /// A manifest that no version of its model names.
+            case manifest
+            case remote
+            /// A folder that holds no store (a remote's path).
+            case store
+            /// A file inside a version.
+            case file
+            /// A file or folder given to register.
+            case input
+            case modelCard = "model card"
+            case paramsFile = "params file"
+            case dataset
+            case signingKey = "signing key"
+            /// A program mreg runs (ssh-keygen).
+            case program
+        }
+
+        public var kind: Kind
+        public var name: String
+        /// The model it was looked for in (for a file: the version, as `model@vN`).
+        public var model: String?
+        /// The remote it was looked for on (its location), when not this store.
+        public var remote: String?
+        /// The time the lookup was made as of (`--as-of`), formatted.
+        public var asOf: String?
+        /// The model's newest version, for a missing version or revision.
+        public var latest: Int64?
+        /// Names that do exist (known models, remotes, tags, files), for hints; nearest first where that is known.
+        public var suggestions: [String]
+
+        public init(_ kind: Kind, _ name: String, model: String? = nil, remote: String? = nil, asOf: String? = nil,
+                    latest: Int64? = nil, suggestions: [String] = []) {
+            self.kind = kind
+            self.name = name
+            self.model = model
+            self.remote = remote
+            self.asOf = asOf
+            self.latest = latest
+            self.suggestions = suggestions
+        }
+
+        public var description: String {
+            let when = asOf.map { " as of \($0)" } ?? ""
+            let of = model ?? "the model"
+            func list(_ items: [String], max: Int) -> String {
+                items.prefix(max).joined(separator: ", ") + (items.count > max ? ", …" : "")
+            }
+            switch kind {
+            case .model:
+                if let remote { return "\(remote) has no model '\(name)'" }
+                let hint = suggestions.isEmpty ? "the store has no models yet" : "known models: \(list(suggestions, max: 8))"
+                return "unknown model '\(name)' (\(hint))"
+            case .version:
+                if name == "latest" && latest == nil { return "\(of) has no versions\(when)" }
+                return "\(of) has no version \(name)\(when) (latest: \(latest.map { "v\($0)" } ?? "none"))"
+            case .stage:
+                return "no version of \(of) is in stage '\(name)'\(when)"
+            case .tag:
+                return "\(of) has no tag '\(name)'" + (suggestions.isEmpty ? "" : " (tags: \(list(suggestions, max: 8)))")
+            case .revision:
+                guard let model else { return "'\(name)' is neither a model nor the id of a version" }
+                let tags = suggestions.isEmpty ? "" : "; tags: \(list(suggestions, max: 8))"
+                return "\(model) has no version, stage or tag '\(name)'\(when) (versions 1-\(latest ?? 0)\(tags))"
+            case .manifest:
+                return "manifest \(name) of \(of) is not a registered version"
+            case .remote:
+                if name.isEmpty { return "no remote configured" }
+                return "no remote named '\(name)'" + (suggestions.isEmpty ? "" : " (remotes: \(list(suggestions, max: 8)))")
+            case .store:
+                return "'\(name)' is not an mreg store"
+            case .file:
+                return "\(of) has no file '\(name)'" + (suggestions.isEmpty ? "" : " (files: \(list(suggestions, max: 6)))")
+            case .input:
+                return "cannot register '\(name)': no such file or folder"
+            case .modelCard:
+                return "cannot read model card '\(name)': no such file"
+            case .paramsFile:
+                return "cannot read params/metrics file '\(name)': no such file"
+            case .dataset:
+                return "dataset '\(name)' does not exist"
+            case .signingKey:
+                return "signing key '\(name)' does not exist"
+            case .program:
+                return "\(name) is not installed"
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+extension RegistryError {
+    /// A change the store's governance (policy, hooks, signatures) or a safety rule refused.
+    public enum Refusal: Sendable, Equatable, CustomStringConvertible {
+        /// The promotion policy refused.
+        case policy(PolicyRefusal)
+        /// A pre-hook exited non-zero (`action`: what it refused, e.g. "promoting fraud v3 to production").
+        case hook(name: String, action: String, message: String)
+        /// A hook could not be started.
+        case hookNotRunnable(path: String, reason: String)
+        /// The user's own signature would not verify against the allowed signers.
+        case signatureWouldNotVerify(key: String, principal: String, allowedSigners: String, detail: String)
+        /// ssh-keygen could not sign with the key.
+        case signingFailed(key: String, detail: String)
+        /// Events arriving from elsewhere break the store's governance rules (`sequence`, `id`: the event, when one).
+        case incomingEvent(model: String, sequence: Int64?, id: String?, problem: String)
+        /// A promotion into a governed stage of a shared store was judged under another policy.
+        case notJudgedByRemotePolicy(model: String, sequence: Int64, id: String, version: Int64, stage: String)
+        /// The registry was opened without governance, which the store's policy or hooks (or signing) need.
+        case ungoverned
+        /// A version's file path that would write outside the export folder (or through a symbolic link).
+        case unsafeExport(path: String, version: String?, reason: String)
+        /// A remote written by a newer mreg.
+        case newerFormat(location: String, version: Int, supported: Int)
+
+        public var description: String {
+            switch self {
+            case .policy(let p):
+                return p.description
+            case .hook(let name, let action, let message):
+                return "\(name) hook refused \(action): \(message)"
+            case .hookNotRunnable(let path, let reason):
+                return "cannot run hook \(path): \(reason) (does it start with #!?)"
+            case .signatureWouldNotVerify(let key, let principal, let allowed, let detail):
+                return "your signature would not verify: '\(key)' is not a key of \(principal) in \(allowed) (\(detail)); add its public key there as '\(principal) <key>'"
+            case .signingFailed(let key, let detail):
+                return "ssh-keygen could not sign with '\(key)': \(detail)"
+            case .incomingEvent(let model, let sequence, let id, let problem):
+                guard let sequence else { return "refusing pulled events of \(model): \(problem)" }
+                return "refusing pulled event #\(sequence)\(id.map { " \($0)" } ?? "") of \(model): \(problem)"
+            case .notJudgedByRemotePolicy(let model, let sequence, let id, let version, let stage):
+                return "promotion #\(sequence) \(id) of \(model) v\(version) to \(stage) was not judged under the remote's policy"
+            case .ungoverned:
+                return "this registry was opened without governance, which this store's policy, hooks or signing need"
+            case .unsafeExport(let path, let version, let reason):
+                return "refusing to export '\(path)'\(version.map { " from \($0)" } ?? ""): \(reason)"
+            case .newerFormat(let location, let version, let supported):
+                return "\(location) has format version \(version); this mreg writes version \(supported): upgrade mreg"
+            }
+        }
+    }
+}
