@@ -96,6 +96,10 @@ public final class LockFile {
 
     static func heldError(path: FilePath) -> StoreError {
         let owner = owner(at: path)
-        return .locked(path: path, owner: owner, stale: owner?.isDeadLocalProcess ?? false)
+        guard let owner, owner.isDeadLocalProcess else { return .locked(path: path, owner: owner, stale: false) }
+        // The owner may have released the lock and exited between the two reads above (a
+        // busy lock, not a stale one): stale only when the same lock file is still there.
+        let again = Self.owner(at: path)
+        return .locked(path: path, owner: owner, stale: again == owner)
     }
 }
