@@ -20,6 +20,8 @@ public struct MregCommand: ParsableCommand {
         Who you are: MREG_USER_NAME and MREG_USER_EMAIL, else 'mreg config user.name' and \
         'user.email' (the store's, then --global), else git's user.name and user.email, else the OS user.
 
+        Time: MREG_NOW=2026-03-01T12:00:00Z (RFC 3339) sets the time recorded in new events and         manifests, as git's GIT_COMMITTER_DATE does (for tests and imports); unset, the clock's.
+
         Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify, fsck \
         or policy check found problems, show-ref or config KEY found nothing); 2 not found (model, \
         version, tag, remote, object…); 3 refused or in conflict (policy, hook, tag exists, push not a \

@@ -14,6 +14,8 @@ extension RegistryError {
         case headMoved(model: String, remote: String, detail: String?)
         /// A file changed while it was being read.
         case inputChanged(path: String)
+        /// A demotion named a version that the stage does not hold.
+        case stageHoldsAnother(model: String, stage: String, holds: Int64, named: Int64)
 
         public var description: String {
             switch self {
@@ -29,6 +31,8 @@ extension RegistryError {
                 return "the head of \(model) on \(remote) moved while pushing" + (detail.map { " (\($0))" } ?? "")
             case .inputChanged(let path):
                 return "'\(path)' changed while it was being read"
+            case .stageHoldsAnother(let model, let stage, let holds, let named):
+                return "\(stage) holds \(model) v\(holds), not v\(named): nothing was demoted"
             }
         }
     }

@@ -66,7 +66,8 @@ extension RegistryError {
             case .revision:
                 guard let model else { return "'\(name)' is neither a model nor the id of a version" }
                 let tags = suggestions.isEmpty ? "" : "; tags: \(list(suggestions, max: 8))"
-                return "\(model) has no version, stage or tag '\(name)'\(when) (versions 1-\(latest ?? 0)\(tags))"
+                let versions = latest.map { $0 == 1 ? "version 1" : "versions 1-\($0)" } ?? "no versions"
+                return "\(model) has no version, stage or tag '\(name)'\(when) (\(versions)\(tags))"
             case .manifest:
                 return "manifest \(name) of \(of) is not a registered version"
             case .remote:

@@ -42,4 +42,19 @@ import Testing
             #expect(!other.stderr.contains("did you mean"))
         }
     }
+
+    @Test func demoteWithAVersionRefusesWhenTheStageHoldsAnother() throws {
+        try withStore { mreg, dir in
+            try LifecycleTests.twoVersions(mreg, dir)
+            try mreg.run(["promote", "fraud@2", "staging"], cwd: dir).succeeded()
+            let before = snapshot("\(dir)/.mreg")
+            let wrong = try mreg.run(["demote", "fraud@1", "staging"], cwd: dir)
+            #expect(wrong.status == 3 && wrong.stderr.contains("staging holds fraud v2, not v1"), "\(wrong)")
+            let missing = try mreg.run(["demote", "fraud@9", "staging"], cwd: dir)
+            #expect(missing.status == 2, "\(missing)")
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+            let right = try mreg.run(["demote", "fraud@2", "staging"], cwd: dir).succeeded()
+            #expect(right.stdout.contains("fraud v2 removed from staging"))
+        }
+    }
 }

@@ -116,7 +116,7 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take whatever version a model has in a stage out of it.")
 
-        @Argument(help: "The model.")
+        @Argument(help: "The model (MODEL@REV: refused unless the stage holds that version).")
         var model: String
 
         @Argument(help: "The stage to empty.")
@@ -129,9 +129,11 @@ extension MregCommand {
 
         func run() throws {
             let registry = try Store.registry()
-            let change = try registry.demote(model: try Revision.parse(model).model, stage: stage, reason: reason)
+            let revision = try Revision.parse(model)
+            let named = revision.selector == nil ? nil : try registry.resolve(model).version
+            let change = try registry.demote(model: revision.model, stage: stage, reason: reason, version: named)
             if output.json { output.emit(changeJSON(change)); return }
-            Terminal.line("\(model) v\(change.previous ?? 0) removed from \(stage)")
+            Terminal.line("\(revision.model) v\(change.previous ?? 0) removed from \(stage)")
         }
     }
 }

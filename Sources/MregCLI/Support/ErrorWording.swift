@@ -76,7 +76,7 @@ enum ErrorWording {
             return "\(c): use --force to overwrite"
         case .headMoved:
             return "\(c): run 'mreg pull' and push again"
-        case .inputChanged:
+        case .inputChanged, .stageHoldsAnother:
             return c.description
         }
     }

@@ -89,7 +89,10 @@ extension Registry {
 
     /// Empties a stage.
     @discardableResult
-    public func demote(model: String, stage: String, reason: String?) throws -> Change {
+    ///
+    /// - Parameter version: when given, the version the caller means to take out; the
+    ///   demotion is refused when the stage holds another one.
+    public func demote(model: String, stage: String, reason: String?, version: Int64? = nil) throws -> Change {
         try validateStage(stage)
         _ = try existingState(of: model)
         let actor = identity().display
@@ -97,6 +100,9 @@ extension Registry {
         let appended = try appendEvent(model: model) { state in
             guard let v = state.stages[stage] else {
                 throw RegistryError.notFound(.init(.stage, stage, model: model))
+            }
+            if let version, version != v {
+                throw RegistryError.conflict(.stageHoldsAnother(model: model, stage: stage, holds: v, named: version))
             }
             previous = v
             return .append(Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
