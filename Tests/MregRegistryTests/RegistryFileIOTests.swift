@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func headerOfAFolderIsRefusedAsNotARegularFile() throws {
-        try withTemporaryDirectory { dir in
+        _ = try withTemporaryDirectory { dir in
             #expect {
                 _ = try GGUFHeader.read(path: dir)
             } throws: { error in
