@@ -45,8 +45,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .target(name: "MregIndex", dependencies: ["MregStore", "MregSupport", "MregFilter", "MregRegistry"]),
+        .target(name: "MregIndex", dependencies: [
+            "MregStore", "MregSupport", "MregFilter", "MregRegistry",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .target(name: "MregGovernance", dependencies: [
             "MregStore", "MregSupport", "MregFilter", "MregRegistry",
             .product(name: "TOMLKit", package: "TOMLKit"),

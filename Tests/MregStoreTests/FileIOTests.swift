@@ -143,4 +143,62 @@ struct FileIOTests {
         let current = ErrnoText.current
         #expect(current == Errno.fileExists.description)
     }
+
+    @Test func positionalReadsAndWritesLeaveThePositionAlone() throws {
+        try withTemporaryDirectory { dir in
+            let path = FilePath("\(dir)/positional")
+            let out = try OpenFile.open(path, .readWrite, options: [.create, .exclusiveCreate], permissions: 0o600)
+            defer { out.close() }
+            try out.resize(to: 10)
+            #expect(try out.status().size == 10)
+            try Array("world".utf8).withUnsafeBytes { try out.writeAll($0, atOffset: 5) }
+            try Array("hello".utf8).withUnsafeBytes { try out.writeAll($0, atOffset: 0) }
+            var middle = [UInt8](repeating: 0, count: 4)
+            #expect(try middle.withUnsafeMutableBytes { try out.readFully(atOffset: 3, into: $0) } == 4)
+            #expect(middle == Array("lowo".utf8))
+            var tail = [UInt8](repeating: 0, count: 8)
+            #expect(try tail.withUnsafeMutableBytes { try out.readFully(atOffset: 7, into: $0) } == 3)
+            // The descriptor's own position never moved: a plain read starts at 0.
+            #expect(try out.readToEnd() == Array("helloworld".utf8))
+        }
+    }
+
+    @Test func vectoredWritesAtAnOffsetFillTheirRange() throws {
+        try withTemporaryDirectory { dir in
+            let path = FilePath("\(dir)/pvec")
+            let payload = randomBytes(5_000)
+            let out = try OpenFile.creatingNew(path, permissions: 0o600)
+            try out.resize(to: Int64(payload.count) + 100)
+            try payload.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var iov = stride(from: 0, to: payload.count, by: 7).map { start in
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: base + start), iov_len: Swift.min(7, payload.count - start))
+                }
+                try out.writeAll(vectors: &iov, atOffset: 100)
+            }
+            out.close()
+            let back = try OpenFile.forReading(path)
+            defer { back.close() }
+            let bytes = try back.readToEnd()
+            #expect(bytes.count == payload.count + 100)
+            #expect(bytes.prefix(100).allSatisfy { $0 == 0 })
+            #expect(Array(bytes.dropFirst(100)) == payload)
+        }
+    }
+
+    @Test func resizeOfAFileOpenForReadingNamesIt() throws {
+        try withTemporaryDirectory { dir in
+            let path = FilePath("\(dir)/ro")
+            try writeFile(path.string, "abc")
+            let file = try OpenFile.forReading(path)
+            defer { file.close() }
+            #expect {
+                try file.resize(to: 0)
+            } throws: { error in
+                guard case StoreError.io(let operation, let failed, _) = error else { return false }
+                return operation == "resize" && failed == path
+            }
+        }
+    }
+
 }

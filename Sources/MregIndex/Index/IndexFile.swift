@@ -1,7 +1,10 @@
 import Foundation
 import MregStore
+import SystemPackage
 #if canImport(Glibc)
-import Glibc
+import Glibc  // mmap, munmap: see `map(_:size:)`
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import MregSupport
 import MregRegistry
@@ -62,30 +65,28 @@ final class IndexFile: @unchecked Sendable {
     /// A large file on a local filesystem is mapped (no copy); on a network filesystem it
     /// is read, since a mapping of a file another host replaces can fault.
     static func read(_ path: String, kind: Kind) throws -> IndexFile? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
+        let source: OpenFile
+        do {
+            source = try OpenFile.forReading(FilePath(path))
+        } catch StoreError.io(_, _, let code) where code == .noSuchFileOrDirectory || code == .notDirectory {
+            return nil
+        } catch {
             throw IndexCorrupt("cannot open \(path)")
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw IndexCorrupt("cannot stat \(path)") }
-        let size = Int(st.st_size)
+        defer { source.close() }
+        guard let status = try? source.status() else { throw IndexCorrupt("cannot stat \(path)") }
+        let size = Int(status.size)
         guard size >= headerSize + 8, size % 8 == 0 else { throw IndexCorrupt("\(path) has a bad size") }
         let storage: UnsafeMutableRawBufferPointer
         var mapped = false
-        if size >= mapThreshold, IndexFileSystem.isLocal(fd),
-           let map = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), map != MAP_FAILED {
-            storage = UnsafeMutableRawBufferPointer(start: map, count: size)
+        if size >= mapThreshold, IndexFileSystem.isLocal(source.descriptor), let map = map(source, size: size) {
+            storage = map
             mapped = true
         } else {
             storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-            var done = 0
-            while done < size {
-                let n = Glibc.read(fd, storage.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { storage.deallocate(); throw IndexCorrupt("cannot read \(path)") }
-                done += n
+            guard (try? source.readFully(into: storage)) == size else {
+                storage.deallocate()
+                throw IndexCorrupt("cannot read \(path)")
             }
         }
         let file = IndexFile(storage: storage, mapped: mapped,
@@ -102,6 +103,18 @@ final class IndexFile: @unchecked Sendable {
         return file
     }
 
+    /// Maps `size` bytes of `file` read-only (populated up front); nil when it cannot be mapped.
+    /// The one `mmap` of the index; `deinit` unmaps.
+    private static func map(_ file: OpenFile, size: Int) -> UnsafeMutableRawBufferPointer? {
+        #if os(Linux)
+        let flags = MAP_PRIVATE | MAP_POPULATE
+        #else
+        let flags = MAP_PRIVATE
+        #endif
+        guard let start = mmap(nil, size, PROT_READ, flags, file.descriptor.rawValue, 0), start != MAP_FAILED else { return nil }
+        return UnsafeMutableRawBufferPointer(start: start, count: size)
+    }
+
     /// Writes an index file atomically: a temp file beside it, then `rename` (no lock, so
     /// it works on NFS; the last writer wins, and every version of the file is complete).
     ///
@@ -113,8 +126,9 @@ final class IndexFile: @unchecked Sendable {
         try IndexFileSystem.makeDirectories(dir, shared: shared)
         let temp = "\(dir)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let mode: mode_t = shared ? 0o664 : 0o644
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw RegistryError.io(.init("create", temp, errno: errno)) }
+        let out = try RegistryError.mappingStoreIO(operation: "create", path: temp) {
+            try OpenFile.creatingNew(FilePath(temp), permissions: mode)
+        }
         var header = ByteWriter(capacity: headerSize)
         header.raw(magic)
         header.u32(formatVersion)
@@ -123,32 +137,27 @@ final class IndexFile: @unchecked Sendable {
         var trailer = ByteWriter(capacity: 8)
         trailer.u64(payload.withUnsafeBytes { checksum($0) })
         do {
-            try writeAll(fd, header.bytes, temp)
-            try writeAll(fd, payload, temp)
-            try writeAll(fd, trailer.bytes, temp)
-            if shared { _ = fchmod(fd, mode) }
-            close(fd)
-            guard rename(temp, path) == 0 else {
-                throw RegistryError.io(.init("rename to '\(path)'", temp, errno: errno))
+            try RegistryError.mappingStoreIO(operation: "write", path: temp) {
+                try out.writeAll(header.bytes)
+                try out.writeAll(payload)
+                try out.writeAll(trailer.bytes)
             }
         } catch {
-            close(fd)
-            unlink(temp)
+            out.close()
+            FileSystem.removeIfPresent(FilePath(temp))
+            throw error
+        }
+        if shared { FileSystem.setPermissions(FilePath(temp), mode) }
+        out.close()
+        do {
+            try RegistryError.mappingStoreIO(operation: "rename to '\(path)'", path: temp) {
+                try FileSystem.move(FilePath(temp), to: FilePath(path))
+            }
+        } catch {
+            FileSystem.removeIfPresent(FilePath(temp))
             throw error
         }
         return headerSize + payload.count + 8
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw RegistryError.io(.init("write", path, errno: errno)) }
-                done += n
-            }
-        }
     }
 
     /// A fast 64-bit checksum over 8-byte words (the payload length is a multiple of 8).

@@ -2,8 +2,11 @@ import Crypto
 import Foundation
 import MregStore
 import MregSupport
+import SystemPackage
 #if canImport(Glibc)
-import Glibc
+import Glibc  // iovec
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What `export` wrote.
@@ -50,10 +53,10 @@ extension Registry {
         }
     }
 
-    /// Writes one file's bytes to `fd`, verified: a chunked file's chunks are read and
+    /// Writes one file's bytes to `out`, verified: a chunked file's chunks are read and
     /// written in parallel (each verified against its id, the chunk list against its own),
     /// a single blob is streamed and checked against the manifest's `sha256:` digest.
-    func writeFile(_ file: ManifestFile, fd: Int32, progress: (@Sendable (Int64) -> Void)?) throws {
+    func writeFile(_ file: ManifestFile, to out: OpenFile, progress: (@Sendable (Int64) -> Void)?) throws {
         let header = try store.header(of: file.object)
         if header.type == .chunks {
             let list = try ChunkList.decode(store.read(file.object, as: .chunks), id: file.object)
@@ -64,9 +67,7 @@ extension Registry {
             var pos: Int64 = 0
             for c in list.chunks { starts.append(pos); pos += c.size }
             let offsets = starts
-            guard ftruncate(fd, off_t(file.size)) == 0 else {
-                throw RegistryError.io(.init("write", file.path, errno: errno))
-            }
+            try RegistryError.mappingStoreIO(operation: "write", path: file.path) { try out.resize(to: file.size) }
             let store = self.store
             try Parallel.forEach(Array(zip(list.chunks, offsets))) { chunk, offset in
                 if let mapped = try store.mapStored(chunk.object) {
@@ -74,7 +75,7 @@ extension Registry {
                     guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
                         throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(file.path)", reason: "it is not a \(chunk.size)-byte blob"))
                     }
-                    try Self.pwriteAll(fd: fd, slices: mapped.slices, at: offset, path: file.path)
+                    try Self.pwriteAll(out, slices: mapped.slices, at: offset, path: file.path)
                     progress?(chunk.size)
                     return
                 }
@@ -85,7 +86,7 @@ extension Registry {
                 var at = offset
                 while let piece = try reader.next() {
                     try piece.withUnsafeBytes { raw in
-                        try Self.pwriteAll(fd: fd, slices: [raw], at: at, path: file.path)
+                        try Self.pwriteAll(out, slices: [raw], at: at, path: file.path)
                     }
                     at += Int64(piece.count)
                     progress?(Int64(piece.count))
@@ -94,16 +95,9 @@ extension Registry {
             return
         }
         try streamFile(file) { piece in
-            try piece.withUnsafeBytes { raw in
-                var done = 0
-                while done < raw.count {
-                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw RegistryError.io(.init("write", file.path, errno: errno))
-                    }
-                    done += n
-                }
+            // Only the write's failure is this file's; a store read failure passes through.
+            try RegistryError.mappingStoreIO(operation: "write", path: file.path) {
+                try piece.withUnsafeBytes { try out.writeAll($0) }
             }
             progress?(Int64(piece.count))
         }
@@ -125,23 +119,12 @@ extension Registry {
     }
 
     /// Writes `slices` contiguously at `offset` with `pwritev`.
-    static func pwriteAll(fd: Int32, slices: [UnsafeRawBufferPointer], at offset: Int64, path: String) throws {
-        var iov = slices.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
-        var start = 0
-        var at = offset
-        while start < iov.count {
-            let count = min(iov.count - start, 1024)
-            let n = iov.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + start, Int32(count), off_t(at)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw RegistryError.io(.init("write", path, errno: errno))
-            }
-            at += Int64(n)
-            var left = n
-            while left > 0 && start < iov.count {
-                if left >= iov[start].iov_len { left -= iov[start].iov_len; start += 1 }
-                else { iov[start].iov_base += left; iov[start].iov_len -= left; left = 0 }
-            }
+    static func pwriteAll(_ out: OpenFile, slices: [UnsafeRawBufferPointer], at offset: Int64, path: String) throws {
+        var iov = slices.compactMap { slice in
+            slice.baseAddress.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0), iov_len: slice.count) }
+        }
+        try RegistryError.mappingStoreIO(operation: "write", path: path) {
+            try out.writeAll(vectors: &iov, atOffset: offset)
         }
     }
 
@@ -184,16 +167,14 @@ extension Registry {
             let parts = file.path.split(separator: "/")
             for (i, part) in parts.enumerated() {
                 prefix += "/\(part)"
-                var st = stat()
-                guard lstat(prefix, &st) == 0 else { break }
-                let isLink = (st.st_mode & S_IFMT) == S_IFLNK
+                guard let status = FileSystem.linkStatus(FilePath(prefix)) else { break }
                 if i < parts.count - 1 {
-                    if isLink { throw RegistryError.refused(.unsafeExport(path: file.path, version: nil, reason: "'\(prefix)' is a symbolic link")) }
-                    if (st.st_mode & S_IFMT) != S_IFDIR {
+                    if status.isSymbolicLink { throw RegistryError.refused(.unsafeExport(path: file.path, version: nil, reason: "'\(prefix)' is a symbolic link")) }
+                    if !status.isDirectory {
                         throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "'\(prefix)' is not a folder"))
                     }
                 } else {
-                    if (st.st_mode & S_IFMT) == S_IFDIR {
+                    if status.isDirectory {
                         throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "a folder is in the way"))
                     }
                     if !force { throw RegistryError.conflict(.pathExists(path: prefix)) }
@@ -216,10 +197,11 @@ extension Registry {
         for (i, file) in manifest.files.enumerated() {
             progress?(file.path)
             let temp = "\(staging)/\(i)"
-            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == "100755" ? 0o755 : 0o644)
-            guard fd >= 0 else { throw RegistryError.io(.init("write", temp, errno: errno)) }
-            defer { close(fd) }
-            try writeFile(file, fd: fd, progress: progressBytes)
+            let out = try RegistryError.mappingStoreIO(operation: "write", path: temp) {
+                try OpenFile.creatingNew(FilePath(temp), permissions: file.mode == "100755" ? 0o755 : 0o644)
+            }
+            defer { out.close() }
+            try writeFile(file, to: out, progress: progressBytes)
             bytes += file.size
         }
         for (i, file) in manifest.files.enumerated() {
@@ -229,8 +211,8 @@ extension Registry {
             } catch {
                 throw RegistryError.io(.init("create the folder for", file.path, reason: Self.reason(error)))
             }
-            guard rename("\(staging)/\(i)", target) == 0 else {
-                throw RegistryError.io(.init("move into place", file.path, errno: errno))
+            try RegistryError.mappingStoreIO(operation: "move into place", path: file.path) {
+                try FileSystem.move(FilePath("\(staging)/\(i)"), to: FilePath(target))
             }
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)

@@ -1,6 +1,7 @@
 import MregSupport
 import Foundation
 import MregStore
+import SystemPackage
 
 /// The files a registration covers, with the paths they get in the manifest.
 ///
@@ -64,20 +65,15 @@ public struct FileWalker: Sendable {
     }
 
     static func entry(source: String, path: String) throws -> Entry {
-        var st = stat()
-        guard stat(source, &st) == 0 else {
-            throw RegistryError.io(.init("read", source, errno: errno))
+        let status = try RegistryError.mappingStoreIO(operation: "read", path: source) {
+            try FileStatus(FilePath(source))
         }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
+        guard status.isRegularFile else {
             throw RegistryError.badInput(.unusablePath(action: "register", path: source, problem: "not a regular file"))
         }
-        guard access(source, R_OK) == 0 else {
-            throw RegistryError.io(.init("register", source, errno: EACCES))
+        guard FileSystem.isReadable(FilePath(source)) else {
+            throw RegistryError.io(.init("register", source, errno: Errno.permissionDenied.rawValue))
         }
-        return Entry(path: path, source: source, size: Int64(st.st_size), executable: st.st_mode & 0o100 != 0)
+        return Entry(path: path, source: source, size: status.size, executable: status.permissions & 0o100 != 0)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,9 +1,4 @@
-#if canImport(Glibc)
 import MregSupport
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MregStore
 
 /// The header of a GGUF (v2 or v3, little-endian) file: its metadata and tensor table.
@@ -78,9 +73,9 @@ public struct GGUFHeader: Sendable {
     ///
     /// - Throws: `RegistryError.io` when the file cannot be read, `.badInput(.malformedFile)` when it is not a valid GGUF file.
     public static func read(path: String) throws -> GGUFHeader {
-        let (fd, fileSize) = try RegularFile.open(path)
-        defer { close(fd) }
-        var reader = Reader(fd: fd, fileSize: fileSize, path: path)
+        let (file, fileSize) = try RegularFile.open(path)
+        defer { file.close() }
+        var reader = Reader(file: file, fileSize: fileSize, path: path)
         return try parse(&reader)
     }
 
@@ -305,17 +300,17 @@ public struct GGUFHeader: Sendable {
 
     // MARK: - Buffered reader
 
-    /// A forward-only little-endian reader over a file descriptor with a 64 KiB buffer.
+    /// A forward-only little-endian reader over an open file with a 64 KiB buffer.
     private struct Reader {
-        let fd: Int32
+        let file: OpenFile
         let fileSize: Int64
         let path: String
         private var buffer: [UInt8] = []
         private var index = 0
         private var bufferStart: Int64 = 0
 
-        init(fd: Int32, fileSize: Int64, path: String) {
-            self.fd = fd
+        init(file: OpenFile, fileSize: Int64, path: String) {
+            self.file = file
             self.fileSize = fileSize
             self.path = path
         }
@@ -341,13 +336,13 @@ public struct GGUFHeader: Sendable {
             let readOffset = bufferStart + Int64(kept.count)
             var got = 0
             while kept.count + got < count {
-                let n = fresh.withUnsafeMutableBytes { raw -> Int in
-                    guard let base = raw.baseAddress else { return 0 }
-                    return pread(fd, base + got, want - got, off_t(readOffset) + off_t(got))
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("read failed: \(ErrnoText.current)")
+                let n: Int
+                do {
+                    n = try fresh.withUnsafeMutableBytes { raw in
+                        try file.read(atOffset: readOffset + Int64(got), into: UnsafeMutableRawBufferPointer(rebasing: raw[got...]))
+                    }
+                } catch StoreError.io(_, _, let code) {
+                    throw fail("read failed: \(ErrnoText.describe(code.rawValue))")
                 }
                 guard n > 0 else { throw fail("file is truncated (needed \(count) more bytes)") }
                 got += n

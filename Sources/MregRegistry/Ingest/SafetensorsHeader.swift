@@ -1,9 +1,4 @@
-#if canImport(Glibc)
 import MregSupport
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MregStore
 
 /// The header of a `.safetensors` file: its tensors, their byte ranges and its metadata.
@@ -57,11 +52,11 @@ public struct SafetensorsHeader: Sendable {
     /// Reads only the 8-byte length and the JSON header.
     /// - Throws: `RegistryError.io` when the file cannot be read, `.badInput(.malformedFile)` when it is not a valid safetensors file.
     public static func read(path: String) throws -> SafetensorsHeader {
-        let (fd, fileSize) = try RegularFile.open(path)
-        defer { close(fd) }
-        let lengthBytes = try readFully(fd: fd, offset: 0, count: 8, path: path)
+        let (file, fileSize) = try RegularFile.open(path)
+        defer { file.close() }
+        let lengthBytes = try readFully(file, offset: 0, count: 8, path: path)
         let length = try validatedHeaderLength(prefix: lengthBytes, fileSize: fileSize)
-        let json = try readFully(fd: fd, offset: 8, count: Int(length), path: path)
+        let json = try readFully(file, offset: 8, count: Int(length), path: path)
         return try parse(prefix: lengthBytes + json, fileSize: fileSize)
     }
 
@@ -200,10 +195,8 @@ public struct SafetensorsHeader: Sendable {
     }
 
     /// Reads exactly `count` bytes at `offset`.
-    private static func readFully(fd: Int32, offset: Int64, count: Int, path: String) throws -> [UInt8] {
-        guard let bytes = RegularFile.read(fd: fd, offset: offset, count: count) else {
-            throw RegistryError.io(.init("read", path, errno: errno))
-        }
+    private static func readFully(_ file: OpenFile, offset: Int64, count: Int, path: String) throws -> [UInt8] {
+        let bytes = try RegularFile.read(file, offset: offset, count: count, path: path)
         guard bytes.count == count else { throw RegistryError.badInput(.malformedFile(path: path, problem: "truncated: the safetensors header ends early")) }
         return bytes
     }

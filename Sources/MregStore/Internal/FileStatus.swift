@@ -34,7 +34,7 @@ public struct FileStatus: Sendable, Equatable {
         try self.init(FilePath(path), followingSymlinks: followingSymlinks)
     }
 
-    init(_ path: FilePath, followingSymlinks: Bool = true) throws {
+    package init(_ path: FilePath, followingSymlinks: Bool = true) throws {
         let st: Stat
         do throws(Errno) {
             st = try Stat(path, followTargetSymlink: followingSymlinks)
@@ -45,7 +45,7 @@ public struct FileStatus: Sendable, Equatable {
     }
 
     /// Stats an open file; `path` names it in errors.
-    init(_ descriptor: FileDescriptor, path: FilePath) throws {
+    package init(_ descriptor: FileDescriptor, path: FilePath) throws {
         let st: Stat
         do throws(Errno) {
             st = try Stat(descriptor)

@@ -9,12 +9,12 @@ import SystemPackage
 ///
 /// Files are opened, read and written through swift-system (see `OpenFile`); the calls it
 /// lacks (rename, link, unlink, mkdir, chmod, readdir) are made here and nowhere else.
-enum FileSystem {
+package enum FileSystem {
     /// The calling thread's `errno`, read right after a failed call.
-    static var lastErrno: Errno { Errno(rawValue: errno) }
+    package static var lastErrno: Errno { Errno(rawValue: errno) }
 
     /// Runs a call that returns -1 on failure, again when a signal interrupted it.
-    static func retrying(_ operation: String, _ path: FilePath, _ call: () -> Int32) throws {
+    package static func retrying(_ operation: String, _ path: FilePath, _ call: () -> Int32) throws {
         while call() == -1 {
             let code = lastErrno
             if code != .interrupted { throw StoreError.io(operation: operation, path: path, errno: code) }
@@ -22,56 +22,61 @@ enum FileSystem {
     }
 
     /// Renames `from` to `to`, replacing `to` atomically.
-    static func move(_ from: FilePath, to: FilePath) throws {
+    package static func move(_ from: FilePath, to: FilePath) throws {
         try retrying("rename to '\(to)' from", from) {
             from.withPlatformString { f in to.withPlatformString { t in rename(f, t) } }
         }
     }
 
     /// Makes `to` a second name of `from`.
-    static func hardLink(_ from: FilePath, to: FilePath) throws {
+    package static func hardLink(_ from: FilePath, to: FilePath) throws {
         try retrying("link object into", to) {
             from.withPlatformString { f in to.withPlatformString { t in link(f, t) } }
         }
     }
 
     /// Removes a file.
-    static func remove(_ path: FilePath) throws {
+    package static func remove(_ path: FilePath) throws {
         try retrying("delete", path) { path.withPlatformString { unlink($0) } }
     }
 
     /// Removes a file if it is there, ignoring failure (cleanup after another error).
-    static func removeIfPresent(_ path: FilePath) {
+    package static func removeIfPresent(_ path: FilePath) {
         _ = path.withPlatformString { unlink($0) }
     }
 
     /// Removes an empty folder, ignoring failure (it may have gained entries).
-    static func removeEmptyDirectory(_ path: FilePath) {
+    package static func removeEmptyDirectory(_ path: FilePath) {
         _ = path.withPlatformString { rmdir($0) }
     }
 
     /// Sets a file's permission bits, ignoring failure (a best effort for shared stores).
-    static func setPermissions(_ path: FilePath, _ mode: mode_t) {
+    package static func setPermissions(_ path: FilePath, _ mode: mode_t) {
         _ = path.withPlatformString { chmod($0, mode) }
     }
 
     /// What `lstat` says about `path`, or nil when it cannot be had.
-    static func linkStatus(_ path: FilePath) -> FileStatus? {
+    package static func linkStatus(_ path: FilePath) -> FileStatus? {
         try? FileStatus(path, followingSymlinks: false)
     }
 
+    /// Whether the calling user may read `path` (`access` with the real user and group ids).
+    package static func isReadable(_ path: FilePath) -> Bool {
+        path.withPlatformString { access($0, R_OK) } == 0
+    }
+
     /// Whether anything (a file, a folder, a dangling symbolic link) is at `path`.
-    static func exists(_ path: FilePath) -> Bool {
+    package static func exists(_ path: FilePath) -> Bool {
         linkStatus(path) != nil
     }
 
     /// Whether `path` is a folder, or a symbolic link to one.
-    static func isDirectory(_ path: FilePath) -> Bool {
+    package static func isDirectory(_ path: FilePath) -> Bool {
         (try? FileStatus(path))?.isDirectory == true
     }
 
     /// Creates `path` and its missing parents with `mode`.
-    static func makeDirectories(_ path: FilePath, mode: mode_t = 0o755) throws {
+    package static func makeDirectories(_ path: FilePath, mode: mode_t = 0o755) throws {
         if isDirectory(path) { return }
         let parent = path.removingLastComponent()
         if parent.lastComponent != nil && parent != path { try makeDirectories(parent, mode: mode) }
@@ -87,7 +92,7 @@ enum FileSystem {
     ///
     /// Names are returned as the file system holds them, as path components, so a name
     /// that is not UTF-8 still names its file.
-    static func listDirectory(_ path: FilePath) -> [FilePath.Component] {
+    package static func listDirectory(_ path: FilePath) -> [FilePath.Component] {
         guard let dir = path.withPlatformString({ opendir($0) }) else { return [] }
         defer { closedir(dir) }
         var names = [FilePath.Component]()
@@ -104,7 +109,7 @@ enum FileSystem {
     }
 
     /// The names in a folder as strings, without `.` and `..`; empty when it cannot be read.
-    static func listDirectory(_ path: String) -> [String] {
+    package static func listDirectory(_ path: String) -> [String] {
         listDirectory(FilePath(path)).map(\.string)
     }
 }

@@ -9,18 +9,18 @@ import SystemPackage
 ///
 /// Reads and writes go through swift-system's `FileDescriptor`, which retries calls a
 /// signal interrupted; short reads and writes are completed here. Closing is explicit.
-struct OpenFile {
-    let descriptor: FileDescriptor
-    let path: FilePath
+package struct OpenFile: Sendable {
+    package let descriptor: FileDescriptor
+    package let path: FilePath
 
     /// Wraps a descriptor the caller opened (standard input, say); `path` names it in errors.
-    init(descriptor: FileDescriptor, path: FilePath) {
+    package init(descriptor: FileDescriptor, path: FilePath) {
         self.descriptor = descriptor
         self.path = path
     }
 
     /// Opens `path` with close-on-exec.
-    static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+    package static func open(_ path: FilePath, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
                      permissions: mode_t = 0o644) throws -> OpenFile {
         do {
             let fd = try FileDescriptor.open(path, mode, options: options.union(.closeOnExec),
@@ -32,17 +32,17 @@ struct OpenFile {
     }
 
     /// Opens `path` for reading.
-    static func forReading(_ path: FilePath) throws -> OpenFile {
+    package static func forReading(_ path: FilePath) throws -> OpenFile {
         try open(path, .readOnly)
     }
 
     /// Creates `path`, failing if it exists.
-    static func creatingNew(_ path: FilePath, permissions: mode_t) throws -> OpenFile {
+    package static func creatingNew(_ path: FilePath, permissions: mode_t) throws -> OpenFile {
         try open(path, .writeOnly, options: [.create, .exclusiveCreate], permissions: permissions)
     }
 
     /// Reads up to `buffer.count` bytes; 0 means end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         do {
             return try descriptor.read(into: buffer)
         } catch let errno as Errno {
@@ -51,7 +51,7 @@ struct OpenFile {
     }
 
     /// Fills `buffer` unless the file ends first; returns the count read.
-    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var done = 0
         while done < buffer.count {
             let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
@@ -62,7 +62,7 @@ struct OpenFile {
     }
 
     /// Reads everything from the current position to the end.
-    func readToEnd() throws -> [UInt8] {
+    package func readToEnd() throws -> [UInt8] {
         var out = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -72,8 +72,46 @@ struct OpenFile {
         }
     }
 
+    /// Reads up to `buffer.count` bytes at `offset` without moving the read position; 0 means end of file.
+    package func read(atOffset offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        do {
+            return try descriptor.read(fromAbsoluteOffset: offset, into: buffer)
+        } catch let errno as Errno {
+            throw StoreError.io(operation: "read", path: path, errno: errno)
+        }
+    }
+
+    /// Fills `buffer` from `offset` unless the file ends first; returns the count read.
+    package func readFully(atOffset offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = try read(atOffset: offset + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Writes all of `bytes` at `offset`, without moving the write position.
+    package func writeAll(_ bytes: UnsafeRawBufferPointer, atOffset offset: Int64) throws {
+        do {
+            _ = try descriptor.writeAll(toAbsoluteOffset: offset, bytes)
+        } catch let errno as Errno {
+            throw StoreError.io(operation: "write", path: path, errno: errno)
+        }
+    }
+
+    /// Sets the file's size, extending it with zeros or cutting it short.
+    package func resize(to size: Int64) throws {
+        do {
+            try descriptor.resize(to: size)
+        } catch let errno as Errno {
+            throw StoreError.io(operation: "resize", path: path, errno: errno)
+        }
+    }
+
     /// Writes all of `bytes`, however many calls it takes.
-    func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+    package func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         do {
             _ = try descriptor.writeAll(bytes)
         } catch let errno as Errno {
@@ -82,24 +120,30 @@ struct OpenFile {
     }
 
     /// Writes all of `bytes`.
-    func writeAll(_ bytes: [UInt8]) throws {
+    package func writeAll(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try writeAll($0) }
     }
 
-    /// Writes all the buffers `iov` points to, in order, in as few calls as the system allows.
+    /// Writes all the buffers `iov` points to, in order, in as few calls as the system allows:
+    /// at the current position, or at `offset` when given (`pwritev`, the position unmoved).
     /// `iov` is consumed: its entries are advanced past what was written.
-    func writeAll(vectors iov: inout [iovec]) throws {
+    package func writeAll(vectors iov: inout [iovec], atOffset offset: Int64? = nil) throws {
         var start = 0
+        var written: Int64 = 0
         while start < iov.count {
             let count = min(iov.count - start, 1024)
             let n = iov.withUnsafeBufferPointer { all in
-                all.baseAddress.map { writev(descriptor.rawValue, $0 + start, Int32(count)) } ?? 0
+                all.baseAddress.map { base in
+                    if let offset { return pwritev(descriptor.rawValue, base + start, Int32(count), off_t(offset + written)) }
+                    return writev(descriptor.rawValue, base + start, Int32(count))
+                } ?? 0
             }
             if n < 0 {
                 let code = FileSystem.lastErrno
                 if code == .interrupted { continue }
                 throw StoreError.io(operation: "write", path: path, errno: code)
             }
+            written += Int64(n)
             var left = n
             while left > 0 && start < iov.count {
                 if left >= iov[start].iov_len {
@@ -116,7 +160,7 @@ struct OpenFile {
     }
 
     /// Flushes the file to stable storage (file systems that cannot are not an error).
-    func sync() throws {
+    package func sync() throws {
         while fsync(descriptor.rawValue) != 0 {
             let code = FileSystem.lastErrno
             if code == .interrupted { continue }
@@ -126,7 +170,7 @@ struct OpenFile {
     }
 
     /// Moves the read position back to the start.
-    func rewind() throws {
+    package func rewind() throws {
         do {
             _ = try descriptor.seek(offset: 0, from: .start)
         } catch let errno as Errno {
@@ -135,12 +179,12 @@ struct OpenFile {
     }
 
     /// What `fstat` says about the file.
-    func status() throws -> FileStatus {
+    package func status() throws -> FileStatus {
         try FileStatus(descriptor, path: path)
     }
 
     /// Closes the descriptor; a failure to close a file only read is of no consequence.
-    func close() {
+    package func close() {
         try? descriptor.close()
     }
 }
