@@ -202,3 +202,21 @@ struct FileIOTests {
     }
 
 }
+
+/// `FileSystem.listDirectory` reads names in place (a release build that copied whole
+/// `dirent`s read past readdir's buffer and crashed on a folder of 256 fan-out folders).
+@Suite struct DirectoryListingTests {
+    @Test func listsEveryNameOfAFolderWithManyShortAndLongNames() throws {
+        try withTemporaryDirectory { dir in
+            var expected = Set<String>()
+            for i in 0..<4000 {
+                let name = i % 7 == 0 ? String(repeating: "n", count: 200) + "\(i)" : String(i, radix: 16)
+                expected.insert(name)
+                FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: nil)
+            }
+            let listed = FileSystem.listDirectory(dir)
+            #expect(listed.count == expected.count)
+            #expect(Set(listed) == expected)
+        }
+    }
+}

@@ -96,13 +96,19 @@ package enum FileSystem {
         guard let dir = path.withPlatformString({ opendir($0) }) else { return [] }
         defer { closedir(dir) }
         var names = [FilePath.Component]()
+        // The name is read in place, never by copying a `dirent`: readdir packs entries as
+        // long as their names (`d_reclen`), so a copy of the whole struct can read past the
+        // end of the buffer, and off a mapped page.
+        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name),
+              let lengthOffset = MemoryLayout<dirent>.offset(of: \dirent.d_reclen) else { return [] }
         while let entry = readdir(dir) {
-            let component = withUnsafeBytes(of: entry.pointee.d_name) { raw -> FilePath.Component? in
-                let chars = raw.bindMemory(to: CChar.self)
-                guard let base = chars.baseAddress, chars.contains(0) else { return nil }
-                return FilePath.Component(platformString: base)
-            }
-            guard let component, component.kind == .regular else { continue }
+            let record = UnsafeRawPointer(entry)
+            let recordLength = Int(record.load(fromByteOffset: lengthOffset, as: UInt16.self))
+            let room = recordLength - nameOffset
+            guard room > 0 else { continue }
+            let name = record.advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+            guard strnlen(name, room) < room, let component = FilePath.Component(platformString: name),
+                  component.kind == .regular else { continue }
             names.append(component)
         }
         return names
