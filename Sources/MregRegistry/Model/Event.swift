@@ -15,6 +15,9 @@ public struct Event: Sendable, Equatable {
     public var model: String
     /// 1 for the first event of a model, then +1 each.
     public var sequence: Int64
+
+    /// The largest sequence or version number an event may hold (2^53: exact in every JSON reader).
+    public static let maximumNumber: Int64 = 1 << 53
     public var parent: ObjectID?
     public var action: Action
     public var version: Int64?
@@ -88,8 +91,17 @@ public struct Event: Sendable, Equatable {
               let actor = o["actor"]?.stringValue, let time = o["time"]?.stringValue else {
             throw RegistryError.corrupt(.init(object: "event", reason: "it is not an mreg event (schema \(Self.schema))"))
         }
+        // Numbers read from an object are range-checked here, once, so that no arithmetic on
+        // them later (the next sequence or version number) can overflow.
+        func inRange(_ name: String, _ value: Int64?) throws -> Int64? {
+            guard let value else { return nil }
+            guard (1...Self.maximumNumber).contains(value) else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its \(name) \(value) is out of range (1 to 2^53)"))
+            }
+            return value
+        }
         self.model = model
-        sequence = seq
+        sequence = try inRange("sequence number", seq) ?? seq
         if let p = o["parent"]?.stringValue {
             guard let id = ObjectID(parsing: p) else {
                 throw RegistryError.corrupt(.init(object: "event", reason: "its parent '\(p)' is not an object id"))
@@ -99,12 +111,12 @@ public struct Event: Sendable, Equatable {
             parent = nil
         }
         self.action = action
-        version = o["version"]?.intValue
+        version = try inRange("version", o["version"]?.intValue)
         manifest = o["manifest"]?.stringValue.flatMap { ObjectID(parsing: $0) }
         content = o["content"]?.stringValue
         tag = o["tag"]?.stringValue
         stage = o["stage"]?.stringValue
-        previous = o["previous"]?.intValue
+        previous = try inRange("previous version", o["previous"]?.intValue)
         force = o["force"]?.boolValue ?? false
         self.actor = actor
         self.time = time
