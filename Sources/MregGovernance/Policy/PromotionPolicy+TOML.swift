@@ -30,6 +30,11 @@ extension PromotionPolicy {
         let name = (path as NSString).lastPathComponent
         let table: TOMLTable
         do {
+            try TOMLPrecheck.check(text)
+        } catch {
+            throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: \(error)"))
+        }
+        do {
             table = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
             throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)"))

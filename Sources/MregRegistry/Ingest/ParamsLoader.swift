@@ -87,6 +87,11 @@ public enum ParamsLoader {
 
     static func parseTOML(_ text: String, path: String) throws -> JSONValue {
         do {
+            try TOMLPrecheck.check(text)
+        } catch {
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid TOML: \(error)"))
+        }
+        do {
             let table = try TOMLTable(string: text)
             return fromTOML(table)
         } catch {

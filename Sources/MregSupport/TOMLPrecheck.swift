@@ -1,0 +1,103 @@
+import Foundation
+
+/// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
+/// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
+/// hit an assertion that kills the process) and keys with very many dotted parts (one level
+/// of recursion each). Everything else is left to the real parser and its messages.
+///
+/// Hand-written because no parser available here is safe on hostile input; it is a
+/// conservative scan (strings, comments and open arrays are skipped), not a TOML parser.
+public enum TOMLPrecheck {
+    /// The most parts a dotted key may have (`a.b.c` has 3).
+    public static let maximumKeyParts = 64
+
+    /// A problem at a line and column (both from 1).
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var column: Int
+        public var message: String
+        public var description: String { "line \(line), column \(column): \(message)" }
+    }
+
+    /// Throws the first problem found.
+    public static func check(_ text: String) throws(Problem) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var multiline: String?  // the delimiter of an open multi-line string
+        var depth = 0           // open arrays and inline tables of a value spanning lines
+        for (index, raw) in lines.enumerated() {
+            let chars = Array(raw.unicodeScalars)
+            let lineNumber = index + 1
+            var i = 0
+            func fail(_ message: String) -> Problem { Problem(line: lineNumber, column: i + 1, message: message) }
+            if multiline == nil && depth == 0 {
+                while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
+                if i < chars.count, chars[i] == "[" {
+                    // A table header: `[` or `[[`, then a key.
+                    i += 1
+                    if i < chars.count, chars[i] == "[" { i += 1 }
+                    while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
+                    guard i < chars.count, isBareKey(chars[i]) || chars[i] == "\"" || chars[i] == "'" else {
+                        throw fail("a table header must start with a key (letters, digits, '-', '_' or a quoted name)")
+                    }
+                }
+            }
+            // Scan the rest of the line: strings, comments, brackets, and dots outside strings.
+            var dots = 0
+            var sawEquals = false
+            while i < chars.count {
+                let c = chars[i]
+                if let delimiter = multiline {
+                    if c == "\\" && delimiter == "\"\"\"" { i += 2; continue }
+                    if starts(chars, i, delimiter) { multiline = nil; i += 3; continue }
+                    i += 1
+                    continue
+                }
+                switch c {
+                case "#":
+                    i = chars.count
+                case "\"", "'":
+                    let triple = String(repeating: String(c), count: 3)
+                    if starts(chars, i, triple) { multiline = triple; i += 3; continue }
+                    i += 1
+                    while i < chars.count, chars[i] != c {
+                        if c == "\"" && chars[i] == "\\" { i += 1 }
+                        i += 1
+                    }
+                    i += 1
+                case "[", "{":
+                    if sawEquals || depth > 0 { depth += 1 }
+                    dots = 0
+                    i += 1
+                case "]", "}":
+                    if depth > 0 { depth -= 1 }
+                    dots = 0
+                    i += 1
+                case "=", ",":
+                    if c == "=" { sawEquals = true }
+                    dots = 0
+                    i += 1
+                case ".":
+                    // Dots between separators: the parts of one dotted key (a number or a
+                    // date has at most one), in a header, before `=` or in an inline table.
+                    dots += 1
+                    if dots >= maximumKeyParts {
+                        throw fail("a key has more than \(maximumKeyParts) dotted parts")
+                    }
+                    i += 1
+                default:
+                    i += 1
+                }
+            }
+        }
+    }
+
+    static func isBareKey(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_")
+    }
+
+    static func starts(_ chars: [Unicode.Scalar], _ i: Int, _ text: String) -> Bool {
+        let t = Array(text.unicodeScalars)
+        guard i + t.count <= chars.count else { return false }
+        return Array(chars[i..<(i + t.count)]) == t
+    }
+}

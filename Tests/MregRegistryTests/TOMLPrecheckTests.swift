@@ -1,0 +1,26 @@
+import MregTestSupport
+import Foundation
+import Testing
+@testable import MregSupport
+@testable import MregRegistry
+
+/// TOML that makes the bundled toml++ abort (an assertion) or overflow its stack is refused
+/// before it reaches it, with a line and column; ordinary TOML passes through untouched.
+@Suite struct TOMLPrecheckTests {
+    @Test(arguments: ["[=]\nx = 1", "[.a]\nx = 1", "[é]\nx = 1", "[[é]]\nx = 1", "x = 1\n  [ =]",
+                      String(repeating: "a.", count: 20_000) + "a = 1",
+                      "[" + String(repeating: "a.", count: 100) + "a]",
+                      "x = { " + String(repeating: "a.", count: 100) + "a = 1 }"])
+    func hostileTOMLIsRefusedBeforeTheParser(_ text: String) {
+        #expect(throws: TOMLPrecheck.Problem.self) { try TOMLPrecheck.check(text) }
+        #expect(throws: RegistryError.self) { try ParamsLoader.parseTOML(text, path: "p.toml") }
+    }
+
+    @Test(arguments: ["[a.b.\"c d\".'e']\nx = 1.5", "x = [\n  [+1, .5],\n  [2.5, 3.5],\n]",
+                      "s = \"\"\"\n[=]\n\"\"\"", "t = '''\n[.a]\n'''", "# [=]\nx = 1 # [é]",
+                      "v = [" + (0..<200).map { "\($0).5" }.joined(separator: ", ") + "]",
+                      "d = 2026-03-01T12:00:00.5Z", "[\"é\"]\nx = 1"])
+    func ordinaryTOMLPasses(_ text: String) throws {
+        try TOMLPrecheck.check(text)
+    }
+}
