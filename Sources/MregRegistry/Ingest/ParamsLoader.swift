@@ -44,7 +44,8 @@ public enum ParamsLoader {
     static func parseYAML(_ text: String, path: String) throws -> JSONValue {
         do {
             guard let node = try Yams.compose(yaml: text) else { return .object([:]) }
-            return try fromYAML(node)
+            var budget = maximumValues
+            return try fromYAML(node, budget: &budget, path: path)
         } catch let e as RegistryError {
             throw e
         } catch {
@@ -52,7 +53,16 @@ public enum ParamsLoader {
         }
     }
 
-    static func fromYAML(_ node: Node) throws -> JSONValue {
+    /// The most values (scalars, lists and maps) one params or metrics file may hold once
+    /// YAML aliases are expanded: a few hundred bytes of nested aliases ("billion laughs")
+    /// would otherwise expand to gigabytes.
+    public static let maximumValues = 100_000
+
+    static func fromYAML(_ node: Node, budget: inout Int, path: String) throws -> JSONValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "it holds more than \(maximumValues) values once its YAML aliases are expanded"))
+        }
         switch node {
         case .scalar(let scalar):
             if scalar.style != .plain { return .string(scalar.string) }
@@ -63,10 +73,12 @@ public enum ParamsLoader {
             return typedScalar(s)
         case .mapping(let mapping):
             var out = [String: JSONValue]()
-            for (k, v) in mapping { out[k.string ?? "\(k)"] = try fromYAML(v) }
+            for (k, v) in mapping { out[k.string ?? "\(k)"] = try fromYAML(v, budget: &budget, path: path) }
             return .object(out)
         case .sequence(let seq):
-            return .array(try seq.map(fromYAML))
+            var out = [JSONValue]()
+            for item in seq { out.append(try fromYAML(item, budget: &budget, path: path)) }
+            return .array(out)
         case .alias:
             return .null
         }
