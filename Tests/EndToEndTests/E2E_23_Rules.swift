@@ -21,7 +21,7 @@ import Testing
     @Test func stageListsAreCheckedWhenSet() throws {
         try withStore { mreg, dir in
             let before = try readFile("\(dir)/.mreg/config")
-            for bad in ["Dev,QA", "dev,,qa", "dev,qa,", "dev,dev", " ", "1st,qa"] {
+            for bad in ["Dev,QA", "dev,,qa", "dev,qa,", "dev,dev", " ", "1st,qa", "dev,latest", "v3,prod"] {
                 let r = try mreg.run(["config", "registry.stages", bad], cwd: dir)
                 #expect(r.status != 0, "registry.stages '\(bad)' was accepted")
                 #expect(r.stderr.split(separator: "\n").count == 1)

@@ -3,7 +3,8 @@ import MregSupport
 ///
 /// Model and tag names: letters, digits, `.`, `_`, `-`, starting with a letter
 /// or digit, at most 128 characters, not ending in `.lock` or `.`. A tag may not
-/// look like a version (`3`, `v3`) or be `latest`. Stage names are lowercase.
+/// look like a version (`3`, `v3`) or be `latest`. Stage names are lowercase, and not
+/// `vN` or `latest` either.
 public enum Names {
     public static func validateModel(_ name: String) throws {
         if let problem = problem(name, what: "model") {
@@ -25,6 +26,10 @@ public enum Names {
             && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
         if !ok {
             throw RegistryError.invalidName(kind: .stage, name: name, reason: "use lowercase letters, digits, '-' and '_', starting with a letter")
+        }
+        // `MODEL@STAGE` is a revision: a stage named like a version would never be reached.
+        if Revision.versionNumber(name) != nil || name == "latest" {
+            throw RegistryError.invalidName(kind: .stage, name: name, reason: "it would read as a version; pick a name that is not vN or 'latest'")
         }
     }
 
