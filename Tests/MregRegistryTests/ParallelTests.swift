@@ -21,7 +21,7 @@ struct ParallelTests {
     @Test func mapKeepsTheOrderOfItems() throws {
         let items = Array(0..<500)
         let squares = try Parallel.map(items, width: 8) { i -> Int in
-            if i % 7 == 0 { usleep(200) }  // finish out of order
+            if i % 7 == 0 { for _ in 0..<2_000 { sched_yield() } }  // finish out of order
             return i * i
         }
         #expect(squares == items.map { $0 * $0 })
@@ -33,7 +33,10 @@ struct ParallelTests {
         let occupancy = Occupancy()
         try Parallel.forEach(Array(0..<64), width: 3) { _ in
             occupancy.enter()
-            usleep(2_000)
+            // Hold the slot until a second worker is in too (a condition, not a sleep), so the
+            // test sees real overlap on a loaded machine; bounded so a serial bug fails, not hangs.
+            let deadline = Date().addingTimeInterval(10)
+            while occupancy.most < 2 && Date() < deadline { sched_yield() }
             occupancy.leave()
         }
         #expect(occupancy.most <= 3)
