@@ -110,9 +110,9 @@ public struct MregCommand: ParsableCommand {
         Foundation.exit(status.rawValue)
     }
 
-    /// Messages are one line on stderr, whatever a hook or a tool said.
+    /// Messages are one line on stderr, whatever a hook or a tool said, with URL credentials hidden.
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        Redaction.url(text.split(whereSeparator: \.isNewline).joined(separator: " "))
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import MregRegistry
 import MregFilter
 import MregStore
+import MregSupport
 
 extension MregCommand {
     struct ConfigCommand: ParsableCommand {
@@ -39,7 +40,7 @@ extension MregCommand {
             if global {
                 let path = Config.globalPath()
                 var config = try Config.load(path)
-                if list { for e in config.entries { Terminal.line("\(e.key)=\(e.value)") }; return }
+                if list { for e in config.entries { Terminal.line("\(e.key)=\(Redaction.setting(key: e.key, value: e.value))") }; return }
                 guard let key else { return }
                 if unset {
                     if try !config.unset(key) { throw CommandFailure(.negative) }
@@ -55,7 +56,7 @@ extension MregCommand {
             }
             var repo = try Store.open()
             if list {
-                for e in repo.globalConfig.entries + repo.config.entries { Terminal.line("\(e.key)=\(e.value)") }
+                for e in repo.globalConfig.entries + repo.config.entries { Terminal.line("\(e.key)=\(Redaction.setting(key: e.key, value: e.value))") }
                 return
             }
             guard let key else { return }

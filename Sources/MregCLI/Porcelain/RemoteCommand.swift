@@ -65,7 +65,7 @@ extension MregCommand {
             if case .filesystem(let path) = try RemoteLocation.parse(added.url), (try? FileRemote(path: path)) == nil {
                 Terminal.warning("'\(path)' is not an mreg store yet: create it with 'mreg init \(path)' before pushing")
             }
-            Terminal.line("added remote \(added.name) -> \(added.url)")
+            Terminal.line("added remote \(added.name) -> \(Redaction.url(added.url))")
         }
     }
 
@@ -85,9 +85,9 @@ extension MregCommand {
             let remotes = Remotes(registry).remotes()
             if output.json {
                 output.emit(.array(remotes.map { r in
-                    var o: [String: JSONValue] = ["name": .string(r.name), "url": .string(r.url)]
-                    for (k, v) in r.settings where !k.lowercased().contains("secret") && !k.lowercased().contains("token") {
-                        o[k] = .string(v)
+                    var o: [String: JSONValue] = ["name": .string(r.name), "url": .string(Redaction.url(r.url))]
+                    for (k, v) in r.settings where !Redaction.isSecret(key: k) {
+                        o[k] = .string(Redaction.url(v))
                     }
                     return .object(o)
                 }))
@@ -98,8 +98,8 @@ extension MregCommand {
                 return
             }
             let rows = remotes.map { r -> [String] in
-                let extra = ["endpoint", "region"].compactMap { k in r.settings[k].map { "\(k)=\($0)" } }.joined(separator: " ")
-                return [r.name, r.url, extra]
+                let extra = ["endpoint", "region"].compactMap { k in r.settings[k].map { "\(k)=\(Redaction.url($0))" } }.joined(separator: " ")
+                return [r.name, Redaction.url(r.url), extra]
             }
             for line in Terminal.table(rows) { Terminal.line(RemoteRendering.trimTrailing(line)) }
         }

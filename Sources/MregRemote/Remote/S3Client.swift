@@ -98,7 +98,7 @@ final class S3Client: Sendable {
                     Thread.sleep(forTimeInterval: 0.2 * Double(attempt * attempt))
                     continue
                 }
-                throw RegistryError.service(.init(service: "S3", operation: "request to \(settings.endpoint.absoluteString)",
+                throw RegistryError.service(.init(service: "S3", operation: "request to \(Redaction.url(settings.endpoint.absoluteString))",
                                                   reason: "\(error.localizedDescription); check AWS_ENDPOINT_URL and the network"))
             }
         }

@@ -51,7 +51,7 @@ public struct S3Settings: Sendable, Equatable {
             if !text.contains("://") { text = "https://" + text }
             while text.hasSuffix("/") { text.removeLast() }
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-                throw RegistryError.badInput(.invalidSetting(key: "the S3 endpoint", value: endpointText, expected: "an http(s) URL such as http://127.0.0.1:9000"))
+                throw RegistryError.badInput(.invalidSetting(key: "the S3 endpoint", value: Redaction.url(endpointText), expected: "an http(s) URL such as http://127.0.0.1:9000"))
             }
             endpoint = url
             pathStyle = true
