@@ -1,3 +1,5 @@
+import Foundation
+import MregTestSupport
 import Testing
 @testable import MregStore
 
@@ -193,7 +195,25 @@ struct ConfigTests {
             #expect(FileManager.default.fileExists(atPath: "\(path).lock"))
         }
     }
-}
 
-import Foundation
-import MregTestSupport
+    /// A config path that is not a regular file is refused at once (it never blocks or reads forever);
+    /// `/dev/null` and a missing file are an empty config.
+    @Test func onlyRegularFilesOfBoundedSizeAreRead() throws {
+        #expect(try Config.load("/dev/null").entries.isEmpty)
+        try withTemporaryDirectory { dir in
+            #expect(try Config.load("\(dir)/missing").entries.isEmpty)
+            #expect(try Config.load("\(dir)/missing/below").entries.isEmpty)
+            #expect(mkfifo("\(dir)/fifo", 0o600) == 0)
+            let big = String(repeating: "# padding\n", count: 110_000)
+            try writeFile("\(dir)/big", Array(big.utf8))
+            for (path, words) in [("/dev/zero", "not a regular file"), ("\(dir)/fifo", "not a regular file"),
+                                  (dir, "not a regular file"), ("\(dir)/big", "more than the 1 MiB")] {
+                #expect {
+                    try Config.load(path)
+                } throws: { error in
+                    "\(error)".contains(words) && "\(error)".contains(path)
+                }
+            }
+        }
+    }
+}

@@ -9,6 +9,25 @@ struct TimestampTests {
         #expect(Timestamp.format(Date(timeIntervalSince1970: 1_772_375_405)) == "2026-03-01T14:30:05Z")
         #expect(Timestamp.format(Date(timeIntervalSince1970: 1_772_375_405.999)) == "2026-03-01T14:30:05Z")  // never rounds up
         #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59Z")
+    }
+
+    /// Every time parse reads, format writes back unchanged: before the Gregorian reform of 1582
+    /// (where Foundation's formatters switch to the Julian calendar) and at the ends of 0000–9999.
+    @Test(arguments: ["1500-03-01T00:00:00Z", "1582-10-04T12:00:00Z", "1582-10-10T00:00:00Z", "0000-01-01T00:00:00Z",
+                      "0001-02-28T23:59:59Z", "1600-02-29T06:07:08Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"])
+    func formatInvertsParse(_ text: String) throws {
+        let date = try #require(Timestamp.parse(text))
+        #expect(Timestamp.format(date) == text)
+    }
+
+    @Test func formatAgreesWithDayArithmeticEveryDayForCenturies() {
+        var day: Int64 = -200_000
+        while day < 200_000 {
+            let (y, m, d) = Timestamp.civil(daysSince1970: day)
+            #expect(Timestamp.daysSince1970(year: y, month: m, day: d) == day)
+            day += 17
+        }
     }
 
     @Test(arguments: [

@@ -65,11 +65,7 @@ public enum SSHSignature {
 
     /// `YYYYMMDDHHMMSSZ`, the form `ssh-keygen -Overify-time` takes.
     static func verifyTime(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMddHHmmss"
-        return f.string(from: date) + "Z"
+        Timestamp.format(date).filter(\.isNumber) + "Z"  // proleptic Gregorian, as recorded
     }
 
     static func missingTool() -> RegistryError {

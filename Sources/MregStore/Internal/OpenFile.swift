@@ -72,6 +72,18 @@ package struct OpenFile: Sendable {
         }
     }
 
+    /// Reads to the end, or returns nil as soon as more than `limit` bytes have come.
+    package func readToEnd(limit: Int) throws -> [UInt8]? {
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try read(into: $0) }
+            if n == 0 { return out }
+            if out.count + n > limit { return nil }
+            out.append(contentsOf: chunk[..<n])
+        }
+    }
+
     /// Reads up to `buffer.count` bytes at `offset` without moving the read position; 0 means end of file.
     package func read(atOffset offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         do {

@@ -10,8 +10,6 @@ public enum Timestamp {
     /// The environment variable that sets "now" for new events and manifests.
     public static let nowVariable = "MREG_NOW"
 
-    private static let style = Date.ISO8601FormatStyle()
-
     /// The time to record now: `MREG_NOW` when set (and not empty), else the clock.
     ///
     /// Throws when `MREG_NOW` is not an RFC 3339 time, so a typo is never recorded as the real time.
@@ -24,8 +22,38 @@ public enum Timestamp {
     }
 
     /// `2026-11-26T15:20:11Z`: UTC, whole seconds (a fraction is dropped).
+    ///
+    /// Written by hand in the proleptic Gregorian calendar, as `parse` reads: Foundation's
+    /// formatters switch to the Julian calendar before October 1582, so a time would not survive
+    /// a round trip (it came back shifted by days).
     public static func format(_ date: Date) -> String {
-        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(style)
+        let total = date.timeIntervalSince1970.rounded(.down)
+        // Years 0000–9999 only: the four digits RFC 3339 allows (and parse reads).
+        let seconds = Int64(min(max(total, -62_167_219_200), 253_402_300_799))
+        return format(secondsSince1970: seconds)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` of a time in seconds since 1970 (years 0000–9999).
+    public static func format(secondsSince1970 seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let inDay = seconds - days * 86400
+        let (year, month, day) = civil(daysSince1970: days)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let y = String(repeating: "0", count: max(0, 4 - "\(year)".count)) + "\(year)"
+        return "\(y)-\(two(month))-\(two(day))T\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))Z"
+    }
+
+    /// The proleptic Gregorian date of a day number (Howard Hinnant's `civil_from_days`).
+    public static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Reads a recorded time: an RFC 3339 date-time `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`

@@ -14,16 +14,36 @@ public struct Config: Sendable, Equatable {
         if lines.last == "" { lines.removeLast() }
     }
 
-    /// Reads a config file; a missing file is an empty config.
+    /// The largest config file read (1 MiB): a config is a few lines; anything larger is a mistake.
+    public static let maximumSize = 1 << 20
+
+    /// Reads a config file; a missing file (or `/dev/null`) is an empty config.
+    ///
+    /// Only a regular file is read, and at most ``maximumSize`` bytes of it: a device, FIFO or
+    /// folder named as config (`MREG_CONFIG_GLOBAL=/dev/zero`) is refused at once rather than
+    /// read forever or blocked on.
     public static func load(_ path: String) throws -> Config {
-        let file: OpenFile
+        let target = FilePath(path)
+        if path == "/dev/null" { return Config() }
+        let status: FileStatus
         do {
-            file = try OpenFile.forReading(FilePath(path))
-        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            status = try FileStatus(target)
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory || e.errno == .notDirectory {
             return Config()
         }
+        guard status.isRegularFile else {
+            throw StoreError.invalid(reason: "config file \(path) is not a regular file")
+        }
+        guard status.size <= maximumSize else {
+            throw StoreError.invalid(reason: "config file \(path) is \(status.size) bytes, more than the 1 MiB a config may have")
+        }
+        let file = try OpenFile.forReading(target)
         defer { file.close() }
-        return Config(text: String(decoding: try file.readToEnd(), as: UTF8.self))
+        let bytes = try file.readToEnd(limit: maximumSize)
+        guard let bytes else {
+            throw StoreError.invalid(reason: "config file \(path) grew past the 1 MiB a config may have while it was read")
+        }
+        return Config(text: String(decoding: bytes, as: UTF8.self))
     }
 
     /// Writes the file atomically under `<path>.lock`.
