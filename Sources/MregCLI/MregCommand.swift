@@ -18,7 +18,8 @@ public struct MregCommand: ParsableCommand {
         Start with 'mreg init', then 'mreg register MODEL PATH...'; see 'mreg help COMMAND'.
 
         Who you are: MREG_USER_NAME and MREG_USER_EMAIL, else 'mreg config user.name' and \
-        'user.email' (the store's, then --global), else git's user.name and user.email, else the OS user.
+        'user.email' (the store's, then --global), else git's user.name and user.email. Commands that \
+        record an event refuse (exit 64) when none of them is set: every entry of the trail names its author.
 
         Time: MREG_NOW=2026-03-01T12:00:00Z (RFC 3339) sets the time recorded in new events and         manifests, as git's GIT_COMMITTER_DATE does (for tests and imports); unset, the clock's.
 

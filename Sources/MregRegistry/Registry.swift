@@ -36,7 +36,12 @@ public struct Registry: Sendable {
         }
     }
 
-    public func identity() -> Identity { Identity.resolve(repository: repository) }
+    /// Who is acting (see `Identity.resolve`); throws `noIdentity` when no name and email are
+    /// configured, so nothing is recorded without a real author.
+    public func identity() throws -> Identity {
+        guard let identity = Identity.resolve(repository: repository) else { throw RegistryError.badInput(.noIdentity) }
+        return identity
+    }
 
     // MARK: refs
 

@@ -39,6 +39,8 @@ extension RegistryError {
         case noSigningKey
         /// Signing was asked for without an allowed-signers file to check the signature against.
         case noAllowedSigners
+        /// Something would be recorded, and no user name and email are configured to record as its author.
+        case noIdentity
 
         public var description: String {
             switch self {
@@ -82,6 +84,8 @@ extension RegistryError {
                 return "signing needs a key: set user.signingKey to an OpenSSH private key"
             case .noAllowedSigners:
                 return "signing needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml"
+            case .noIdentity:
+                return "please tell me who you are: every entry records its author's name and email, and they are not configured (set user.name and user.email, or MREG_USER_NAME and MREG_USER_EMAIL); nothing was recorded"
             }
         }
     }

@@ -17,7 +17,9 @@ struct IndexFixture {
     /// Runs `body` with a fresh store that is removed afterwards.
     static func with<R>(_ body: (IndexFixture) throws -> R) throws -> R {
         try withTemporaryDirectory(prefix: "mreg-index") { dir in
-            let (repo, _) = try Repository.initialize(at: dir, environment: ["MREG_USER_NAME": "Ada", "MREG_USER_EMAIL": "ada@example.com"])
+            var (repo, _) = try Repository.initialize(at: dir)
+            try repo.setConfig("user.name", "Ada")
+            try repo.setConfig("user.email", "ada@example.com")
             return try body(IndexFixture(dir: dir, registry: try Registry.standard(repo)))
         }
     }

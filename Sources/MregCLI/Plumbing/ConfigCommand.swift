@@ -37,6 +37,7 @@ extension MregCommand {
 
         func run() throws {
             if let key, let value { try Settings.validate(key: key, value: value) }
+            if let key, let value, key.lowercased() == "registry.stages" { try checkNewStages(value) }
             if global {
                 let path = Config.globalPath()
                 var config = try Config.load(path)
@@ -67,6 +68,19 @@ extension MregCommand {
             } else {
                 guard let v = repo.setting(key) else { throw CommandFailure(.negative) }
                 Terminal.line(v)
+            }
+        }
+
+        /// Refuses a stage list that adds a stage named like an existing tag (of any model of
+        /// the store here), which `MODEL@NAME` would hide. A `--global` list is checked against
+        /// the store here when that store has no list of its own.
+        func checkNewStages(_ value: String) throws {
+            let stages = try Settings.stages(from: value)
+            if global {
+                guard let registry = try? Store.registry(), registry.repository.config.get("registry.stages") == nil else { return }
+                try registry.validateNewStages(stages)
+            } else {
+                try Store.registry().validateNewStages(stages)
             }
         }
     }

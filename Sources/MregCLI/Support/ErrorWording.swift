@@ -53,6 +53,10 @@ enum ErrorWording {
             return "\(version) is the first version of \(model): give two revisions to compare"
         case .noSigningKey:
             return "--sign needs a key: run 'mreg config user.signingKey ~/.ssh/id_ed25519' (an OpenSSH key)"
+        case .noIdentity:
+            return "please tell me who you are: every entry records its author's name and email, and they are not configured; run"
+                + " 'mreg config --global user.name \"Your Name\"' and 'mreg config --global user.email you@example.com'"
+                + " (or set MREG_USER_NAME and MREG_USER_EMAIL); nothing was recorded"
         case .noAllowedSigners:
             return "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml"
         case .invalidAssignment, .nonNumericMetric, .ambiguous, .malformedFile, .invalidPolicy, .invalidSetting,

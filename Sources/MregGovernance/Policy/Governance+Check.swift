@@ -36,7 +36,7 @@ extension Governance {
         try registry.validateStage(stage)
         let policy = try self.policy()
         let v = try registry.resolveForPromotion(revision)
-        let signer = signed ? try signingSetup(identity: identity(), policy: policy).principal : nil
+        let signer = signed ? try signingSetup(identity: try identity(), policy: policy).principal : nil
         let verdict = try self.verdict(policy: policy, state: v.state, version: v.version, stage: stage, reason: reason, signer: signer)
         let rules = policy.rules(for: stage)
         let forceable = rules?.allowForce == true && !(verdict?.failures.contains { $0.rule == "signed" } ?? false)

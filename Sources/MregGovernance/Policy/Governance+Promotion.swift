@@ -110,7 +110,7 @@ extension Governance {
         let policy = try self.policy()
         let version = (state.latestVersion ?? 0) + 1
         // As the register event will say (Registry+Register): the identity, and the manifest's time.
-        let registration = (author: identity().display, created: try manifest.provenance["time"]?.stringValue ?? Timestamp.now())
+        let registration = (author: try identity().display, created: try manifest.provenance["time"]?.stringValue ?? Timestamp.now())
         guard let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: reason,
                                         signer: nil, candidate: manifest, registration: registration), !verdict.passed else { return }
         throw RegistryError.refused(.policy(.init(.failed, model: state.model, version: version, stage: stage,

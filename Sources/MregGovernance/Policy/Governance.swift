@@ -20,5 +20,5 @@ public struct Governance: Sendable {
     var store: ObjectStore { registry.store }
     var refs: RefStore { registry.refs }
     var stages: [String] { registry.stages }
-    func identity() -> Identity { registry.identity() }
+    func identity() throws -> Identity { try registry.identity() }
 }

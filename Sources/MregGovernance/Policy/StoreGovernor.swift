@@ -12,7 +12,7 @@ public struct StoreGovernor: Governor {
     public func promotionJudge(in registry: Registry, sign: Bool, force: Bool) throws -> any PromotionJudge {
         let governance = Governance(registry)
         let policy = try governance.policy()
-        let signing = sign ? try governance.signingSetup(identity: registry.identity(), policy: policy) : nil
+        let signing = sign ? try governance.signingSetup(identity: try registry.identity(), policy: policy) : nil
         return PolicyJudge(governance: governance, policy: policy, signing: signing, force: force)
     }
 

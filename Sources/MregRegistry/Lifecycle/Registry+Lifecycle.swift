@@ -16,13 +16,15 @@ extension Registry {
         public var warnings: [String] = []
     }
 
-    /// Points `tag` at a version; moving it from another version needs `force`.
+    /// Points `tag` at a version; moving it from another version needs `force`. A tag may not
+    /// be named like a stage (`validateNewTag`).
     @discardableResult
     public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil) throws -> Change {
-        try Names.validateTag(tag)
-        let actor = identity().display
+        try validateNewTag(tag)
+        let actor = try identity().display
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
+            try validateNewTag(tag, stagesHeld: state.stages.keys)
             guard let info = state.versions[version] else {
                 throw RegistryError.notFound(.init(.version, "\(version)", model: model, latest: state.latestVersion))
             }
@@ -44,7 +46,7 @@ extension Registry {
     @discardableResult
     public func untag(model: String, tag: String, reason: String? = nil) throws -> Change {
         _ = try existingState(of: model)
-        let actor = identity().display
+        let actor = try identity().display
         let appended = try appendEvent(model: model) { state in
             guard let v = state.tags[tag] else {
                 throw RegistryError.notFound(.init(.tag, tag, model: model, suggestions: state.tags.keys.sorted()))
@@ -67,7 +69,7 @@ extension Registry {
         try validateStage(stage)
         let governor = try governing()
         let judge = try governor.promotionJudge(in: self, sign: sign, force: force)
-        let actor = identity().display
+        let actor = try identity().display
         var previous: Int64?
         var warnings = [String]()
         let appended = try appendEvent(model: model) { state in
@@ -95,7 +97,7 @@ extension Registry {
     public func demote(model: String, stage: String, reason: String?, version: Int64? = nil) throws -> Change {
         try validateStage(stage)
         _ = try existingState(of: model)
-        let actor = identity().display
+        let actor = try identity().display
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
             guard let v = state.stages[stage] else {

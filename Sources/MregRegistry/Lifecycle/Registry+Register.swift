@@ -14,11 +14,12 @@ extension Registry {
         if let observer { progress = { observer.advance(bytes: $0) } }
         let model = request.model
         try Names.validateModel(model)
-        for tag in request.tags { try Names.validateTag(tag) }
+        for tag in request.tags { try validateNewTag(tag) }
         if let stage = request.stage { try validateStage(stage) }
         let governor = try governing()
         let current = try state(of: model)
         _ = try Timestamp.now()  // an invalid MREG_NOW is refused before anything is written
+        let identity = try self.identity()  // so is a registration without an author
 
         // Gather and validate all inputs first.
         let entries = try FileWalker.walk(request.paths)
@@ -46,6 +47,7 @@ extension Registry {
             card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
         }
         for tag in request.tags {
+            try validateNewTag(tag, stagesHeld: current.stages.keys)
             if let v = current.tags[tag] {
                 throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
             }
@@ -74,7 +76,6 @@ extension Registry {
             }
         }
         cache.save()
-        let identity = self.identity()
         var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
                                 datasets: datasets, provenance: [:], base: base, card: card)
         let now = try Timestamp.now()

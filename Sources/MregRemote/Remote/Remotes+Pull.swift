@@ -92,7 +92,7 @@ extension Remotes {
 
     /// Signs replayed events again when they were signed by this user and a key is set up.
     func resigner() -> ((inout Event, String) -> Bool)? {
-        guard let policy = try? governance.policy(), let setup = try? governance.signingSetup(identity: registry.identity(), policy: policy) else { return nil }
+        guard let policy = try? governance.policy(), let identity = try? registry.identity(), let setup = try? governance.signingSetup(identity: identity, policy: policy) else { return nil }
         return { event, signer in
             guard signer == setup.principal else { return false }
             return (try? governance.sign(&event, with: setup, policy: policy)) != nil
