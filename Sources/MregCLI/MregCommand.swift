@@ -43,7 +43,7 @@ public struct MregCommand: ParsableCommand {
                 // governance-commands (issue 6)
             ]),
             CommandGroup(name: "Remote", subcommands: [
-                Remote.self, Push.self, Fetch.self, Pull.self, Clone.self,
+                Remote.self, Push.self, Fetch.self, Pull.self, Clone.self, Status.self,
                 // remote-commands (issue 5)
             ]),
             CommandGroup(name: "Plumbing", subcommands: [

@@ -89,13 +89,10 @@ extension Remotes {
             } else {
                 throw RegistryError.notFound(.init(.remote, nameOrURL, suggestions: remotes().map(\.name)))
             }
-        } else if let origin = remote(named: Self.defaultRemoteName) {
-            chosen = origin
-        } else if remotes().count == 1 {
-            chosen = remotes()[0]
+        } else if let found = try defaultRemote() {
+            chosen = found
         } else {
-            let known = remotes().map(\.name)
-            throw RegistryError.notFound(.init(.remote, known.isEmpty ? "" : Self.defaultRemoteName, suggestions: known))
+            throw RegistryError.notFound(.init(.remote, "", suggestions: []))
         }
         return (chosen.name, try openStorage(try RemoteLocation.parse(chosen.url), name: chosen.name))
     }
