@@ -91,7 +91,8 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a new store from a remote: init, fetch everything, check out every model.",
             discussion: """
-            The source is remembered as 'origin'. DIR defaults to the last component of URL.
+            The source is remembered as 'origin'. DIR defaults to the last component of URL. \
+            Inside a git work tree, .mreg/ is added to its .gitignore as 'mreg init' does (--no-gitignore skips).
             Examples:
               mreg clone /mnt/team/registry
               mreg clone s3://ml-models/registry models --endpoint http://127.0.0.1:9000
@@ -104,6 +105,9 @@ extension MregCommand {
         var directory: String?
 
         @OptionGroup var s3: RemoteSettingOptions
+
+        @Flag(name: .long, help: "Do not add .mreg/ to the git work tree's .gitignore.")
+        var noGitignore = false
 
         @Flag(name: .shortAndLong, help: "Print nothing.")
         var quiet = false
@@ -123,6 +127,7 @@ extension MregCommand {
                 let n = report.models.count
                 Terminal.line("Cloned \(n) model\(n == 1 ? "" : "s") (\(report.objects) objects, \(Format.bytes(report.bytes))) from \(location) into \(registry.repository.workTree)")
             }
+            GitIgnore.apply(storeRoot: registry.repository.root, skip: noGitignore, quiet: quiet || output.json)
         }
     }
 }
