@@ -20,20 +20,21 @@ extension Remotes {
     /// - Throws: `notFound` when `model` is neither here nor seen on the remote.
     public func status(remote: String, model: String? = nil) throws -> [ModelSyncStatus] {
         try Self.validateRemoteName(remote)
-        var names = Set(try registry.models())
-        let prefix = "refs/remotes/\(remote)/"
-        for (ref, _) in try refs.list(prefix: prefix) where ref.rawValue.hasSuffix("/head") {
-            let name = String(ref.rawValue.dropFirst(prefix.count).dropLast("/head".count))
-            if (try? Names.validateModel(name)) != nil { names.insert(name) }
-        }
         if let model {
             try Names.validateModel(model)
-            guard names.contains(model) else {
-                throw RegistryError.notFound(.init(.model, model, suggestions: names.sorted()))
+            let entry = try status(of: model, remote: remote)
+            guard entry.local != nil || entry.tracked != nil else {
+                throw RegistryError.notFound(.init(.model, model, suggestions: try registry.models()))
             }
-            names = [model]
+            return [entry]
         }
-        return try names.sorted().map { try status(of: $0, remote: remote) }
+        // Models seen on the remote: the folders under refs/remotes/REMOTE (a folder without a
+        // head ref gives an entry with neither head, which is left out).
+        var names = Set(try registry.models())
+        for name in refs.folderNames(under: "refs/remotes/\(remote)") where (try? Names.validateModel(name)) != nil {
+            names.insert(name)
+        }
+        return try names.sorted().map { try status(of: $0, remote: remote) }.filter { $0.local != nil || $0.tracked != nil }
     }
 
     /// One model against the remote's head as last seen.
