@@ -241,6 +241,11 @@ struct SharingTests {
             // Deleting the tag frees the name for a stage.
             try mreg.run(["tag", "-d", "fraud", "best"], cwd: dir).succeeded()
             try mreg.run(["config", "registry.stages", "development,staging,production,best"], cwd: dir).succeeded()
+            // Unsetting the list brings the defaults back: refused while a tag has one of their names.
+            try mreg.run(["tag", "fraud@1", "archived"], cwd: dir).succeeded()
+            try ExitCodeTests.expectFailure(mreg, dir, ["config", "--unset", "registry.stages"], status: 64, mentioning: "invalid stage name 'archived'")
+            try mreg.run(["tag", "-d", "fraud", "archived"], cwd: dir).succeeded()
+            try mreg.run(["config", "--unset", "registry.stages"], cwd: dir).succeeded()
         }
     }
 

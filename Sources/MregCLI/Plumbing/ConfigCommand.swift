@@ -38,6 +38,12 @@ extension MregCommand {
         func run() throws {
             if let key, let value { try Settings.validate(key: key, value: value) }
             if let key, let value, key.lowercased() == "registry.stages" { try checkNewStages(value) }
+            if unset, !global, let key, key.lowercased() == "registry.stages" {
+                // Back to the user's list or the defaults: those must not be tag names either.
+                let registry = try Store.registry()
+                let fallback = registry.repository.globalConfig.get("registry.stages").flatMap { try? Settings.stages(from: $0) }
+                try registry.validateNewStages(fallback ?? Registry.defaultStages)
+            }
             if global {
                 let path = Config.globalPath()
                 var config = try Config.load(path)
