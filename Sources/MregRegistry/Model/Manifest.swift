@@ -84,13 +84,19 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
-        let bytes = try store.read(id, as: .manifest)
+        let bytes: [UInt8]
+        do {
+            bytes = try store.read(id, as: .manifest)
+        } catch let e as StoreError where e.code == .notFound {
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "it is missing from the store"))
+        }
         do {
             return try Manifest(json: JSONValue.parse(bytes))
         } catch RegistryError.corrupt(let c) {
             throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: c.reason))
-        } catch let e as JSONValue.ParseError {
-            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        } catch {
+            // A parse error, or any other refusal of the JSON reader (a limit): named as this object's.
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "its JSON cannot be read (\(error))"))
         }
     }
 
