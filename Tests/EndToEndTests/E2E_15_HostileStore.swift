@@ -147,7 +147,7 @@ struct HostileStoreTests {
         for rev in revisions {
             commands += [["show", rev], ["cat", rev, "w.bin"], ["export", rev, "out-\(rev)"], ["ls-files", rev]]
         }
-        commands.append(["diff", "bad@1", "bad@2"])
+        commands.append(["diff", "bad@1", revisions.last ?? "bad"])
         for args in commands {
             let r = try f.run(args, sourceLocation: sourceLocation)
             #expect(r.status == 4, "\(r)", sourceLocation: sourceLocation)
@@ -258,6 +258,25 @@ struct HostileStoreTests {
                 #expect(register.status == 4 && register.stderrIsOneLine, "\(field)=\(value): \(register)")
                 try FileManager.default.removeItem(atPath: "\(f.dir)/n.bin")
             }
+        }
+    }
+
+    /// A manifest whose file sizes add up past Int64 (or are negative), registered by a crafted event.
+    @Test func manifestSizesOutOfRange() throws {
+        var manifest = ""
+        try Self.withDamagedStore({ f in
+            let head = try f.revParse("refs/models/bad/head")
+            let blob = String(repeating: "ab", count: 32)
+            let files = ["9223372036854775807", "9223372036854775807", "-3"].enumerated().map {
+                #"{"digest":"sha256:00","mode":"100644","object":"\#(blob)","path":"w\#($0.offset).bin","size":\#($0.element)}"#
+            }
+            manifest = try f.write("manifest", #"{"files":[\#(files.joined(separator: ","))],"model":"bad","schema":"mreg.manifest/1"}"#)
+            let event = #"{"action":"register","actor":"eve","manifest":"\#(manifest)","model":"bad","parent":"\#(head)","schema":"mreg.event/1","seq":3,"time":"2026-01-01T00:00:00Z","version":3}"#
+            try f.setRef("refs/models/bad/head", try f.write("event", event) + "\n")
+        }) { f in
+            try Self.expectPartialDamage(f, problem: manifest, chainReadable: true)
+            try Self.expectModelFails(f, ["bad@3"], name: String(manifest.prefix(8)), about: [["list", "bad"]])
+            try f.run(["show", "bad@2"]).succeeded()
         }
     }
 

@@ -9,6 +9,25 @@ extension Registry {
     /// under a key called `object`, `parent` or `manifest`, at any depth.
     public static func links(type: ObjectType, payload: [UInt8]) throws -> [ObjectID] {
         guard linkedTypes.contains(type) else { return [] }
+        return links(in: try JSONValue.parse(payload))
+    }
+
+    /// The ids an event, manifest or chunk list names, after checking that it decodes as one
+    /// (its fields, their types and ranges): what `fsck` reports of each such object.
+    public static func checkedLinks(type: ObjectType, payload: [UInt8]) throws -> [ObjectID] {
+        guard linkedTypes.contains(type) else { return [] }
+        let json = try JSONValue.parse(payload)
+        switch type {
+        case .event: _ = try Event(json: json)
+        case .manifest: _ = try Manifest(json: json)
+        case .chunks: _ = try ChunkList(json: json)
+        default: break
+        }
+        return links(in: json)
+    }
+
+    /// Every 64-hex string under a key called `object`, `parent` or `manifest`, at any depth.
+    static func links(in json: JSONValue) -> [ObjectID] {
         var out = [ObjectID]()
         func walk(_ value: JSONValue, key: String?) {
             switch value {
@@ -19,7 +38,7 @@ extension Registry {
             default: break
             }
         }
-        walk(try JSONValue.parse(payload), key: nil)
+        walk(json, key: nil)
         return out
     }
 
@@ -28,7 +47,7 @@ extension Registry {
     /// Every problem found is reported (up to `FsckReport.maximumFindings` of a severity, the
     /// rest counted): a damaged model does not stop the checks of the others.
     public func fsck(repair: Bool = false) throws -> FsckReport {
-        var report = repository.fsck(links: Self.links, linkedTypes: Self.linkedTypes)
+        var report = repository.fsck(links: Self.checkedLinks, linkedTypes: Self.linkedTypes)
         for name in Self.listModels(root: repository.root) {
             checkModel(name, repair: repair, report: &report)
         }

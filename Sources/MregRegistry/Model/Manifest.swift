@@ -74,6 +74,15 @@ public struct Manifest: Sendable, Equatable {
         self.model = model
         message = o["message"]?.stringValue ?? ""
         files = try (o["files"]?.arrayValue ?? []).map(ManifestFile.init(json:))
+        // Sizes read from an object are checked here, once, so that their sum (`totalSize`) cannot overflow.
+        var total: Int64 = 0
+        for file in files {
+            let (sum, overflow) = total.addingReportingOverflow(file.size)
+            guard !overflow else {
+                throw RegistryError.corrupt(.init(object: "manifest", reason: "its file sizes add up to more than a version can hold"))
+            }
+            total = sum
+        }
         params = o["params"]?.objectValue ?? [:]
         metrics = o["metrics"]?.objectValue ?? [:]
         datasets = o["datasets"]?.arrayValue ?? []
@@ -140,6 +149,9 @@ public struct ManifestFile: Sendable, Equatable {
         guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
               let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "a file entry is incomplete"))
+        }
+        guard size >= 0 else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "file '\(path)' has a negative size (\(size))"))
         }
         self.path = path
         self.mode = json["mode"]?.stringValue ?? "100644"
