@@ -23,10 +23,11 @@ public struct MregCommand: ParsableCommand {
 
         Time: MREG_NOW=2026-03-01T12:00:00Z (RFC 3339) sets the time recorded in new events and         manifests, as git's GIT_COMMITTER_DATE does (for tests and imports); unset, the clock's.
 
-        Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify, fsck \
+        Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify \
         or policy check found problems, show-ref or config KEY found nothing); 2 not found (model, \
         version, tag, remote, object…); 3 refused or in conflict (policy, hook, tag exists, push not a \
-        fast-forward, a lock held, a ref moved meanwhile); 4 corrupt store data; 5 an I/O error from \
+        fast-forward, a lock held, a ref moved meanwhile); 4 corrupt store data (fsck found errors; \
+        list, search or log could not read some models: they are named on stderr); 5 an I/O error from \
         the operating system or a remote's storage; 64 bad usage or invalid input (bad names, \
         unparsable values, bad query syntax). Errors print one line on stderr: 'mreg: error: …'.
 
@@ -69,6 +70,8 @@ public struct MregCommand: ParsableCommand {
         } catch let failure as CommandFailure {
             if let message = failure.message { Terminal.error(oneLine(message)) }
             Foundation.exit(failure.status.rawValue)
+        } catch let damage as ModelDamage {
+            fail(DamagedModels.line(damage), DamagedModels.status(of: damage))
         } catch let error as RegistryError {
             fail(ErrorWording.line(error), exitStatus(for: error))
         } catch let error as StoreError {

@@ -1,6 +1,7 @@
 import Foundation
 import MregStore
 import MregSupport
+import SystemPackage
 
 /// Registry semantics over a store: models, versions, stages, tags and their event chains.
 public struct Registry: Sendable {
@@ -59,11 +60,35 @@ public struct Registry: Sendable {
         }.map(\.rawValue)
     }
 
+    /// The id a model's head holds, or nil when the model does not exist.
+    ///
+    /// - Throws: `StoreError.corruptRef` when the head exists but holds no id: garbage, an
+    ///   empty file, a folder or another kind of file where the head should be.
     public func head(of model: String) throws -> ObjectID? {
-        try refs.read(Self.headRef(model))
+        let ref = try Self.headRef(model)
+        if let id = try refs.read(ref) { return id }
+        let path = FilePath(refs.path(for: ref))
+        if FileSystem.linkStatus(path) != nil { throw StoreError.corruptRef(ref: ref, path: path) }
+        return nil
+    }
+
+    /// The models whose head exists but cannot be read, each with its error, sorted by model
+    /// (`models()` lists only the models whose head holds an id).
+    public func damagedModels() -> [ModelDamage] {
+        Self.listModels(root: repository.root).compactMap { name in
+            do {
+                _ = try head(of: name.rawValue)
+                return nil
+            } catch {
+                return ModelDamage(model: name.rawValue, error: error)
+            }
+        }
     }
 
     /// The events of a model, newest first.
+    ///
+    /// - Throws: `RegistryError.corrupt` naming the chain (`event chain of fraud`), the damaged event
+    ///   and, for the newest one, the ref that names it.
     public func events(of model: String, from start: ObjectID? = nil) throws -> [(id: ObjectID, event: Event)] {
         var out = [(ObjectID, Event)]()
         var next = try start ?? head(of: model)
@@ -72,12 +97,26 @@ public struct Registry: Sendable {
             guard seen.insert(id).inserted else {
                 throw RegistryError.corrupt(.init(object: "event chain of \(model)", reason: "it loops at \(id.abbreviated())"))
             }
-            let event = try Event.load(id, from: store)
+            let event: Event
+            do {
+                event = try Event.load(id, from: store)
+            } catch let e as StoreError where e.code == .corrupt {
+                throw Self.chainDamage(model, "\(e)", newest: out.isEmpty && start == nil)
+            } catch RegistryError.corrupt(let c) {
+                throw Self.chainDamage(model, "\(c)", newest: out.isEmpty && start == nil)
+            }
             guard event.model == model else { throw Event.wrongModel(id, in: model, belongsTo: event.model) }
             out.append((id, event))
             next = event.parent
         }
         return out
+    }
+
+    /// Damage found in a model's chain: `event chain of fraud: <problem>`, naming the head ref
+    /// when the damaged event is the one it names.
+    static func chainDamage(_ model: String, _ problem: String, newest: Bool) -> RegistryError {
+        let named = newest ? (try? headRef(model)).map { " (named by \($0))" } ?? "" : ""
+        return .corrupt(.init(object: "event chain of \(model)", reason: problem + named))
     }
 
     /// Replays a model's chain (optionally only events at or before `asOf`).

@@ -22,7 +22,7 @@ struct FsckE2E {
         return (id, path)
     }
 
-    /// Both readers must refuse the object: `cat-file -p` with a one-line error, `fsck` with exit 1 naming it.
+    /// Both readers must refuse the object: `cat-file -p` with a one-line error, `fsck` with exit 4 naming it.
     static func expectCaught(_ mreg: MregRunner, in dir: String, _ id: String, _ what: String,
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
         let cat = try mreg.run(["cat-file", "-p", id], cwd: dir)
@@ -32,7 +32,7 @@ struct FsckE2E {
         let exists = try mreg.run(["cat-file", "-e", id], cwd: dir)
         #expect(exists.status == 1, "cat-file -e of \(what): \(exists)", sourceLocation: sourceLocation)
         let fsck = try mreg.run(["fsck"], cwd: dir)
-        #expect(fsck.status == 1, "fsck with \(what): \(fsck)", sourceLocation: sourceLocation)
+        #expect(fsck.status == 4, "fsck with \(what): \(fsck)", sourceLocation: sourceLocation)
         #expect(fsck.stdout.contains("error: corrupt object \(id)"), "fsck with \(what): \(fsck)", sourceLocation: sourceLocation)
     }
 
@@ -112,14 +112,14 @@ struct FsckE2E {
             let missing = String(repeating: "d", count: 64)
             try writeFile("\(dir)/.mreg/refs/tests/m/head", missing + "\n")
             var fsck = try mreg.run(["fsck"], cwd: dir)
-            #expect(fsck.status == 1)
+            #expect(fsck.status == 4)
             #expect(fsck.stdout.contains("missing object \(missing)"), "\(fsck)")
             try mreg.run(["update-ref", "refs/tests/m/head", id], cwd: dir).succeeded()
             #expect(try mreg.run(["fsck"], cwd: dir).status == 0)
             // A stale lock (dead process) is an error; a leftover temp object is only a warning.
             try writeFile("\(dir)/.mreg/refs/tests/m/head.lock", "pid=\(Int32.max - 1) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
             fsck = try mreg.run(["fsck"], cwd: dir)
-            #expect(fsck.status == 1)
+            #expect(fsck.status == 4)
             #expect(fsck.stdout.contains("stale lock"), "\(fsck)")
             try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/tests/m/head.lock")
             try writeFile("\(dir)/.mreg/objects/tmp_obj_1_abc", [1, 2, 3])
@@ -129,7 +129,7 @@ struct FsckE2E {
             // A file in a fan-out folder that is not an object.
             try writeFile("\(dir)/.mreg/objects/ab/junk", [0])
             fsck = try mreg.run(["fsck"], cwd: dir)
-            #expect(fsck.status == 1)
+            #expect(fsck.status == 4)
             #expect(fsck.stdout.contains("stray file"), "\(fsck)")
         }
     }

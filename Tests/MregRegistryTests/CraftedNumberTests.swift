@@ -35,4 +35,18 @@ import MregStore
         let text = #"{"schema":"\#(ChunkList.schema)","size":1,"chunks":[{"object":"\#(id)","size":9223372036854775807},{"object":"\#(id)","size":9223372036854775807}]}"#
         #expect(throws: RegistryError.self) { try ChunkList(json: JSONValue.parse(Array(text.utf8))) }
     }
+
+    @Test func manifestFileSizesThatOverflowOrAreNegativeAreCorrupt() throws {
+        let id = String(repeating: "ab", count: 32)
+        func manifest(_ sizes: [String]) -> JSONValue? {
+            let files = sizes.enumerated().map { #"{"path":"f\#($0.offset)","size":\#($0.element),"digest":"sha256:00","object":"\#(id)"}"# }
+            return try? JSONValue.parse(Array(#"{"schema":"\#(Manifest.schema)","model":"m","files":[\#(files.joined(separator: ","))]}"#.utf8))
+        }
+        let big = try #require(manifest(["9223372036854775807", "9223372036854775807"]))
+        #expect(throws: RegistryError.self) { try Manifest(json: big) }
+        let negative = try #require(manifest(["-5"]))
+        #expect(throws: RegistryError.self) { try Manifest(json: negative) }
+        let fine = try #require(manifest(["9223372036854775806", "1"]))
+        #expect(try Manifest(json: fine).totalSize == Int64.max)
+    }
 }

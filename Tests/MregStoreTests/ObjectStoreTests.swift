@@ -48,8 +48,9 @@ struct ObjectStoreTests {
                 #expect(result.id == ObjectID.compute(type: type, payload: payload))
                 #expect(try store.read(result.id).type == type)
                 let wrong: ObjectType = type == .blob ? .event : .blob
+                // A link to an object of another type is damage (exit 4), not bad input.
                 let error = #expect(throws: StoreError.self) { try store.read(result.id, as: wrong) }
-                #expect(error?.code == .invalid)
+                #expect(error?.code == .corrupt)
             }
             #expect(store.allObjectIDs().count == 4)
         }

@@ -11,7 +11,7 @@ extension MregCommand {
     struct CatFile: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cat-file",
-            abstract: "Print an object's type, size or content, verifying its id.")
+            abstract: "Print an object's type, size or content, verifying its id (exit 4 naming a damaged object).")
 
         @Flag(name: .customShort("t"), help: "Print the object's type.")
         var showType = false
@@ -44,8 +44,12 @@ extension MregCommand {
             }
             let id = try Resolver(repository: repo).objectID(object)
             let reader = try repo.objects.openReader(id)
-            if showType { Terminal.line(reader.header.type.rawValue); return }
-            if showSize { Terminal.line(String(reader.header.size)); return }
+            if showType || showSize {
+                // The header is believed only once the payload matches it (its size, the id).
+                while try reader.next() != nil {}
+                Terminal.line(showType ? reader.header.type.rawValue : String(reader.header.size))
+                return
+            }
             if reader.header.type == .blob || !ObjectType.mregTypes.contains(reader.header.type) {
                 while let piece = try reader.next() { Terminal.writeBytes(piece) }
             } else {

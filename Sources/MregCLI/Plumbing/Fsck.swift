@@ -10,12 +10,14 @@ import MregStore
 extension MregCommand {
     struct Fsck: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify every object, ref and link in the store (exit 1 if anything is wrong).",
+            abstract: "Verify every object, ref and link in the store (exit 4 if anything is wrong).",
             discussion: """
-            Checks each object's hash, zlib stream and header size; refs pointing at missing objects; \
-            objects that name missing objects; stale lock files; each model's event chain and the \
-            version, stage and tag refs derived from it. Leftover temp files and dangling objects are \
-            reported but are not errors. --repair rewrites derived refs from the event chains.
+            Checks each object's hash, zlib stream and header size; refs that hold no id or point at \
+            missing objects; objects that name missing objects; stale lock files; each model's head, \
+            event chain and the version, stage and tag refs derived from it. Every problem is reported \
+            (past 1,000 of a severity they are counted). Leftover temp files and dangling objects are \
+            reported but are not errors. --repair rewrites derived refs (wrong, missing, damaged or \
+            extra) from the event chains.
             """)
 
         @Flag(name: .long, help: "Rewrite version, stage and tag refs that disagree with the event chain.")
@@ -36,8 +38,11 @@ extension MregCommand {
                     "clean": .bool(report.isClean),
                     "objects": .int(Int64(report.objectsChecked)),
                     "refs": .int(Int64(report.refsChecked)),
+                    "errors": .int(Int64(report.errorCount)),
+                    "omitted": .int(Int64(report.omitted.values.reduce(0, +))),
                     "findings": .array(shown.map {
-                        ["severity": .string($0.severity.rawValue), "kind": .string($0.kind), "message": .string($0.message), "id": JSONValue($0.id?.hex)]
+                        ["severity": .string($0.severity.rawValue), "kind": .string($0.kind), "message": .string($0.message),
+                         "id": JSONValue($0.id?.hex), "ref": JSONValue($0.ref)]
                     }),
                 ])
             } else {
@@ -50,15 +55,20 @@ extension MregCommand {
                     }
                     Terminal.line("\(label): \(f.message)")
                 }
+                let omitted = report.omitted.values.reduce(0, +)
+                if omitted > 0 {
+                    Terminal.line("… and \(omitted) more finding(s) not shown (\(report.omitted[.error] ?? 0) of them errors; "
+                                  + "at most \(FsckReport.maximumFindings) of each severity are listed)")
+                }
                 if report.isClean {
                     Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: no errors")
                 } else {
                     let repairable = report.errors.contains { $0.kind == "derived" }
-                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: \(report.errors.count) error(s)"
+                    Terminal.error("checked \(report.objectsChecked) objects and \(report.refsChecked) refs: \(report.errorCount) error(s)"
                                    + (repairable ? "; 'mreg fsck --repair' rewrites the derived refs from the event chains" : ""))
                 }
             }
-            if !report.isClean { throw CommandFailure(.negative) }
+            if !report.isClean { throw CommandFailure(.corrupt) }
         }
     }
 }

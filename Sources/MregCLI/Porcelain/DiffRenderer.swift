@@ -43,7 +43,8 @@ enum DiffRenderer {
         var out = "diff \(diff.old.label) \(diff.new.label)\n"
         var any = false
         for section in order where sections.contains(section) {
-            let r = rows(diff, section, all: all)
+            // Text read from the store is shown with its control characters escaped.
+            let r = rows(diff, section, all: all).map { $0.map(Names.escaped) }
             guard !r.isEmpty else { continue }
             any = true
             out += "\n" + Terminal.paint(section.rawValue, .bold) + "\n"

@@ -49,38 +49,49 @@ extension MregCommand {
             let model = revision?.model
             if let stage, !registry.stages.contains(stage) {
                 // A typo must not read as "never promoted"; a stage dropped from the config still has history.
-                let seen = try registry.log(model: model, stage: stage, limit: 1)
+                let seen = try registry.logAndDamage(model: model, stage: stage, limit: 1).entries
                 if seen.isEmpty {
                     throw RegistryError.badInput(.unknownStage(name: stage, stages: registry.stages))
                 }
             }
             // MODEL@REV: only the events about that version.
             let version = try revision.flatMap { r in try r.selector.map { _ in try registry.resolve(r.description).version } }
-            var entries = try registry.log(model: model, stage: stage, limit: version == nil ? count : nil, until: end)
+            // Over all models, a damaged model is named on stderr (exit 4); the others' events are shown.
+            let logged = try registry.logAndDamage(model: model, stage: stage, limit: version == nil ? count : nil, until: end)
+            var entries = logged.entries
+            let damaged = logged.damaged
             if let version { entries = entries.filter { $0.event.version == version } }
             if let start { entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) >= start } }
             if version != nil, let count { entries = Array(entries.prefix(count)) }
+            render(entries)
+            try DamagedModels.finish(damaged)
+        }
+
+        /// Prints the events; text from events (actor, reason, names) has its control characters
+        /// escaped, so a crafted event cannot forge lines or colors (`--json` escapes them anyway).
+        func render(_ entries: [LogEntry]) {
             if output.json {
                 output.emit(.array(entries.map(\.json)))
                 return
             }
+            let text = Names.escaped
             for (i, entry) in entries.enumerated() {
                 let e = entry.event
-                let what = Registry.summary(of: e)
+                let what = text(Registry.summary(of: e))
                 if oneline {
-                    var line = "\(Terminal.paint(entry.id.abbreviated(), .yellow)) \(Format.time(e.time)) \(e.model) \(what) by \(e.actor)"
-                    if let r = e.reason { line += ": \(r)" }
-                    line += GovernanceRendering.onelineSuffix(e)
+                    var line = "\(Terminal.paint(entry.id.abbreviated(), .yellow)) \(text(Format.time(e.time))) \(text(e.model)) \(what) by \(text(e.actor))"
+                    if let r = e.reason { line += ": \(text(r))" }
+                    line += text(GovernanceRendering.onelineSuffix(e))
                     Terminal.line(line)
                 } else {
                     if i > 0 { Terminal.line("") }
                     Terminal.line(Terminal.paint("event \(entry.id.hex)", .yellow))
-                    Terminal.line("Model:  \(e.model) (#\(e.sequence))")
+                    Terminal.line("Model:  \(text(e.model)) (#\(e.sequence))")
                     Terminal.line("Action: \(what)")
-                    Terminal.line("Actor:  \(e.actor)")
-                    Terminal.line("Date:   \(Format.time(e.time)) UTC")
-                    if let r = e.reason { Terminal.line("Reason: \(r)") }
-                    for line in GovernanceRendering.logLines(e) { Terminal.line(line) }
+                    Terminal.line("Actor:  \(text(e.actor))")
+                    Terminal.line("Date:   \(text(Format.time(e.time))) UTC")
+                    if let r = e.reason { Terminal.line("Reason: \(text(r))") }
+                    for line in GovernanceRendering.logLines(e) { Terminal.line(text(line)) }
                 }
             }
         }

@@ -46,6 +46,12 @@ extension MregCommand {
             let order = try orderBy.map(SearchOrder.parse)
             let registry = try Store.registry()
             let result = try RegistryIndex(registry: registry).search(query, order: order, limit: limit)
+            // A damaged model is named on stderr (exit 4); the others are searched as usual.
+            try render(result)
+            try DamagedModels.finish(result.damaged)
+        }
+
+        func render(_ result: SearchResult) throws {
             if output.json {
                 output.emit(.array(result.hits.map(\.json)))
                 return
@@ -64,7 +70,7 @@ extension MregCommand {
                     row.append(values.isEmpty ? "-" : values.map { field == .parameters ? Format.count($0.intValue ?? 0) : $0.displayText }
                         .joined(separator: ","))
                 }
-                rows.append(row)
+                rows.append(row.map(Names.escaped))
             }
             // One write for the whole table: a search may print a row per version.
             var lines = Terminal.table(rows)
@@ -102,10 +108,12 @@ extension MregCommand {
                     "models": .int(Int64(r.models)), "versions": .int(Int64(r.versions)), "events": .int(Int64(r.events)),
                     "bytes": .int(r.bytes), "seconds": .double((r.seconds * 1000).rounded() / 1000),
                 ]))
+                try DamagedModels.finish(r.damaged)
                 return
             }
             Terminal.line("Indexed \(r.models) model(s), \(r.versions) version(s), \(r.events) event(s) in "
                           + String(format: "%.2f s", r.seconds) + " (\(Format.bytes(r.bytes)) in \(RegistryIndex(registry: registry).directory))")
+            try DamagedModels.finish(r.damaged)
         }
     }
 }

@@ -30,7 +30,9 @@ extension MregCommand {
             let asOfDate = try asOf.map { try Format.dateSpan($0, option: "--as-of").end }
             let v = try registry.resolve(revision, asOf: asOfDate)
             let m = try Manifest.load(v.manifestID, from: registry.store)
-            let info = v.state.versions[v.version]!
+            guard let info = v.state.versions[v.version] else {
+                throw RegistryError.corrupt(.init(object: "event chain of \(v.model)", reason: "it does not register v\(v.version)"))
+            }
             let stages = v.state.stages(of: v.version)
             let tags = v.state.tags(of: v.version)
             if output.json {
@@ -46,7 +48,7 @@ extension MregCommand {
                 output.emit(.object(o))
                 return
             }
-            Terminal.line("\(Terminal.paint(v.model, .bold)) \(Terminal.paint("v\(v.version)", .green))  manifest \(v.manifestID.hex)")
+            Terminal.line("\(Terminal.paint(Names.escaped(v.model), .bold)) \(Terminal.paint("v\(v.version)", .green))  manifest \(v.manifestID.hex)")
             var rows: [[String]] = [
                 ["Registered", "\(Format.time(info.registeredAt)) by \(info.registeredBy)"],
             ]
@@ -65,7 +67,7 @@ extension MregCommand {
             }
             if let host = m.provenance["host"]?.stringValue { rows.append(["Host", host]) }
             if let asOfDate { rows.append(["As of", Timestamp.format(asOfDate)]) }
-            for line in Terminal.table(rows) { Terminal.line(line) }
+            for line in Terminal.table(rows.map { $0.map(Names.escaped) }) { Terminal.line(line) }
             section("Files (\(m.files.count), \(Format.bytes(m.totalSize)))", m.files.map { [$0.path, Format.bytes($0.size), Format.fileSummary($0)] })
             section("Params", m.params.keys.sorted().map { [$0, m.params[$0]!.displayText] })
             section("Metrics", m.metrics.keys.sorted().map { [$0, m.metrics[$0]!.displayText] })
@@ -86,7 +88,7 @@ extension MregCommand {
             guard !rows.isEmpty else { return }
             Terminal.line("")
             Terminal.line(Terminal.paint(title, .bold))
-            for line in Terminal.table(rows) { Terminal.line("  " + line) }
+            for line in Terminal.table(rows.map { $0.map(Names.escaped) }) { Terminal.line("  " + line) }
         }
     }
 
@@ -102,7 +104,22 @@ extension MregCommand {
         func listVersions(_ registry: Registry, _ name: String) throws {
             let state = try registry.existingState(of: try Revision.parse(name).model)
             let versions = state.versions.values.sorted { $0.number > $1.number }
-            let messages = versions.map { (try? Manifest.load($0.manifest, from: registry.store))?.message ?? "" }
+            // A version whose manifest cannot be read is listed without a message, and named on stderr (exit 4).
+            var damaged = [(version: Int64, error: any Error)]()
+            let messages = versions.map { v -> String in
+                do {
+                    return try Manifest.load(v.manifest, from: registry.store).message
+                } catch {
+                    damaged.append((v.number, error))
+                    return ""
+                }
+            }
+            renderVersions(state, versions, messages)
+            for d in damaged { Terminal.error("mreg: error: \(state.model) v\(d.version): \(Names.escaped("\(d.error)")); run 'mreg fsck'") }
+            if !damaged.isEmpty { throw CommandFailure(.corrupt) }
+        }
+
+        func renderVersions(_ state: ModelState, _ versions: [ModelState.VersionInfo], _ messages: [String]) {
             if output.json {
                 output.emit(.array(zip(versions, messages).map { v, message in
                     .object([
@@ -119,7 +136,7 @@ extension MregCommand {
                 let stages = state.stages(of: v.number).joined(separator: ",")
                 let tags = state.tags(of: v.number).joined(separator: ",")
                 rows.append(["v\(v.number)", Format.time(v.registeredAt), v.registeredBy, stages.isEmpty ? "-" : stages,
-                             tags.isEmpty ? "-" : tags, String(message.prefix(60))])
+                             tags.isEmpty ? "-" : tags, String(message.prefix(60))].map(Names.escaped))
             }
             for (i, line) in Terminal.table(rows).enumerated() { Terminal.line(i == 0 ? Terminal.paint(line, .bold) : line) }
         }
@@ -127,7 +144,13 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             if let model { return try listVersions(registry, model) }
-            let states = try RegistryIndex(registry: registry).modelSummaries()
+            // A damaged model is named on stderr (exit 4); the others are listed as usual.
+            let (states, damaged) = try RegistryIndex(registry: registry).modelSummariesAndDamage()
+            try render(states, noneYet: damaged.isEmpty)
+            try DamagedModels.finish(damaged)
+        }
+
+        func render(_ states: [ModelSummary], noneYet: Bool) throws {
             if output.json {
                 output.emit(.array(states.map { s in
                     .object([
@@ -139,7 +162,7 @@ extension MregCommand {
                 return
             }
             if states.isEmpty {
-                Terminal.error("no models yet: register one with 'mreg register MODEL PATH...'")
+                if noneYet { Terminal.error("no models yet: register one with 'mreg register MODEL PATH...'") }
                 return
             }
             var rows = [["MODEL", "LATEST", "STAGES", "TAGS", "LAST CHANGE"]]
@@ -147,7 +170,7 @@ extension MregCommand {
                 let stages = s.stages.sorted { $0.key < $1.key }.map { "\($0.key)=v\($0.value)" }.joined(separator: " ")
                 let tags = s.tags.sorted { $0.key < $1.key }.map { "\($0.key)=v\($0.value)" }.joined(separator: " ")
                 rows.append([s.model, s.latestVersion.map { "v\($0)" } ?? "-", stages.isEmpty ? "-" : stages,
-                             tags.isEmpty ? "-" : tags, s.lastChange.map(Format.time) ?? "-"])
+                             tags.isEmpty ? "-" : tags, s.lastChange.map(Format.time) ?? "-"].map(Names.escaped))
             }
             for (i, line) in Terminal.table(rows).enumerated() { Terminal.line(i == 0 ? Terminal.paint(line, .bold) : line) }
         }

@@ -42,7 +42,7 @@ extension MregCommand {
                 render(report)
             }
             if let first = report.firstProblem {
-                throw CommandFailure(.negative, message: "mreg: error: verification failed: \(first)")
+                throw CommandFailure(.negative, message: "mreg: error: verification failed: \(Names.escaped("\(first)"))")
             }
         }
 
@@ -61,8 +61,8 @@ extension MregCommand {
                 let head = m.head.map { "head \($0.abbreviated())" } ?? "no head"
                 let status = m.ok ? Terminal.paint("ok", .green) : Terminal.paint("FAILED", .red)
                 Terminal.line("\(Terminal.paint(m.model, .bold)) \(status): \(facts.joined(separator: ", ")); \(head)\(checkpointNote(m))")
-                for p in m.problems { Terminal.line("  \(Terminal.paint("error", .red)): \(eventLabel(p))\(p.message)") }
-                for w in m.warnings { Terminal.line("  \(Terminal.paint("warning", .yellow)): \(eventLabel(w))\(w.message)") }
+                for p in m.problems { Terminal.line("  \(Terminal.paint("error", .red)): \(eventLabel(p))\(Names.escaped(p.message))") }
+                for w in m.warnings { Terminal.line("  \(Terminal.paint("warning", .yellow)): \(eventLabel(w))\(Names.escaped(w.message))") }
             }
         }
 

@@ -27,14 +27,17 @@ extension Governance {
     public func verify(models requested: [String] = [], acceptRewrite: Bool = false) throws -> VerifyReport {
         let names: [String]
         if requested.isEmpty {
-            let checkpointed = try refs.list(prefix: "refs/verified/").map { String($0.name.rawValue.dropFirst("refs/verified/".count)) }
-            names = Array(Set(try registry.models() + checkpointed)).sorted()
+            let checkpointed = refs.names(prefix: "refs/verified/").map { String($0.rawValue.dropFirst("refs/verified/".count)) }
+                .filter { ModelName(validating: $0) != nil }
+            // A model whose head is damaged is verified too: it fails, named.
+            names = Array(Set(try registry.models() + registry.damagedModels().map(\.model) + checkpointed)).sorted()
         } else {
             var seen = Set<String>()
             names = try requested.compactMap { model -> String? in
                 try Names.validateModel(model)
                 guard seen.insert(model).inserted else { return nil }
-                if try registry.head(of: model) == nil, try refs.read(Self.checkpointRef(model)) == nil {
+                // A damaged head is verified (and fails, named); only a model with neither head nor checkpoint is unknown.
+                if case .success(nil) = Result(catching: { try registry.head(of: model) }), try refs.read(Self.checkpointRef(model)) == nil {
                     _ = try registry.existingState(of: model)  // throws the unknown-model error with hints
                 }
                 return model
@@ -131,6 +134,8 @@ extension Governance {
         // 2. Check each event, oldest first, replaying the state.
         var state = ModelState(model: model)
         var older: ChainLink?
+        // Events up to the checkpoint passed an earlier run (under the policy of that time).
+        let checkpointSequence = checkpoint.flatMap { c in chain.first { $0.id == c }?.event.sequence } ?? 0
         for link in chain.reversed() {
             let e = link.event
             var messages = [String]()
@@ -148,7 +153,7 @@ extension Governance {
             }
             if complete, let message = replayProblem(e, state: state) { fail(message) }
             if let manifest = e.manifest { verifyManifest(manifest, event: link, report: &report, context: context, problems: &messages) }
-            verifyGovernance(link, report: &report, context: context, problems: &messages)
+            verifyGovernance(link, verifiedBefore: link.event.sequence <= checkpointSequence, report: &report, context: context, problems: &messages)
             for message in messages { problem(e.sequence, link.id, message) }
             state.apply(e, id: link.id)
             older = link
@@ -283,10 +288,16 @@ extension Governance {
     }
 
     /// The recorded verdict must be consistent, and every signature must verify.
-    func verifyGovernance(_ link: ChainLink, report: inout VerifyReport.ModelReport, context: VerifyContext, problems: inout [String]) {
+    ///
+    /// An unsigned promotion into a stage whose policy requires signatures is an error, unless it
+    /// was judged under another policy (its verdict names another policy digest: the policy changed
+    /// since) or an earlier clean run already verified it (`verifiedBefore`): then it is a warning.
+    func verifyGovernance(_ link: ChainLink, verifiedBefore: Bool, report: inout VerifyReport.ModelReport,
+                          context: VerifyContext, problems: inout [String]) {
         func fail(_ message: String) { problems.append(message) }
         let e = link.event
         var needsSignature = false
+        var judgedUnder: String?
         if let recorded = e.verdict {
             do {
                 let verdict = try PolicyVerdict(json: recorded)
@@ -294,6 +305,7 @@ extension Governance {
                     fail("records a failed policy verdict (\(verdict.failureSummary)) but is not marked as forced")
                 }
                 needsSignature = verdict.rules.contains { $0.rule == "signed" }
+                judgedUnder = verdict.policy
             } catch {
                 fail("\(error)")
             }
@@ -302,8 +314,16 @@ extension Governance {
             if needsSignature {
                 fail("its policy verdict required a signature, but it has none")
             } else if e.action == .promote, let stage = e.stage, case .success(let policy) = context.policy, policy.rules(for: stage)?.signed == true {
-                report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
-                                             message: "promotes into \(stage) without a signature: the policy requires one now, but its recorded verdict had no signing rule"))
+                let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
+                if policyChanged || verifiedBefore {
+                    report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
+                                                 message: "promotes into \(stage) without a signature: the policy requires one now, but "
+                                                     + (policyChanged ? "it was judged under an earlier policy" : "an earlier verify accepted it")))
+                } else {
+                    fail("promotes into \(stage) without a signature, but the policy requires signed promotions there"
+                         + (judgedUnder == nil ? " and the event records no policy verdict" : " and its verdict, under this same policy, has no signing rule")
+                         + ": it was not made by mreg promote (crafted or altered)")
+                }
             }
             return
         }

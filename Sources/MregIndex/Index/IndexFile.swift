@@ -67,7 +67,7 @@ final class IndexFile: @unchecked Sendable {
     static func read(_ path: String, kind: Kind) throws -> IndexFile? {
         let source: OpenFile
         do {
-            source = try OpenFile.forReading(FilePath(path))
+            source = try OpenFile.forReadingRegularFile(FilePath(path))  // a FIFO must not block
         } catch StoreError.io(_, _, let code) where code == .noSuchFileOrDirectory || code == .notDirectory {
             return nil
         } catch {

@@ -23,7 +23,8 @@ enum IndexFileSystem {
     /// Reads a ref file (64 hex digits and a newline) with one `open`/`read`: the
     /// freshness check reads one per model, so it must be cheap.
     static func readRef(_ path: String) -> ObjectID? {
-        guard let file = try? OpenFile.forReading(FilePath(path)) else { return nil }
+        // A FIFO or a device where a head should be must not block: the slow path reports it.
+        guard let file = try? OpenFile.forReadingRegularFile(FilePath(path)) else { return nil }
         defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 80)
         guard let n = try? buffer.withUnsafeMutableBytes({ try file.read(into: $0) }), n >= 64 else { return nil }

@@ -39,12 +39,14 @@ struct IndexSnapshot: Sendable {
 
     /// The summaries alone, reading only the start of the file (nil when it does not exist).
     static func readSummaries(_ path: String) throws -> [String: ModelSummary]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // a FIFO must not block
         guard fd >= 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw IndexCorrupt("cannot open \(path)")
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw IndexCorrupt("\(path) is not a regular file") }
         func read(_ count: Int, at offset: Int) throws -> [UInt8] {
             var buffer = [UInt8](repeating: 0, count: count)
             var done = 0

@@ -27,8 +27,16 @@ public struct IndexCache: ChainCache {
 }
 
 extension RegistryIndex {
-    /// Every model's summary, sorted by name.
+    /// Every model's summary, sorted by name; throws the first damaged model's `ModelDamage`.
     public func modelSummaries() throws -> [ModelSummary] {
+        let (summaries, damaged) = try summaries()
+        if let first = damaged.first { throw first }
+        return summaries
+    }
+
+    /// The summaries of the models that can be read, sorted by name, and the models that
+    /// cannot (a damaged head or chain), each with its problem.
+    public func modelSummariesAndDamage() throws -> (summaries: [ModelSummary], damaged: [ModelDamage]) {
         try summaries()
     }
 

@@ -117,41 +117,70 @@ public struct RegistryIndex: Sendable {
         .corrupt(.init(object: "event chain of \(model)", reason: "it has no events"))
     }
 
-    /// Every model with a head, sorted, and its head (entries under `refs/models/` whose
-    /// names are not model names are skipped).
-    func heads() throws -> [(model: String, head: ObjectID)] {
+    /// Every model with a readable head, sorted, and its head; and the models whose head
+    /// exists but cannot be read (entries under `refs/models/` whose names are not model names are skipped).
+    func heads() -> (heads: [(model: String, head: ObjectID)], damaged: [ModelDamage]) {
         let base = "\(registry.repository.root)/refs/models"
         var out = [(model: String, head: ObjectID)]()
+        var damaged = [ModelDamage]()
         for name in IndexFileSystem.list(base).sorted() where ModelName(validating: name) != nil {
             if let id = IndexFileSystem.readRef("\(base)/\(name)/head") {
                 out.append((name, id))
-            } else if let id = try? registry.head(of: name) {
-                out.append((name, id))  // an unusual but valid ref file (a corrupt one is skipped, as `models()` does)
+                continue
+            }
+            do {
+                // An unusual but valid ref file, no head, or a damaged head (garbage, a folder).
+                if let id = try registry.head(of: name) { out.append((name, id)) }
+            } catch {
+                damaged.append(ModelDamage(model: name, error: error))
             }
         }
-        return out
+        return (out, damaged)
     }
 
-    /// A fresh segment for every model, sorted by model: from the snapshot where it still
-    /// matches the head, else from the model's record (caught up if needed). Rewrites the
-    /// snapshot when it is missing or too many of its segments are stale.
-    func segments() throws -> [IndexSegment] {
-        let heads = try heads()
+    /// A fresh segment for every model whose chain can be read, sorted by model, and the
+    /// models that cannot be read: from the snapshot where it still matches the head, else
+    /// from the model's record (caught up if needed). Rewrites the snapshot when it is missing
+    /// or too many of its segments are stale.
+    func segments() throws -> (segments: [IndexSegment], damaged: [ModelDamage]) {
+        let (heads, damagedHeads) = heads()
         let snapshot = (try? IndexFile.read(snapshotPath, kind: .snapshot)).flatMap { $0.flatMap { try? IndexSnapshot(file: $0) } }
-        var result = [IndexSegment?](repeating: nil, count: heads.count)
+        var result = [Result<IndexSegment, ModelDamage>?](repeating: nil, count: heads.count)
         var stale = [Int]()
         for (i, (model, head)) in heads.enumerated() {
-            if let s = snapshot?.segments[model], s.head == head { result[i] = s } else { stale.append(i) }
+            if let s = snapshot?.segments[model], s.head == head { result[i] = .success(s) } else { stale.append(i) }
         }
-        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in try record(model: heads[i].model, head: heads[i].head).segment }
+        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in readSegment(heads[i].model, heads[i].head) }
         for (k, i) in stale.enumerated() { result[i] = fresh[k] }
-        let segments = result.map { $0! }
+        let (segments, damaged) = Self.split(result, damagedHeads)
         // Models the snapshot holds that have no head any more.
         let extra = (snapshot?.segments.count ?? 0) - heads.filter { snapshot?.segments[$0.model] != nil }.count
-        if !heads.isEmpty, snapshot == nil || Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) {
+        if !segments.isEmpty, snapshot == nil || Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) {
             _ = try? IndexFile.write(snapshotPath, kind: .snapshot, payload: IndexSnapshot.encode(segments), shared: shared)
         }
-        return segments
+        return (segments, damaged)
+    }
+
+    /// A model's fresh segment, or its damage.
+    func readSegment(_ model: String, _ head: ObjectID) -> Result<IndexSegment, ModelDamage> {
+        do {
+            return .success(try record(model: model, head: head).segment)
+        } catch {
+            return .failure(ModelDamage(model: model, error: error))
+        }
+    }
+
+    /// The values of `results` that were read, and the damage of the others (after `damaged`), sorted by model.
+    static func split<T>(_ results: [Result<T, ModelDamage>?], _ damaged: [ModelDamage]) -> ([T], [ModelDamage]) {
+        var values = [T]()
+        var all = damaged
+        for case let result? in results {
+            switch result {
+            case .success(let value): values.append(value)
+            case .failure(let damage): all.append(damage)
+            }
+        }
+        return (values, all.sorted { $0.model < $1.model })
     }
 
     /// Whether a snapshot with this many stale (or extra) models should be written again:
@@ -160,21 +189,25 @@ public struct RegistryIndex: Sendable {
         outOfDate >= max(1, min(16, models / 20))
     }
 
-    /// Every model's summary, sorted by model, reading only the snapshot's summary section
-    /// (and the records of models it does not reflect).
-    func summaries() throws -> [ModelSummary] {
-        let heads = try heads()
-        guard let snapshot = try? IndexSnapshot.readSummaries(snapshotPath) else { return try segments().map(\.summary) }
-        var result = [ModelSummary?](repeating: nil, count: heads.count)
+    /// Every readable model's summary, sorted by model, reading only the snapshot's summary
+    /// section (and the records of models it does not reflect); and the models that cannot be read.
+    func summaries() throws -> (summaries: [ModelSummary], damaged: [ModelDamage]) {
+        let (heads, damagedHeads) = heads()
+        func fromSegments() throws -> ([ModelSummary], [ModelDamage]) {
+            let (segments, damaged) = try segments()
+            return (segments.map(\.summary), damaged)
+        }
+        guard let snapshot = try? IndexSnapshot.readSummaries(snapshotPath) else { return try fromSegments() }
+        var result = [Result<ModelSummary, ModelDamage>?](repeating: nil, count: heads.count)
         var stale = [Int]()
         for (i, (model, head)) in heads.enumerated() {
-            if let s = snapshot[model], s.head == head { result[i] = s } else { stale.append(i) }
+            if let s = snapshot[model], s.head == head { result[i] = .success(s) } else { stale.append(i) }
         }
         let extra = snapshot.count - heads.filter { snapshot[$0.model] != nil }.count
-        if Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) { return try segments().map(\.summary) }
-        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in try record(model: heads[i].model, head: heads[i].head).segment.summary }
+        if Self.worthRewriting(outOfDate: stale.count + extra, of: heads.count) { return try fromSegments() }
+        let fresh = try Parallel.map(stale, width: Self.readWidth) { i in readSegment(heads[i].model, heads[i].head).map(\.summary) }
         for (k, i) in stale.enumerated() { result[i] = fresh[k] }
-        return result.map { $0! }
+        return Self.split(result, damagedHeads)
     }
 
     // MARK: rebuilding
@@ -187,6 +220,8 @@ public struct RegistryIndex: Sendable {
         /// Bytes of index files written.
         public var bytes: Int64
         public var seconds: Double
+        /// Models left out because they cannot be read, each with its problem.
+        public var damaged: [ModelDamage] = []
     }
 
     /// Deletes the index and rebuilds it from objects and refs (models in parallel).
@@ -194,21 +229,28 @@ public struct RegistryIndex: Sendable {
     public func rebuild() throws -> RebuildReport {
         let start = Date()
         IndexFileSystem.removeTree(directory)
-        let heads = try heads()
-        let built = try Parallel.map(Array(heads.indices), width: Self.readWidth) { i -> (IndexSegment, Int, Int) in
+        let (heads, damagedHeads) = heads()
+        // A model that cannot be read is left out (and reported); the others are indexed.
+        let results = try Parallel.map(Array(heads.indices), width: Self.readWidth) { i -> Result<(IndexSegment, Int, Int), ModelDamage> in
             let (model, head) = heads[i]
-            let builder = try catchUp(model: model, head: head, from: nil)
-            guard let payload = builder.encode() else { throw Self.noEvents(model) }
-            let size = try IndexFile.write(recordPath(model), kind: .model, payload: payload, shared: shared)
-            let record = try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
-            return (record.segment, builder.events.count, size)
+            do {
+                let builder = try catchUp(model: model, head: head, from: nil)
+                guard let payload = builder.encode() else { throw Self.noEvents(model) }
+                let size = try IndexFile.write(recordPath(model), kind: .model, payload: payload, shared: shared)
+                let record = try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
+                return .success((record.segment, builder.events.count, size))
+            } catch {
+                return .failure(ModelDamage(model: model, error: error))
+            }
         }
+        let (built, damaged) = Self.split(results, damagedHeads)
         var bytes = Int64(built.reduce(0) { $0 + $1.2 })
-        if !heads.isEmpty {
+        if !built.isEmpty {
             bytes += Int64(try IndexFile.write(snapshotPath, kind: .snapshot, payload: IndexSnapshot.encode(built.map(\.0)), shared: shared))
         }
-        return RebuildReport(models: heads.count, versions: built.reduce(0) { $0 + $1.0.rowCount },
-                             events: built.reduce(0) { $0 + $1.1 }, bytes: bytes, seconds: Date().timeIntervalSince(start))
+        return RebuildReport(models: built.count, versions: built.reduce(0) { $0 + $1.0.rowCount },
+                             events: built.reduce(0) { $0 + $1.1 }, bytes: bytes, seconds: Date().timeIntervalSince(start),
+                             damaged: damaged)
     }
 }
 

@@ -12,7 +12,7 @@ extension RegistryIndex {
     /// - Parameter order: sort keys (default: newest first); ties go by model, then newest version.
     public func search(_ query: SearchQuery, order: [SearchOrder] = [], limit: Int? = nil) throws -> SearchResult {
         try checkStageNames(in: query.expression)
-        let segments = try segments()
+        let (segments, damaged) = try segments()
         var matches = [(segment: Int, row: Int)]()
         var searched = 0
         for (i, segment) in segments.enumerated() {
@@ -38,7 +38,7 @@ extension RegistryIndex {
         }
         if let limit { indices = Array(indices.prefix(max(0, limit))) }
         let hits = indices.map { SearchResult.Hit(segment: segments[matches[$0].segment], row: matches[$0].row) }
-        return SearchResult(query: query, order: order, hits: hits, total: matches.count, searched: searched)
+        return SearchResult(query: query, order: order, hits: hits, total: matches.count, searched: searched, damaged: damaged)
     }
 }
 

@@ -77,6 +77,8 @@ public struct SearchResult: Sendable {
     public var total: Int
     /// How many versions were searched.
     public var searched: Int
+    /// Models that could not be searched (a damaged head or chain), each with its problem.
+    public var damaged: [ModelDamage] = []
 
     /// Fields worth a column beside model, version, stages, tags and created: those the
     /// query and the order name.

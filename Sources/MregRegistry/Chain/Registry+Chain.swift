@@ -25,6 +25,7 @@ extension Registry {
             attempt += 1
             let current = try state(of: model)
             guard case .append(var event) = try build(current) else { return nil }
+            try Self.validateText(of: event)
             event.model = model
             event.sequence = current.eventCount + 1
             event.parent = current.head
@@ -42,6 +43,13 @@ extension Registry {
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
             }
         }
+    }
+
+    /// Refuses an event whose actor, reason or signer holds control characters (see `Names.validateText`).
+    package static func validateText(of event: Event) throws {
+        try Names.validateText(event.actor, field: "the actor (user.name, user.email)", multiline: false)
+        if let reason = event.reason { try Names.validateText(reason, field: "the message or reason", multiline: true) }
+        if let signer = event.signer { try Names.validateText(signer, field: "the signer", multiline: false) }
     }
 
     /// Everything derived from a model's chain catches up after its head moved
@@ -76,10 +84,11 @@ extension Registry {
         let state = try self.state(of: model)
         let derived = try derivedRefs(of: state)
         for (name, id) in derived {
-            if try refs.read(name) != id { try refs.update(name, to: id) }
+            // A damaged ref (garbage, empty) is rewritten like a wrong one.
+            if (try? refs.read(name)) != id { try refs.update(name, to: id) }
         }
         let wanted = Set(derived.map(\.0))
-        for (name, _) in try refs.list(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != head {
+        for name in refs.names(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != head {
             try? refs.delete(name)
         }
     }

@@ -9,6 +9,25 @@ extension Registry {
     /// under a key called `object`, `parent` or `manifest`, at any depth.
     public static func links(type: ObjectType, payload: [UInt8]) throws -> [ObjectID] {
         guard linkedTypes.contains(type) else { return [] }
+        return links(in: try JSONValue.parse(payload))
+    }
+
+    /// The ids an event, manifest or chunk list names, after checking that it decodes as one
+    /// (its fields, their types and ranges): what `fsck` reports of each such object.
+    public static func checkedLinks(type: ObjectType, payload: [UInt8]) throws -> [ObjectID] {
+        guard linkedTypes.contains(type) else { return [] }
+        let json = try JSONValue.parse(payload)
+        switch type {
+        case .event: _ = try Event(json: json)
+        case .manifest: _ = try Manifest(json: json)
+        case .chunks: _ = try ChunkList(json: json)
+        default: break
+        }
+        return links(in: json)
+    }
+
+    /// Every 64-hex string under a key called `object`, `parent` or `manifest`, at any depth.
+    static func links(in json: JSONValue) -> [ObjectID] {
         var out = [ObjectID]()
         func walk(_ value: JSONValue, key: String?) {
             switch value {
@@ -19,45 +38,116 @@ extension Registry {
             default: break
             }
         }
-        walk(try JSONValue.parse(payload), key: nil)
+        walk(json, key: nil)
         return out
     }
 
-    /// Store-level checks, then each model's event chain and derived refs.
+    /// Store-level checks, then each model's head, event chain and derived refs.
+    ///
+    /// Every problem found is reported (up to `FsckReport.maximumFindings` of a severity, the
+    /// rest counted): a damaged model does not stop the checks of the others.
     public func fsck(repair: Bool = false) throws -> FsckReport {
-        var report = repository.fsck(links: Self.links, linkedTypes: Self.linkedTypes)
-        for model in try models() {
-            do {
-                let events = try self.events(of: model)
-                var expected = Int64(events.count)
-                for (id, event) in events {
-                    if event.sequence != expected {
-                        report.add(.error, "chain", "event \(id.abbreviated()) of \(model) has sequence \(event.sequence), expected \(expected)", id: id)
-                    }
-                    expected -= 1
-                }
-                let state = try self.state(of: model)
-                let wanted = try derivedRefs(of: state)
-                let head = try Self.headRef(model)
-                let have = try refs.list(prefix: "refs/models/\(model)/").filter { $0.name != head }
-                let wantedSet = Dictionary(wanted, uniquingKeysWith: { a, _ in a })
-                var wrong = [String]()
-                for (name, id) in wanted where (try? refs.read(name)) != id { wrong.append("\(name) should be \(id.abbreviated())") }
-                for (name, _) in have where wantedSet[name] == nil { wrong.append("\(name) should not exist") }
-                if !wrong.isEmpty {
-                    if repair {
-                        try syncDerivedRefs(model: model)
-                        report.add(.info, "derived", "repaired \(wrong.count) derived ref(s) of \(model) from its event chain")
-                    } else {
-                        for w in wrong {
-                            report.add(.error, "derived", "\(w) (per the event chain of \(model))")
-                        }
-                    }
-                }
-            } catch {
-                report.add(.error, "chain", "event chain of \(model) is broken: \(error)")
-            }
+        var report = repository.fsck(links: Self.checkedLinks, linkedTypes: Self.linkedTypes)
+        for name in Self.listModels(root: repository.root) {
+            checkModel(name, repair: repair, report: &report)
         }
         return report
+    }
+
+    /// One model's checks: its head, its chain (from objects, not the index), its derived refs.
+    func checkModel(_ name: ModelName, repair: Bool, report: inout FsckReport) {
+        let model = name.rawValue
+        guard let head = try? name.headRef else { return }  // a valid model name always has one
+        let prefix = "refs/models/\(model)/"
+        let headID: ObjectID?
+        do {
+            headID = try self.head(of: model)
+        } catch {
+            // Garbage in the head was reported by the store-level walk; a folder or a FIFO was not.
+            if !report.findings.contains(where: { $0.ref == head.rawValue }) {
+                report.add(.error, "badref", "\(error): model \(model) cannot be read", ref: head.rawValue)
+            }
+            return
+        }
+        guard let headID else {
+            let left = refs.names(prefix: prefix)
+            if let first = left.first {
+                report.add(.error, "badref", "model \(model) has \(left.count) ref(s) (\(first)\(left.count > 1 ? ", …" : "")) but no head ref \(head): "
+                           + "its history cannot be read; restore the head (from a remote or a backup) or remove \(prefix)", ref: head.rawValue)
+            }
+            return
+        }
+        let events: [(id: ObjectID, event: Event)]
+        do {
+            events = try self.events(of: model)
+        } catch RegistryError.corrupt(let c) where c.object == "event chain of \(model)" {
+            report.add(.error, "chain", "event chain of \(model) is broken: \(c.reason)")
+            return
+        } catch {
+            report.add(.error, "chain", "event chain of \(model) is broken: \(error)")
+            return
+        }
+        var expected = Int64(events.count)
+        for (id, event) in events {
+            if event.sequence != expected {
+                report.add(.error, "chain", "event \(id.abbreviated()) of \(model) has sequence \(event.sequence), expected \(expected)", id: id)
+            }
+            expected -= 1
+        }
+        var state = ModelState(model: model)
+        for (id, event) in events.reversed() { state.apply(event, id: id) }
+        let wanted: [(RefName, ObjectID)]
+        do {
+            wanted = try derivedRefs(of: state)
+        } catch {
+            report.add(.error, "chain", "event chain of \(model) names refs that cannot exist: \(error)")
+            return
+        }
+        let problems = derivedProblems(model: model, head: head, wanted: wanted)
+        guard !problems.isEmpty else { return }
+        // A damaged derived ref is reported once, as a derived ref that repair rewrites.
+        let damaged = Set(problems.map(\.ref.rawValue))
+        report.findings.removeAll { $0.kind == "badref" && $0.ref.map(damaged.contains) == true }
+        if repair {
+            var failure: (any Error)?
+            do { try syncDerivedRefs(model: model) } catch { failure = error }
+            let left = derivedProblems(model: model, head: head, wanted: wanted)
+            if left.count < problems.count {
+                report.add(.info, "derived", "repaired \(problems.count - left.count) derived ref(s) of \(model) from its event chain")
+            }
+            for p in left {
+                report.add(.error, "derived", "\(p.message) (per the event chain of \(model)); repair failed: \(failure.map { "\($0)" } ?? "it is still wrong")", ref: p.ref.rawValue)
+            }
+        } else {
+            for p in problems {
+                report.add(.error, "derived", "\(p.message) (per the event chain of \(model))", ref: p.ref.rawValue)
+            }
+        }
+    }
+
+    /// The refs under a model's folder (its head aside) that differ from what its chain implies.
+    func derivedProblems(model: String, head: RefName, wanted: [(RefName, ObjectID)]) -> [(ref: RefName, message: String)] {
+        var have = [RefName: ObjectID?]()  // nil: a damaged ref
+        for entry in refs.scan(prefix: "refs/models/\(model)/") {
+            switch entry {
+            case .ref(let name, let id) where name != head: have[name] = .some(id)
+            case .corrupt(let name, _) where name != head: have[name] = .some(nil)
+            default: continue
+            }
+        }
+        var out = [(ref: RefName, message: String)]()
+        let wantedNames = Set(wanted.map(\.0))
+        for (name, id) in wanted {
+            switch have[name] {
+            case .some(.some(let current)) where current == id: continue
+            case .some(.some): out.append((name, "\(name) should be \(id.abbreviated())"))
+            case .some(.none): out.append((name, "\(name) is damaged (it holds no object id); it should be \(id.abbreviated())"))
+            case .none: out.append((name, "\(name) is missing; it should be \(id.abbreviated())"))
+            }
+        }
+        for name in have.keys.sorted() where !wantedNames.contains(name) {
+            out.append((name, "\(name) should not exist"))
+        }
+        return out
     }
 }

@@ -21,6 +21,7 @@ extension Registry {
     @discardableResult
     public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil) throws -> Change {
         try validateNewTag(tag)
+        try validateChangeText(reason: reason)
         let actor = try identity().display
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
@@ -46,6 +47,7 @@ extension Registry {
     @discardableResult
     public func untag(model: String, tag: String, reason: String? = nil) throws -> Change {
         _ = try existingState(of: model)
+        try validateChangeText(reason: reason)
         let actor = try identity().display
         let appended = try appendEvent(model: model) { state in
             guard let v = state.tags[tag] else {
@@ -67,6 +69,7 @@ extension Registry {
     public func promote(model: String, version: Int64, stage: String, reason: String?,
                         sign: Bool = false, force: Bool = false) throws -> Change {
         try validateStage(stage)
+        try validateChangeText(reason: reason)
         let governor = try governing()
         let judge = try governor.promotionJudge(in: self, sign: sign, force: force)
         let actor = try identity().display
@@ -97,6 +100,7 @@ extension Registry {
     public func demote(model: String, stage: String, reason: String?, version: Int64? = nil) throws -> Change {
         try validateStage(stage)
         _ = try existingState(of: model)
+        try validateChangeText(reason: reason)
         let actor = try identity().display
         var previous: Int64?
         let appended = try appendEvent(model: model) { state in
@@ -125,5 +129,11 @@ extension Registry {
             throw RegistryError.badInput(.versionRequired(revision: revision, action: "promote", latest: latest))
         }
         return try resolve(revision)
+    }
+
+    /// Refuses a reason or an identity with control characters before anything runs (hooks, policy).
+    func validateChangeText(reason: String?) throws {
+        if let reason { try Names.validateText(reason, field: "the reason", multiline: true) }
+        try Names.validateText(identity().display, field: "the actor (user.name, user.email)", multiline: false)
     }
 }

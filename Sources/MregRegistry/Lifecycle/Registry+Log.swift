@@ -22,19 +22,39 @@ public struct LogEntry: Sendable {
 
 extension Registry {
     /// Events, newest first: of one model, or of all models merged by time.
+    ///
+    /// - Throws: the first damaged model's `ModelDamage` (see `logAndDamage` to go on past it).
     public func log(model: String?, stage: String? = nil, limit: Int? = nil, until: Date? = nil) throws -> [LogEntry] {
+        let (entries, damaged) = try logAndDamage(model: model, stage: stage, limit: limit, until: until)
+        if let first = damaged.first { throw first }
+        return entries
+    }
+
+    /// Events, newest first, of one model or of all models merged by time; over all models,
+    /// the events of the models that can be read and the models that cannot (a damaged head or
+    /// chain). A named model that cannot be read throws its error.
+    public func logAndDamage(model: String?, stage: String? = nil, limit: Int? = nil,
+                             until: Date? = nil) throws -> (entries: [LogEntry], damaged: [ModelDamage]) {
         if let stage { try Names.validateStage(stage) }
         var entries = [LogEntry]()
         let names: [String]
+        var damaged = [ModelDamage]()
         if let model {
             _ = try existingState(of: model)
             names = [model]
         } else {
             names = try models()
-            if names.count > 1, let cache, let merged = try? cache.mergedLog(of: names, stage: stage, limit: limit, until: until, in: self) { return merged }
+            damaged = damagedModels()
+            if names.count > 1, let cache, let merged = try? cache.mergedLog(of: names, stage: stage, limit: limit, until: until, in: self) {
+                return (merged, damaged)
+            }
         }
         for name in names {
-            entries += try cachedEvents(of: name).map { LogEntry(id: $0.id, event: $0.event) }
+            do {
+                entries += try cachedEvents(of: name).map { LogEntry(id: $0.id, event: $0.event) }
+            } catch where model == nil {
+                damaged.append(ModelDamage(model: name, error: error))
+            }
         }
         if names.count > 1 {
             entries.sort { ($0.event.time, $0.event.model, $0.event.sequence) > ($1.event.time, $1.event.model, $1.event.sequence) }
@@ -42,7 +62,7 @@ extension Registry {
         if let stage { entries = entries.filter { $0.event.stage == stage } }
         if let until { entries = entries.filter { (Timestamp.parse($0.event.time) ?? .distantPast) <= until } }
         if let limit { entries = Array(entries.prefix(limit)) }
-        return entries
+        return (entries, damaged.sorted { $0.model < $1.model })
     }
 
     /// A model's events newest first, from the cache when it can answer, else from the chain.

@@ -16,6 +16,9 @@ extension Registry {
         try Names.validateModel(model)
         for tag in request.tags { try validateNewTag(tag) }
         if let stage = request.stage { try validateStage(stage) }
+        try Names.validateText(request.message, field: "the message", multiline: true)
+        if let reason = request.reason { try Names.validateText(reason, field: "the reason", multiline: true) }
+        try Names.validateText(identity().display, field: "the actor (user.name, user.email)", multiline: false)
         let governor = try governing()
         let current = try state(of: model)
         _ = try Timestamp.now()  // an invalid MREG_NOW is refused before anything is written

@@ -25,8 +25,9 @@ public struct ChunkList: Sendable, Equatable {
             return try ChunkList(json: JSONValue.parse(payload))
         } catch RegistryError.corrupt(let c) {
             throw RegistryError.corrupt(.init(object: "chunk list \(id.abbreviated())", reason: c.reason))
-        } catch let e as JSONValue.ParseError {
-            throw RegistryError.corrupt(.init(object: "chunk list \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        } catch {
+            // A parse error, or any other refusal of the JSON reader (a limit): named as this object's.
+            throw RegistryError.corrupt(.init(object: "chunk list \(id.abbreviated())", reason: "its JSON cannot be read (\(error))"))
         }
     }
 

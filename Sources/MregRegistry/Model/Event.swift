@@ -127,8 +127,15 @@ public struct Event: Sendable, Equatable {
     }
 
     /// Reads an event from the store; a damaged one throws `RegistryError.corrupt` naming it.
+    /// A missing event is damage too (a chain or a ref names it): `RegistryError.corrupt`.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Event {
-        try decode(store.read(id, as: .event), id: id)
+        let payload: [UInt8]
+        do {
+            payload = try store.read(id, as: .event)
+        } catch let e as StoreError where e.code == .notFound {
+            throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: "it is missing from the store"))
+        }
+        return try decode(payload, id: id)
     }
 
     /// Reads the payload of event `id`; a damaged one throws `RegistryError.corrupt` naming it.
@@ -137,8 +144,9 @@ public struct Event: Sendable, Equatable {
             return try Event(json: JSONValue.parse(payload))
         } catch RegistryError.corrupt(let c) {
             throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: c.reason))
-        } catch let e as JSONValue.ParseError {
-            throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        } catch {
+            // A parse error, or any other refusal of the JSON reader (a limit): named as this object's.
+            throw RegistryError.corrupt(.init(object: "event \(id.abbreviated())", reason: "its JSON cannot be read (\(error))"))
         }
     }
 

@@ -74,6 +74,15 @@ public struct Manifest: Sendable, Equatable {
         self.model = model
         message = o["message"]?.stringValue ?? ""
         files = try (o["files"]?.arrayValue ?? []).map(ManifestFile.init(json:))
+        // Sizes read from an object are checked here, once, so that their sum (`totalSize`) cannot overflow.
+        var total: Int64 = 0
+        for file in files {
+            let (sum, overflow) = total.addingReportingOverflow(file.size)
+            guard !overflow else {
+                throw RegistryError.corrupt(.init(object: "manifest", reason: "its file sizes add up to more than a version can hold"))
+            }
+            total = sum
+        }
         params = o["params"]?.objectValue ?? [:]
         metrics = o["metrics"]?.objectValue ?? [:]
         datasets = o["datasets"]?.arrayValue ?? []
@@ -84,13 +93,19 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
-        let bytes = try store.read(id, as: .manifest)
+        let bytes: [UInt8]
+        do {
+            bytes = try store.read(id, as: .manifest)
+        } catch let e as StoreError where e.code == .notFound {
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "it is missing from the store"))
+        }
         do {
             return try Manifest(json: JSONValue.parse(bytes))
         } catch RegistryError.corrupt(let c) {
             throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: c.reason))
-        } catch let e as JSONValue.ParseError {
-            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "its JSON cannot be read (\(e))"))
+        } catch {
+            // A parse error, or any other refusal of the JSON reader (a limit): named as this object's.
+            throw RegistryError.corrupt(.init(object: "manifest \(id.abbreviated())", reason: "its JSON cannot be read (\(error))"))
         }
     }
 
@@ -134,6 +149,9 @@ public struct ManifestFile: Sendable, Equatable {
         guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
               let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "a file entry is incomplete"))
+        }
+        guard size >= 0 else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "file '\(path)' has a negative size (\(size))"))
         }
         self.path = path
         self.mode = json["mode"]?.stringValue ?? "100644"

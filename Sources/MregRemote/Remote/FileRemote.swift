@@ -43,12 +43,13 @@ public struct FileRemote: RemoteStorage {
             && FileManager.default.fileExists(atPath: "\(path)/config")
     }
 
+    /// Every model with a head, damaged heads included (reading one fails, naming it).
     public func modelNames() throws -> [String] {
-        try registry.models()
+        Array(Set(try registry.models() + registry.damagedModels().map(\.model))).sorted()
     }
 
     public func readHead(model: String) throws -> RemoteHead? {
-        try repository.refs.read(Registry.headRef(model)).map { RemoteHead(id: $0) }
+        try registry.head(of: model).map { RemoteHead(id: $0) }
     }
 
     public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {

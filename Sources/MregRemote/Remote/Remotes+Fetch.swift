@@ -94,7 +94,12 @@ extension Remotes {
                 received.bytes += size
                 guard let payload else { continue }
                 metadata[id] = (type, payload)
-                let named = try Registry.links(type: type, payload: payload)
+                let named: [ObjectID]
+                do {
+                    named = try Registry.links(type: type, payload: payload)
+                } catch {
+                    throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); it was not stored", remote: "\(location)"))
+                }
                 links[id] = named
                 var fresh = [ObjectID]()
                 for child in named where !seen.contains(child) && !store.contains(child) {

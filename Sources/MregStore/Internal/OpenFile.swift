@@ -36,6 +36,26 @@ package struct OpenFile: Sendable {
         try open(path, .readOnly)
     }
 
+    /// Opens a file of the store (an object) for reading, refusing anything but a regular file:
+    /// a FIFO with an object's name must not block the reader, a device must not be read.
+    ///
+    /// - Throws: `StoreError.corrupt` (without an object: the caller names it) for another kind of file.
+    package static func forReadingRegularFile(_ path: FilePath) throws -> OpenFile {
+        let file = try open(path, .readOnly, options: .nonBlocking)
+        let status: FileStatus
+        do {
+            status = try file.status()
+        } catch {
+            file.close()
+            throw error
+        }
+        guard status.isRegularFile else {
+            file.close()
+            throw StoreError.corruptData("it is not a regular file (\(status.isDirectory ? "a folder" : "a FIFO, socket or device"))")
+        }
+        return file
+    }
+
     /// Creates `path`, failing if it exists.
     package static func creatingNew(_ path: FilePath, permissions: mode_t) throws -> OpenFile {
         try open(path, .writeOnly, options: [.create, .exclusiveCreate], permissions: permissions)

@@ -37,8 +37,10 @@ extension ObjectStore {
     public func mapStored(_ id: ObjectID) throws -> MappedObject? {
         let path = filePath(for: id)
         let file: OpenFile
-        do { file = try OpenFile.forReading(path) } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+        do { file = try OpenFile.forReadingRegularFile(path) } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
             throw StoreError.notFound(kind: .object, name: id.hex)
+        } catch StoreError.corrupt(nil, _, let reason) {
+            throw StoreError.corrupt(object: id, path: path, reason: reason)
         }
         defer { file.close() }
         guard let status = try? file.status(), status.isRegularFile, status.size >= 3 else { return nil }

@@ -27,7 +27,11 @@ public final class ObjectReader {
     init(id: ObjectID, path: FilePath) throws {
         self.id = id
         self.path = path
-        file = try OpenFile.forReading(path)
+        do {
+            file = try OpenFile.forReadingRegularFile(path)
+        } catch {
+            throw Self.annotate(error, id: id, path: path)
+        }
         // Buffers sized to the object: many small objects must not each zero megabytes.
         let fileSize = (try? file.status()).map { Int($0.size) } ?? 256 * 1024
         input = [UInt8](repeating: 0, count: max(64, min(256 * 1024, fileSize)))

@@ -51,13 +51,24 @@ public struct ObjectStore: Sendable {
         return (reader.header.type, try reader.readAll())
     }
 
-    /// Reads an object, checking that it has the expected type.
+    /// The largest event, manifest or chunk list read into memory (256 MiB).
+    public static let maximumLinkedPayload: Int64 = 256 * 1024 * 1024
+
+    /// Reads an object that a link or a ref names as a `type`, checking that it is one.
+    ///
+    /// A link to an object of another type is damage (exit 4), not bad input: the type
+    /// is checked from the header before the payload is read, and the object is named.
     public func read(_ id: ObjectID, as type: ObjectType) throws -> [UInt8] {
-        let (actual, payload) = try read(id)
-        guard actual == type else {
-            throw StoreError.invalid(reason: "object \(id.abbreviated()) is a \(actual), not a \(type)")
+        let reader = try openReader(id)
+        guard reader.header.type == type else {
+            throw StoreError.corrupt(object: id, path: filePath(for: id),
+                                     reason: "it is a \(reader.header.type), where \(type == .event ? "an" : "a") \(type) is expected")
         }
-        return payload
+        guard reader.header.size <= Self.maximumLinkedPayload else {
+            throw StoreError.corrupt(object: id, path: filePath(for: id),
+                                     reason: "its header claims \(reader.header.size) bytes, more than a \(type) may hold (\(Self.maximumLinkedPayload))")
+        }
+        return try reader.readAll(limit: Self.maximumLinkedPayload)
     }
 
     /// The header of an object, read without inflating the payload.

@@ -125,6 +125,8 @@ public struct RefStore: Sendable {
     }
 
     private func check(_ name: RefName, expecting old: RefExpectation) throws {
+        // `.any` replaces whatever is there, a damaged ref too (that is how one is repaired).
+        if old == .any { return }
         let current = try read(name)
         switch old {
         case .any: return
@@ -170,6 +172,17 @@ public struct RefStore: Sendable {
             }
         }
         return out
+    }
+
+    /// The names of the refs whose names start with `prefix`, damaged ones included, sorted
+    /// (for removing refs: a damaged ref is removed like any other).
+    public func names(prefix: String = "refs/") -> [RefName] {
+        scan(prefix: prefix).compactMap { entry in
+            switch entry {
+            case .ref(let name, _), .corrupt(let name, _): return name
+            case .lock, .stray: return nil
+            }
+        }
     }
 
     /// Everything under `refs/` whose name starts with `prefix`, refs sorted by name:

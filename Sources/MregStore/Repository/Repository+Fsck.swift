@@ -13,21 +13,38 @@ public struct FsckReport: Sendable {
 
     public struct Finding: Sendable, Equatable {
         public var severity: Severity
-        /// A short stable word: `corrupt`, `missing`, `dangling`, `stray`, `temp`, `lock`, `badref`, `derived`.
+        /// A short stable word: `corrupt`, `missing`, `dangling`, `stray`, `temp`, `lock`, `badref`, `derived`, `chain`.
         public var kind: String
         public var message: String
         public var id: ObjectID?
+        /// The ref the finding is about (`badref` findings), e.g. `refs/models/fraud/head`.
+        public var ref: String?
     }
 
+    /// The most findings of one severity kept in `findings`; past it they are only counted
+    /// (`omitted`), so a store with millions of damaged objects gives a bounded report.
+    public static let maximumFindings = 1000
+
     public var findings: [Finding] = []
+    /// How many findings of each severity `add` kept.
+    private var kept: [Severity: Int] = [:]
+    /// Findings past `maximumFindings`, by severity: counted, not kept.
+    public var omitted: [Severity: Int] = [:]
     public var objectsChecked = 0
     public var refsChecked = 0
 
     public var errors: [Finding] { findings.filter { $0.severity == .error } }
-    public var isClean: Bool { errors.isEmpty }
+    /// Every error found, the omitted ones included.
+    public var errorCount: Int { errors.count + (omitted[.error] ?? 0) }
+    public var isClean: Bool { errorCount == 0 }
 
-    public mutating func add(_ severity: Severity, _ kind: String, _ message: String, id: ObjectID? = nil) {
-        findings.append(Finding(severity: severity, kind: kind, message: message, id: id))
+    public mutating func add(_ severity: Severity, _ kind: String, _ message: String, id: ObjectID? = nil, ref: String? = nil) {
+        if kept[severity, default: 0] >= Self.maximumFindings {
+            omitted[severity, default: 0] += 1
+            return
+        }
+        kept[severity, default: 0] += 1
+        findings.append(Finding(severity: severity, kind: kind, message: message, id: id, ref: ref))
     }
 }
 
@@ -90,9 +107,9 @@ extension Repository {
                     report.add(.error, "missing", "ref \(name) points to missing object \(id.hex)", id: id)
                 }
                 roots.append(id)
-            case .corrupt(_, let error):
+            case .corrupt(let name, let error):
                 report.refsChecked += 1
-                report.add(.error, "badref", "\(error)")
+                report.add(.error, "badref", "\(error)", ref: name.rawValue)
             case .lock(let path):
                 locks.append(path)
             case .stray(let path, let why):
