@@ -53,6 +53,8 @@ enum ErrorWording {
             return "\(version) is the first version of \(model): give two revisions to compare"
         case .noSigningKey:
             return "--sign needs a key: run 'mreg config user.signingKey ~/.ssh/id_ed25519' (an OpenSSH key)"
+        case .linkOutside:
+            return "\(b.description); register the folder it points into instead, or use --dereference to store the files it points to"
         case .noAllowedSigners:
             return "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml"
         case .invalidAssignment, .nonNumericMetric, .ambiguous, .malformedFile, .invalidPolicy, .invalidSetting,

@@ -21,7 +21,7 @@ extension Registry {
         _ = try Timestamp.now()  // an invalid MREG_NOW is refused before anything is written
 
         // Gather and validate all inputs first.
-        let entries = try FileWalker.walk(request.paths)
+        let entries = try FileWalker.walk(request.paths, dereference: request.dereference)
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         var params = [String: JSONValue]()
         for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
@@ -41,7 +41,7 @@ extension Registry {
                 throw RegistryError.notFound(.init(.modelCard, cardFile))
             }
             card = try ModelCard.parse(markdown: String(decoding: data, as: UTF8.self)) ?? .null
-        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" }),
+        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }),
                   let data = FileManager.default.contents(atPath: readme.source) {
             card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
         }
@@ -62,7 +62,8 @@ extension Registry {
             newBytes += added
         }
         let cache = StatCache(path: "\(repository.root)/statcache")
-        let ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
+        var ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
+        ingester.readHook = request.readHook
         var files = [ManifestFile]()
         var warnings = [String]()
         for entry in entries {

@@ -74,6 +74,9 @@ public struct Manifest: Sendable, Equatable {
         self.model = model
         message = o["message"]?.stringValue ?? ""
         files = try (o["files"]?.arrayValue ?? []).map(ManifestFile.init(json:))
+        if let v = ManifestPath.violation(in: files.map { ManifestPath.Entry(path: $0.path, target: $0.target) }) {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "its entry \(v)"))
+        }
         params = o["params"]?.objectValue ?? [:]
         metrics = o["metrics"]?.objectValue ?? [:]
         datasets = o["datasets"]?.arrayValue ?? []
@@ -97,11 +100,14 @@ public struct Manifest: Sendable, Equatable {
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
 }
 
-/// One file of a version.
+/// One file (or symbolic link) of a version.
 public struct ManifestFile: Sendable, Equatable {
-    /// Relative path with `/` separators.
+    /// The modes an entry may have: a file, an executable file, a symbolic link (as git writes them).
+    public static let fileMode = "100644", executableMode = "100755", linkMode = "120000"
+
+    /// Relative path with `/` separators (`ManifestPath` says which are valid).
     public var path: String
-    /// `100644` or `100755`, as git writes modes.
+    /// `100644`, `100755`, or `120000` for a symbolic link, as git writes modes.
     public var mode: String
     public var size: Int64
     /// `sha256:<hex>` of the file's bytes.
@@ -112,8 +118,13 @@ public struct ManifestFile: Sendable, Equatable {
     public var format: String?
     /// Format details, e.g. `{tensors, parameters, dtypes}` for safetensors and GGUF.
     public var details: JSONValue
+    /// For a symbolic link (mode `120000`): its target, as written in the link. The link's
+    /// `object` is a blob of these bytes (`size`, `digest` are theirs), as git stores links,
+    /// so a reader that does not know links sees a small file holding the target.
+    public var target: String?
 
-    public init(path: String, mode: String, size: Int64, digest: String, object: ObjectID, format: String? = nil, details: JSONValue = .null) {
+    public init(path: String, mode: String, size: Int64, digest: String, object: ObjectID, format: String? = nil, details: JSONValue = .null,
+                target: String? = nil) {
         self.path = path
         self.mode = mode
         self.size = size
@@ -121,26 +132,47 @@ public struct ManifestFile: Sendable, Equatable {
         self.object = object
         self.format = format
         self.details = details
+        self.target = target
     }
 
+    /// True for a symbolic link.
+    public var isSymbolicLink: Bool { mode == Self.linkMode }
+
     public var json: JSONValue {
-        .object([
+        var fields: [String: JSONValue] = [
             "path": .string(path), "mode": .string(mode), "size": .int(size), "digest": .string(digest),
             "object": .string(object.hex), "format": JSONValue(format), "details": details,
-        ])
+        ]
+        if let target { fields["target"] = .string(target) }
+        return .object(fields)
     }
 
     public init(json: JSONValue) throws {
-        guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
+        guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue, size >= 0,
               let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "a file entry is incomplete"))
         }
         self.path = path
-        self.mode = json["mode"]?.stringValue ?? "100644"
+        self.mode = json["mode"]?.stringValue ?? Self.fileMode
         self.size = size
         self.digest = digest
         self.object = object
         self.format = json["format"]?.stringValue
         self.details = json["details"] ?? .null
+        self.target = json["target"]?.stringValue
+        let shown = ManifestPath.printable(path)
+        guard [Self.fileMode, Self.executableMode, Self.linkMode].contains(mode) else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "its entry '\(shown)' has mode '\(ManifestPath.printable(mode))', not 100644, 100755 or 120000"))
+        }
+        guard (mode == Self.linkMode) == (target != nil) else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: mode == Self.linkMode
+                ? "its symbolic link '\(shown)' has no target" : "its entry '\(shown)' has a link target but is not a symbolic link (mode 120000)"))
+        }
+        if let target {
+            let bytes = Array(target.utf8)
+            guard Int64(bytes.count) == size, digest == Digest.sha256(bytes) else {
+                throw RegistryError.corrupt(.init(object: "manifest", reason: "its symbolic link '\(shown)' records a size or digest that is not its target's"))
+            }
+        }
     }
 }
