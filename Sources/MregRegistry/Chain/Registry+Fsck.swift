@@ -58,6 +58,24 @@ extension Registry {
                 report.add(.error, "chain", "event chain of \(model) is broken: \(error)")
             }
         }
+        checkManifests(&report)
         return report
+    }
+
+    /// Every manifest a chain names must read as a version (FORMAT.md §1.4: its paths and
+    /// links); a missing one is reported by the store-level checks already.
+    func checkManifests(_ report: inout FsckReport) {
+        var checked = Set<ObjectID>()
+        for model in (try? models()) ?? [] {
+            guard let state = try? self.state(of: model) else { continue }
+            for version in state.versions.values.sorted(by: { $0.number < $1.number }) {
+                guard checked.insert(version.manifest).inserted, store.contains(version.manifest) else { continue }
+                do {
+                    _ = try Manifest.load(version.manifest, from: store)
+                } catch {
+                    report.add(.error, "manifest", "\(model) v\(version.number): \(error)", id: version.manifest)
+                }
+            }
+        }
     }
 }

@@ -87,6 +87,7 @@ public struct Ingester: Sendable {
     func ingestLink(_ entry: FileWalker.Entry, target: String) throws -> Result {
         let bytes = Array(target.utf8)
         let written = try store.write(type: .blob, bytes: bytes)
+        progress?(Int64(bytes.count))
         let file = ManifestFile(path: entry.path, mode: ManifestFile.linkMode, size: Int64(bytes.count), digest: Digest.sha256(bytes),
                                 object: written.id, target: target)
         return Result(file: file, newBytes: written.storedBytes, executesCode: false, cached: false)

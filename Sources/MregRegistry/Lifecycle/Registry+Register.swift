@@ -37,13 +37,10 @@ extension Registry {
         }
         var card: JSONValue = .null
         if let cardFile = request.cardFile {
-            guard let data = FileManager.default.contents(atPath: cardFile) else {
-                throw RegistryError.notFound(.init(.modelCard, cardFile))
-            }
-            card = try ModelCard.parse(markdown: String(decoding: data, as: UTF8.self)) ?? .null
-        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }),
-                  let data = FileManager.default.contents(atPath: readme.source) {
-            card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
+            card = try ModelCard.load(path: cardFile) ?? .null
+        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }) {
+            // A registered README.md is a card only if it reads as one; otherwise it is just a file.
+            card = ((try? ModelCard.load(path: readme.source)) ?? nil) ?? .null
         }
         for tag in request.tags {
             if let v = current.tags[tag] {
@@ -80,13 +77,15 @@ extension Registry {
                                 datasets: datasets, provenance: [:], base: base, card: card)
         let now = try Timestamp.now()
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
-        let contentKey = manifest.contentKey
+        let encoded = manifest.encoded
+        let contentKey = encoded.contentKey
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
         }
 
         var existingVersion: Int64?
         var manifestID: ObjectID?
+        defer { if let manifestID { Manifest.forget(manifestID) } }
         var hookWarnings = [String]()
         let appended = try appendEvent(model: model) { state in
             hookWarnings.removeAll()
@@ -96,7 +95,8 @@ extension Registry {
                 return .skip
             }
             if manifestID == nil {
-                let written = try store.write(type: .manifest, bytes: manifest.json.canonicalBytes).id
+                let written = try store.write(type: .manifest, bytes: encoded.bytes).id
+                Manifest.remember(manifest, as: written)
                 manifestID = written
                 newBytes += store.storedSize(of: written) ?? 0
             }

@@ -1,5 +1,7 @@
+import Crypto
 import MregStore
 import MregSupport
+import Synchronization
 
 /// One model version: its files, parameters, metrics, datasets, provenance,
 /// lineage and model card. Stored as a `manifest` object in canonical JSON.
@@ -67,6 +69,60 @@ public struct Manifest: Sendable, Equatable {
         return Digest.sha256(key.canonicalBytes)
     }
 
+    /// The canonical bytes of `json` and the `contentKey`, computed together: each part is
+    /// encoded once (params of 50 MB are encoded once, not twice). Equal to `json.canonicalBytes`
+    /// and `contentKey`.
+    public var encoded: (bytes: [UInt8], contentKey: String) {
+        func part(_ value: JSONValue) -> [UInt8] { value.canonicalBytes }
+        var git = [String: JSONValue]()
+        if let g = provenance["git"]?.objectValue {
+            git["commit"] = g["commit"] ?? .null
+            git["dirty"] = g["dirty"] ?? .null
+        }
+        let shared: [(String, [UInt8])] = [
+            ("base", part(base)), ("card", part(card)), ("datasets", part(.array(datasets))), ("files", part(.array(files.map(\.json)))),
+            ("git", part(.object(git))), ("message", part(.string(message))), ("metrics", part(.object(metrics))),
+            ("model", part(.string(model))), ("params", part(.object(params))),
+            ("provenance", part(.object(provenance))), ("schema", part(.string(Self.schema))),
+        ]
+        // Keys in canonical (UTF-8) order; `git` is only in the content key, `provenance` and `schema` only in the manifest.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(shared.reduce(16) { $0 + $1.1.count + $1.0.utf8.count + 4 })
+        var hasher = SHA256()
+        var firstInManifest = true, firstInKey = true
+        for (key, value) in shared {
+            let label = Array("\"\(key)\":".utf8)
+            if key != "git" {
+                bytes.append(firstInManifest ? 0x7b : 0x2c)
+                bytes.append(contentsOf: label)
+                bytes.append(contentsOf: value)
+                firstInManifest = false
+            }
+            if key != "provenance" && key != "schema" {
+                hasher.update(data: [firstInKey ? 0x7b : 0x2c] + label)
+                hasher.update(data: value)
+                firstInKey = false
+            }
+        }
+        bytes.append(0x7d)
+        hasher.update(data: [0x7d])
+        return (bytes, "sha256:" + Hex.encode(hasher.finalize()))
+    }
+
+    /// The manifest a register is writing (`remember` … `forget`): reading it back, as the index
+    /// does right after the register appends its event, does not decode it again.
+    private static let lastWritten = Mutex<(id: ObjectID, manifest: Manifest)?>(nil)
+
+    /// Notes that `manifest` was just stored as `id`, until `forget(id)`.
+    public static func remember(_ manifest: Manifest, as id: ObjectID) {
+        lastWritten.withLock { $0 = (id, manifest) }
+    }
+
+    /// Ends `remember(_:as: id)`: later reads of `id` read the store.
+    public static func forget(_ id: ObjectID) {
+        lastWritten.withLock { if $0?.id == id { $0 = nil } }
+    }
+
     public init(json: JSONValue) throws {
         guard case .object(let o) = json, o["schema"]?.stringValue == Self.schema, let model = o["model"]?.stringValue else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "it is not an mreg manifest (schema \(Self.schema))"))
@@ -87,6 +143,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
+        if let last = lastWritten.withLock({ $0 }), last.id == id { return last.manifest }
         let bytes = try store.read(id, as: .manifest)
         do {
             return try Manifest(json: JSONValue.parse(bytes))
