@@ -94,4 +94,20 @@ import Testing
         let long = "---\nlicense: " + String(repeating: "x", count: (1 << 20) + 1) + "\n---\n"
         #expect(Self.message { _ = try ModelCard.parse(markdown: long) }.contains("longer than 1 MiB"))
     }
+
+    @Test func aliasesCannotMultiplyLongTexts() {
+        // 200 KB of text named once, then repeated 1,000 times: 200 MB once expanded.
+        let text = "a: &a \"\(String(repeating: "x", count: 200_000))\"\nb: [" + Array(repeating: "*a", count: 1000).joined(separator: ",") + "]\n"
+        let start = Date()
+        #expect(Self.message { _ = try ParamsLoader.parseYAML(text, path: "p.yaml") }.contains("more text than the file holds"))
+        #expect(Date().timeIntervalSince(start) < 10)
+        let card = "---\nlicense: &l \"\(String(repeating: "x", count: 900_000))\"\ntags: [" + Array(repeating: "*l", count: 100).joined(separator: ",") + "]\n---\n"
+        #expect(Self.message { _ = try ModelCard.parse(markdown: card) }.contains("add up to more than 16 MiB"))
+    }
+
+    @Test func longNestedKeysAreRefusedBeforeTheyAreBuilt() {
+        let name = String(repeating: "k", count: 600)
+        let nested = (0..<50).reduce("1") { inner, _ in "{\"\(name)\": \(inner)}" }
+        #expect(Self.message { _ = try ParamsLoader.flattenChecked(ParamsLoader.parseJSON(nested, path: "p.json"), path: "p.json") }.contains("longer than 1024 bytes"))
+    }
 }

@@ -117,8 +117,9 @@ extension IndexSegment {
         func add(_ key: String, _ ns: Namespace, _ v: JSONValue) {
             out.append(PendingField(key: key, namespace: ns, value: v, text: v.stringValue))
         }
-        for (k, v) in row.params.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) { add(k, .param, v) }
-        for (k, v) in row.metrics.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) { add(k, .metric, v) }
+        // Sorting the keys alone moves less than sorting (key, value) pairs.
+        for k in row.params.keys.sorted(by: JSONValue.utf8Precedes) { if let v = row.params[k] { add(k, .param, v) } }
+        for k in row.metrics.keys.sorted(by: JSONValue.utf8Precedes) { if let v = row.metrics[k] { add(k, .metric, v) } }
         for f in row.formats { add(f, .format, .string(f)) }
         for (k, v) in row.card.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
             if case .array(let items) = v {

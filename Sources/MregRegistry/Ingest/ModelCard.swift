@@ -88,6 +88,15 @@ public enum ModelCard {
             throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card front matter is not a YAML mapping"))
         }
         var result: [String: JSONValue] = [:]
+        // YAML aliases may repeat a text: what is recorded may not add up to more than the card could hold.
+        var total = 0
+        func checked(_ text: String, field: String) throws -> String {
+            total += text.utf8.count
+            guard total <= maximumFileBytes else {
+                throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card fields add up to more than \(maximumFileBytes >> 20) MiB once its YAML aliases are expanded"))
+            }
+            return try ModelCard.checked(text, field: field)
+        }
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.scalar?.string, fields.contains(key), result[key] == nil else { continue }
             if let text = scalarString(valueNode) {

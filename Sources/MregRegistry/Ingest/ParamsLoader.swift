@@ -89,8 +89,8 @@ public enum ParamsLoader {
         do {
             guard let node = try Yams.compose(yaml: text) else { return .object([:]) }
             let limit = min(maximumValues, max(aliasExpansionFloor, text.utf8.count))
-            var budget = limit
-            return try fromYAML(node, budget: &budget, limit: limit, depth: 0, key: "", path: path)
+            var budget = Budget(values: limit, valueLimit: limit, bytes: max(text.utf8.count, maximumStringBytes))
+            return try fromYAML(node, budget: &budget, depth: 0, key: "", path: path)
         } catch let e as RegistryError {
             throw e
         } catch {
@@ -103,14 +103,35 @@ public enum ParamsLoader {
         node.mark.map { " (line \($0.line), column \($0.column))" } ?? ""
     }
 
-    static func fromYAML(_ node: Node, budget: inout Int, limit: Int, depth: Int, key: String, path: String) throws -> JSONValue {
-        budget -= 1
-        guard budget >= 0 else {
+    /// What a YAML file may still expand to: values, and bytes of text (keys and strings).
+    struct Budget {
+        var values: Int
+        let valueLimit: Int
+        var bytes: Int
+
+        mutating func spend(text: String, path: String) throws {
+            bytes -= text.utf8.count
+            guard bytes >= 0 else {
+                throw RegistryError.badInput(.malformedFile(path: path, problem: "its YAML aliases expand it to more text than the file holds"))
+            }
+        }
+    }
+
+    /// `key.name`, to name a value in errors (kept short: only messages use it).
+    static func child(_ key: String, _ name: String) -> String {
+        key.isEmpty ? name : key.utf8.count > maximumKeyBytes ? key : "\(key).\(name)"
+    }
+
+    static func fromYAML(_ node: Node, budget: inout Budget, depth: Int, key: String, path: String) throws -> JSONValue {
+        budget.values -= 1
+        guard budget.values >= 0 else {
+            let limit = budget.valueLimit
             let why = limit == maximumValues ? "more than \(limit) values" : "more than \(limit) values once its YAML aliases are expanded"
             throw RegistryError.badInput(.malformedFile(path: path, problem: "it holds \(why)"))
         }
         switch node {
         case .scalar(let scalar):
+            try budget.spend(text: scalar.string, path: path)
             if scalar.style != .plain { return try checked(.string(scalar.string), key: key, path: path) }
             let s = scalar.string
             if node.tag.description.hasSuffix(":null") || s == "~" || s == "null" || s == "" { return .null }
@@ -123,18 +144,19 @@ public enum ParamsLoader {
                     throw RegistryError.badInput(.malformedFile(path: path, problem: "a key\(place(k)) is a list or mapping; keys must be text"))
                 }
                 let name = scalar.string
-                let child = key.isEmpty ? name : "\(key).\(name)"
+                try budget.spend(text: name, path: path)
+                let child = Self.child(key, name)
                 guard out[name] == nil else {
                     throw RegistryError.badInput(.malformedFile(path: path, problem: "key '\(printable(child))'\(place(k)) appears twice in one mapping"))
                 }
-                out[name] = try fromYAML(v, budget: &budget, limit: limit, depth: depth + 1, key: child, path: path)
+                out[name] = try fromYAML(v, budget: &budget, depth: depth + 1, key: child, path: path)
             }
             return .object(out)
         case .sequence(let seq):
             guard depth < maximumDepth else { throw tooDeep(key, path) }
             var out = [JSONValue]()
             out.reserveCapacity(seq.count)
-            for item in seq { out.append(try fromYAML(item, budget: &budget, limit: limit, depth: depth + 1, key: key, path: path)) }
+            for item in seq { out.append(try fromYAML(item, budget: &budget, depth: depth + 1, key: key, path: path)) }
             return .array(out)
         case .alias:
             return .null
@@ -198,7 +220,7 @@ public enum ParamsLoader {
         if let table = value.table {
             guard depth < maximumDepth else { throw tooDeep(key, path) }
             var out = [String: JSONValue]()
-            for (k, v) in table { out[k] = try fromTOML(v, budget: &budget, depth: depth + 1, key: key.isEmpty ? k : "\(key).\(k)", path: path) }
+            for (k, v) in table { out[k] = try fromTOML(v, budget: &budget, depth: depth + 1, key: child(key, k), path: path) }
             return .object(out)
         }
         if let array = value.array {
@@ -268,6 +290,11 @@ public enum ParamsLoader {
         guard depth < maximumDepth else { throw tooDeep(prefix, path) }
         if o.isEmpty && !prefix.isEmpty { try put(prefix, .object([:]), into: &out, root: root, path: path) }
         for (k, v) in o {
+            guard (prefix.isEmpty ? 0 : prefix.utf8.count + 1) + k.utf8.count <= maximumKeyBytes else {
+                // Checked before the key is built: deep keys of long names would build long strings.
+                let shown = printable(prefix.isEmpty ? k : prefix + "." + k.prefix(80))
+                throw RegistryError.badInput(.malformedFile(path: path, problem: "key '\(shown)' is longer than \(maximumKeyBytes) bytes"))
+            }
             let key = prefix.isEmpty ? k : "\(prefix).\(k)"
             budget -= 1
             if case .object(let inner) = v {
