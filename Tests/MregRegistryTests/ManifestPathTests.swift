@@ -142,6 +142,9 @@ import MregStore
     @Test func canonicalKeysSortByTheirUTF8Bytes() {
         let keys = ["b", "a", "é", "z", "ab", "", "e\u{301}", "Z", "ä"]
         #expect(keys.sorted(by: JSONValue.utf8Precedes) == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(JSONValue.sortedByUTF8(keys) == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        let ascii = ["b", "a.b", "a", "A", "a_b", "a-b", "ab", "", "~", "0"]
+        #expect(JSONValue.sortedByUTF8(ascii) == ascii.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         // (Precomposed and decomposed é are one key to a Swift dictionary: keep one.)
         let distinct = ["b", "a", "é", "z", "ab", "", "Z", "ä"]
         let value: JSONValue = .object(Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, .int(Int64($0))) }))

@@ -36,7 +36,7 @@ extension IndexSegment {
             }
             for k in row.card.keys { set.insert(k) }
         }
-        let strings = set.sorted(by: JSONValue.utf8Precedes)
+        let strings = JSONValue.sortedByUTF8(set)
         var ids = [String: UInt32](minimumCapacity: strings.count)
         for (i, s) in strings.enumerated() { ids[s] = UInt32(i) }
 
@@ -118,8 +118,8 @@ extension IndexSegment {
             out.append(PendingField(key: key, namespace: ns, value: v, text: v.stringValue))
         }
         // Sorting the keys alone moves less than sorting (key, value) pairs.
-        for k in row.params.keys.sorted(by: JSONValue.utf8Precedes) { if let v = row.params[k] { add(k, .param, v) } }
-        for k in row.metrics.keys.sorted(by: JSONValue.utf8Precedes) { if let v = row.metrics[k] { add(k, .metric, v) } }
+        for k in JSONValue.sortedByUTF8(row.params.keys) { if let v = row.params[k] { add(k, .param, v) } }
+        for k in JSONValue.sortedByUTF8(row.metrics.keys) { if let v = row.metrics[k] { add(k, .metric, v) } }
         for f in row.formats { add(f, .format, .string(f)) }
         for (k, v) in row.card.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
             if case .array(let items) = v {

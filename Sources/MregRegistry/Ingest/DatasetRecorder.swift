@@ -37,7 +37,7 @@ struct DatasetRecorder {
     /// one `<hex digest>  <relative path>\n` line per file, sorted by path.
     func record(_ spec: Spec, storeFiles: Bool) throws -> (JSONValue, Int64) {
         // A dataset is recorded by what it holds: symbolic links are followed (as `cp -L`).
-        let entries = try FileWalker.walk([spec.path], dereference: true)
+        let entries = try FileWalker.walk([spec.path], dereference: true, exportable: false)
         var listing = ""
         var size: Int64 = 0
         var stored = [JSONValue]()

@@ -39,7 +39,9 @@ public struct FileWalker: Sendable {
     /// - Parameter dereference: store what symbolic links inside folders point to, instead of the links.
     /// - Throws: `RegistryError.notFound` for a missing argument, `.badInput` for a name, path or
     ///   link that cannot be stored (naming it), `.io` when a folder cannot be read.
-    public static func walk(_ arguments: [String], dereference: Bool = false) throws -> [Entry] {
+    /// - Parameter exportable: refuse paths `export` would refuse (a backslash, a `.git` or `.mreg`
+    ///   component), as for a version's files; a dataset, only hashed, does not need it.
+    public static func walk(_ arguments: [String], dereference: Bool = false, exportable: Bool = true) throws -> [Entry] {
         var entries = [Entry]()
         var seen = [String: String]()
         for argument in arguments {
@@ -63,15 +65,16 @@ public struct FileWalker: Sendable {
             }
         }
         entries.sort { $0.path < $1.path }
-        try check(entries)
+        try check(entries, exportable: exportable)
         return entries
     }
 
-    /// Refuses entries that would make an invalid version or one `export` refuses.
-    static func check(_ entries: [Entry]) throws {
+    /// Refuses entries that would make an invalid version (or, with `exportable`, one `export` refuses).
+    static func check(_ entries: [Entry], exportable: Bool) throws {
         for e in entries {
-            if let problem = ManifestPath.problem(e.path) ?? Registry.unsafePathReason(e.path) {
-                throw RegistryError.badInput(.unusablePath(action: "register", path: ManifestPath.printable(e.source), problem: "its path in the version, '\(ManifestPath.printable(e.path))', \(problem)"))
+            if let problem = ManifestPath.problem(e.path) ?? (exportable ? Registry.unsafePathReason(e.path) : nil) {
+                throw RegistryError.badInput(.unusablePath(action: "register", path: ManifestPath.printable(e.source),
+                                                           problem: "its path in the version ('\(ManifestPath.printable(e.path))') cannot be used: \(problem)"))
             }
         }
         let source = Dictionary(entries.map { ($0.path, $0.source) }, uniquingKeysWith: { a, _ in a })

@@ -9,7 +9,7 @@ extension JSONValue {
         switch self {
         case .object(let dict) where dict.count >= Self.parallelThreshold:
             // Many keys (params of 50 MB): encode slices of the sorted entries on all cores, then join them.
-            let entries = dict.sorted { JSONValue.utf8Precedes($0.key, $1.key) }
+            let entries = JSONValue.sortedEntries(dict)
             out.append(0x7b)
             Self.joinInParallel(entries.count, into: &out) { range, part in
                 for i in range {
@@ -105,6 +105,24 @@ extension JSONValue {
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
+    /// Whether `s` is all ASCII (then the standard library's `<` is byte order, and fastest).
+    static func isASCII(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } } ?? s.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    /// `strings` sorted by their UTF-8 bytes.
+    public static func sortedByUTF8(_ strings: some Sequence<String>) -> [String] {
+        var array = Array(strings)
+        if array.allSatisfy(isASCII) { array.sort() } else { array.sort(by: utf8Precedes) }
+        return array
+    }
+
+    /// A map's entries sorted by their keys' UTF-8 bytes (the canonical order).
+    static func sortedEntries(_ dict: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        if dict.keys.allSatisfy(isASCII) { return dict.sorted { $0.key < $1.key } }
+        return dict.sorted { utf8Precedes($0.key, $1.key) }
+    }
+
     private static let newline = UInt8(ascii: "\n")
 
     private func write(to out: inout [UInt8], indent: [UInt8]?, level: Int) {
@@ -129,7 +147,7 @@ extension JSONValue {
         case .object(let dict):
             if dict.isEmpty { out.append(contentsOf: [0x7b, 0x7d]); return }
             out.append(0x7b)
-            let entries = dict.sorted { JSONValue.utf8Precedes($0.key, $1.key) }
+            let entries = JSONValue.sortedEntries(dict)
             for (i, entry) in entries.enumerated() {
                 if i > 0 { out.append(0x2c) }
                 if let indent { JSONValue.newline(indent, level + 1, to: &out) }
