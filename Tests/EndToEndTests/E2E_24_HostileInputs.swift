@@ -143,6 +143,41 @@ import Testing
         }
     }
 
+    // MARK: files that change while read
+
+    /// A large file rewritten in place over and over while it is registered: each register either
+    /// makes a version that verifies, or is refused (exit 3) without moving a ref. (The refusal
+    /// itself is forced deterministically in IngestChangeTests through `Ingester.readHook`.)
+    @Test func aFileRewrittenDuringRegisterNeverGivesAWrongVersion() throws {
+        try withStore { mreg, dir in
+            try mreg.run(["config", "core.chunkThreshold", "64k"], cwd: dir).succeeded()
+            try mreg.run(["config", "core.chunkSize", "64k"], cwd: dir).succeeded()
+            try writeFile("\(dir)/big.bin", randomBytes(4 << 20))
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+            writer.arguments = ["-c", "while :; do dd if=/dev/urandom of=big.bin bs=64k count=64 conv=notrunc status=none; done"]
+            writer.currentDirectoryURL = URL(fileURLWithPath: dir)
+            try writer.run()
+            defer { if writer.isRunning { writer.terminate(); writer.waitUntilExit() } }
+            var refused = 0
+            for i in 0..<4 {
+                let refs = snapshot("\(dir)/.mreg/refs")
+                let r = try mreg.run(["register", "m\(i)", "big.bin"], cwd: dir)
+                if r.status == 0 { continue }
+                refused += 1
+                #expect(r.status == 3 && r.stderrIsOneLine, "\(r)")
+                #expect(r.stderr.contains("'big.bin' changed while it was being read; register again when it is stable"), "\(r)")
+                #expect(differences(refs, snapshot("\(dir)/.mreg/refs")).isEmpty)
+            }
+            writer.terminate()
+            writer.waitUntilExit()
+            let verify = try mreg.run(["verify"], cwd: dir)
+            #expect(verify.status == 0 || refused == 4, "\(verify)")
+            let fsck = try mreg.run(["fsck", "--no-dangling"], cwd: dir)
+            #expect(fsck.status == 0, "\(fsck)")
+        }
+    }
+
     // MARK: crafted manifests
 
     /// Writes a manifest with files at `paths` and a first event naming it; returns the manifest id.
