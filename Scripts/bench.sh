@@ -85,3 +85,34 @@ printf '%-40s %9.3f  (floor: < 0.2)\n' "mreg register W1 again (unchanged)" "$t_
 printf '%-40s %9.3f  %sx cp (floor: <= 3)\n' "mreg export W1" "$t_export" "$(ratio "$t_export" "$t_cp")"
 printf '\nstore growth from W2: %s bytes = %s%% of W1 (floor: <= 15%%)\n' "$((after - before))" "$(awk "BEGIN { printf \"%.1f\", 100 * ($after - $before) / $size }")"
 printf 'peak memory: register W1 %s MiB (floor: < 200), export W1 %s MiB\n' "$((mem_reg / 1024))" "$((mem_export / 1024))"
+
+# --- shape P: register with a 50 MB JSON params file (begin) ------------------------------
+# mreg register --params P50.json against python3's json.load of the same file, in this run.
+# P50.json: ~41,000 nested tables, each 200 floats, 20 labels, numbers, a bool, text (deterministic).
+if command -v python3 >/dev/null; then
+    python3 - P50.json <<'PY'
+import json, random, sys
+random.seed(7)
+d = {"model": {"name": "bench", "hidden": 4096, "layers": 48, "dropout": 0.1}, "tables": {}}
+size, i = 200, 0
+while size < 50_000_000:
+    t = {"weights": [round(random.random(), 6) for _ in range(200)],
+         "labels": ["label-%d-%d" % (i, j) for j in range(20)],
+         "scale": random.random(), "enabled": i % 2 == 0, "note": "table %d of the bench params" % i,
+         "shape": {"rows": i, "cols": 200}}
+    d["tables"]["t%06d" % i] = t
+    size += len(json.dumps(t)) + 12
+    i += 1
+with open(sys.argv[1], "w") as f:
+    json.dump(d, f)
+PY
+    echo weights > P-model.bin
+    t_pjson=$(measure true "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' P50.json" "$RUNS")
+    t_preg=$(measure "rm -rf sp && mkdir sp && $MREG init -q sp" "cd sp && $MREG register p ../P-model.bin --params ../P50.json; cd .." "$RUNS")
+    printf '\n%-40s %9.3f\n' "python3 json.load P50.json ($(stat -c %s P50.json) bytes)" "$t_pjson"
+    printf '%-40s %9.3f  %sx python (floor: <= 3)\n' "mreg register --params P50.json" "$t_preg" "$(ratio "$t_preg" "$t_pjson")"
+    rm -rf sp P50.json P-model.bin
+else
+    echo "shape P skipped: python3 is not installed" >&2
+fi
+# --- shape P (end) ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ extension RegistryError {
         case unusablePath(action: String, path: String, problem: String)
         /// Two inputs of one registration map to the same path in the version.
         case duplicateInput(path: String, first: String, second: String)
+        /// A symbolic link inside a registered folder that leads outside it (`target`: its text).
+        case linkOutside(path: String, target: String)
         /// A date that cannot be read.
         case invalidDate(String, reason: String? = nil, option: String? = nil)
         /// A remote URL that cannot be used.
@@ -66,6 +68,8 @@ extension RegistryError {
                 return "cannot \(action) '\(path)': \(problem)"
             case .duplicateInput(let path, let first, let second):
                 return "two inputs map to the same path '\(path)' ('\(first)' and '\(second)'): register them from one folder instead"
+            case .linkOutside(let path, let target):
+                return "cannot register '\(path)': it is a symbolic link to '\(target)', outside the registered folder"
             case .invalidDate(let text, let reason, let option):
                 if let reason { return (option.map { "\($0): " } ?? "") + reason }
                 return "cannot read the date '\(text)': use YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]' or RFC 3339 (times are UTC)"

@@ -30,7 +30,7 @@ extension RegistryError {
             case .headMoved(let model, let remote, let detail):
                 return "the head of \(model) on \(remote) moved while pushing" + (detail.map { " (\($0))" } ?? "")
             case .inputChanged(let path):
-                return "'\(path)' changed while it was being read"
+                return "'\(path)' changed while it was being read; register again when it is stable"
             case .stageHoldsAnother(let model, let stage, let holds, let named):
                 return "\(stage) holds \(model) v\(holds), not v\(named): nothing was demoted"
             }

@@ -34,7 +34,8 @@ enum DiffRenderer {
         case .files:
             return diff.files.filter { all || $0.kind != .unchanged }.map { f in
                 let mark = ["added": "A", "removed": "D", "changed": "M", "unchanged": " "][f.kind.rawValue]!
-                return [mark, f.path, f.old.map { Format.bytes($0.size) } ?? "-", f.new.map { Format.bytes($0.size) } ?? "-"]
+                func shown(_ file: ManifestFile) -> String { file.target.map { "link to \($0)" } ?? Format.bytes(file.size) }
+                return [mark, f.path, f.old.map(shown) ?? "-", f.new.map(shown) ?? "-"]
             }
         }
     }

@@ -50,6 +50,9 @@ extension MregCommand {
         @Flag(name: .long, help: "Store the datasets' files too, not only their digests.")
         var storeDatasets = false
 
+        @Flag(name: .long, help: "Store the files and folders that symbolic links inside the folders point to, instead of the links (as cp -L).")
+        var dereference = false
+
         @Option(name: .long, help: ArgumentHelp("The version this one was fine-tuned or derived from.", valueName: "model@rev"))
         var base: String?
 
@@ -74,6 +77,7 @@ extension MregCommand {
             request.metrics = metric
             request.datasets = dataset
             request.storeDatasets = storeDatasets
+            request.dereference = dereference
             request.base = base
             request.cardFile = card
             request.tags = tag

@@ -57,6 +57,8 @@ enum ErrorWording {
             return "please tell me who you are: every entry records its author's name and email, and they are not configured; run"
                 + " 'mreg config --global user.name \"Your Name\"' and 'mreg config --global user.email you@example.com'"
                 + " (or set MREG_USER_NAME and MREG_USER_EMAIL); nothing was recorded"
+        case .linkOutside:
+            return "\(b.description); register the folder it points into instead, or use --dereference to store the files it points to"
         case .noAllowedSigners:
             return "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml"
         case .invalidAssignment, .nonNumericMetric, .ambiguous, .malformedFile, .invalidPolicy, .invalidSetting,

@@ -45,6 +45,7 @@ enum Format {
     }
 
     static func fileSummary(_ f: ManifestFile) -> String {
+        if let target = f.target { return "symbolic link -> \(target)" }
         var parts = [f.format ?? ""]
         if let t = f.details["tensors"]?.intValue { parts.append("\(t) tensors") }
         if let p = f.details["parameters"]?.intValue { parts.append("\(count(p)) params") }

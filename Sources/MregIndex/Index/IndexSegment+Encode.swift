@@ -9,25 +9,34 @@ extension IndexSegment {
     /// - Parameter rows: the model's versions, sorted by version.
     static func encode(summary: ModelSummary, rows: [VersionFields], into w: inout ByteWriter) {
         precondition(w.count % 8 == 0, "segments start at a multiple of 8")
+        // Each row's fields in the order they are written; the text of lists and maps is computed
+        // once (on all cores when there are many: params of 50 MB hold tens of thousands).
+        var fields = rows.map(Self.fields(of:))
+        var composite = [JSONValue]()
+        for row in fields { for f in row where f.text == nil && f.value.isComposite { composite.append(f.value) } }
+        var texts = JSONValue.canonicalTexts(composite).makeIterator()
+        for r in fields.indices {
+            for f in fields[r].indices where fields[r][f].text == nil && fields[r][f].value.isComposite {
+                fields[r][f].text = texts.next()
+            }
+        }
         // The string table: every distinct string, sorted by bytes, so ids compare as the strings do.
         var set = Set<String>()
         set.insert(summary.model)
         if let l = summary.lastChange { set.insert(l) }
         for s in summary.stages.keys { set.insert(s) }
         for t in summary.tags.keys { set.insert(t) }
-        for row in rows {
+        for (row, rowFields) in zip(rows, fields) {
             set.insert(row.author)
             set.insert(row.created)
             set.insert(row.message)
-            for (k, v) in row.params { set.insert(k); if let s = stringForm(v) { set.insert(s) } }
-            for (k, v) in row.metrics { set.insert(k); if let s = stringForm(v) { set.insert(s) } }
-            for f in row.formats { set.insert(f) }
-            for (k, v) in row.card {
-                set.insert(k)
-                for item in v.arrayValue ?? [v] { if let s = stringForm(item) { set.insert(s) } }
+            for f in rowFields {
+                set.insert(f.key)
+                if let text = f.text { set.insert(text) }
             }
+            for k in row.card.keys { set.insert(k) }
         }
-        let strings = set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let strings = JSONValue.sortedByUTF8(set)
         var ids = [String: UInt32](minimumCapacity: strings.count)
         for (i, s) in strings.enumerated() { ids[s] = UInt32(i) }
 
@@ -75,21 +84,8 @@ extension IndexSegment {
         }
         for row in rows { w.id(row.manifest) }
         // Fields: params, then metrics, then formats, then card fields, each by key (a list's items in order).
-        for row in rows {
-            for (k, v) in row.params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                field(&w, ids[k]!, .param, v, ids)
-            }
-            for (k, v) in row.metrics.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                field(&w, ids[k]!, .metric, v, ids)
-            }
-            for f in row.formats { field(&w, ids[f]!, .format, .string(f), ids) }
-            for (k, v) in row.card.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                if case .array(let items) = v {
-                    for item in items { field(&w, ids[k]!, .cardItem, item, ids) }
-                } else {
-                    field(&w, ids[k]!, .card, v, ids)
-                }
-            }
+        for rowFields in fields {
+            for f in rowFields { field(&w, ids[f.key]!, f.namespace, f.value, text: f.text.map { ids[$0]! }) }
         }
         for (name, v) in summary.stages.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
         for (name, v) in summary.tags.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
@@ -104,16 +100,39 @@ extension IndexSegment {
         return n
     }
 
-    /// The text a value is stored as in the string table (strings, and arrays/objects as canonical JSON).
-    static func stringForm(_ v: JSONValue) -> String? {
-        switch v {
-        case .string(let s): return s
-        case .array, .object: return v.canonical
-        default: return nil
-        }
+    /// One field as it is written: its key, namespace, value and the text the value is stored as
+    /// in the string table (strings, and lists and maps as canonical JSON, filled in later).
+    struct PendingField {
+        var key: String
+        var namespace: Namespace
+        var value: JSONValue
+        var text: String?
     }
 
-    private static func field(_ w: inout ByteWriter, _ key: UInt32, _ ns: Namespace, _ v: JSONValue, _ ids: [String: UInt32]) {
+    /// A row's fields in the order they are written: params, then metrics, then formats, then
+    /// card fields, each by key (a card list's items in order, one field each).
+    static func fields(of row: VersionFields) -> [PendingField] {
+        var out = [PendingField]()
+        out.reserveCapacity(fieldCountOf(row))
+        func add(_ key: String, _ ns: Namespace, _ v: JSONValue) {
+            out.append(PendingField(key: key, namespace: ns, value: v, text: v.stringValue))
+        }
+        // Sorting the keys alone moves less than sorting (key, value) pairs.
+        for k in JSONValue.sortedByUTF8(row.params.keys) { if let v = row.params[k] { add(k, .param, v) } }
+        for k in JSONValue.sortedByUTF8(row.metrics.keys) { if let v = row.metrics[k] { add(k, .metric, v) } }
+        for f in row.formats { add(f, .format, .string(f)) }
+        for (k, v) in row.card.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
+            if case .array(let items) = v {
+                for item in items { add(k, .cardItem, item) }
+            } else {
+                add(k, .card, v)
+            }
+        }
+        return out
+    }
+
+    /// Writes one field; `text` is the string-table id of a string, list or map value.
+    private static func field(_ w: inout ByteWriter, _ key: UInt32, _ ns: Namespace, _ v: JSONValue, text: UInt32?) {
         w.u32(key)
         w.u8(ns.rawValue)
         let kind: Kind
@@ -123,12 +142,22 @@ extension IndexSegment {
         case .bool(let b): kind = .bool; bits = b ? 1 : 0
         case .int(let i): kind = .int; bits = UInt64(bitPattern: i)
         case .double(let d): kind = .double; bits = d.bitPattern
-        case .string(let s): kind = .string; bits = UInt64(ids[s]!)
-        case .array, .object: kind = .json; bits = UInt64(ids[v.canonical]!)
+        case .string: kind = .string; bits = UInt64(text ?? 0)
+        case .array, .object: kind = .json; bits = UInt64(text ?? 0)
         }
         w.u8(kind.rawValue)
         w.u16(0)
         w.u64(bits)
+    }
+}
+
+extension JSONValue {
+    /// A list or a map.
+    var isComposite: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
+        }
     }
 }
 

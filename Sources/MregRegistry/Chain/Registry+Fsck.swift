@@ -150,4 +150,5 @@ extension Registry {
         }
         return out
     }
+
 }

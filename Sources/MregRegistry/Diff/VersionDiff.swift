@@ -97,7 +97,9 @@ public struct VersionDiff: Sendable {
 
     static func fileJSON(_ f: ManifestFile?) -> JSONValue {
         guard let f else { return .null }
-        return .object(["size": .int(f.size), "digest": .string(f.digest), "mode": .string(f.mode), "format": JSONValue(f.format)])
+        var fields: [String: JSONValue] = ["size": .int(f.size), "digest": .string(f.digest), "mode": .string(f.mode), "format": JSONValue(f.format)]
+        if let target = f.target { fields["target"] = .string(target) }
+        return .object(fields)
     }
 
     /// The diff as JSON; `all` includes unchanged entries.

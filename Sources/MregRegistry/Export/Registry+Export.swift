@@ -197,6 +197,12 @@ extension Registry {
         for (i, file) in manifest.files.enumerated() {
             progress?(file.path)
             let temp = "\(staging)/\(i)"
+            if let target = file.target {
+                // A symbolic link is made as a link (never written through); its target was checked
+                // to stay inside the version when the manifest was read.
+                guard symlink(target, temp) == 0 else { throw RegistryError.io(.init("create the symbolic link", file.path, errno: errno)) }
+                continue
+            }
             let out = try RegistryError.mappingStoreIO(operation: "write", path: temp) {
                 try OpenFile.creatingNew(FilePath(temp), permissions: file.mode == "100755" ? 0o755 : 0o644)
             }

@@ -36,7 +36,8 @@ struct DatasetRecorder {
     /// A folder's digest is the SHA-256 of its `sha256sum`-style listing:
     /// one `<hex digest>  <relative path>\n` line per file, sorted by path.
     func record(_ spec: Spec, storeFiles: Bool) throws -> (JSONValue, Int64) {
-        let entries = try FileWalker.walk([spec.path])
+        // A dataset is recorded by what it holds: symbolic links are followed (as `cp -L`).
+        let entries = try FileWalker.walk([spec.path], dereference: true, exportable: false)
         var listing = ""
         var size: Int64 = 0
         var stored = [JSONValue]()

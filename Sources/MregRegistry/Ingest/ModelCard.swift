@@ -1,3 +1,4 @@
+import Foundation
 import MregSupport
 import Yams
 
@@ -14,6 +15,35 @@ public enum ModelCard {
 
     /// Fields whose single-string form is turned into a one-element array.
     public static let listFields: Set<String> = ["datasets", "tags", "base_model", "language"]
+
+    /// The largest model card read, in bytes (16 MiB).
+    public static let maximumFileBytes = 16 << 20
+    /// The most items a recorded list field may hold.
+    public static let maximumItems = 10_000
+    /// The longest recorded text (a field, an item, the title), in UTF-8 bytes (1 MiB).
+    public static let maximumStringBytes = ParamsLoader.maximumStringBytes
+
+    /// Reads and parses the card at `path` (see `parse(markdown:)`), within `maximumFileBytes`.
+    /// - Throws: `RegistryError.notFound` when it cannot be opened, `.badInput` naming it when
+    ///   it is too large or its front matter cannot be used.
+    public static func load(path: String) throws -> JSONValue? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw RegistryError.notFound(.init(.modelCard, path)) }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
+        } catch {
+            throw RegistryError.io(.init("read", path, reason: Registry.reason(error)))
+        }
+        guard data.count <= maximumFileBytes else {
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "it is larger than \(maximumFileBytes >> 20) MiB, the most a model card may be"))
+        }
+        do {
+            return try parse(markdown: String(decoding: data, as: UTF8.self))
+        } catch RegistryError.badInput(.malformedFile(path: nil, problem: let problem)) {
+            throw RegistryError.badInput(.malformedFile(path: path, problem: problem))
+        }
+    }
 
     /// Parses a model card into an object of its recorded front matter fields plus `"title"`.
     ///
@@ -34,7 +64,7 @@ public enum ModelCard {
         }
         if let title = title(in: lines[bodyStart...]) {
             result = result ?? [:]
-            result?["title"] = .string(title)
+            result?["title"] = .string(try checked(title, field: "title"))
         }
         return result.map { .object($0) }
     }
@@ -58,15 +88,36 @@ public enum ModelCard {
             throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card front matter is not a YAML mapping"))
         }
         var result: [String: JSONValue] = [:]
+        // YAML aliases may repeat a text: what is recorded may not add up to more than the card could hold.
+        var total = 0
+        func checked(_ text: String, field: String) throws -> String {
+            total += text.utf8.count
+            guard total <= maximumFileBytes else {
+                throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card fields add up to more than \(maximumFileBytes >> 20) MiB once its YAML aliases are expanded"))
+            }
+            return try ModelCard.checked(text, field: field)
+        }
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.scalar?.string, fields.contains(key), result[key] == nil else { continue }
             if let text = scalarString(valueNode) {
-                result[key] = listFields.contains(key) ? .array([.string(text)]) : .string(text)
+                let value = try checked(text, field: key)
+                result[key] = listFields.contains(key) ? .array([.string(value)]) : .string(value)
             } else if let sequence = valueNode.sequence {
-                result[key] = .array(sequence.compactMap { scalarString($0).map { .string($0) } })
+                guard sequence.count <= maximumItems else {
+                    throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card field '\(key)' lists more than \(maximumItems) items"))
+                }
+                result[key] = .array(try sequence.compactMap { try scalarString($0).map { .string(try checked($0, field: key)) } })
             }
         }
         return result
+    }
+
+    /// `text`, unless it is longer than `maximumStringBytes`.
+    private static func checked(_ text: String, field: String) throws -> String {
+        guard text.utf8.count <= maximumStringBytes else {
+            throw RegistryError.badInput(.malformedFile(path: nil, problem: "model card field '\(field)' is longer than \(maximumStringBytes >> 20) MiB"))
+        }
+        return text
     }
 
     /// A non-null scalar's text as written; nil for nulls, sequences and mappings.

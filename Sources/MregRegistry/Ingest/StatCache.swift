@@ -20,6 +20,29 @@ public final class StatCache: Sendable {
         var inode: UInt64
         var device: UInt64
 
+        init(size: Int64, mtime: Int64, ctime: Int64, inode: UInt64, device: UInt64) {
+            self.size = size
+            self.mtime = mtime
+            self.ctime = ctime
+            self.inode = inode
+            self.device = device
+        }
+
+        /// The stamp `stat` (or `lstat`, `fstat`) gave.
+        init(_ st: stat) {
+            size = Int64(st.st_size)
+            mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+            ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+            inode = UInt64(st.st_ino)
+            device = UInt64(st.st_dev)
+        }
+
+        /// The stamp of an open file, or nil when it cannot be read.
+        static func of(descriptor fd: Int32) -> Stamp? {
+            var st = stat()
+            return fstat(fd, &st) == 0 ? Stamp(st) : nil
+        }
+
         static func of(_ path: String) -> Stamp? {
             guard let st = try? FileStatus(path: path) else { return nil }
             return Stamp(size: st.size, mtime: st.modificationTime, ctime: st.changeTime,

@@ -10,6 +10,8 @@ public struct RegisterRequest: Sendable {
     /// `[NAME=]PATH` each.
     public var datasets: [String] = []
     public var storeDatasets = false
+    /// Store what symbolic links inside the folders point to, instead of the links (as `cp -L`).
+    public var dereference = false
     public var base: String?
     public var cardFile: String?
     public var tags: [String] = []
@@ -18,6 +20,8 @@ public struct RegisterRequest: Sendable {
     /// The command line, recorded as provenance.
     public var arguments: [String] = []
     public var directory: String
+    /// A test seam passed to `Ingester.readHook`.
+    var readHook: (@Sendable (_ path: String, _ offset: Int64) -> Void)?
 
     public init(model: String, paths: [String], directory: String) {
         self.model = model

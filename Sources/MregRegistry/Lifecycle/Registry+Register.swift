@@ -25,7 +25,7 @@ extension Registry {
         let identity = try self.identity()  // so is a registration without an author
 
         // Gather and validate all inputs first.
-        let entries = try FileWalker.walk(request.paths)
+        let entries = try FileWalker.walk(request.paths, dereference: request.dereference)
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         var params = [String: JSONValue]()
         for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
@@ -41,13 +41,10 @@ extension Registry {
         }
         var card: JSONValue = .null
         if let cardFile = request.cardFile {
-            guard let data = FileManager.default.contents(atPath: cardFile) else {
-                throw RegistryError.notFound(.init(.modelCard, cardFile))
-            }
-            card = try ModelCard.parse(markdown: String(decoding: data, as: UTF8.self)) ?? .null
-        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" }),
-                  let data = FileManager.default.contents(atPath: readme.source) {
-            card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
+            card = try ModelCard.load(path: cardFile) ?? .null
+        } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }) {
+            // A registered README.md is a card only if it reads as one; otherwise it is just a file.
+            card = ((try? ModelCard.load(path: readme.source)) ?? nil) ?? .null
         }
         for tag in request.tags {
             try validateNewTag(tag, stagesHeld: current.stages.keys)
@@ -67,7 +64,8 @@ extension Registry {
             newBytes += added
         }
         let cache = StatCache(path: "\(repository.root)/statcache")
-        let ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
+        var ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
+        ingester.readHook = request.readHook
         var files = [ManifestFile]()
         var warnings = [String]()
         for entry in entries {
@@ -83,13 +81,15 @@ extension Registry {
                                 datasets: datasets, provenance: [:], base: base, card: card)
         let now = try Timestamp.now()
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
-        let contentKey = manifest.contentKey
+        let encoded = manifest.encoded
+        let contentKey = encoded.contentKey
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
         }
 
         var existingVersion: Int64?
         var manifestID: ObjectID?
+        defer { if let manifestID { Manifest.forget(manifestID) } }
         var hookWarnings = [String]()
         let appended = try appendEvent(model: model) { state in
             hookWarnings.removeAll()
@@ -99,7 +99,8 @@ extension Registry {
                 return .skip
             }
             if manifestID == nil {
-                let written = try store.write(type: .manifest, bytes: manifest.json.canonicalBytes).id
+                let written = try store.write(type: .manifest, bytes: encoded.bytes).id
+                Manifest.remember(manifest, as: written)
                 manifestID = written
                 newBytes += store.storedSize(of: written) ?? 0
             }

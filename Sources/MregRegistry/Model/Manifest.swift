@@ -1,5 +1,7 @@
+import Crypto
 import MregStore
 import MregSupport
+import Synchronization
 
 /// One model version: its files, parameters, metrics, datasets, provenance,
 /// lineage and model card. Stored as a `manifest` object in canonical JSON.
@@ -67,6 +69,60 @@ public struct Manifest: Sendable, Equatable {
         return Digest.sha256(key.canonicalBytes)
     }
 
+    /// The canonical bytes of `json` and the `contentKey`, computed together: each part is
+    /// encoded once (params of 50 MB are encoded once, not twice). Equal to `json.canonicalBytes`
+    /// and `contentKey`.
+    public var encoded: (bytes: [UInt8], contentKey: String) {
+        func part(_ value: JSONValue) -> [UInt8] { value.canonicalBytes }
+        var git = [String: JSONValue]()
+        if let g = provenance["git"]?.objectValue {
+            git["commit"] = g["commit"] ?? .null
+            git["dirty"] = g["dirty"] ?? .null
+        }
+        let shared: [(String, [UInt8])] = [
+            ("base", part(base)), ("card", part(card)), ("datasets", part(.array(datasets))), ("files", part(.array(files.map(\.json)))),
+            ("git", part(.object(git))), ("message", part(.string(message))), ("metrics", part(.object(metrics))),
+            ("model", part(.string(model))), ("params", part(.object(params))),
+            ("provenance", part(.object(provenance))), ("schema", part(.string(Self.schema))),
+        ]
+        // Keys in canonical (UTF-8) order; `git` is only in the content key, `provenance` and `schema` only in the manifest.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(shared.reduce(16) { $0 + $1.1.count + $1.0.utf8.count + 4 })
+        var hasher = SHA256()
+        var firstInManifest = true, firstInKey = true
+        for (key, value) in shared {
+            let label = Array("\"\(key)\":".utf8)
+            if key != "git" {
+                bytes.append(firstInManifest ? 0x7b : 0x2c)
+                bytes.append(contentsOf: label)
+                bytes.append(contentsOf: value)
+                firstInManifest = false
+            }
+            if key != "provenance" && key != "schema" {
+                hasher.update(data: [firstInKey ? 0x7b : 0x2c] + label)
+                hasher.update(data: value)
+                firstInKey = false
+            }
+        }
+        bytes.append(0x7d)
+        hasher.update(data: [0x7d])
+        return (bytes, "sha256:" + Hex.encode(hasher.finalize()))
+    }
+
+    /// The manifest a register is writing (`remember` … `forget`): reading it back, as the index
+    /// does right after the register appends its event, does not decode it again.
+    private static let lastWritten = Mutex<(id: ObjectID, manifest: Manifest)?>(nil)
+
+    /// Notes that `manifest` was just stored as `id`, until `forget(id)`.
+    public static func remember(_ manifest: Manifest, as id: ObjectID) {
+        lastWritten.withLock { $0 = (id, manifest) }
+    }
+
+    /// Ends `remember(_:as: id)`: later reads of `id` read the store.
+    public static func forget(_ id: ObjectID) {
+        lastWritten.withLock { if $0?.id == id { $0 = nil } }
+    }
+
     public init(json: JSONValue) throws {
         guard case .object(let o) = json, o["schema"]?.stringValue == Self.schema, let model = o["model"]?.stringValue else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "it is not an mreg manifest (schema \(Self.schema))"))
@@ -83,6 +139,9 @@ public struct Manifest: Sendable, Equatable {
             }
             total = sum
         }
+        if let v = ManifestPath.violation(in: files.map { ManifestPath.Entry(path: $0.path, target: $0.target) }) {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "its entry \(v)"))
+        }
         params = o["params"]?.objectValue ?? [:]
         metrics = o["metrics"]?.objectValue ?? [:]
         datasets = o["datasets"]?.arrayValue ?? []
@@ -93,6 +152,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.
     public static func load(_ id: ObjectID, from store: ObjectStore) throws -> Manifest {
+        if let last = lastWritten.withLock({ $0 }), last.id == id { return last.manifest }
         let bytes: [UInt8]
         do {
             bytes = try store.read(id, as: .manifest)
@@ -112,11 +172,14 @@ public struct Manifest: Sendable, Equatable {
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
 }
 
-/// One file of a version.
+/// One file (or symbolic link) of a version.
 public struct ManifestFile: Sendable, Equatable {
-    /// Relative path with `/` separators.
+    /// The modes an entry may have: a file, an executable file, a symbolic link (as git writes them).
+    public static let fileMode = "100644", executableMode = "100755", linkMode = "120000"
+
+    /// Relative path with `/` separators (`ManifestPath` says which are valid).
     public var path: String
-    /// `100644` or `100755`, as git writes modes.
+    /// `100644`, `100755`, or `120000` for a symbolic link, as git writes modes.
     public var mode: String
     public var size: Int64
     /// `sha256:<hex>` of the file's bytes.
@@ -127,8 +190,13 @@ public struct ManifestFile: Sendable, Equatable {
     public var format: String?
     /// Format details, e.g. `{tensors, parameters, dtypes}` for safetensors and GGUF.
     public var details: JSONValue
+    /// For a symbolic link (mode `120000`): its target, as written in the link. The link's
+    /// `object` is a blob of these bytes (`size`, `digest` are theirs), as git stores links,
+    /// so a reader that does not know links sees a small file holding the target.
+    public var target: String?
 
-    public init(path: String, mode: String, size: Int64, digest: String, object: ObjectID, format: String? = nil, details: JSONValue = .null) {
+    public init(path: String, mode: String, size: Int64, digest: String, object: ObjectID, format: String? = nil, details: JSONValue = .null,
+                target: String? = nil) {
         self.path = path
         self.mode = mode
         self.size = size
@@ -136,17 +204,23 @@ public struct ManifestFile: Sendable, Equatable {
         self.object = object
         self.format = format
         self.details = details
+        self.target = target
     }
 
+    /// True for a symbolic link.
+    public var isSymbolicLink: Bool { mode == Self.linkMode }
+
     public var json: JSONValue {
-        .object([
+        var fields: [String: JSONValue] = [
             "path": .string(path), "mode": .string(mode), "size": .int(size), "digest": .string(digest),
             "object": .string(object.hex), "format": JSONValue(format), "details": details,
-        ])
+        ]
+        if let target { fields["target"] = .string(target) }
+        return .object(fields)
     }
 
     public init(json: JSONValue) throws {
-        guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue,
+        guard let path = json["path"]?.stringValue, let size = json["size"]?.intValue, size >= 0,
               let digest = json["digest"]?.stringValue, let object = json["object"]?.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "a file entry is incomplete"))
         }
@@ -154,11 +228,26 @@ public struct ManifestFile: Sendable, Equatable {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "file '\(path)' has a negative size (\(size))"))
         }
         self.path = path
-        self.mode = json["mode"]?.stringValue ?? "100644"
+        self.mode = json["mode"]?.stringValue ?? Self.fileMode
         self.size = size
         self.digest = digest
         self.object = object
         self.format = json["format"]?.stringValue
         self.details = json["details"] ?? .null
+        self.target = json["target"]?.stringValue
+        let shown = ManifestPath.printable(path)
+        guard [Self.fileMode, Self.executableMode, Self.linkMode].contains(mode) else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "its entry '\(shown)' has mode '\(ManifestPath.printable(mode))', not 100644, 100755 or 120000"))
+        }
+        guard (mode == Self.linkMode) == (target != nil) else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: mode == Self.linkMode
+                ? "its symbolic link '\(shown)' has no target" : "its entry '\(shown)' has a link target but is not a symbolic link (mode 120000)"))
+        }
+        if let target {
+            let bytes = Array(target.utf8)
+            guard Int64(bytes.count) == size, digest == Digest.sha256(bytes) else {
+                throw RegistryError.corrupt(.init(object: "manifest", reason: "its symbolic link '\(shown)' records a size or digest that is not its target's"))
+            }
+        }
     }
 }

@@ -36,7 +36,7 @@ extension ObjectStore {
         var buffer = [UInt8](repeating: 0, count: Int(max(1, min(Int64(Self.bufferSize), size + 1))))
         // Read the first piece before choosing the compression level.
         var firstCount = try buffer.withUnsafeMutableBytes { try Self.fill($0, from: source) }
-        let level = buffer.withUnsafeBytes { compression.level(forSample: UnsafeRawBufferPointer(rebasing: $0[..<firstCount])) }
+        let level = buffer.withUnsafeBytes { compression.level(forSample: UnsafeRawBufferPointer(rebasing: $0[..<firstCount]), type: type, size: size) }
 
         try FileSystem.makeDirectories(FilePath(directory), mode: dirMode)
         let tempPath = FilePath("\(directory)/\(Self.tempPrefix)\(LocalHost.processID)_\(LocalHost.randomSuffix())")

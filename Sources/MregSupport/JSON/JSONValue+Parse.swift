@@ -47,7 +47,12 @@ extension JSONValue {
         var i = 0
 
         mutating func skipSpace() {
-            while i < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[i]) { i += 1 }
+            while i < bytes.count {
+                switch bytes[i] {
+                case 0x20, 0x0a, 0x0d, 0x09: i += 1
+                default: return
+                }
+            }
         }
 
         func fail(_ message: String, at offset: Int? = nil) -> ParseError {
@@ -139,6 +144,13 @@ extension JSONValue {
                 guard isDigit(i) else { throw fail("expected a digit in the exponent") }
                 while isDigit(i) { i += 1 }
             }
+            if !isFloat, i - start <= 18 {
+                // At most 18 digits (and a sign) always fit in an Int64.
+                var k = start, negative = false, n: Int64 = 0
+                if bytes[k] == UInt8(ascii: "-") { negative = true; k += 1 }
+                while k < i { n = n &* 10 &+ Int64(bytes[k] &- 0x30); k += 1 }
+                return .int(negative ? -n : n)
+            }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if !isFloat, let n = Int64(text) { return .int(n) }
             guard let d = Double(text), d.isFinite else { throw fail("number '\(text)' is out of range", at: start) }
@@ -147,6 +159,16 @@ extension JSONValue {
 
         mutating func string() throws -> String {
             let start = i
+            // Most strings hold no escape: take their bytes whole.
+            var end = i + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                guard let s = bytes.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[(start + 1)..<end]), as: UTF8.self) }) else {
+                    throw fail("invalid UTF-8 in string", at: start)
+                }
+                i = end + 1
+                return s
+            }
             i += 1
             var out = [UInt8]()
             while true {
