@@ -270,4 +270,14 @@ func sameState(_ a: ModelState, _ b: ModelState) -> Bool {
             #expect(raw.id == head && raw.payload == payload)
         }
     }
+
+    /// A count or offset past a 32-bit field marks the writer instead of trapping, so a model too
+    /// large for an index record is an error naming it, never a crash.
+    @Test func indexCountsThatDoNotFitAreReportedNotTrapped() {
+        var w = ByteWriter()
+        w.u32(count: Int(UInt32.max))
+        #expect(!w.overflowed)
+        w.u32(count: Int(UInt32.max) + 1)
+        #expect(w.overflowed && w.count == 8)
+    }
 }

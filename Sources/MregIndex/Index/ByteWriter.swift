@@ -7,6 +7,8 @@ import MregFilter
 /// the encoder of the index files (`Docs/FORMAT.md` §5).
 struct ByteWriter {
     var bytes: [UInt8] = []
+    /// Set when a count or offset did not fit its 32-bit field: the bytes are then unusable.
+    private(set) var overflowed = false
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
@@ -17,6 +19,15 @@ struct ByteWriter {
     mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
 
     mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+
+    /// A count or offset as a UInt32; one that does not fit is written as 0 and marks the writer ``overflowed``.
+    mutating func u32(count v: Int) {
+        guard let fitted = UInt32(exactly: v) else {
+            overflowed = true
+            return u32(0)
+        }
+        u32(fitted)
+    }
 
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
 
@@ -29,7 +40,7 @@ struct ByteWriter {
     /// A UInt32 length, then the UTF-8 bytes.
     mutating func string(_ s: String) {
         var copy = s
-        copy.withUTF8 { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
+        copy.withUTF8 { u32(count: $0.count); bytes.append(contentsOf: $0) }
     }
 
     /// Zero bytes up to the next multiple of 8.

@@ -45,11 +45,11 @@ extension IndexSegment {
 
         let start = w.count
         w.u32(magic)
-        w.u32(UInt32(strings.count))
-        w.u32(UInt32(rows.count))
-        w.u32(UInt32(fieldCount))
-        w.u32(UInt32(summary.stages.count))
-        w.u32(UInt32(summary.tags.count))
+        w.u32(count: strings.count)
+        w.u32(count: rows.count)
+        w.u32(count: fieldCount)
+        w.u32(count: summary.stages.count)
+        w.u32(count: summary.tags.count)
         w.u32(ids[summary.model]!)
         w.u32(summary.lastChange.map { ids[$0]! } ?? none32)
         w.i64(summary.eventCount)
@@ -61,9 +61,9 @@ extension IndexSegment {
         let lengthAt = w.count
         w.u64(0)  // patched below
         // String offsets, then bytes.
-        var offset: UInt32 = 0
+        var offset = 0
         w.u32(0)
-        for s in strings { offset += UInt32(s.utf8.count); w.u32(offset) }
+        for s in strings { offset += s.utf8.count; w.u32(count: offset) }
         w.align8()
         for s in strings { w.string(s, prefixed: false) }
         w.align8()

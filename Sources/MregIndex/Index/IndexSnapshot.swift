@@ -94,7 +94,7 @@ struct IndexSnapshot: Sendable {
         var total = start + segments.count * 8
         for s in segments { total += s.length }
         var w = ByteWriter(capacity: total)
-        w.u32(UInt32(segments.count))
+        w.u32(count: segments.count)
         w.u32(0)
         w.u64(UInt64(summaries.count))
         w.u64(summaries.bytes.withUnsafeBytes { IndexFile.checksum($0) })
@@ -116,9 +116,9 @@ struct IndexSnapshot: Sendable {
         w.i64(s.latestVersion ?? .min)
         w.u8(s.lastChange == nil ? 0 : 1)
         w.string(s.lastChange ?? "")
-        w.u32(UInt32(s.stages.count))
+        w.u32(count: s.stages.count)
         for (k, v) in s.stages.sorted(by: { $0.key < $1.key }) { w.string(k); w.i64(v) }
-        w.u32(UInt32(s.tags.count))
+        w.u32(count: s.tags.count)
         for (k, v) in s.tags.sorted(by: { $0.key < $1.key }) { w.string(k); w.i64(v) }
     }
 

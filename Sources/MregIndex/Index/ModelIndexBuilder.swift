@@ -43,8 +43,12 @@ struct ModelIndexBuilder {
     }
 
     /// The record's payload (nil for a model without events).
-    func encode() -> [UInt8]? {
+    func encode() throws -> [UInt8]? {
         guard let summary else { return nil }
-        return ModelRecord.encode(summary: summary, rows: rows.keys.sorted().map { rows[$0]! }, events: events)
+        guard let payload = ModelRecord.encode(summary: summary, rows: rows.keys.sorted().compactMap { rows[$0] }, events: events) else {
+            throw RegistryError.corrupt(.init(object: "index record of \(summary.model)",
+                                              reason: "its versions hold more metadata text than an index record can address (4 GiB)"))
+        }
+        return payload
     }
 }

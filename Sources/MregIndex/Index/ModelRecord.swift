@@ -89,22 +89,23 @@ struct ModelRecord: Sendable {
 
     // MARK: encoding
 
-    /// The payload of a record file.
-    static func encode(summary: ModelSummary, rows: [VersionFields], events: [RawEvent]) -> [UInt8] {
+    /// The payload of a record file; nil when a count or offset passes its 32-bit field
+    /// (a model whose metadata text adds up to more than 4 GiB).
+    static func encode(summary: ModelSummary, rows: [VersionFields], events: [RawEvent]) -> [UInt8]? {
         var size = 0
         for e in events { size += 52 + e.payload.count }
         var w = ByteWriter(capacity: 4096 + rows.count * 400 + size)
         IndexSegment.encode(summary: summary, rows: rows, into: &w)
-        w.u32(UInt32(events.count))
+        w.u32(count: events.count)
         w.u32(0)
         for e in events {
             w.id(e.id)
             w.i64(e.sequence)
             w.i64(e.seconds)
-            w.u32(UInt32(e.payload.count))
+            w.u32(count: e.payload.count)
             w.raw(e.payload)
         }
         w.align8()
-        return w.bytes
+        return w.overflowed ? nil : w.bytes
     }
 }

@@ -45,7 +45,7 @@ public struct RegistryIndex: Sendable {
             old = record
         }
         let builder = try catchUp(model: model, head: head, from: old)
-        guard let payload = builder.encode() else { throw Self.noEvents(model) }
+        guard let payload = try builder.encode() else { throw Self.noEvents(model) }
         _ = try? IndexFile.write(path, kind: .model, payload: payload, shared: shared)
         return try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
     }
@@ -235,7 +235,7 @@ public struct RegistryIndex: Sendable {
             let (model, head) = heads[i]
             do {
                 let builder = try catchUp(model: model, head: head, from: nil)
-                guard let payload = builder.encode() else { throw Self.noEvents(model) }
+                guard let payload = try builder.encode() else { throw Self.noEvents(model) }
                 let size = try IndexFile.write(recordPath(model), kind: .model, payload: payload, shared: shared)
                 let record = try ModelRecord(file: IndexFile.inMemory(payload, kind: .model))
                 return .success((record.segment, builder.events.count, size))
