@@ -13,7 +13,9 @@ extension MregCommand {
             abstract: "Write a version's files into a folder, verifying every digest.",
             discussion: """
             Refuses paths that would land outside DIR, never overwrites existing files unless \
-            --force, and writes through a staging folder so a failure leaves nothing half-written.
+            --force (a file already there with the same bytes is left as it is), and writes \
+            through a staging folder in DIR: all or nothing, every file verified before it \
+            is moved into place. Nothing is fsynced (as cp).
             Example: mreg export fraud@production ./serving/model
             """)
 

@@ -29,11 +29,6 @@ final class ExportStaging {
         case replaced(String, backup: String)
     }
 
-    /// The files and folders of a version as a tree of names, for merging folder by folder.
-    private final class Node {
-        var children: [String: Node] = [:]
-    }
-
     /// The export's target folder.
     let target: String
     /// The staging folder.
@@ -92,42 +87,46 @@ final class ExportStaging {
 
     /// Moves everything under `tree/` into the target, folder by folder: what the target lacks
     /// is renamed in whole (a new folder in one rename), a folder in both is merged, and a file
-    /// in both is replaced only when `force` (the old one kept until `commit`). On failure
-    /// every move made is undone before the error is thrown.
+    /// in both is replaced only when `force` (the old one kept until the staging folder is
+    /// removed). On failure every move made is undone before the error is thrown.
     ///
-    /// - Parameter paths: the files written under `tree/`.
+    /// - Parameter paths: the files written under `tree/` (no path is both a file and a folder).
     func install(_ paths: [String], force: Bool, version: String) throws {
-        let root = Node()
-        for p in paths {
-            var node = root
-            for part in p.split(separator: "/") {
-                let key = String(part)
-                if let next = node.children[key] { node = next } else {
-                    let next = Node()
-                    node.children[key] = next
-                    node = next
-                }
-            }
+        // In byte order the paths of one folder are next to each other.
+        var entries = paths.map { Substring($0) }
+        if !zip(entries, entries.dropFirst()).allSatisfy({ $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            entries.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
         do {
-            try merge(root, at: "", force: force, version: version)
+            try merge(entries, at: "", force: force, version: version)
         } catch {
             rollBack()
             throw error
         }
     }
 
-    private func merge(_ node: Node, at relative: String, force: Bool, version: String) throws {
-        for name in node.children.keys.sorted() {
-            guard let child = node.children[name] else { continue }
-            let rel = relative.isEmpty ? name : "\(relative)/\(name)"
+    /// Merges `entries` (paths relative to `relative`, in byte order) into the target.
+    private func merge(_ entries: [Substring], at relative: String, force: Bool, version: String) throws {
+        var i = 0
+        while i < entries.count {
+            let entry = entries[i]
+            let slash = entry.utf8.firstIndex(of: UInt8(ascii: "/"))
+            let name = slash.map { entry[..<$0] } ?? entry
+            // The entries under the same first name: the folder's files (or the one file).
+            var j = i + 1
+            if slash != nil {
+                while j < entries.count, let s = entries[j].utf8.firstIndex(of: UInt8(ascii: "/")),
+                      entries[j].utf8[..<s].elementsEqual(name.utf8) { j += 1 }
+            }
+            let rel = relative.isEmpty ? String(name) : "\(relative)/\(name)"
             let source = "\(tree)/\(rel)", destination = "\(target)/\(rel)"
+            defer { i = j }
             guard let existing = FileSystem.linkStatus(FilePath(destination)) else {
                 try move(source, to: destination, path: rel)
                 journal.append(.moved(rel))
                 continue
             }
-            if !child.children.isEmpty {
+            if slash != nil {
                 // A folder of the version.
                 if existing.isSymbolicLink {
                     throw RegistryError.refused(.unsafeExport(path: rel, version: version, reason: "'\(destination)' is a symbolic link"))
@@ -135,7 +134,10 @@ final class ExportStaging {
                 guard existing.isDirectory else {
                     throw RegistryError.badInput(.unusablePath(action: "export", path: rel, problem: "'\(destination)' is not a folder"))
                 }
-                try merge(child, at: rel, force: force, version: version)
+                let inner = entries[i..<j].compactMap { e in
+                    e.utf8.firstIndex(of: UInt8(ascii: "/")).map { e[e.utf8.index(after: $0)...] }
+                }
+                try merge(inner, at: rel, force: force, version: version)
                 continue
             }
             if existing.isDirectory {

@@ -56,9 +56,21 @@ extension Registry {
         try Self.checkContent(of: file, size: size, digest: Self.digest(hasher), version: nil)
     }
 
-    /// `sha256:<hex>` of what `hasher` has seen.
+    /// `sha256:<hex>` of what `hasher` has seen (once per file: written out directly).
     static func digest(_ hasher: SHA256) -> String {
-        "sha256:" + Hex.encode(hasher.finalize())
+        let digits = Array("0123456789abcdef".utf8)
+        return hasher.finalize().withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 7 + 2 * raw.count) { out in
+                var i = 0
+                for c in "sha256:".utf8 { out[i] = c; i += 1 }
+                for b in raw {
+                    out[i] = digits[Int(b >> 4)]
+                    out[i + 1] = digits[Int(b & 0xf)]
+                    i += 2
+                }
+                return i
+            }
+        }
     }
 
     /// Throws unless `size` and `digest` are the ones `file`'s manifest entry records: the error names
@@ -227,12 +239,26 @@ extension Registry {
 
     /// Why a manifest path may not be written under an export folder, or nil if it is safe.
     public static func unsafePathReason(_ path: String) -> String? {
-        if path.isEmpty { return "it is empty" }
-        if path.hasPrefix("/") { return "it is absolute" }
-        if path.contains("\0") || path.contains("\\") { return "it holds a NUL or backslash" }
-        for c in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if c.isEmpty || c == "." || c == ".." { return "it holds an empty, '.' or '..' component" }
-            if c == ".mreg" || c == ".git" { return "it writes into a .mreg or .git folder" }
+        let bytes = path.utf8
+        if bytes.isEmpty { return "it is empty" }
+        if bytes.first == UInt8(ascii: "/") { return "it is absolute" }
+        // One pass over the bytes (a version may hold 100,000 paths): each component, in turn.
+        var start = bytes.startIndex
+        while true {
+            var end = start
+            while end != bytes.endIndex, bytes[end] != UInt8(ascii: "/") {
+                if bytes[end] == 0 || bytes[end] == UInt8(ascii: "\\") { return "it holds a NUL or backslash" }
+                bytes.formIndex(after: &end)
+            }
+            let component = bytes[start..<end]
+            if component.isEmpty || component.elementsEqual(".".utf8) || component.elementsEqual("..".utf8) {
+                return "it holds an empty, '.' or '..' component"
+            }
+            if component.elementsEqual(".mreg".utf8) || component.elementsEqual(".git".utf8) {
+                return "it writes into a .mreg or .git folder"
+            }
+            if end == bytes.endIndex { break }
+            start = bytes.index(after: end)
         }
         if path.hasPrefix(ExportStaging.prefix) { return "it starts with \(ExportStaging.prefix), the name of export's staging folders" }
         return nil
@@ -317,38 +343,41 @@ extension Registry {
         var files = [ManifestFile]()
         files.reserveCapacity(manifest.files.count)
         for file in manifest.files {
-            var prefix = root
-            var relative = ""
+            let path = file.path
             var present = true
-            let parts = file.path.split(separator: "/")
-            for (i, part) in parts.enumerated() {
-                prefix += "/\(part)"
-                relative += relative.isEmpty ? String(part) : "/\(part)"
-                let last = i == parts.count - 1
-                if !last {
-                    if folders.contains(relative) { continue }
-                    if missing.contains(relative) { present = false; break }
-                }
-                guard let status = FileSystem.linkStatus(FilePath(prefix)) else {
-                    if !last { missing.insert(relative) }
+            // Its folders, outermost first.
+            var rest = path.startIndex
+            while let slash = path[rest...].firstIndex(of: "/") {
+                let folder = String(path[..<slash])
+                rest = path.index(after: slash)
+                if folders.contains(folder) { continue }
+                if missing.contains(folder) { present = false; break }
+                let full = root + "/" + folder
+                guard let status = FileSystem.linkStatus(FilePath(full)) else {
+                    missing.insert(folder)
                     present = false
                     break
                 }
-                if !last {
-                    if status.isSymbolicLink { throw RegistryError.refused(.unsafeExport(path: file.path, version: nil, reason: "'\(prefix)' is a symbolic link")) }
-                    if !status.isDirectory {
-                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "'\(prefix)' is not a folder"))
-                    }
-                    folders.insert(relative)
-                } else {
+                if status.isSymbolicLink { throw RegistryError.refused(.unsafeExport(path: path, version: nil, reason: "'\(full)' is a symbolic link")) }
+                if !status.isDirectory {
+                    throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "'\(full)' is not a folder"))
+                }
+                folders.insert(folder)
+            }
+            // The file itself.
+            if present {
+                let full = root + "/" + path
+                if let status = FileSystem.linkStatus(FilePath(full)) {
                     if status.isDirectory {
-                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "a folder is in the way"))
+                        throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "a folder is in the way"))
                     }
                     if !force {
-                        guard status.isRegularFile, try Self.holds(prefix, status: status, file) else {
-                            throw RegistryError.conflict(.pathExists(path: prefix))
+                        guard status.isRegularFile, try Self.holds(full, status: status, file) else {
+                            throw RegistryError.conflict(.pathExists(path: full))
                         }
                     }
+                } else {
+                    present = false
                 }
             }
             // A file already there with the same content (and no --force) is left alone.
