@@ -116,3 +116,24 @@ else
     echo "shape P skipped: python3 is not installed" >&2
 fi
 # --- shape P (end) ------------------------------------------------------------------------
+
+# --- shape T: 100,000 tiny files (begin) ---------------------------------------------------
+# mreg register and export of a folder of TINY_FILES (default 100,000) files of a few bytes,
+# in folders of 1,000, against cp -r of the same tree, in this run (medians of RUNS runs;
+# page cache warm for all, sync before each).
+tiny_n=${TINY_FILES:-100000}
+echo "generating $tiny_n tiny files..." >&2
+rm -rf T && mkdir T
+for ((i = 0; i < tiny_n; i++)); do
+    if ((i % 1000 == 0)); then mkdir "T/d$((i / 1000))"; fi
+    printf 'tiny file %d\n' "$i" > "T/d$((i / 1000))/f$i.txt"
+done
+t_tcp=$(measure "rm -rf T.copy && sync" "cp -r T T.copy" "$RUNS"); rm -rf T.copy
+t_treg=$(measure "rm -rf st && mkdir st && $MREG init -q st && sync" "cd st && $MREG register tiny ../T; cd .." "$RUNS")
+t_texp=$(measure "rm -rf T.out && sync" "cd st && $MREG export tiny@1 ../T.out; cd .." "$RUNS")
+diff -r T T.out >/dev/null || { echo "export of the tiny files does not match them" >&2; exit 1; }
+printf '\n%-40s %9.3f\n' "cp -r T ($tiny_n tiny files)" "$t_tcp"
+printf '%-40s %9.3f  %sx cp -r (floor: <= 3)\n' "mreg export T" "$t_texp" "$(ratio "$t_texp" "$t_tcp")"
+printf '%-40s %9.3f  %sx cp -r\n' "mreg register T (empty store)" "$t_treg" "$(ratio "$t_treg" "$t_tcp")"
+rm -rf T T.out st
+# --- shape T (end) -------------------------------------------------------------------------

@@ -62,14 +62,18 @@ public struct MregCommand: ParsableCommand {
     }
 
     /// Runs mreg and exits with the code of the table in Docs/COMMANDS.md ("Exit codes"):
-    /// every error is printed as one line on stderr and mapped to its code here.
+    /// every error is printed as one line on stderr and mapped to its code here. Output is
+    /// flushed before exit, and a failure to write it is an error too (`finish`).
     public static func main(_ arguments: [String]) {
+        StandardOutput.claimClosedDescriptors()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+            finish(.success)
         } catch let failure as CommandFailure {
-            if let message = failure.message { Terminal.error(oneLine(message)) }
-            Foundation.exit(failure.status.rawValue)
+            finish(failure.status, message: failure.message.map(oneLine))
+        } catch let error as StandardOutput.WriteError {
+            finish(.io, message: "mreg: error: \(error)")
         } catch let damage as ModelDamage {
             fail(DamagedModels.line(damage), DamagedModels.status(of: damage))
         } catch let error as RegistryError {
@@ -80,11 +84,31 @@ public struct MregCommand: ParsableCommand {
             // Stored JSON (user input is checked where it is read, and reported as bad input).
             fail("stored JSON cannot be read: \(error)", .corrupt)
         } catch {
-            // argument-parser's own errors: usage (64), help and version (0).
-            if exitCode(for: error) != .failure { exit(withError: error) }
+            let code = exitCode(for: error)
+            if code == .success {
+                // Help and version go to stdout like any output, so a failed write is reported.
+                let text = fullMessage(for: error)
+                if !text.isEmpty { Terminal.line(text) }
+                finish(.success)
+            }
+            // argument-parser's own errors: usage (64).
+            if code != .failure { exit(withError: error) }
             // Anything else comes from Foundation's file handling: an I/O error.
             fail("\(error.localizedDescription)", .io)
         }
+    }
+
+    /// Flushes stdout and exits with `status` (printing `message`, if any). When the output
+    /// could not be written, a command that had nothing worse to report fails with exit 5
+    /// and one line on stderr; a closed pipe ends the process quietly (`StandardOutput`).
+    static func finish(_ status: MregExitStatus, message: String? = nil) -> Never {
+        let failure = StandardOutput.flush()
+        if let failure, status == .success || status == .negative {
+            Terminal.error("mreg: error: \(failure)")
+            Foundation.exit(MregExitStatus.io.rawValue)
+        }
+        if let message { Terminal.error(message) }
+        Foundation.exit(status.rawValue)
     }
 
     /// The exit status of a registry error.
@@ -110,8 +134,7 @@ public struct MregCommand: ParsableCommand {
     }
 
     static func fail(_ message: String, _ status: MregExitStatus) -> Never {
-        Terminal.error("mreg: error: \(oneLine(message))")
-        Foundation.exit(status.rawValue)
+        finish(status, message: "mreg: error: \(oneLine(message))")
     }
 
     /// Messages are one line on stderr, whatever a hook or a tool said, with URL credentials hidden.

@@ -51,7 +51,8 @@ extension MregCommand {
                 return
             }
             if reader.header.type == .blob || !ObjectType.mregTypes.contains(reader.header.type) {
-                while let piece = try reader.next() { Terminal.writeBytes(piece) }
+                // Verified before a byte is written.
+                try repo.objects.withVerifiedPayload(of: id) { try StandardOutput.writeChecked($0) }
             } else {
                 let payload = try reader.readAll()
                 if let json = try? JSONValue.parse(payload) {

@@ -13,7 +13,9 @@ extension MregCommand {
             abstract: "Write a version's files into a folder, verifying every digest.",
             discussion: """
             Refuses paths that would land outside DIR, never overwrites existing files unless \
-            --force, and writes through a staging folder so a failure leaves nothing half-written.
+            --force (a file already there with the same bytes is left as it is), and writes \
+            through a staging folder in DIR: all or nothing, every file verified before it \
+            is moved into place. Nothing is fsynced (as cp).
             Example: mreg export fraud@production ./serving/model
             """)
 
@@ -45,7 +47,11 @@ extension MregCommand {
     struct Cat: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write one file of a version to standard output, verifying its digest.",
-            discussion: "Example: mreg cat fraud@3 config.json | jq .")
+            discussion: """
+            Nothing is written unless the file verifies: a small file is verified whole first, a \
+            large (chunked) one is read twice, verified and then written.
+            Example: mreg cat fraud@3 config.json | jq .
+            """)
 
         @Argument(help: "The version (MODEL@REV).")
         var revision: String
@@ -60,7 +66,7 @@ extension MregCommand {
             guard let file = m.files.first(where: { $0.path == path }) else {
                 throw RegistryError.notFound(.init(.file, path, model: v.label, suggestions: m.files.map(\.path)))
             }
-            try registry.streamFile(file) { Terminal.writeBytes($0) }
+            try registry.writeVerified(file, version: v.label) { try StandardOutput.writeChecked($0) }
         }
     }
 }

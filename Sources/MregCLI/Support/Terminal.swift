@@ -4,6 +4,8 @@ import Glibc
 #endif
 
 /// Writing to stdout and stderr, with color only on a terminal and never under NO_COLOR.
+///
+/// Everything for stdout goes through `StandardOutput`, whose failures `MregCommand.main` reports.
 enum Terminal {
     static func isTTY(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
@@ -36,12 +38,17 @@ enum Terminal {
         error("mreg: warning: \(text)")
     }
 
+    /// Writes to stdout (through `StandardOutput`, which reports a failure at the end of the
+    /// command) or stderr (directly, after what stdout has pending, so the two stay in order).
     static func writeBytes(_ bytes: some Collection<UInt8>, fd: Int32 = 1) {
+        if fd == 1 { return StandardOutput.write(bytes) }
+        StandardOutput.flush()
         let array = Array(bytes)
         array.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
             var done = 0
             while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                let n = Glibc.write(fd, base + done, raw.count - done)
                 if n < 0 { if errno == EINTR { continue }; return }
                 done += n
             }

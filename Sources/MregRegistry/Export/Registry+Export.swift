@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MregStore
 import MregSupport
+import Synchronization
 import SystemPackage
 #if canImport(Glibc)
 import Glibc  // iovec
@@ -20,7 +21,12 @@ public struct ExportResult: Sendable {
 extension Registry {
     /// Streams the bytes of a file's object (a `blob`, or a `chunks` list of blobs), verifying each object.
     public func streamContent(of object: ObjectID, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
-        let reader = try store.openReader(object)
+        try streamContent(of: store.openReader(object), body)
+    }
+
+    /// Streams the bytes of the file object `reader` opened (see `streamContent(of:_:)`).
+    func streamContent(of reader: ObjectReader, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        let object = reader.id
         switch reader.header.type {
         case .blob:
             while let piece = try reader.next() { try body(piece) }
@@ -47,58 +53,161 @@ extension Registry {
             size += Int64(piece.count)
             try body(piece)
         }
-        let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        guard size == file.size, digest == file.digest else {
-            throw RegistryError.corrupt(.init(object: file.path, reason: "it does not match its manifest (size \(size) vs \(file.size), digest \(digest.prefix(19))… vs \(file.digest.prefix(19))…): the store is damaged"))
+        try Self.checkContent(of: file, size: size, digest: Self.digest(hasher), version: nil)
+    }
+
+    /// `sha256:<hex>` of what `hasher` has seen (once per file: written out directly).
+    static func digest(_ hasher: SHA256) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return hasher.finalize().withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 7 + 2 * raw.count) { out in
+                var i = 0
+                for c in "sha256:".utf8 { out[i] = c; i += 1 }
+                for b in raw {
+                    out[i] = digits[Int(b >> 4)]
+                    out[i + 1] = digits[Int(b & 0xf)]
+                    i += 2
+                }
+                return i
+            }
         }
     }
 
-    /// Writes one file's bytes to `out`, verified: a chunked file's chunks are read and
-    /// written in parallel (each verified against its id, the chunk list against its own),
-    /// a single blob is streamed and checked against the manifest's `sha256:` digest.
-    func writeFile(_ file: ManifestFile, to out: OpenFile, progress: (@Sendable (Int64) -> Void)?) throws {
-        let header = try store.header(of: file.object)
-        if header.type == .chunks {
-            let list = try ChunkList.decode(store.read(file.object, as: .chunks), id: file.object)
-            guard list.size == file.size else {
-                throw RegistryError.corrupt(.init(object: file.path, reason: "its chunk list holds \(list.size) bytes, the manifest says \(file.size)"))
+    /// Throws unless `size` and `digest` are the ones `file`'s manifest entry records: the error names
+    /// the path, the version (when known) and both digests.
+    static func checkContent(of file: ManifestFile, size: Int64, digest: String, version: String?) throws {
+        guard size != file.size || digest != file.digest else { return }
+        let what = version.map { "'\(file.path)' of \($0)" } ?? file.path
+        throw RegistryError.corrupt(.init(object: what, reason: """
+            its stored content (\(size) bytes, \(digest)) is not what the manifest records (\(file.size) bytes, \
+            \(file.digest)): the store is damaged, or the file changed while it was registered
+            """))
+    }
+
+    /// Writes one file's bytes to `out` (a new file at `staged`), verified before it is moved
+    /// into place: a single blob is streamed and checked against the manifest's size and
+    /// `sha256:` digest; a chunked file's chunks are written in parallel (each verified against
+    /// its id, the chunk list against its own) while the file is read back in order and its
+    /// whole `sha256:` digest checked against the manifest's.
+    func writeFile(_ file: ManifestFile, to out: OpenFile, staged: String, version: String,
+                   progress: (@Sendable (Int64) -> Void)?) throws {
+        let reader = try store.openReader(file.object)
+        switch reader.header.type {
+        case .chunks:
+            let list = try ChunkList.decode(reader.readAll(), id: file.object)
+            try writeChunks(list, of: file, to: out, staged: staged, version: version, progress: progress)
+        case .blob:
+            var hasher = SHA256()
+            var size: Int64 = 0
+            while let piece = try reader.next() {
+                hasher.update(data: piece)
+                size += Int64(piece.count)
+                // Only the write's failure is this file's; a store read failure passes through.
+                try RegistryError.mappingStoreIO(operation: "write", path: file.path) {
+                    try piece.withUnsafeBytes { try out.writeAll($0) }
+                }
+                progress?(Int64(piece.count))
             }
-            var starts = [Int64]()
-            var pos: Int64 = 0
-            for c in list.chunks { starts.append(pos); pos += c.size }
-            let offsets = starts
-            try RegistryError.mappingStoreIO(operation: "write", path: file.path) { try out.resize(to: file.size) }
-            let store = self.store
-            try Parallel.forEach(Array(zip(list.chunks, offsets))) { chunk, offset in
-                if let mapped = try store.mapStored(chunk.object) {
-                    // Weights: verified in place, written straight from the mapping.
-                    guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
-                        throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(file.path)", reason: "it is not a \(chunk.size)-byte blob"))
-                    }
-                    try Self.pwriteAll(out, slices: mapped.slices, at: offset, path: file.path)
-                    progress?(chunk.size)
-                    return
+            try Self.checkContent(of: file, size: size, digest: Self.digest(hasher), version: version)
+        default:
+            throw RegistryError.corrupt(.init(object: "object \(file.object.abbreviated()) of '\(file.path)'", reason: "it is a \(reader.header.type), not file content"))
+        }
+    }
+
+    /// Writes a chunked file: chunks in parallel at their offsets, while the calling thread reads
+    /// the file back in order as chunks land and hashes it, so the whole-file digest is checked
+    /// with no second pass over the store.
+    private func writeChunks(_ list: ChunkList, of file: ManifestFile, to out: OpenFile, staged: String,
+                             version: String, progress: (@Sendable (Int64) -> Void)?) throws {
+        // Offsets from sizes read from an object: checked, so no sum can overflow.
+        var offsets = [Int64]()
+        offsets.reserveCapacity(list.chunks.count)
+        var total: Int64 = 0
+        for chunk in list.chunks {
+            let (sum, overflow) = total.addingReportingOverflow(chunk.size)
+            guard chunk.size >= 0, !overflow else {
+                throw RegistryError.corrupt(.init(object: "chunk list \(file.object.abbreviated()) of '\(file.path)'", reason: "its chunk sizes do not add up to a file size"))
+            }
+            offsets.append(total)
+            total = sum
+        }
+        guard total == file.size else {
+            throw RegistryError.corrupt(.init(object: "'\(file.path)' of \(version)", reason: "its chunk list holds \(total) bytes, the manifest says \(file.size)"))
+        }
+        try RegistryError.mappingStoreIO(operation: "write", path: file.path) { try out.resize(to: file.size) }
+        let store = self.store
+        let chunks = list.chunks
+        let starts = offsets
+        let path = file.path
+        // Chunk i's semaphore is signalled once it is written (and, whatever happens, once the
+        // writers stop), so the reader never waits for a chunk no one will write.
+        let written = chunks.map { _ in DispatchSemaphore(value: 0) }
+        let failed = Mutex(false)
+        let (_, digest) = try Parallel.both({
+            defer { for s in written { s.signal() } }
+            do {
+                try Parallel.forEach(Array(chunks.indices)) { i in
+                    try Self.writeChunk(chunks[i], at: starts[i], of: path, to: out, store: store, progress: progress)
+                    written[i].signal()
                 }
-                let reader = try store.openReader(chunk.object)
-                guard reader.header.type == .blob, reader.header.size == chunk.size else {
-                    throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(file.path)", reason: "it is not a \(chunk.size)-byte blob"))
-                }
-                var at = offset
-                while let piece = try reader.next() {
-                    try piece.withUnsafeBytes { raw in
-                        try Self.pwriteAll(out, slices: [raw], at: at, path: file.path)
+            } catch {
+                failed.withLock { $0 = true }
+                throw error
+            }
+        }, { () throws -> String? in
+            let back = try RegistryError.mappingStoreIO(operation: "read back", path: path) {
+                try OpenFile.forReading(FilePath(staged))
+            }
+            defer { back.close() }
+            var hasher = SHA256()
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            for i in chunks.indices {
+                written[i].wait()
+                if failed.withLock({ $0 }) { return nil }
+                var at = starts[i]
+                let end = at + chunks[i].size
+                while at < end {
+                    let want = Int(min(Int64(buffer.count), end - at))
+                    let n = try RegistryError.mappingStoreIO(operation: "read back", path: path) {
+                        try buffer.withUnsafeMutableBytes {
+                            try back.readFully(atOffset: at, into: UnsafeMutableRawBufferPointer(rebasing: $0[..<want]))
+                        }
                     }
-                    at += Int64(piece.count)
-                    progress?(Int64(piece.count))
+                    guard n == want else {
+                        throw RegistryError.io(.init("read back", path, reason: "the file written is shorter than it should be"))
+                    }
+                    hasher.update(data: buffer[..<n])
+                    at += Int64(n)
                 }
             }
+            return Self.digest(hasher)
+        })
+        if let digest { try Self.checkContent(of: file, size: total, digest: digest, version: version) }
+    }
+
+    /// Writes one chunk at `offset`, verified against its id (a chunk written with stored
+    /// blocks before it is written, a compressed one by the end of its stream).
+    private static func writeChunk(_ chunk: ChunkList.Chunk, at offset: Int64, of path: String, to out: OpenFile,
+                                   store: ObjectStore, progress: (@Sendable (Int64) -> Void)?) throws {
+        if let mapped = try store.mapStored(chunk.object) {
+            // Weights: verified in place, written straight from the mapping.
+            guard mapped.header.type == .blob, mapped.header.size == chunk.size else {
+                throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(path)", reason: "it is not a \(chunk.size)-byte blob"))
+            }
+            try pwriteAll(out, slices: mapped.slices, at: offset, path: path)
+            progress?(chunk.size)
             return
         }
-        try streamFile(file) { piece in
-            // Only the write's failure is this file's; a store read failure passes through.
-            try RegistryError.mappingStoreIO(operation: "write", path: file.path) {
-                try piece.withUnsafeBytes { try out.writeAll($0) }
+        let reader = try store.openReader(chunk.object)
+        guard reader.header.type == .blob, reader.header.size == chunk.size else {
+            throw RegistryError.corrupt(.init(object: "chunk \(chunk.object.abbreviated()) of \(path)", reason: "it is not a \(chunk.size)-byte blob"))
+        }
+        var at = offset
+        while let piece = try reader.next() {
+            try piece.withUnsafeBytes { raw in
+                try pwriteAll(out, slices: [raw], at: at, path: path)
             }
+            at += Int64(piece.count)
             progress?(Int64(piece.count))
         }
     }
@@ -130,21 +239,42 @@ extension Registry {
 
     /// Why a manifest path may not be written under an export folder, or nil if it is safe.
     public static func unsafePathReason(_ path: String) -> String? {
-        if path.isEmpty { return "it is empty" }
-        if path.hasPrefix("/") { return "it is absolute" }
-        if path.contains("\0") || path.contains("\\") { return "it holds a NUL or backslash" }
-        for c in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if c.isEmpty || c == "." || c == ".." { return "it holds an empty, '.' or '..' component" }
-            if c == ".mreg" || c == ".git" { return "it writes into a .mreg or .git folder" }
+        let bytes = path.utf8
+        if bytes.isEmpty { return "it is empty" }
+        if bytes.first == UInt8(ascii: "/") { return "it is absolute" }
+        // One pass over the bytes (a version may hold 100,000 paths): each component, in turn.
+        var start = bytes.startIndex
+        while true {
+            var end = start
+            while end != bytes.endIndex, bytes[end] != UInt8(ascii: "/") {
+                if bytes[end] == 0 || bytes[end] == UInt8(ascii: "\\") { return "it holds a NUL or backslash" }
+                bytes.formIndex(after: &end)
+            }
+            let component = bytes[start..<end]
+            if component.isEmpty || component.elementsEqual(".".utf8) || component.elementsEqual("..".utf8) {
+                return "it holds an empty, '.' or '..' component"
+            }
+            if component.elementsEqual(".mreg".utf8) || component.elementsEqual(".git".utf8) {
+                return "it writes into a .mreg or .git folder"
+            }
+            if end == bytes.endIndex { break }
+            start = bytes.index(after: end)
         }
+        if path.hasPrefix(ExportStaging.prefix) { return "it starts with \(ExportStaging.prefix), the name of export's staging folders" }
         return nil
     }
 
-    /// Writes a version's files under `directory`, verifying each digest.
+    /// Writes a version's files under `directory`, verifying each digest; all or nothing.
     ///
-    /// Refuses paths that would land outside the folder (absolute, `..`, through
-    /// symbolic links); never overwrites existing files unless `force`; writes
-    /// everything into a staging folder first, so a failure leaves nothing half-written.
+    /// Checks every path first: refuses paths that would land outside the folder (absolute,
+    /// `..`, through symbolic links) and manifests that list a path twice or as both a file and
+    /// a folder; never overwrites existing files unless `force` (a file already there with the
+    /// same bytes and mode is left as it is, so an interrupted export can be run again). Writes
+    /// everything into a staging folder inside `directory` first (removing those of exports that
+    /// died), verifies it all, then moves it into place; a failure at any point, moving
+    /// included, leaves `directory` as it was. Nothing is fsynced (as `cp`).
+    ///
+    /// - Parameter progress: called with each file's path before the files are written.
     public func export(_ revision: String, to directory: String, force: Bool = false,
                        progress: ((String) -> Void)? = nil, observer: (any TransferObserver)? = nil) throws -> ExportResult {
         defer { observer?.finish() }
@@ -152,75 +282,193 @@ extension Registry {
         if let observer { progressBytes = { observer.advance(bytes: $0) } }
         let resolved = try resolve(revision)
         let manifest = try Manifest.load(resolved.manifestID, from: store)
-        observer?.expect(bytes: manifest.totalSize)
+        let label = resolved.label
         let root = Repository.absolute(directory)
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), !isDir.boolValue {
+        if FileSystem.exists(FilePath(root)), !FileSystem.isDirectory(FilePath(root)) {
             throw RegistryError.badInput(.unusablePath(action: "export into", path: directory, problem: "it is a file"))
         }
-        // Check every path before writing anything.
+        let plan = try exportPlan(manifest, into: root, force: force, version: label)
+        observer?.expect(bytes: plan.files.reduce(0) { $0 + $1.size })
+        let created = try Self.makeFolder(root, named: directory)
+        var staging: ExportStaging?
+        do {
+            ExportStaging.removeStale(in: root)
+            let folder = try ExportStaging(in: root)
+            staging = folder
+            for file in plan.files { progress?(file.path) }
+            try stage(plan.files, in: folder, version: label, progress: progressBytes)
+            try folder.install(plan.files.map(\.path), force: force, version: label)
+            folder.remove()
+        } catch {
+            staging?.remove()
+            for folder in created { FileSystem.removeEmptyDirectory(FilePath(folder)) }
+            throw error
+        }
+        return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: plan.bytes)
+    }
+
+    /// The files of `manifest` to write into `root` (those not already there), after every check
+    /// that can be made before writing; and the bytes of the whole version.
+    private func exportPlan(_ manifest: Manifest, into root: String, force: Bool,
+                            version: String) throws -> (files: [ManifestFile], bytes: Int64) {
+        var paths = Set<String>()
+        paths.reserveCapacity(manifest.files.count)
+        var bytes: Int64 = 0
         for file in manifest.files {
             if let reason = Self.unsafePathReason(file.path) {
-                throw RegistryError.refused(.unsafeExport(path: file.path, version: resolved.label, reason: reason))
+                throw RegistryError.refused(.unsafeExport(path: file.path, version: version, reason: reason))
             }
-            var prefix = root
-            let parts = file.path.split(separator: "/")
-            for (i, part) in parts.enumerated() {
-                prefix += "/\(part)"
-                guard let status = FileSystem.linkStatus(FilePath(prefix)) else { break }
-                if i < parts.count - 1 {
-                    if status.isSymbolicLink { throw RegistryError.refused(.unsafeExport(path: file.path, version: nil, reason: "'\(prefix)' is a symbolic link")) }
-                    if !status.isDirectory {
-                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "'\(prefix)' is not a folder"))
+            guard paths.insert(file.path).inserted else {
+                throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "it lists '\(file.path)' twice"))
+            }
+            let (sum, overflow) = bytes.addingReportingOverflow(file.size)
+            guard file.size >= 0, !overflow else {
+                throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "the size of '\(file.path)' is not a file size"))
+            }
+            bytes = sum
+        }
+        for file in manifest.files {
+            var end = file.path.endIndex
+            while let slash = file.path[..<end].lastIndex(of: "/") {
+                let folder = String(file.path[..<slash])
+                if paths.contains(folder) {
+                    throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "it lists '\(folder)' as a file and '\(file.path)' inside it"))
+                }
+                end = slash
+            }
+        }
+        // What is in the target already. Folders seen are remembered (most files share them).
+        var folders = Set<String>()
+        var missing = Set<String>()
+        var files = [ManifestFile]()
+        files.reserveCapacity(manifest.files.count)
+        for file in manifest.files {
+            let path = file.path
+            var present = true
+            // Its folders, outermost first.
+            var rest = path.startIndex
+            while let slash = path[rest...].firstIndex(of: "/") {
+                let folder = String(path[..<slash])
+                rest = path.index(after: slash)
+                if folders.contains(folder) { continue }
+                if missing.contains(folder) { present = false; break }
+                let full = root + "/" + folder
+                guard let status = FileSystem.linkStatus(FilePath(full)) else {
+                    missing.insert(folder)
+                    present = false
+                    break
+                }
+                if status.isSymbolicLink { throw RegistryError.refused(.unsafeExport(path: path, version: nil, reason: "'\(full)' is a symbolic link")) }
+                if !status.isDirectory {
+                    throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "'\(full)' is not a folder"))
+                }
+                folders.insert(folder)
+            }
+            // The file itself.
+            if present {
+                let full = root + "/" + path
+                if let status = FileSystem.linkStatus(FilePath(full)) {
+                    if status.isDirectory {
+                        throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "a folder is in the way"))
+                    }
+                    if !force {
+                        let same = try file.target.map { status.isSymbolicLink && Self.linkTarget(full) == $0 }
+                            ?? (status.isRegularFile && Self.holds(full, status: status, file))
+                        guard same else { throw RegistryError.conflict(.pathExists(path: full)) }
                     }
                 } else {
-                    if status.isDirectory {
-                        throw RegistryError.badInput(.unusablePath(action: "export", path: file.path, problem: "a folder is in the way"))
-                    }
-                    if !force { throw RegistryError.conflict(.pathExists(path: prefix)) }
+                    present = false
                 }
             }
+            // A file already there with the same content (and no --force) is left alone.
+            if !present || force { files.append(file) }
         }
-        do {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        } catch {
-            throw RegistryError.io(.init("create the folder", directory, reason: Self.reason(error)))
+        return (files, bytes)
+    }
+
+    /// Whether the regular file at `path` holds exactly `file`'s bytes, with its mode.
+    private static func holds(_ path: String, status: FileStatus, _ file: ManifestFile) throws -> Bool {
+        guard status.size == file.size, (status.permissions & 0o100 != 0) == (file.mode == "100755"),
+              let handle = try? OpenFile.forReading(FilePath(path)) else { return false }
+        defer { handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: Int(min(1 << 20, max(1, file.size))))
+        while true {
+            guard let n = try? buffer.withUnsafeMutableBytes({ try handle.read(into: $0) }) else { return false }
+            if n == 0 { break }
+            hasher.update(data: buffer[..<n])
+            size += Int64(n)
         }
-        let staging = "\(root)/.mreg-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
-        } catch {
-            throw RegistryError.io(.init("write into", directory, reason: Self.reason(error)))
+        return size == file.size && digest(hasher) == file.digest
+    }
+
+    /// The target text of the symbolic link at `path`; nil when it is not one.
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Creates `root` and its missing parents; returns those it created, deepest first.
+    private static func makeFolder(_ root: String, named directory: String) throws -> [String] {
+        var missing = [String]()
+        var path = root
+        while !path.isEmpty, path != "/", !FileSystem.exists(FilePath(path)) {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
         }
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        var bytes: Int64 = 0
-        for (i, file) in manifest.files.enumerated() {
-            progress?(file.path)
-            let temp = "\(staging)/\(i)"
+        for (i, folder) in missing.enumerated().reversed() {
+            guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
+                let code = errno
+                for made in missing[(i + 1)...] { FileSystem.removeEmptyDirectory(FilePath(made)) }
+                throw RegistryError.io(.init("create the folder", directory, errno: code))
+            }
+        }
+        return missing
+    }
+
+    /// Writes `files` under the staging folder's tree: the folders first, then the files in
+    /// parallel (small files are many; a chunked file's chunks are parallel within it).
+    private func stage(_ files: [ManifestFile], in staging: ExportStaging, version: String,
+                       progress: (@Sendable (Int64) -> Void)?) throws {
+        let tree = staging.tree
+        var folders = Set<String>()
+        for file in files {
+            var end = file.path.endIndex
+            while let slash = file.path[..<end].lastIndex(of: "/") {
+                guard folders.insert(String(file.path[..<slash])).inserted else { break }
+                end = slash
+            }
+        }
+        // Sorted, a folder comes before the folders in it.
+        for folder in folders.sorted() {
+            guard mkdir("\(tree)/\(folder)", 0o777) == 0 else {
+                throw RegistryError.io(.init("create the folder for", folder, errno: errno))
+            }
+        }
+        try Parallel.forEach(files) { file in
+            let staged = "\(tree)/\(file.path)"
             if let target = file.target {
                 // A symbolic link is made as a link (never written through); its target was checked
                 // to stay inside the version when the manifest was read.
-                guard symlink(target, temp) == 0 else { throw RegistryError.io(.init("create the symbolic link", file.path, errno: errno)) }
-                continue
+                guard symlink(target, staged) == 0 else { throw RegistryError.io(.init("create the symbolic link", file.path, errno: errno)) }
+                return
             }
-            let out = try RegistryError.mappingStoreIO(operation: "write", path: temp) {
-                try OpenFile.creatingNew(FilePath(temp), permissions: file.mode == "100755" ? 0o755 : 0o644)
+            let out = try RegistryError.mappingStoreIO(operation: "write", path: file.path) {
+                try OpenFile.creatingNew(FilePath(staged), permissions: file.mode == "100755" ? 0o755 : 0o644)
             }
-            defer { out.close() }
-            try writeFile(file, to: out, progress: progressBytes)
-            bytes += file.size
-        }
-        for (i, file) in manifest.files.enumerated() {
-            let target = "\(root)/\(file.path)"
             do {
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try writeFile(file, to: out, staged: staged, version: version, progress: progress)
             } catch {
-                throw RegistryError.io(.init("create the folder for", file.path, reason: Self.reason(error)))
+                out.close()
+                throw error
             }
-            try RegistryError.mappingStoreIO(operation: "move into place", path: file.path) {
-                try FileSystem.move(FilePath("\(staging)/\(i)"), to: FilePath(target))
+            // A failed close can be a failed write (NFS, quotas): it is this file's error.
+            do { try out.descriptor.close() } catch let code as Errno {
+                throw RegistryError.io(.init("write", file.path, errno: code.rawValue))
             }
         }
-        return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: bytes)
     }
 }
