@@ -25,7 +25,10 @@ extension Registry {
 
     /// Store-level checks, then each model's event chain and derived refs.
     public func fsck(repair: Bool = false) throws -> FsckReport {
+        // Repairs go first, so that the report describes the store as the repair left it.
+        let repairs = repair ? self.repair() : []
         var report = repository.fsck(links: Self.links, linkedTypes: Self.linkedTypes)
+        report.findings.insert(contentsOf: repairs, at: 0)
         for model in try models() {
             do {
                 let events = try self.events(of: model)
@@ -37,22 +40,9 @@ extension Registry {
                     expected -= 1
                 }
                 let state = try self.state(of: model)
-                let wanted = try derivedRefs(of: state)
-                let head = try Self.headRef(model)
-                let have = try refs.list(prefix: "refs/models/\(model)/").filter { $0.name != head }
-                let wantedSet = Dictionary(wanted, uniquingKeysWith: { a, _ in a })
-                var wrong = [String]()
-                for (name, id) in wanted where (try? refs.read(name)) != id { wrong.append("\(name) should be \(id.abbreviated())") }
-                for (name, _) in have where wantedSet[name] == nil { wrong.append("\(name) should not exist") }
-                if !wrong.isEmpty {
-                    if repair {
-                        try syncDerivedRefs(model: model)
-                        report.add(.info, "derived", "repaired \(wrong.count) derived ref(s) of \(model) from its event chain")
-                    } else {
-                        for w in wrong {
-                            report.add(.error, "derived", "\(w) (per the event chain of \(model))")
-                        }
-                    }
+                let wrong = try derivedRefProblems(of: state)
+                for w in wrong {
+                    report.add(.error, "derived", "\(w) (per the event chain of \(model))")
                 }
             } catch {
                 report.add(.error, "chain", "event chain of \(model) is broken: \(error)")

@@ -104,7 +104,9 @@ public struct RefStore: Sendable {
                 try file.sync()
             }
             if sharedGroup { FileSystem.setPermissions(temp, fileMode) }
+            KillPoint.reach("ref-temp-written")
             try FileSystem.move(temp, to: target)
+            KillPoint.reach("ref-moved")
         } catch {
             FileSystem.removeIfPresent(temp)
             throw error
