@@ -84,9 +84,10 @@ struct CrashLoopTests {
     ///
     /// A lock file left empty (killed between creating and filling it) counts as stale once
     /// older than a few seconds; its age is moved back here instead of waiting.
-    static func settle(_ mreg: MregRunner, _ store: String, after what: String,
+    static func settle(_ mreg: MregRunner, _ store: String, killed: Bool = true, after what: String,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
         ageEmptyLocks(store)
+        guard killed else { return }
         let fsck = try mreg.run(["fsck", "--no-dangling"], cwd: store)
         guard fsck.status != 0 else { return }
         #expect(fsck.status == 1, "fsck after \(what) failed to run: \(fsck)", sourceLocation: sourceLocation)
@@ -158,11 +159,12 @@ struct CrashLoopTests {
             let folder = "\(dir)/run"
             var versions = [Files]()
             var kills = 0
-            for (i, kill) in Self.plan(20, seed: 11, Self.writePoints(objects: 26, locks: 4, refs: 2)).enumerated() {
-                let files = Self.smallFiles(24, version: i)
+            for (i, kill) in Self.plan(20, seed: 11, Self.writePoints(objects: 18, locks: 4, refs: 2)).enumerated() {
+                let files = Self.smallFiles(16, version: i)
                 try Self.lay(files, at: folder)
-                if try Self.killed(mreg, ["register", "small", "run", "-m", "v\(i)"], cwd: dir, at: kill) { kills += 1 }
-                try Self.settle(mreg, dir, after: "register killed at \(kill)")
+                let died = try Self.killed(mreg, ["register", "small", "run", "-m", "v\(i)"], cwd: dir, at: kill)
+                if died { kills += 1 }
+                try Self.settle(mreg, dir, killed: died, after: "register killed at \(kill)")
                 try mreg.run(["register", "small", "run", "-m", "v\(i)"], cwd: dir).succeeded()
                 versions.append(files)
             }
@@ -173,16 +175,18 @@ struct CrashLoopTests {
 
     @Test func registerOfALargeChunkedFileSurvivesKills() throws {
         try withStore { mreg, dir in
-            try mreg.run(["config", "core.chunkThreshold", "256k"], cwd: dir).succeeded()
-            try mreg.run(["config", "core.chunkSize", "64k"], cwd: dir).succeeded()
+            // Chunks of 2–32 KiB (about 8 on average): a 512 KiB file is some 60 chunks.
+            try mreg.run(["config", "core.chunkThreshold", "128k"], cwd: dir).succeeded()
+            try mreg.run(["config", "core.chunkSize", "32k"], cwd: dir).succeeded()
             let folder = "\(dir)/run"
             var versions = [Files]()
-            func files(_ i: Int) -> Files { ["weights.bin": randomBytes(1_536 * 1_024, seed: UInt64(77 + i))] }
+            func files(_ i: Int) -> Files { ["weights.bin": randomBytes(512 * 1_024, seed: UInt64(77 + i))] }
             var kills = 0
             for (i, kill) in Self.plan(20, seed: 12, Self.writePoints(objects: 26, locks: 4, refs: 2)).enumerated() {
                 try Self.lay(files(i), at: folder)
-                if try Self.killed(mreg, ["register", "big", "run", "-m", "v\(i)"], cwd: dir, at: kill) { kills += 1 }
-                try Self.settle(mreg, dir, after: "register killed at \(kill)")
+                let died = try Self.killed(mreg, ["register", "big", "run", "-m", "v\(i)"], cwd: dir, at: kill)
+                if died { kills += 1 }
+                try Self.settle(mreg, dir, killed: died, after: "register killed at \(kill)")
                 try mreg.run(["register", "big", "run", "-m", "v\(i)"], cwd: dir).succeeded()
                 versions.append(files(i))
             }
@@ -221,6 +225,65 @@ struct CrashLoopTests {
         }
     }
 
+    @Test func aSyncLockLeftByAKilledRegisterNeverMakesLaterRegistersSkipDerivedRefs() throws {
+        try withStore { mreg, dir in
+            try Self.lay(Self.smallFiles(2, version: 1), at: "\(dir)/run")
+            // Killed while holding the model's sync lock: v1 is in the chain, versions/1 is not.
+            #expect(try Self.killed(mreg, ["register", "m", "run"], cwd: dir, at: KillAt(point: "derived-sync-locked", hit: 1)))
+            let models = "\(dir)/.mreg/refs/models/m"
+            #expect(FileManager.default.fileExists(atPath: "\(models)/sync.lock"))
+            #expect(!FileManager.default.fileExists(atPath: "\(models)/versions/1"))
+            let fsck = try mreg.run(["fsck"], cwd: dir)
+            #expect(fsck.status == 1 && fsck.stdout.contains("refs/models/m/versions/1 is missing"), "\(fsck)")
+            #expect(fsck.stdout.contains("stale lock '\(models)/sync.lock'"), "\(fsck)")
+            // The next register takes the stale lock over and writes every derived ref.
+            try Self.lay(Self.smallFiles(2, version: 2), at: "\(dir)/run")
+            try mreg.run(["register", "m", "run"], cwd: dir).succeeded()
+            for v in 1...2 { #expect(FileManager.default.fileExists(atPath: "\(models)/versions/\(v)")) }
+            #expect(!FileManager.default.fileExists(atPath: "\(models)/sync.lock"))
+            #expect(try mreg.run(["fsck"], cwd: dir).status == 0)
+        }
+    }
+
+    @Test func registeringTheSameFilesAgainRepairsAKillAfterTheHeadMoved() throws {
+        try withStore { mreg, dir in
+            try Self.lay(Self.smallFiles(2, version: 1), at: "\(dir)/run")
+            #expect(try Self.killed(mreg, ["register", "m", "run"], cwd: dir, at: KillAt(point: "head-moved", hit: 1)))
+            let version = "\(dir)/.mreg/refs/models/m/versions/1"
+            #expect(!FileManager.default.fileExists(atPath: version))
+            let again = try mreg.run(["register", "m", "run"], cwd: dir).succeeded()
+            #expect(again.stdout.contains("1"), "\(again)")
+            #expect(FileManager.default.fileExists(atPath: version))
+            #expect(try mreg.run(["fsck"], cwd: dir).status == 0)
+        }
+    }
+
+    @Test func fsckRepairRewritesEveryDerivedRefFromTheChain() throws {
+        try withStore { mreg, dir in
+            for v in 1...2 {
+                try Self.lay(Self.smallFiles(2, version: v), at: "\(dir)/run")
+                try mreg.run(["register", "m", "run", "--tag", "t\(v)"], cwd: dir).succeeded()
+            }
+            try mreg.run(["promote", "m@1", "staging"], cwd: dir).succeeded()
+            let refs = "\(dir)/.mreg/refs/models/m"
+            let before = snapshot(refs)
+            // Missing, garbage, wrong and extra derived refs.
+            try FileManager.default.removeItem(atPath: "\(refs)/versions/1")
+            try writeFile("\(refs)/versions/2", "garbage\n")
+            try writeFile("\(refs)/stages/staging", try readFile("\(refs)/tags/t2"))
+            try writeFile("\(refs)/tags/gone", try readFile("\(refs)/tags/t2"))
+            try FileManager.default.removeItem(atPath: "\(refs)/tags/t1")
+            let fsck = try mreg.run(["fsck"], cwd: dir)
+            #expect(fsck.status == 1)
+            for problem in ["versions/1 is missing", "versions/2 is damaged", "stages/staging is ", "tags/gone should not exist", "tags/t1 is missing"] {
+                #expect(fsck.stdout.contains("refs/models/m/\(problem)"), "\(problem): \(fsck)")
+            }
+            let repair = try mreg.run(["fsck", "--repair"], cwd: dir)
+            #expect(repair.status == 0 && repair.stdout.contains("repaired"), "\(repair)")
+            #expect(differences(before, snapshot(refs)).isEmpty, "\(differences(before, snapshot(refs)))")
+        }
+    }
+
     // MARK: promote
 
     @Test func promoteSurvivesKills() throws {
@@ -240,8 +303,9 @@ struct CrashLoopTests {
                 let stage = i % 2 == 0 ? "staging" : "production"
                 let version = (i / 2) % 3 + 1
                 let args = ["promote", "m@\(version)", stage, "--reason", "round \(i)"]
-                if try Self.killed(mreg, args, cwd: dir, at: kill) { kills += 1 }
-                try Self.settle(mreg, dir, after: "promote killed at \(kill)")
+                let died = try Self.killed(mreg, args, cwd: dir, at: kill)
+                if died { kills += 1 }
+                try Self.settle(mreg, dir, killed: died, after: "promote killed at \(kill)")
                 try mreg.run(args, cwd: dir).succeeded()
                 stages[stage] = version
                 // The stage's derived ref names what the chain says.
@@ -268,9 +332,10 @@ struct CrashLoopTests {
                 try Self.lay(files, at: "\(dir)/run")
                 try mreg.run(["register", "m", "run", "-m", "v\(i)"], cwd: dir).succeeded()
                 versions.append(files)
-                if try Self.killed(mreg, ["push"], cwd: dir, at: kill) { kills += 1 }
-                try Self.settle(mreg, dir, after: "push killed at \(kill)")
-                try Self.settle(mreg, remote, after: "push killed at \(kill) (the remote)")
+                let died = try Self.killed(mreg, ["push"], cwd: dir, at: kill)
+                if died { kills += 1 }
+                try Self.settle(mreg, dir, killed: died, after: "push killed at \(kill)")
+                try Self.settle(mreg, remote, killed: died, after: "push killed at \(kill) (the remote)")
                 try mreg.run(["push"], cwd: dir).succeeded()
             }
             #expect(kills >= 14, "most runs die where planned (\(kills) of 20)")
@@ -299,8 +364,9 @@ struct CrashLoopTests {
                 try mreg.run(["register", "m", "run", "-m", "v\(i + 1)"], cwd: dir).succeeded()
                 try mreg.run(["push"], cwd: dir).succeeded()
                 versions.append(files)
-                if try Self.killed(mreg, ["pull"], cwd: reader, at: kill) { kills += 1 }
-                try Self.settle(mreg, reader, after: "pull killed at \(kill)")
+                let died = try Self.killed(mreg, ["pull"], cwd: reader, at: kill)
+                if died { kills += 1 }
+                try Self.settle(mreg, reader, killed: died, after: "pull killed at \(kill)")
                 try mreg.run(["pull"], cwd: reader).succeeded()
             }
             #expect(kills >= 14, "most runs die where planned (\(kills) of 20)")

@@ -48,7 +48,9 @@ extension Repository {
         for (dir, name) in objects.looseEntries() {
             let path = "\(objects.directory)/\(dir)/\(name)"
             guard name.count == 62, Hex.isHex(name), let id = ObjectID(parsing: dir + name) else {
-                if !Self.isTempName(name) {
+                if Self.isTempName(name) {
+                    report.add(.warning, "temp", "leftover temp file '\(path)' (from an interrupted write; safe to delete)")
+                } else {
                     report.add(.error, "stray", "stray file '\(path)' is not a loose object")
                 }
                 continue

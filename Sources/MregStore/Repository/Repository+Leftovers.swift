@@ -28,23 +28,22 @@ extension Repository {
     /// Every temp file (or temp folder) in the store, with the seconds since anything in it
     /// last changed, sorted by path.
     ///
-    /// Looks in `objects/` and its fan-out folders, everywhere under `refs/`, in the store's
-    /// own folder and one level below it (`index/`, `hooks/`…); symbolic links are not followed.
+    /// Looks in `objects/` (where mreg writes them; not in the fan-out folders, which fsck
+    /// lists anyway), everywhere under `refs/`, in the store's own folder and one level below
+    /// it (`index/`, `hooks/`…); symbolic links are not followed.
     public func tempFiles(now: Date = Date()) -> [(path: String, age: TimeInterval)] {
         var found = [String]()
-        func collect(_ folder: FilePath, depth: Int, skip: Set<String> = []) {
-            for child in FileSystem.listDirectory(folder) {
-                let name = child.string
-                let full = folder.appending(child)
-                if Self.isTempName(name) { found.append(full.string); continue }
-                guard depth > 0, !skip.contains(name), FileSystem.linkStatus(full)?.isDirectory == true else { continue }
+        func collect(_ folder: String, depth: Int, skip: Set<String> = []) {
+            for name in FileSystem.listDirectory(folder) {
+                let full = "\(folder)/\(name)"
+                if Self.isTempName(name) { found.append(full); continue }
+                guard depth > 0, !skip.contains(name), FileSystem.linkStatus(FilePath(full))?.isDirectory == true else { continue }
                 collect(full, depth: depth - 1)
             }
         }
-        let base = FilePath(root)
-        collect(base, depth: 1, skip: ["objects", "refs"])
-        collect(base.appending("objects"), depth: 1)
-        collect(base.appending("refs"), depth: 64)
+        collect(root, depth: 1, skip: ["objects", "refs"])
+        collect("\(root)/objects", depth: 0)
+        collect("\(root)/refs", depth: 64)
         return found.sorted().map { ($0, Self.secondsUnchanged(FilePath($0), now: now)) }
     }
 
