@@ -96,7 +96,8 @@ extension Registry {
         defer { lock?.release() }
         KillPoint.reach("derived-sync-locked")
         let state = try self.state(of: model)
-        let derived = try derivedRefs(of: state)
+        // A name the naming rules refuse (a forged event) gets no ref; fsck reports the event.
+        let derived = derivedRefs(of: state, skippingInvalidNames: true)
         for (name, id) in derived where (try? refs.read(name)) != id {
             try refs.update(name, to: id)
             KillPoint.reach("derived-ref-written")
@@ -122,6 +123,20 @@ extension Registry {
         for (v, info) in state.versions { out.append((try model.versionRef(v), info.manifest)) }
         for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((try model.stageRef(s), m)) } }
         for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((try model.tagRef(TagName(t)), m)) } }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// The refs a state implies whose names keep the naming rules (the others are left out).
+    func derivedRefs(of state: ModelState, skippingInvalidNames: Bool) -> [(RefName, ObjectID)] {
+        guard let model = try? ModelName(state.model) else { return [] }
+        var out = [(RefName, ObjectID)]()
+        for (v, info) in state.versions { if let ref = try? model.versionRef(v) { out.append((ref, info.manifest)) } }
+        for (s, v) in state.stages {
+            if let m = state.versions[v]?.manifest, let ref = try? model.stageRef(s) { out.append((ref, m)) }
+        }
+        for (t, v) in state.tags {
+            if let m = state.versions[v]?.manifest, let ref = try? model.tagRef(TagName(t)) { out.append((ref, m)) }
+        }
         return out.sorted { $0.0 < $1.0 }
     }
 }

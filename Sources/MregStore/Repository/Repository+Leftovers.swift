@@ -74,7 +74,7 @@ extension Repository {
             done.locks.append(lock)
         }
         for (path, age) in tempFiles(now: now) {
-            if age > grace, (try? FileManager.default.removeItem(atPath: path)) != nil {
+            if age >= grace, (try? FileManager.default.removeItem(atPath: path)) != nil {
                 done.temps.append(path)
             } else {
                 done.keptTemps.append(path)
