@@ -78,8 +78,12 @@ public final class LockFile {
                 guard let seen = Inspection(lockPath) else { continue }  // released meanwhile
                 lastError = seen.error
                 guard seen.isStale else { throw seen.error }
-                // Another process may be removing the same stale lock: give it a moment.
-                if !Self.breakStale(seen) { usleep(2_000) }
+                // Another process is removing the same stale lock (or died doing so, which
+                // clears after `breakerGrace`): busy, not stale, so that callers wait and retry.
+                if !Self.breakStale(seen) {
+                    lastError = .locked(path: lockPath, owner: seen.owner, stale: false)
+                    usleep(2_000)
+                }
                 continue
             }
             defer { file.close() }

@@ -56,13 +56,14 @@ extension Repository {
                 continue
             }
             // Never open a FIFO or a device with an object's name: reading it could block.
-            guard FileSystem.linkStatus(FilePath(path))?.isRegularFile == true else {
+            let filePath = FilePath(path)  // made once: building a FilePath is fsck's cost in debug builds
+            guard FileSystem.linkStatus(filePath)?.isRegularFile == true else {
                 report.add(.error, "stray", "stray entry '\(path)' is not a loose object (not a regular file)")
                 continue
             }
             report.objectsChecked += 1
             do {
-                let reader = try ObjectReader(id: id, path: FilePath(path))
+                let reader = try ObjectReader(id: id, path: filePath)
                 let keep = linkedTypes.contains(reader.header.type)
                 var payload = [UInt8]()
                 while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
