@@ -77,7 +77,7 @@ extension Registry {
     /// Serialized per model by a lock file so that the last writer always reflects the
     /// newest head: a sync that finds the lock held waits for it (the holder may have read an
     /// older head). A lock left by a dead process is removed by `LockFile`. A derived ref that
-    /// is damaged (garbage, a folder) is rewritten or removed like a wrong one.
+    /// does not hold an id is rewritten or removed like a wrong one.
     public func syncDerivedRefs(model: String) throws {
         let head = try ModelName(model).headRef
         let lockTarget = "\(repository.root)/refs/models/\(model)/sync"
@@ -97,7 +97,7 @@ extension Registry {
         KillPoint.reach("derived-sync-locked")
         let state = try self.state(of: model)
         // A name the naming rules refuse (a forged event) gets no ref; fsck reports the event.
-        let derived = derivedRefs(of: state, skippingInvalidNames: true)
+        let derived = validDerivedRefs(of: state)
         for (name, id) in derived where (try? refs.read(name)) != id {
             try refs.update(name, to: id)
             KillPoint.reach("derived-ref-written")
@@ -127,7 +127,7 @@ extension Registry {
     }
 
     /// The refs a state implies whose names keep the naming rules (the others are left out).
-    func derivedRefs(of state: ModelState, skippingInvalidNames: Bool) -> [(RefName, ObjectID)] {
+    func validDerivedRefs(of state: ModelState) -> [(RefName, ObjectID)] {
         guard let model = try? ModelName(state.model) else { return [] }
         var out = [(RefName, ObjectID)]()
         for (v, info) in state.versions { if let ref = try? model.versionRef(v) { out.append((ref, info.manifest)) } }
