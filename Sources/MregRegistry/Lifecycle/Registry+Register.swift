@@ -45,10 +45,23 @@ extension Registry {
                   let data = FileManager.default.contents(atPath: readme.source) {
             card = (try? ModelCard.parse(markdown: String(decoding: data, as: UTF8.self))) ?? .null
         }
+        // A tag already on a version is refused, unless this retries a register interrupted
+        // after it tagged: that version holds these very files (paths, sizes, digests, read
+        // here without writing anything) and, checked once the manifest is built, the same content.
+        var retriedTags = [String: Int64]()
+        var fileDigests: Set<String>?
         for tag in request.tags {
-            if let v = current.tags[tag] {
-                throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
+            guard let v = current.tags[tag] else { continue }
+            let shape = Set(entries.map { "\($0.path)\u{0}\($0.size)" })
+            if let info = current.versions[v], let old = try? Manifest.load(info.manifest, from: store),
+               old.files.count == entries.count, Set(old.files.map { "\($0.path)\u{0}\($0.size)" }) == shape {
+                if fileDigests == nil { fileDigests = Set(try entries.map { "\($0.path)\u{0}\(try FileDigest.sha256(path: $0.source))" }) }
+                if Set(old.files.map { "\($0.path)\u{0}\($0.digest)" }) == fileDigests {
+                    retriedTags[tag] = v
+                    continue
+                }
             }
+            throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
         }
         let datasetSpecs = try request.datasets.map(DatasetRecorder.parseSpec)
 
@@ -80,6 +93,9 @@ extension Registry {
         let now = try Timestamp.now()
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
         let contentKey = manifest.contentKey
+        for (tag, v) in retriedTags.sorted(by: { $0.key < $1.key }) where current.versions[v]?.content != contentKey {
+            throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
+        }
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
         }
