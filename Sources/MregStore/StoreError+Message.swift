@@ -22,12 +22,17 @@ extension StoreError: CustomStringConvertible {
             return "id prefix '\(prefix)' is ambiguous: it matches \(candidates.count) objects (\(list)); give more digits"
         case .locked(let path, let owner, let stale):
             guard let owner else {
-                return "'\(path)' is locked by another process; if no mreg process is running, remove that lock file"
+                let age = LockFile.Inspection(path).map { " (an empty lock file, \(Self.duration($0.age())) old)" } ?? ""
+                return "'\(path)' is locked by another process\(age); if no mreg process is running, remove that lock file"
             }
+            let age = owner.age.map { ", \(Self.duration($0)) ago" } ?? ""
             if stale {
-                return "stale lock '\(path)' left by process \(owner.pid) on \(owner.host) at \(owner.time), which is no longer running"
+                return "stale lock '\(path)' left by process \(owner.pid) on \(owner.host) at \(owner.time)\(age), which is no longer running"
             }
-            return "'\(path)' is locked by process \(owner.pid) on \(owner.host) since \(owner.time); wait for it, or remove the lock file if that process is gone"
+            if owner.host != LocalHost.name() {
+                return "'\(path)' is locked by process \(owner.pid) on host \(owner.host) since \(owner.time)\(age); wait for it, or, if that process is gone, remove the lock file"
+            }
+            return "'\(path)' is locked by process \(owner.pid) on \(owner.host) since \(owner.time)\(age); wait for it, or remove the lock file if that process is gone"
         case .modified(let ref, let expected, let actual):
             switch (expected, actual) {
             case (.absent, let current?):
@@ -54,4 +59,14 @@ extension StoreError: CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A duration in words: `4 s`, `3 min`, `2 h`, `5 days`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "? s" }
+        let s = Int64(max(0, min(seconds, 1e12)))
+        if s < 120 { return "\(s) s" }
+        if s < 7_200 { return "\(s / 60) min" }
+        if s < 172_800 { return "\(s / 3_600) h" }
+        return "\(s / 86_400) days"
+    }
 }

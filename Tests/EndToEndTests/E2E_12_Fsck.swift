@@ -116,16 +116,21 @@ struct FsckE2E {
             #expect(fsck.stdout.contains("missing object \(missing)"), "\(fsck)")
             try mreg.run(["update-ref", "refs/tests/m/head", id], cwd: dir).succeeded()
             #expect(try mreg.run(["fsck"], cwd: dir).status == 0)
-            // A stale lock (dead process) is an error; a leftover temp object is only a warning.
+            // A stale lock (dead process) and a leftover temp object are warnings; a repair removes
+            // the lock, and the temp file once it is older than the grace.
             try writeFile("\(dir)/.mreg/refs/tests/m/head.lock", "pid=\(Int32.max - 1) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
-            fsck = try mreg.run(["fsck"], cwd: dir)
-            #expect(fsck.status == 4)
-            #expect(fsck.stdout.contains("stale lock"), "\(fsck)")
-            try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/tests/m/head.lock")
             try writeFile("\(dir)/.mreg/objects/tmp_obj_1_abc", [1, 2, 3])
             fsck = try mreg.run(["fsck"], cwd: dir)
             #expect(fsck.status == 0, "\(fsck)")
+            #expect(fsck.stdout.contains("warning: stale lock"), "\(fsck)")
             #expect(fsck.stdout.contains("warning: leftover temp file"), "\(fsck)")
+            fsck = try mreg.run(["fsck", "--repair"], cwd: dir)
+            #expect(fsck.stdout.contains("removed stale lock"), "\(fsck)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/.mreg/refs/tests/m/head.lock"))
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/.mreg/objects/tmp_obj_1_abc"), "younger than the grace: kept")
+            fsck = try mreg.run(["fsck", "--repair"], cwd: dir, env: ["MREG_TEMP_GRACE_SECONDS": "0"])
+            #expect(fsck.stdout.contains("removed leftover temp file"), "\(fsck)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/.mreg/objects/tmp_obj_1_abc"))
             // A file in a fan-out folder that is not an object.
             try writeFile("\(dir)/.mreg/objects/ab/junk", [0])
             fsck = try mreg.run(["fsck"], cwd: dir)

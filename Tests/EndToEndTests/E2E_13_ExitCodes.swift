@@ -114,10 +114,10 @@ struct ExitCodeTests {
             let v1 = try mreg.run(["rev-parse", "m@1"], cwd: dir).succeeded().output
             let v2 = try mreg.run(["rev-parse", "m@2"], cwd: dir).succeeded().output
             try Self.expectFailure(mreg, dir, ["update-ref", "refs/models/m/tags/best", v2, v2], status: 3, mentioning: "refs/models/m/tags/best")
-            // A stale lock.
-            try writeFile("\(dir)/.mreg/refs/models/m/head.lock", "pid=\(Int32.max - 1) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
-            try Self.expectFailure(mreg, dir, ["update-ref", "refs/models/m/head", v1], status: 3, mentioning: "stale lock")
-            try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/models/m/head.lock")
+            // A lock held by a live process (this one; a dead one's lock would be taken over).
+            try writeFile("\(dir)/.mreg/refs/models/m/tags/best.lock", "pid=\(getpid()) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
+            try Self.expectFailure(mreg, dir, ["update-ref", "refs/models/m/tags/best", v1], status: 3, mentioning: "is locked by process \(getpid())")
+            try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/models/m/tags/best.lock")
             // Export would overwrite.
             try writeFile("\(dir)/out/w.bin", "mine")
             try Self.expectFailure(mreg, dir, ["export", "m@2", "out"], status: 3, mentioning: "use --force to overwrite")

@@ -6,7 +6,8 @@ extension StoreError {
     var hint: String {
         switch self {
         case .locked(_, _, stale: true):
-            return "; check the store with 'mreg fsck', then remove the lock file"
+            // mreg takes a stale lock over by itself; this is seen only when it could not remove it.
+            return "; it could not be removed (is its folder writable?): run 'mreg fsck --repair' as a user who may, or remove the lock file"
         case .notFound(kind: .enclosingStore, _):
             return ": run 'mreg init' or set MREG_DIR"
         default:

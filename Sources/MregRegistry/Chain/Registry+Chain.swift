@@ -24,7 +24,11 @@ extension Registry {
         while true {
             attempt += 1
             let current = try state(of: model)
-            guard case .append(var event) = try build(current) else { return nil }
+            guard case .append(var event) = try build(current) else {
+                // Nothing to append, but derived refs an interrupted writer left behind are synced now.
+                if current.head != nil { try syncDerivedRefs(model: model) }
+                return nil
+            }
             try Self.validateText(of: event)
             event.model = model
             event.sequence = current.eventCount + 1
@@ -33,15 +37,19 @@ extension Registry {
             do {
                 try refs.update(Self.headRef(model), to: written.id,
                                 expecting: current.head.map { .value($0) } ?? .absent)
-                var after = current
-                after.apply(event, id: written.id)
-                headMoved(model: model)
-                return (written.id, event, after)
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
                 if e.isStaleLock || Date() > deadline { throw e }
                 // Back off a little, more with each attempt, with jitter.
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
+                continue
             }
+            var after = current
+            after.apply(event, id: written.id)
+            KillPoint.reach("head-moved")
+            // The event is in: a failure to sync is reported, never retried as a new event (the
+            // chain stays right, and the next writer of this model, or `fsck --repair`, syncs it).
+            try syncAfterHeadMove(model: model)
+            return (written.id, event, after)
         }
     }
 
@@ -54,42 +62,62 @@ extension Registry {
 
     /// Everything derived from a model's chain catches up after its head moved
     /// (by this process's append, a pull, or a repair). Failures here lose nothing:
-    /// readers use the chain, and `fsck --repair` rebuilds derived data.
+    /// readers use the chain, and the next writer of the model (or `fsck --repair`)
+    /// syncs what is missing. Callers that can report a failure use `syncAfterHeadMove`.
     public func headMoved(model: String) {
-        cache?.headMoved(model: model, in: self)
-        try? syncDerivedRefs(model: model)
+        try? syncAfterHeadMove(model: model)
     }
+
+    /// Brings the index and the derived refs of a model up to date with its chain.
+    ///
+    /// - Throws: `StoreError.locked` when another process holds the model's sync lock for
+    ///   longer than `syncLockWait` (naming its owner and age), or an I/O error.
+    public func syncAfterHeadMove(model: String) throws {
+        cache?.headMoved(model: model, in: self)
+        try syncDerivedRefs(model: model)
+    }
+
+    /// How long a sync waits for another process's sync of the same model.
+    static let syncLockWait: TimeInterval = 30
 
     /// Makes `versions/`, `stages/` and `tags/` refs of a model match its event chain.
     ///
-    /// Serialized per model by a lock file so that the last writer always
-    /// reflects the newest head.
+    /// Serialized per model by a lock file so that the last writer always reflects the
+    /// newest head: a sync that finds the lock held waits for it (the holder may have read an
+    /// older head). A lock left by a dead process is removed by `LockFile`. A derived ref that
+    /// does not hold an id is rewritten or removed like a wrong one.
     public func syncDerivedRefs(model: String) throws {
         let head = try ModelName(model).headRef
         let lockTarget = "\(repository.root)/refs/models/\(model)/sync"
+        let deadline = Date().addingTimeInterval(Self.syncLockWait)
         var lock: LockFile?
-        var held: StoreError?
-        for attempt in 0..<2000 {
+        var attempt = 0
+        while lock == nil {
             do {
                 lock = try LockFile(for: lockTarget)
-                break
             } catch let e as StoreError where e.code == .locked {
-                if e.isStaleLock { throw e }
-                held = e
-                usleep(UInt32(min(20_000, 500 * (attempt + 1))))
+                if e.isStaleLock || Date() > deadline { throw e }
+                attempt += 1
+                usleep(UInt32(min(20_000, 500 * attempt)))
             }
         }
-        guard let lock else { throw held ?? LockFile.heldError(at: lockTarget + ".lock") }
-        defer { lock.release() }
+        defer { lock?.release() }
+        KillPoint.reach("derived-sync-locked")
         let state = try self.state(of: model)
-        let derived = try derivedRefs(of: state)
-        for (name, id) in derived {
-            // A damaged ref (garbage, empty) is rewritten like a wrong one.
-            if (try? refs.read(name)) != id { try refs.update(name, to: id) }
+        // A name the naming rules refuse (a forged event) gets no ref; fsck reports the event.
+        let derived = validDerivedRefs(of: state)
+        for (name, id) in derived where (try? refs.read(name)) != id {
+            try refs.update(name, to: id)
+            KillPoint.reach("derived-ref-written")
         }
         let wanted = Set(derived.map(\.0))
-        for name in refs.names(prefix: "refs/models/\(model)/") where !wanted.contains(name) && name != head {
-            try? refs.delete(name)
+        for entry in refs.scan(prefix: "refs/models/\(model)/") {
+            switch entry {
+            case .ref(let name, _), .corrupt(let name, _):
+                if !wanted.contains(name) && name != head { try? refs.delete(name) }
+            case .lock, .stray:
+                continue
+            }
         }
     }
 
@@ -103,6 +131,20 @@ extension Registry {
         for (v, info) in state.versions { out.append((try model.versionRef(v), info.manifest)) }
         for (s, v) in state.stages { if let m = state.versions[v]?.manifest { out.append((try model.stageRef(s), m)) } }
         for (t, v) in state.tags { if let m = state.versions[v]?.manifest { out.append((try model.tagRef(TagName(t)), m)) } }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// The refs a state implies whose names keep the naming rules (the others are left out).
+    func validDerivedRefs(of state: ModelState) -> [(RefName, ObjectID)] {
+        guard let model = try? ModelName(state.model) else { return [] }
+        var out = [(RefName, ObjectID)]()
+        for (v, info) in state.versions { if let ref = try? model.versionRef(v) { out.append((ref, info.manifest)) } }
+        for (s, v) in state.stages {
+            if let m = state.versions[v]?.manifest, let ref = try? model.stageRef(s) { out.append((ref, m)) }
+        }
+        for (t, v) in state.tags {
+            if let m = state.versions[v]?.manifest, let ref = try? model.tagRef(TagName(t)) { out.append((ref, m)) }
+        }
         return out.sorted { $0.0 < $1.0 }
     }
 }

@@ -47,9 +47,13 @@ extension Registry {
     /// Every problem found is reported (up to `FsckReport.maximumFindings` of a severity, the
     /// rest counted): a damaged model does not stop the checks of the others.
     public func fsck(repair: Bool = false) throws -> FsckReport {
+        // Repairs go first (stale locks, old temp files, derived refs), so that the report
+        // describes the store as the repair left it.
+        let repairs = repair ? self.repair() : []
         var report = repository.fsck(links: Self.checkedLinks, linkedTypes: Self.linkedTypes)
+        report.findings.insert(contentsOf: repairs, at: 0)
         for name in Self.listModels(root: repository.root) {
-            checkModel(name, repair: repair, report: &report)
+            checkModel(name, repair: false, report: &report)
         }
         return report
     }

@@ -46,11 +46,24 @@ extension Registry {
             // A registered README.md is a card only if it reads as one; otherwise it is just a file.
             card = ((try? ModelCard.load(path: readme.source)) ?? nil) ?? .null
         }
+        // A tag already on a version is refused, unless this retries a register interrupted
+        // after it tagged: that version holds these very files (paths, sizes, digests, read
+        // here without writing anything) and, checked once the manifest is built, the same content.
+        var retriedTags = [String: Int64]()
+        var fileDigests: Set<String>?
         for tag in request.tags {
             try validateNewTag(tag, stagesHeld: current.stages.keys)
-            if let v = current.tags[tag] {
-                throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
+            guard let v = current.tags[tag] else { continue }
+            let shape = Set(entries.map { "\($0.path)\u{0}\($0.size)" })
+            if let info = current.versions[v], let old = try? Manifest.load(info.manifest, from: store),
+               old.files.count == entries.count, entries.allSatisfy({ $0.target == nil }), Set(old.files.map { "\($0.path)\u{0}\($0.size)" }) == shape {
+                if fileDigests == nil { fileDigests = Set(try entries.map { "\($0.path)\u{0}\(try FileDigest.sha256(path: $0.source))" }) }
+                if Set(old.files.map { "\($0.path)\u{0}\($0.digest)" }) == fileDigests {
+                    retriedTags[tag] = v
+                    continue
+                }
             }
+            throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
         }
         let datasetSpecs = try request.datasets.map(DatasetRecorder.parseSpec)
 
@@ -83,6 +96,9 @@ extension Registry {
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
         let encoded = manifest.encoded
         let contentKey = encoded.contentKey
+        for (tag, v) in retriedTags.sorted(by: { $0.key < $1.key }) where current.versions[v]?.content != contentKey {
+            throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
+        }
         if let stage = request.stage, !current.versions.values.contains(where: { $0.content == contentKey }) {
             try governor.checkRegistration(manifest: manifest, stage: stage, state: current, reason: request.reason, in: self)
         }

@@ -34,6 +34,8 @@ extension Remotes {
             let newHead: ObjectID
             if let local {
                 if local == remoteHead {
+                    // Derived refs an interrupted pull left behind are synced now.
+                    try registry.syncDerivedRefs(model: model)
                     return ModelUpdate(model: model, status: .upToDate, old: local, new: local)
                 }
                 if try registry.isAncestor(remoteHead, of: local, model: model) {
@@ -72,13 +74,15 @@ extension Remotes {
             }
             do {
                 try refs.update(Registry.headRef(model), to: newHead, expecting: local.map { .value($0) } ?? .absent)
-                registry.headMoved(model: model)
-                return update
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
                 // A local command moved the head meanwhile: start over from the new head.
                 if e.isStaleLock || Date() > deadline { throw e }
                 usleep(UInt32.random(in: 1_000...20_000))
+                continue
             }
+            KillPoint.reach("head-moved")
+            try registry.syncAfterHeadMove(model: model)
+            return update
         }
     }
 

@@ -115,7 +115,28 @@ package enum FileSystem {
     }
 
     /// The names in a folder as strings, without `.` and `..`; empty when it cannot be read.
+    ///
+    /// Names that are not UTF-8 come back with U+FFFD in place of the bad bytes (as
+    /// `FilePath.Component.string` gives them). Read straight from `readdir`, without making
+    /// a `FilePath.Component` per entry: listing the 256 fan-out folders is fsck's hot loop.
     package static func listDirectory(_ path: String) -> [String] {
-        listDirectory(FilePath(path)).map(\.string)
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name),
+              let lengthOffset = MemoryLayout<dirent>.offset(of: \dirent.d_reclen) else { return [] }
+        var names = [String]()
+        while let entry = readdir(dir) {
+            // In place, never by copying a `dirent` (see above).
+            let record = UnsafeRawPointer(entry)
+            let room = Int(record.load(fromByteOffset: lengthOffset, as: UInt16.self)) - nameOffset
+            guard room > 0 else { continue }
+            let name = record.advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
+            let length = strnlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), room)
+            guard length < room, length > 0 else { continue }
+            let bytes = UnsafeBufferPointer(start: name, count: length)
+            if length <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { continue }
+            names.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return names
     }
 }

@@ -87,7 +87,9 @@ extension ObjectStore {
 
         let id = ObjectID(digest: hasher.finalize())
         let digest = plain.map { "sha256:" + Hex.encode($0.finalize()) }
+        KillPoint.reach("object-temp-written")
         let isNew = try install(tempPath: tempPath, id: id)
+        KillPoint.reach("object-installed")
         return WriteResult(id: id, isNew: isNew, size: size, storedBytes: isNew ? storedBytes : 0, contentDigest: digest)
     }
 

@@ -104,7 +104,9 @@ public struct RefStore: Sendable {
                 try file.sync()
             }
             if sharedGroup { FileSystem.setPermissions(temp, fileMode) }
+            KillPoint.reach("ref-temp-written")
             try FileSystem.move(temp, to: target)
+            KillPoint.reach("ref-moved")
         } catch {
             FileSystem.removeIfPresent(temp)
             throw error
@@ -125,7 +127,7 @@ public struct RefStore: Sendable {
     }
 
     private func check(_ name: RefName, expecting old: RefExpectation) throws {
-        // `.any` replaces whatever is there, a damaged ref too (that is how one is repaired).
+        // Moving or deleting whatever is there works on a damaged ref too (that is how it is repaired).
         if old == .any { return }
         let current = try read(name)
         switch old {

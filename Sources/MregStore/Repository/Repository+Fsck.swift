@@ -33,6 +33,8 @@ public struct FsckReport: Sendable {
     public var objectsChecked = 0
     public var refsChecked = 0
 
+    public init() {}
+
     public var errors: [Finding] { findings.filter { $0.severity == .error } }
     /// Every error found, the omitted ones included.
     public var errorCount: Int { errors.count + (omitted[.error] ?? 0) }
@@ -63,7 +65,7 @@ extension Repository {
         for (dir, name) in objects.looseEntries() {
             let path = "\(objects.directory)/\(dir)/\(name)"
             guard name.count == 62, Hex.isHex(name), let id = ObjectID(parsing: dir + name) else {
-                if name.hasPrefix(ObjectStore.tempPrefix) {
+                if Self.isTempName(name) {
                     report.add(.warning, "temp", "leftover temp file '\(path)' (from an interrupted write; safe to delete)")
                 } else {
                     report.add(.error, "stray", "stray file '\(path)' is not a loose object")
@@ -71,13 +73,14 @@ extension Repository {
                 continue
             }
             // Never open a FIFO or a device with an object's name: reading it could block.
-            guard FileSystem.linkStatus(FilePath(path))?.isRegularFile == true else {
+            let filePath = FilePath(path)  // made once: building a FilePath is fsck's cost in debug builds
+            guard FileSystem.linkStatus(filePath)?.isRegularFile == true else {
                 report.add(.error, "stray", "stray entry '\(path)' is not a loose object (not a regular file)")
                 continue
             }
             report.objectsChecked += 1
             do {
-                let reader = try ObjectReader(id: id, path: FilePath(path))
+                let reader = try ObjectReader(id: id, path: filePath)
                 let keep = linkedTypes.contains(reader.header.type)
                 var payload = [UInt8]()
                 while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
@@ -93,12 +96,13 @@ extension Repository {
                 report.add(.error, "corrupt", "corrupt object \(id.hex): \(error)", id: id)
             }
         }
-        for temp in objects.tempFiles() {
-            report.add(.warning, "temp", "leftover temp file '\(temp)' (from an interrupted write; safe to delete when no mreg command is running)")
+        let grace = Self.tempGrace()
+        for (temp, age) in tempFiles() {
+            report.add(.warning, "temp", "leftover temp file '\(temp)' (unchanged for \(StoreError.duration(age)): from an interrupted write, or one "
+                       + "in progress; safe to delete when no mreg command is running; a repair deletes it once unchanged for \(StoreError.duration(grace)))")
         }
 
         var roots = [ObjectID]()
-        var locks = [String]()
         for entry in refs.scan() {
             switch entry {
             case .ref(let name, let id):
@@ -110,23 +114,30 @@ extension Repository {
             case .corrupt(let name, let error):
                 report.refsChecked += 1
                 report.add(.error, "badref", "\(error)", ref: name.rawValue)
-            case .lock(let path):
-                locks.append(path)
+            case .lock:
+                continue  // below, with the store's own lock files
             case .stray(let path, let why):
                 report.add(why == .hidden ? .info : .warning, "stray", Self.strayMessage(path, why))
             }
         }
-        if FileSystem.exists(FilePath("\(root)/config.lock")) { locks.append("\(root)/config.lock") }
-        for lock in locks {
-            if lock.contains(".lock~") {
-                report.add(.warning, "temp", "leftover temp file '\(lock)' (from an interrupted ref update; safe to delete)")
-            } else if let owner = LockFile.owner(at: lock), !owner.isDeadLocalProcess {
-                report.add(.warning, "lock", "lock '\(lock)' is held by process \(owner.pid) on \(owner.host) since \(owner.time)")
-            } else if LockFile.owner(at: lock) == nil, let status = try? FileStatus(path: lock),
-                      Int64(time(nil)) - status.modificationSeconds < 10 {
-                report.add(.warning, "lock", "lock '\(lock)' is being taken by another process")
+        for lock in lockFilePaths() {
+            guard let seen = LockFile.Inspection(FilePath(lock)) else { continue }  // released meanwhile
+            let age = StoreError.duration(seen.age())
+            if let owner = seen.owner {
+                let who = "process \(owner.pid) on \(owner.host) since \(owner.time) (\(age) ago)"
+                if seen.isStale {
+                    report.add(.warning, "lock", "stale lock '\(lock)' left by \(who), which is no longer running; "
+                               + "the next command that needs it removes it, as does a repair")
+                } else if owner.host != LocalHost.name() {
+                    report.add(.warning, "lock", "lock '\(lock)' is held by \(who), another host: if that process is gone, remove the lock file")
+                } else {
+                    report.add(.warning, "lock", "lock '\(lock)' is held by \(who)")
+                }
+            } else if seen.isStale {
+                report.add(.warning, "lock", "stale lock '\(lock)' names no owner (\(age) old: its writer died before filling it); "
+                           + "the next command that needs it removes it, as does a repair")
             } else {
-                report.add(.error, "lock", "stale lock '\(lock)' blocks updates: no running process holds it; remove it")
+                report.add(.warning, "lock", "lock '\(lock)' is being taken by another process (\(age) old, no owner written yet)")
             }
         }
 
