@@ -2,7 +2,8 @@ import Foundation
 
 /// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
 /// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
-/// hit an assertion that kills the process) and keys with very many dotted parts (one level
+/// hit an assertion that kills the process), a date followed by `T` and no time
+/// (`1979-05-27T:`, found by `make fuzz`) and keys with very many dotted parts (one level
 /// of recursion each). Everything else is left to the real parser and its messages.
 ///
 /// Hand-written because no parser available here is safe on hostile input; it is a
@@ -84,11 +85,29 @@ public enum TOMLPrecheck {
                         throw fail("a key has more than \(maximumKeyParts) dotted parts")
                     }
                     i += 1
+                case "0"..."9" where i == 0 || !isBareKey(chars[i - 1]) && chars[i - 1] != ".":
+                    // A date followed by `T`: toml++ asserts that a digit comes next (the time).
+                    if isDate(chars, i), i + 10 < chars.count, chars[i + 10] == "T" || chars[i + 10] == "t",
+                       !(i + 11 < chars.count && ("0"..."9").contains(chars[i + 11])) {
+                        i += 11
+                        throw fail("a date-time needs a time after 'T' (e.g. 1979-05-27T07:32:00Z)")
+                    }
+                    i += 1
                 default:
                     i += 1
                 }
             }
         }
+    }
+
+    /// Whether `YYYY-MM-DD` (digits and dashes only) starts at `i`.
+    static func isDate(_ chars: [Unicode.Scalar], _ i: Int) -> Bool {
+        guard i + 10 <= chars.count else { return false }
+        for (offset, c) in chars[i..<(i + 10)].enumerated() {
+            let wanted = offset == 4 || offset == 7
+            guard wanted ? c == "-" : ("0"..."9").contains(c) else { return false }
+        }
+        return true
     }
 
     static func isBareKey(_ c: Unicode.Scalar) -> Bool {
