@@ -18,6 +18,7 @@ public struct FuzzCampaign {
 
     /// Runs every seed, then `mutations` mutants made with the fixed `seed`.
     public func run(in context: FuzzContext, mutations: Int, seed: UInt64 = 0x6d72_6567) -> FuzzReport {
+        target.prepare(context)
         var report = FuzzReport(target: target.name)
         let clock = ContinuousClock()
         let start = clock.now

@@ -17,7 +17,8 @@ extension FuzzTarget {
     static let query = FuzzTarget(
         name: "query",
         summary: "a search filter parsed (SearchQuery) and run over a small registry's index; --order-by and dates parsed too",
-        dictionary: filterWords + ["ASC", "DESC", "created DESC"]
+        dictionary: filterWords + ["ASC", "DESC", "created DESC"],
+        usesRegistry: true
     ) { context, input in
         let text = String(decoding: input, as: UTF8.self)
         _ = attempt { try SearchOrder.parse(text) }
@@ -32,7 +33,8 @@ extension FuzzTarget {
     static let gate = FuzzTarget(
         name: "gate",
         summary: "a promotion gate parsed (GateExpression, stage names checked) and evaluated on a registered version",
-        dictionary: filterWords + ["staging", "production", "development", "archived"]
+        dictionary: filterWords + ["staging", "production", "development", "archived"],
+        usesRegistry: true
     ) { context, input in
         let text = String(decoding: input, as: UTF8.self)
         let fixture = context.fixture()

@@ -9,7 +9,8 @@ extension FuzzTarget {
         summary: "MODEL@REV strings parsed and resolved (versions, stages, tags, id prefixes, refs) in a small registry",
         dictionary: ["@", "fraud", "ranker", "fraud@", "@latest", "@v", "@V", "@0", "@1", "@2", "@3", "@production",
                      "@staging", "@reviewed", "refs/", "refs/models/fraud/head", "refs/models/fraud/versions/1", "../",
-                     "9223372036854775807", "9223372036854775808", "-1", "abcd", "0123456789abcdef", "..", "/", "\u{0}"]
+                     "9223372036854775807", "9223372036854775808", "-1", "abcd", "0123456789abcdef", "..", "/", "\u{0}"],
+        usesRegistry: true
     ) { context, input in
         let text = String(decoding: input, as: UTF8.self)
         let fixture = context.fixture()
@@ -31,7 +32,8 @@ extension FuzzTarget {
         dictionary: ["[stages.production]", "[stages.staging]", "[signing]", "from = [\"staging\"]", "require = \"",
                      "no_regression = [\"auc\"]", "card_fields = [\"license\"]", "require_reason = true", "signed = true",
                      "allow_force = false", "allowed_signers = \"", "{ metric = \"auc\", higher_is_better = false, tolerance = 0.01 }",
-                     "metrics.auc >= 0.9", "[", "]", "=", "\"", "'", "\"\"\"", ".", "#", "\n"]
+                     "metrics.auc >= 0.9", "[", "]", "=", "\"", "'", "\"\"\"", ".", "#", "\n"],
+        usesRegistry: true
     ) { context, input in
         let text = String(decoding: input, as: UTF8.self)
         let fixture = context.fixture()

@@ -13,14 +13,22 @@ public struct FuzzTarget: Sendable {
     public let summary: String
     /// Tokens the mutators insert (keywords, magic numbers, edge numbers).
     public let dictionary: [[UInt8]]
+    /// Whether the target runs against the registry fixture (built by `prepare`).
+    let usesRegistry: Bool
     let body: @Sendable (FuzzContext, [UInt8]) -> Void
 
     init(name: String, summary: String, dictionary: [String] = [], rawDictionary: [[UInt8]] = [],
-         body: @escaping @Sendable (FuzzContext, [UInt8]) -> Void) {
+         usesRegistry: Bool = false, body: @escaping @Sendable (FuzzContext, [UInt8]) -> Void) {
         self.name = name
         self.summary = summary
         self.dictionary = dictionary.map { Array($0.utf8) } + rawDictionary
+        self.usesRegistry = usesRegistry
         self.body = body
+    }
+
+    /// Builds what the target needs before its first input (so that input is not timed with it).
+    public func prepare(_ context: FuzzContext) {
+        if usesRegistry { _ = context.fixture() }
     }
 
     /// Runs one input. Thrown errors are caught inside; a signal here is a bug found.

@@ -7,11 +7,11 @@ import MregFuzzTargets
 /// target. A crash stops the test process (as it would stop mreg); an input slower than the
 /// limit is a failure. `make fuzz` runs the same targets open-ended under libFuzzer.
 ///
-/// `MREG_FUZZ_MUTATIONS` changes the number of mutants per target (default 1,500);
+/// `MREG_FUZZ_MUTATIONS` changes the number of mutants per target (default 1,000);
 /// `MREG_FUZZ_LAST_INPUT=DIR` writes each input to `DIR/<target>` before it runs, so after a
 /// crash the input that caused it is there to add to the corpus.
 @Suite struct FuzzRegressionTests {
-    static let mutations = ProcessInfo.processInfo.environment["MREG_FUZZ_MUTATIONS"].flatMap { Int($0) } ?? 1_500
+    static let mutations = ProcessInfo.processInfo.environment["MREG_FUZZ_MUTATIONS"].flatMap { Int($0) } ?? 1_000
     static let corpus = FuzzCorpus.allInputs()
 
     @Test func everyTargetHasSeedsAndTheCorpusStaysSmall() throws {
@@ -46,6 +46,7 @@ import MregFuzzTargets
         campaign.lastInputPath = lastInput
         let report = campaign.run(in: context, mutations: Self.mutations)
         #expect(report.executions == campaign.seeds.count + Self.mutations)
+        print("fuzz \(report.summary)")
         for slow in report.slow {
             Issue.record("\(target.name): a mutant took \(slow.duration) (base64 \(Data(slow.input).base64EncodedString()))")
         }

@@ -16,11 +16,13 @@ import MregFuzzTargets
 /// starts; libFuzzer calls `LLVMFuzzerTestOneInput` on one thread, one input at a time.
 nonisolated(unsafe) private var current: (target: FuzzTarget, context: FuzzContext)?
 
-/// Selects the target, making its scratch folder (removed at exit, kept after a crash).
+/// Selects the target, making its scratch folder (removed at exit, kept after a crash) and
+/// whatever it needs before its first input.
 private func select(_ name: String) -> (target: FuzzTarget, context: FuzzContext)? {
     guard let target = FuzzTarget.named(name) else { return nil }
     do {
         let selected = (target: target, context: try FuzzContext())
+        target.prepare(selected.context)
         current = selected
         atexit { current?.context.remove() }
         return selected
