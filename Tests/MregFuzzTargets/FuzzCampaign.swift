@@ -22,7 +22,7 @@ public struct FuzzCampaign {
         var report = FuzzReport(target: target.name)
         let clock = ContinuousClock()
         let start = clock.now
-        var mutator = FuzzMutator(seed: seed ^ UInt64(truncatingIfNeeded: target.name.hashValueStable),
+        var mutator = FuzzMutator(seed: seed ^ Self.stableHash(target.name),
                                   dictionary: target.dictionary,
                                   maximumLength: max(4096, seeds.map(\.count).max() ?? 0))
         var pool = [[UInt8]]()
@@ -45,11 +45,9 @@ public struct FuzzCampaign {
         report.elapsed = clock.now - start
         return report
     }
-}
 
-extension String {
     /// FNV-1a of the UTF-8 bytes: a hash that is the same in every run (`hashValue` is not).
-    var hashValueStable: UInt64 {
-        utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    static func stableHash(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 }
