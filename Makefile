@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BUILD_FLAGS ?=
 
-.PHONY: build release test demo install bench bench-scale clean
+.PHONY: build release test demo install bench bench-scale fuzz fuzz-build fuzz-seeds clean
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -32,5 +32,27 @@ bench: release
 bench-scale: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-scale.sh
 
+## libFuzzer on every fuzz target for FUZZ_SECONDS each (default 120; FUZZ_TARGETS picks some).
+## Builds FuzzTesting/ into .build-fuzz with coverage and AddressSanitizer; see Scripts/fuzz.sh.
+## FUZZ_ASAN=0 builds without AddressSanitizer (faster; memory errors in C and C++ go unseen).
+FUZZ_SECONDS ?= 120
+FUZZ_ASAN ?= 1
+comma := ,
+FUZZ_ADDRESS = $(if $(filter 1,$(FUZZ_ASAN)),$(comma)address)
+FUZZ_FLAGS = --package-path FuzzTesting --scratch-path .build-fuzz --product MregFuzz \
+	-Xswiftc -sanitize=fuzzer$(FUZZ_ADDRESS) -Xswiftc -parse-as-library \
+	-Xcc -fsanitize=fuzzer-no-link$(FUZZ_ADDRESS) -Xcxx -fsanitize=fuzzer-no-link$(FUZZ_ADDRESS)
+
+fuzz-build:
+	test -f FuzzTesting/Package.resolved || ! test -f Package.resolved || cp Package.resolved FuzzTesting/Package.resolved
+	$(SWIFT) build $(FUZZ_FLAGS) $(BUILD_FLAGS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) MREG_FUZZ=$$($(SWIFT) build $(FUZZ_FLAGS) $(BUILD_FLAGS) --show-bin-path)/MregFuzz bash Scripts/fuzz.sh
+
+## Rewrites the seeds of Tests/FuzzCorpus from a real store and generated files (crashers kept).
+fuzz-seeds: build
+	MREG=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/fuzz-seeds.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "mreg", targets: ["mreg"]),
         .library(name: "MregStore", targets: ["MregStore"]),
         .library(name: "MregRegistry", targets: ["MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote"]),
+        // The fuzz targets, for the libFuzzer package in FuzzTesting/ (not an API).
+        .library(name: "MregFuzzTargets", targets: ["MregFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -66,6 +68,11 @@ let package = Package(
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
         // Tests: one target per layer, sharing MregTestSupport (temporary folders, file snapshots, zlib repair).
         .target(name: "MregTestSupport", path: "Tests/MregTestSupport"),
+        // Fuzz targets (bytes in, parsers exercised through their package API), shared by the
+        // MregFuzzTests replay and the libFuzzer binary in FuzzTesting/ (`make fuzz`).
+        .target(name: "MregFuzzTargets", dependencies: [
+            "MregStore", "MregSupport", "MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote",
+        ], path: "Tests/MregFuzzTargets"),
         .testTarget(name: "MregStoreTests", dependencies: [
             "MregStore", "MregTestSupport",
             .product(name: "SystemPackage", package: "swift-system"),
@@ -73,6 +80,7 @@ let package = Package(
         .testTarget(name: "MregRegistryTests", dependencies: ["MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI", "MregTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore", "MregTestSupport"]),
+        .testTarget(name: "MregFuzzTests", dependencies: ["MregFuzzTargets", "MregTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

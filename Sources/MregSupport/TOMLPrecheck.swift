@@ -2,8 +2,10 @@ import Foundation
 
 /// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
 /// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
-/// hit an assertion that kills the process) and keys with very many dotted parts (one level
-/// of recursion each). Everything else is left to the real parser and its messages.
+/// hit an assertion that kills the process; lines end at every `\n`, so after `\r\n` too, and
+/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`) and
+/// keys with very many dotted parts (one level of recursion each). `make fuzz` found the
+/// `\r\n`, byte order mark and date cases. Everything else is left to the real parser and its messages.
 ///
 /// Hand-written because no parser available here is safe on hostile input; it is a
 /// conservative scan (strings, comments and open arrays are skipped), not a TOML parser.
@@ -21,14 +23,17 @@ public enum TOMLPrecheck {
 
     /// Throws the first problem found.
     public static func check(_ text: String) throws(Problem) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the scalar: as Characters, "\r\n" is one grapheme and never equals "\n".
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         var multiline: String?  // the delimiter of an open multi-line string
         var depth = 0           // open arrays and inline tables of a value spanning lines
         for (index, raw) in lines.enumerated() {
-            let chars = Array(raw.unicodeScalars)
+            let chars = Array(raw)
             let lineNumber = index + 1
             var i = 0
             func fail(_ message: String) -> Problem { Problem(line: lineNumber, column: i + 1, message: message) }
+            // toml++ skips a byte order mark at the start (ParamsLoader's UTF-8 decoding drops it, policy.toml's keeps it).
+            if index == 0, chars.first == "\u{FEFF}" { i = 1 }
             if multiline == nil && depth == 0 {
                 while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
                 if i < chars.count, chars[i] == "[" {
@@ -84,11 +89,29 @@ public enum TOMLPrecheck {
                         throw fail("a key has more than \(maximumKeyParts) dotted parts")
                     }
                     i += 1
+                case "0"..."9" where i == 0 || !isBareKey(chars[i - 1]) && chars[i - 1] != ".":
+                    // A date followed by `T`: toml++ asserts that a digit comes next (the time).
+                    if isDate(chars, i), i + 10 < chars.count, chars[i + 10] == "T" || chars[i + 10] == "t",
+                       !(i + 11 < chars.count && ("0"..."9").contains(chars[i + 11])) {
+                        i += 11
+                        throw fail("a date-time needs a time after 'T' (e.g. 1979-05-27T07:32:00Z)")
+                    }
+                    i += 1
                 default:
                     i += 1
                 }
             }
         }
+    }
+
+    /// Whether `YYYY-MM-DD` (digits and dashes only) starts at `i`.
+    static func isDate(_ chars: [Unicode.Scalar], _ i: Int) -> Bool {
+        guard i + 10 <= chars.count else { return false }
+        for (offset, c) in chars[i..<(i + 10)].enumerated() {
+            let wanted = offset == 4 || offset == 7
+            guard wanted ? c == "-" : ("0"..."9").contains(c) else { return false }
+        }
+        return true
     }
 
     static func isBareKey(_ c: Unicode.Scalar) -> Bool {

@@ -10,7 +10,13 @@ import Testing
     @Test(arguments: ["[=]\nx = 1", "[.a]\nx = 1", "[é]\nx = 1", "[[é]]\nx = 1", "x = 1\n  [ =]",
                       String(repeating: "a.", count: 20_000) + "a = 1",
                       "[" + String(repeating: "a.", count: 100) + "a]",
-                      "x = { " + String(repeating: "a.", count: 100) + "a = 1 }"])
+                      "x = { " + String(repeating: "a.", count: 100) + "a = 1 }",
+                      // Found by `make fuzz` (toml++ asserts a digit after the 'T' of a date-time).
+                      "a = 1979-05-27t:", "when = 1979-05-27TH\u{1F}07:32:00Z", "w = [1979-05-27T+7:66]",
+                      // A header after a CRLF line ("\r\n" is one Character; the scan splits on scalars).
+                      "\r\n[\n", "a = 1\r\n[=]\r\nb = 2",
+                      // A header after a byte order mark (toml++ skips one at the start).
+                      "\u{FEFF}[=]", "\u{FEFF}  [é]\nx = 1", "\u{FEFF}\r\n[=]"])
     func hostileTOMLIsRefusedBeforeTheParser(_ text: String) {
         #expect(throws: TOMLPrecheck.Problem.self) { try TOMLPrecheck.check(text) }
         #expect(throws: RegistryError.self) { try ParamsLoader.parseTOML(text, path: "p.toml") }
@@ -19,7 +25,8 @@ import Testing
     @Test(arguments: ["[a.b.\"c d\".'e']\nx = 1.5", "x = [\n  [+1, .5],\n  [2.5, 3.5],\n]",
                       "s = \"\"\"\n[=]\n\"\"\"", "t = '''\n[.a]\n'''", "# [=]\nx = 1 # [é]",
                       "v = [" + (0..<200).map { "\($0).5" }.joined(separator: ", ") + "]",
-                      "d = 2026-03-01T12:00:00.5Z", "[\"é\"]\nx = 1"])
+                      "d = 2026-03-01T12:00:00.5Z", "[\"é\"]\nx = 1", "d = 1979-05-27 07:32:00", "d = 1979-05-27t07:32:00",
+                      "d = 1979-05-27", "1979-05-27a = 1", "[a]\r\nb = 1\r\n[c.d]\r\ne = 'x'\r\n"])
     func ordinaryTOMLPasses(_ text: String) throws {
         try TOMLPrecheck.check(text)
     }
