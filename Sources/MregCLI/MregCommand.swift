@@ -29,7 +29,8 @@ public struct MregCommand: ParsableCommand {
         fast-forward, a lock held, a ref moved meanwhile); 4 corrupt store data (fsck found errors; \
         list, search or log could not read some models: they are named on stderr); 5 an I/O error from \
         the operating system or a remote's storage; 64 bad usage or invalid input (bad names, \
-        unparsable values, bad query syntax). Errors print one line on stderr: 'mreg: error: …'.
+        unparsable values, bad query syntax). Errors print one line on stderr: 'mreg: error: …'. \
+        A closed output pipe (mreg log | head -1) ends mreg quietly by SIGPIPE, as git (a shell shows 141).
 
         JSON schemas and the on-disk format: Docs/COMMANDS.md and Docs/FORMAT.md.
         """,

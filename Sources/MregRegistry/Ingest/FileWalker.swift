@@ -97,7 +97,9 @@ public struct FileWalker: Sendable {
         }
     }
 
-    static func walkFolder(_ root: String, dereference: Bool) throws -> [Entry] {
+    static func walkFolder(_ given: String, dereference: Bool) throws -> [Entry] {
+        var root = given
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }  // `out/` names files `out/x`, not `out//x`
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw RegistryError.io(.init("read the folder", root, errno: errno)) }
         var st = stat()
