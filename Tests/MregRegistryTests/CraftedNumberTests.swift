@@ -20,13 +20,18 @@ import MregStore
         #""seq":1,"version":9223372036854775807"#,
         #""seq":1,"version":0"#,
         #""seq":1,"version":1,"previous":-1"#,
+        #""seq":1,"version":1.5,"manifest":"\#(String(repeating: "a", count: 64))""#,
+        #""seq":1,"version":100000000000000000000,"manifest":"\#(String(repeating: "a", count: 64))""#,
+        #""seq":1,"version":"3","manifest":"\#(String(repeating: "a", count: 64))""#,
+        #""seq":1,"version":1,"manifest":"not-an-id""#,
+        #""seq":1,"manifest":"\#(String(repeating: "a", count: 64))""#,
     ])
     func eventNumbersOutOfRangeAreCorrupt(_ fields: String) throws {
         #expect(throws: RegistryError.self) { try Event(json: Self.event(fields)) }
     }
 
     @Test func eventNumbersInRangeDecode() throws {
-        let e = try Event(json: Self.event(#""seq":9007199254740992,"version":3,"previous":2"#))
+        let e = try Event(json: Self.event(#""seq":9007199254740992,"version":3,"previous":2,"manifest":"\#(String(repeating: "a", count: 64))""#))
         #expect(e.sequence == Event.maximumNumber && e.version == 3 && e.previous == 2)
     }
 

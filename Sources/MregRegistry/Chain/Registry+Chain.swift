@@ -38,7 +38,7 @@ extension Registry {
                 try refs.update(Self.headRef(model), to: written.id,
                                 expecting: current.head.map { .value($0) } ?? .absent)
             } catch let e as StoreError where e.code == .modified || e.code == .locked {
-                if e.isStaleLock || Date() > deadline { throw e }
+                if e.isStaleLock || Date() > deadline || Self.isStuck(e) { throw e }
                 // Back off a little, more with each attempt, with jitter.
                 usleep(UInt32(min(50_000, 1_000 * attempt)) + UInt32.random(in: 0...2_000))
                 continue
@@ -77,6 +77,18 @@ extension Registry {
         try syncDerivedRefs(model: model)
     }
 
+    /// How old a held lock may be before waiting for it is pointless: mreg holds a ref or sync
+    /// lock for milliseconds, so one held for longer belongs to a process that is stuck, of
+    /// another host, or is not a lock file at all (a folder). Waiting for such a lock would
+    /// look like a hang; the caller is told at once who holds it and since when.
+    static let stuckLockAge: TimeInterval = 10
+
+    /// Whether `error` is a lock held for longer than ``stuckLockAge``.
+    static func isStuck(_ error: StoreError) -> Bool {
+        guard case .locked(let path, _, _) = error, let seen = LockFile.Inspection(path) else { return false }
+        return seen.age() > stuckLockAge
+    }
+
     /// How long a sync waits for another process's sync of the same model.
     static let syncLockWait: TimeInterval = 30
 
@@ -96,7 +108,7 @@ extension Registry {
             do {
                 lock = try LockFile(for: lockTarget)
             } catch let e as StoreError where e.code == .locked {
-                if e.isStaleLock || Date() > deadline { throw e }
+                if e.isStaleLock || Date() > deadline || Self.isStuck(e) { throw e }
                 attempt += 1
                 usleep(UInt32(min(20_000, 500 * attempt)))
             }

@@ -111,12 +111,40 @@ public struct Event: Sendable, Equatable {
             parent = nil
         }
         self.action = action
-        version = try inRange("version", o["version"]?.intValue)
-        manifest = o["manifest"]?.stringValue.flatMap { ObjectID(parsing: $0) }
+        // A field that is present must have its type: a version of 1.5 or 10^20, a manifest that
+        // is no id, is damage (never read as "no version", which would hide the version).
+        func whole(_ name: String, _ key: String) throws -> Int64? {
+            guard let value = o[key], value != .null else { return nil }
+            guard let n = value.intValue else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its \(name) is not a whole number"))
+            }
+            return try inRange(name, n)
+        }
+        version = try whole("version", "version")
+        if let m = o["manifest"], m != .null {
+            guard let id = m.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its manifest is not an object id"))
+            }
+            manifest = id
+        } else {
+            manifest = nil
+        }
         content = o["content"]?.stringValue
         tag = o["tag"]?.stringValue
         stage = o["stage"]?.stringValue
-        previous = try inRange("previous version", o["previous"]?.intValue)
+        previous = try whole("previous version", "previous")
+        // What each action needs to mean anything.
+        let needs: [String]
+        switch action {
+        case .register: needs = version == nil || manifest == nil ? ["a version and a manifest"] : []
+        case .tag: needs = version == nil || tag == nil ? ["a version and a tag"] : []
+        case .untag: needs = tag == nil ? ["a tag"] : []
+        case .promote: needs = version == nil || stage == nil ? ["a version and a stage"] : []
+        case .demote: needs = stage == nil ? ["a stage"] : []
+        }
+        if let missing = needs.first {
+            throw RegistryError.corrupt(.init(object: "event", reason: "a \(actionName) event must name \(missing)"))
+        }
         force = o["force"]?.boolValue ?? false
         self.actor = actor
         self.time = time
