@@ -3,9 +3,10 @@ import Foundation
 /// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
 /// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
 /// hit an assertion that kills the process; lines end at every `\n`, so after `\r\n` too, and
-/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`) and
-/// keys with very many dotted parts (one level of recursion each). `make fuzz` found the
-/// `\r\n`, byte order mark and date cases. Everything else is left to the real parser and its messages.
+/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`), an
+/// array closed by `}` (`[}`) and keys with very many dotted parts (one level of recursion
+/// each). `make fuzz` found the `\r\n`, byte order mark, date and `[}` cases. Everything
+/// else is left to the real parser and its messages.
 ///
 /// Hand-written because no parser available here is safe on hostile input; it is a
 /// conservative scan (strings, comments and open arrays are skipped), not a TOML parser.
@@ -26,7 +27,7 @@ public enum TOMLPrecheck {
         // Split on the scalar: as Characters, "\r\n" is one grapheme and never equals "\n".
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         var multiline: String?  // the delimiter of an open multi-line string
-        var depth = 0           // open arrays and inline tables of a value spanning lines
+        var open: [Unicode.Scalar] = []  // the open arrays and inline tables of a value (which may span lines)
         for (index, raw) in lines.enumerated() {
             let chars = Array(raw)
             let lineNumber = index + 1
@@ -34,7 +35,7 @@ public enum TOMLPrecheck {
             func fail(_ message: String) -> Problem { Problem(line: lineNumber, column: i + 1, message: message) }
             // toml++ skips a byte order mark at the start (ParamsLoader's UTF-8 decoding drops it, policy.toml's keeps it).
             if index == 0, chars.first == "\u{FEFF}" { i = 1 }
-            if multiline == nil && depth == 0 {
+            if multiline == nil && open.isEmpty {
                 while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
                 if i < chars.count, chars[i] == "[" {
                     // A table header: `[` or `[[`, then a key.
@@ -70,11 +71,14 @@ public enum TOMLPrecheck {
                     }
                     i += 1
                 case "[", "{":
-                    if sawEquals || depth > 0 { depth += 1 }
+                    if sawEquals || !open.isEmpty { open.append(c) }
                     dots = 0
                     i += 1
                 case "]", "}":
-                    if depth > 0 { depth -= 1 }
+                    if let opener = open.popLast(), (opener == "[") != (c == "]") {
+                        // toml++ asserts on a '}' where an array expects a value (`[}`, `[1,}`).
+                        throw fail("'\(c)' cannot close the '\(opener)' before it")
+                    }
                     dots = 0
                     i += 1
                 case "=", ",":

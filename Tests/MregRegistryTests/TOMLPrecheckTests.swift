@@ -16,7 +16,9 @@ import Testing
                       // A header after a CRLF line ("\r\n" is one Character; the scan splits on scalars).
                       "\r\n[\n", "a = 1\r\n[=]\r\nb = 2",
                       // A header after a byte order mark (toml++ skips one at the start).
-                      "\u{FEFF}[=]", "\u{FEFF}  [é]\nx = 1", "\u{FEFF}\r\n[=]"])
+                      "\u{FEFF}[=]", "\u{FEFF}  [é]\nx = 1", "\u{FEFF}\r\n[=]",
+                      // '}' where an array expects a value (toml++ asserts), and any closer that does not match.
+                      "e=[}", "e = [1,\n# c\n}", "e = { a = [ } }", "e = [\u{2028}}", "e = { a = 1 ]"])
     func hostileTOMLIsRefusedBeforeTheParser(_ text: String) {
         #expect(throws: TOMLPrecheck.Problem.self) { try TOMLPrecheck.check(text) }
         #expect(throws: RegistryError.self) { try ParamsLoader.parseTOML(text, path: "p.toml") }
@@ -26,7 +28,8 @@ import Testing
                       "s = \"\"\"\n[=]\n\"\"\"", "t = '''\n[.a]\n'''", "# [=]\nx = 1 # [é]",
                       "v = [" + (0..<200).map { "\($0).5" }.joined(separator: ", ") + "]",
                       "d = 2026-03-01T12:00:00.5Z", "[\"é\"]\nx = 1", "d = 1979-05-27 07:32:00", "d = 1979-05-27t07:32:00",
-                      "d = 1979-05-27", "1979-05-27a = 1", "[a]\r\nb = 1\r\n[c.d]\r\ne = 'x'\r\n"])
+                      "d = 1979-05-27", "1979-05-27a = 1", "[a]\r\nb = 1\r\n[c.d]\r\ne = 'x'\r\n",
+                      "e = [ { a = [1, 2] }, { b = { c = [] } } ]", "e = [\n  [1, 2],\n  { x = '}' },\n]"])
     func ordinaryTOMLPasses(_ text: String) throws {
         try TOMLPrecheck.check(text)
     }
