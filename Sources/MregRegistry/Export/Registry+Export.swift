@@ -311,32 +311,15 @@ extension Registry {
     /// that can be made before writing; and the bytes of the whole version.
     private func exportPlan(_ manifest: Manifest, into root: String, force: Bool,
                             version: String) throws -> (files: [ManifestFile], bytes: Int64) {
-        var paths = Set<String>()
-        paths.reserveCapacity(manifest.files.count)
-        var bytes: Int64 = 0
+        // Duplicate and nested paths, escaping links and sizes that overflow were refused when the
+        // manifest was decoded (`Manifest.init(json:)`, `ManifestPath.violation`); what is left to
+        // check is what a target folder makes unsafe.
         for file in manifest.files {
             if let reason = Self.unsafePathReason(file.path) {
                 throw RegistryError.refused(.unsafeExport(path: file.path, version: version, reason: reason))
             }
-            guard paths.insert(file.path).inserted else {
-                throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "it lists '\(file.path)' twice"))
-            }
-            let (sum, overflow) = bytes.addingReportingOverflow(file.size)
-            guard file.size >= 0, !overflow else {
-                throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "the size of '\(file.path)' is not a file size"))
-            }
-            bytes = sum
         }
-        for file in manifest.files {
-            var end = file.path.endIndex
-            while let slash = file.path[..<end].lastIndex(of: "/") {
-                let folder = String(file.path[..<slash])
-                if paths.contains(folder) {
-                    throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "it lists '\(folder)' as a file and '\(file.path)' inside it"))
-                }
-                end = slash
-            }
-        }
+        let bytes = manifest.totalSize
         // What is in the target already. Folders seen are remembered (most files share them).
         var folders = Set<String>()
         var missing = Set<String>()

@@ -27,17 +27,7 @@ public enum ModelCard {
     /// - Throws: `RegistryError.notFound` when it cannot be opened, `.badInput` naming it when
     ///   it is too large or its front matter cannot be used.
     public static func load(path: String) throws -> JSONValue? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw RegistryError.notFound(.init(.modelCard, path)) }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
-        } catch {
-            throw RegistryError.io(.init("read", path, reason: Registry.reason(error)))
-        }
-        guard data.count <= maximumFileBytes else {
-            throw RegistryError.badInput(.malformedFile(path: path, problem: "it is larger than \(maximumFileBytes >> 20) MiB, the most a model card may be"))
-        }
+        let data = try InputFile.read(path, kind: .modelCard, limit: maximumFileBytes, what: "a model card")
         do {
             return try parse(markdown: String(decoding: data, as: UTF8.self))
         } catch RegistryError.badInput(.malformedFile(path: nil, problem: let problem)) {

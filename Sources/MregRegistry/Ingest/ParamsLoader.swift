@@ -54,20 +54,7 @@ public enum ParamsLoader {
 
     /// The file's bytes, refusing one larger than `maximumFileBytes` before reading it all.
     static func read(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RegistryError.notFound(.init(.paramsFile, path))
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
-        } catch {
-            throw RegistryError.io(.init("read", path, reason: Registry.reason(error)))
-        }
-        guard data.count <= maximumFileBytes else {
-            throw RegistryError.badInput(.malformedFile(path: path, problem: "it is larger than \(maximumFileBytes >> 20) MiB, the most a params or metrics file may be"))
-        }
-        return [UInt8](data)
+        [UInt8](try InputFile.read(path, kind: .paramsFile, limit: maximumFileBytes, what: "a params or metrics file"))
     }
 
     static func text(_ bytes: [UInt8], path: String) throws -> String {

@@ -49,14 +49,7 @@ public struct ChunkList: Sendable, Equatable {
             }
             return Chunk(object: id, size: size)
         }
-        var sum: Int64 = 0
-        for chunk in chunks {
-            let (next, overflow) = sum.addingReportingOverflow(chunk.size)
-            guard !overflow else {
-                throw RegistryError.corrupt(.init(object: "chunk list", reason: "its chunk sizes add up to more than a file can hold"))
-            }
-            sum = next
-        }
+        let sum = try Manifest.checkedSum(chunks.map(\.size), object: "chunk list", reason: "its chunk sizes add up to more than a file can hold")
         if let total = json["size"]?.intValue, total != sum {
             throw RegistryError.corrupt(.init(object: "chunk list", reason: "it says \(total) bytes but its chunks add up to \(sum)"))
         }

@@ -131,14 +131,7 @@ public struct Manifest: Sendable, Equatable {
         message = o["message"]?.stringValue ?? ""
         files = try (o["files"]?.arrayValue ?? []).map(ManifestFile.init(json:))
         // Sizes read from an object are checked here, once, so that their sum (`totalSize`) cannot overflow.
-        var total: Int64 = 0
-        for file in files {
-            let (sum, overflow) = total.addingReportingOverflow(file.size)
-            guard !overflow else {
-                throw RegistryError.corrupt(.init(object: "manifest", reason: "its file sizes add up to more than a version can hold"))
-            }
-            total = sum
-        }
+        _ = try Self.checkedSum(files.map(\.size), object: "manifest", reason: "its file sizes add up to more than a version can hold")
         if let v = ManifestPath.violation(in: files.map { ManifestPath.Entry(path: $0.path, target: $0.target) }) {
             throw RegistryError.corrupt(.init(object: "manifest", reason: "its entry \(v)"))
         }
@@ -170,6 +163,18 @@ public struct Manifest: Sendable, Equatable {
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    /// The sum of sizes read from an object, or `RegistryError.corrupt` naming `object` when it
+    /// overflows: checked once at decode, so later sums over the same sizes cannot trap.
+    static func checkedSum(_ sizes: [Int64], object: String, reason: String) throws -> Int64 {
+        var total: Int64 = 0
+        for size in sizes {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            guard !overflow else { throw RegistryError.corrupt(.init(object: object, reason: reason)) }
+            total = sum
+        }
+        return total
+    }
 }
 
 /// One file (or symbolic link) of a version.
