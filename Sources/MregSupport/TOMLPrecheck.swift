@@ -3,10 +3,10 @@ import Foundation
 /// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
 /// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
 /// hit an assertion that kills the process; lines end at every `\n`, so after `\r\n` too, and
-/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`), an
-/// array closed by `}` (`[}`) and keys with very many dotted parts (one level of recursion
-/// each). `make fuzz` found the `\r\n`, byte order mark, date and `[}` cases. Everything
-/// else is left to the real parser and its messages.
+/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`) or
+/// by a space and one digit (`1979-05-27 0`), an array closed by `}` (`[}`) and keys with very
+/// many dotted parts (one level of recursion each). `make fuzz` found the `\r\n`, byte order
+/// mark, date and `[}` cases. Everything else is left to the real parser and its messages.
 ///
 /// Hand-written because no parser available here is safe on hostile input; it is a
 /// conservative scan (strings, comments and open arrays are skipped), not a TOML parser.
@@ -100,6 +100,11 @@ public enum TOMLPrecheck {
                         i += 11
                         throw fail("a date-time needs a time after 'T' (e.g. 1979-05-27T07:32:00Z)")
                     }
+                    // `1979-05-27 0`: toml++ reads on past the one digit after the space and asserts.
+                    if isDateAndOneDigit(chars, i) {
+                        i += 11
+                        throw fail("a date-time needs a whole time after the space (e.g. 1979-05-27 07:32:00)")
+                    }
                     i += 1
                 default:
                     i += 1
@@ -116,6 +121,18 @@ public enum TOMLPrecheck {
             guard wanted ? c == "-" : ("0"..."9").contains(c) else { return false }
         }
         return true
+    }
+
+    /// Whether ten value characters shaped `????-??-??` start at `i`, then a space, one digit
+    /// and the end of the value (toml++ only checks the dashes before it looks for a time).
+    static func isDateAndOneDigit(_ chars: [Unicode.Scalar], _ i: Int) -> Bool {
+        guard i + 12 <= chars.count, chars[i + 4] == "-", chars[i + 7] == "-", chars[i + 10] == " ",
+              ("0"..."9").contains(chars[i + 11]),
+              !chars[i..<(i + 10)].contains(where: { $0.properties.isWhitespace || ",]}#=\"'".unicodeScalars.contains($0) })
+        else { return false }
+        guard i + 12 < chars.count else { return true }
+        let next = chars[i + 12]
+        return !(isBareKey(next) || next == ":" || next == "." || next == "+")
     }
 
     static func isBareKey(_ c: Unicode.Scalar) -> Bool {
