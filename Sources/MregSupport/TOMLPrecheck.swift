@@ -102,7 +102,6 @@ public enum TOMLPrecheck {
                     }
                     // `1979-05-27 0`: toml++ reads on past the one digit after the space and asserts.
                     if isDateAndOneDigit(chars, i) {
-                        i += 11
                         throw fail("a date-time needs a whole time after the space (e.g. 1979-05-27 07:32:00)")
                     }
                     i += 1
@@ -123,16 +122,31 @@ public enum TOMLPrecheck {
         return true
     }
 
-    /// Whether ten value characters shaped `????-??-??` start at `i`, then a space, one digit
-    /// and the end of the value (toml++ only checks the dashes before it looks for a time).
+    /// Whether a value of ten characters shaped `????-??-??` starts at `i` (`_` not counted, as
+    /// toml++ skips digit separators), then a space, one digit and a value terminator: toml++
+    /// only checks the dashes before it reads on for a time, and asserts at the terminator.
     static func isDateAndOneDigit(_ chars: [Unicode.Scalar], _ i: Int) -> Bool {
-        guard i + 12 <= chars.count, chars[i + 4] == "-", chars[i + 7] == "-", chars[i + 10] == " ",
-              ("0"..."9").contains(chars[i + 11]),
-              !chars[i..<(i + 10)].contains(where: { $0.properties.isWhitespace || ",]}#=\"'".unicodeScalars.contains($0) })
-        else { return false }
-        guard i + 12 < chars.count else { return true }
-        let next = chars[i + 12]
-        return !(isBareKey(next) || next == ":" || next == "." || next == "+")
+        var value = [Unicode.Scalar]()
+        var j = i
+        while j < chars.count, !isValueTerminator(chars[j]), value.count <= 10 {
+            if chars[j] != "_" { value.append(chars[j]) }
+            j += 1
+        }
+        guard value.count == 10, value[4] == "-", value[7] == "-",
+              j + 1 < chars.count, chars[j] == " ", ("0"..."9").contains(chars[j + 1]) else { return false }
+        return j + 2 == chars.count || isValueTerminator(chars[j + 2])
+    }
+
+    /// toml++'s value terminators: its whitespace (with the Unicode spaces and line breaks it
+    /// knows), `]`, `}`, `,` and `#`.
+    static func isValueTerminator(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x09, 0x0A...0x0D, 0x20, 0x23, 0x2C, 0x5D, 0x7D, 0x85, 0xA0, 0x1680, 0x180E, 0x2000...0x200B,
+             0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
+            return true
+        default:
+            return false
+        }
     }
 
     static func isBareKey(_ c: Unicode.Scalar) -> Bool {

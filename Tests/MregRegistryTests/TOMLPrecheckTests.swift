@@ -20,7 +20,8 @@ import Testing
                       // '}' where an array expects a value (toml++ asserts), and any closer that does not match.
                       "e=[}", "e = [1,\n# c\n}", "e = { a = [ } }", "e = [\u{2028}}", "e = { a = 1 ]",
                       // A date, a space and one digit (toml++ reads past the value and asserts).
-                      "n= 1959-04-le 0\n", "d = [1979-05-27 0]", "d = 0000-00-00 1#", "d = 1979-05-27 0"])
+                      "n= 1959-04-le 0\n", "d = [1979-05-27 0]", "d = 0000-00-00 1#", "d = 1979-05-27 0",
+                      "n=1959-_04-le 0\n", "n = 1_9_5_9-04-27 1,"])
     func hostileTOMLIsRefusedBeforeTheParser(_ text: String) {
         #expect(throws: TOMLPrecheck.Problem.self) { try TOMLPrecheck.check(text) }
         #expect(throws: RegistryError.self) { try ParamsLoader.parseTOML(text, path: "p.toml") }
