@@ -3,10 +3,10 @@ import Foundation
 /// Checks TOML text for the inputs that make the bundled toml++ abort or overflow its stack,
 /// before it sees them: a table header that does not start with a key (`[=]`, `[.a]`, `[é]`
 /// hit an assertion that kills the process; lines end at every `\n`, so after `\r\n` too, and
-/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`), an
-/// array closed by `}` (`[}`) and keys with very many dotted parts (one level of recursion
-/// each). `make fuzz` found the `\r\n`, byte order mark, date and `[}` cases. Everything
-/// else is left to the real parser and its messages.
+/// a byte order mark may come first), a date followed by `T` and no time (`1979-05-27T:`) or
+/// by a space and one digit (`1979-05-27 0`), an array closed by `}` (`[}`) and keys with very
+/// many dotted parts (one level of recursion each). `make fuzz` found the `\r\n`, byte order
+/// mark, date and `[}` cases. Everything else is left to the real parser and its messages.
 ///
 /// Hand-written because no parser available here is safe on hostile input; it is a
 /// conservative scan (strings, comments and open arrays are skipped), not a TOML parser.
@@ -100,6 +100,10 @@ public enum TOMLPrecheck {
                         i += 11
                         throw fail("a date-time needs a time after 'T' (e.g. 1979-05-27T07:32:00Z)")
                     }
+                    // `1979-05-27 0`: toml++ reads on past the one digit after the space and asserts.
+                    if isDateAndOneDigit(chars, i) {
+                        throw fail("a date-time needs a whole time after the space (e.g. 1979-05-27 07:32:00)")
+                    }
                     i += 1
                 default:
                     i += 1
@@ -116,6 +120,33 @@ public enum TOMLPrecheck {
             guard wanted ? c == "-" : ("0"..."9").contains(c) else { return false }
         }
         return true
+    }
+
+    /// Whether a value of ten characters shaped `????-??-??` starts at `i` (`_` not counted, as
+    /// toml++ skips digit separators), then a space, one digit and a value terminator: toml++
+    /// only checks the dashes before it reads on for a time, and asserts at the terminator.
+    static func isDateAndOneDigit(_ chars: [Unicode.Scalar], _ i: Int) -> Bool {
+        var value = [Unicode.Scalar]()
+        var j = i
+        while j < chars.count, !isValueTerminator(chars[j]), value.count <= 10 {
+            if chars[j] != "_" { value.append(chars[j]) }
+            j += 1
+        }
+        guard value.count == 10, value[4] == "-", value[7] == "-",
+              j + 1 < chars.count, chars[j] == " ", ("0"..."9").contains(chars[j + 1]) else { return false }
+        return j + 2 == chars.count || isValueTerminator(chars[j + 2])
+    }
+
+    /// toml++'s value terminators: its whitespace (with the Unicode spaces and line breaks it
+    /// knows), `]`, `}`, `,` and `#`.
+    static func isValueTerminator(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x09, 0x0A...0x0D, 0x20, 0x23, 0x2C, 0x5D, 0x7D, 0x85, 0xA0, 0x1680, 0x180E, 0x2000...0x200B,
+             0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
+            return true
+        default:
+            return false
+        }
     }
 
     static func isBareKey(_ c: Unicode.Scalar) -> Bool {

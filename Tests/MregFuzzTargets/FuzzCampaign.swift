@@ -27,7 +27,7 @@ public struct FuzzCampaign {
                                   maximumLength: max(4096, seeds.map(\.count).max() ?? 0))
         var pool = [[UInt8]]()
         func execute(_ input: [UInt8]) {
-            if let lastInputPath { FileManager.default.createFile(atPath: lastInputPath, contents: Data(input)) }
+            if let lastInputPath { _ = FileManager.default.createFile(atPath: lastInputPath, contents: Data(input)) }
             let before = clock.now
             target.run(input, in: context)
             let took = clock.now - before

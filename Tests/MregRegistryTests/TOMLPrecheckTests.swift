@@ -18,7 +18,10 @@ import Testing
                       // A header after a byte order mark (toml++ skips one at the start).
                       "\u{FEFF}[=]", "\u{FEFF}  [é]\nx = 1", "\u{FEFF}\r\n[=]",
                       // '}' where an array expects a value (toml++ asserts), and any closer that does not match.
-                      "e=[}", "e = [1,\n# c\n}", "e = { a = [ } }", "e = [\u{2028}}", "e = { a = 1 ]"])
+                      "e=[}", "e = [1,\n# c\n}", "e = { a = [ } }", "e = [\u{2028}}", "e = { a = 1 ]",
+                      // A date, a space and one digit (toml++ reads past the value and asserts).
+                      "n= 1959-04-le 0\n", "d = [1979-05-27 0]", "d = 0000-00-00 1#", "d = 1979-05-27 0",
+                      "n=1959-_04-le 0\n", "n = 1_9_5_9-04-27 1,"])
     func hostileTOMLIsRefusedBeforeTheParser(_ text: String) {
         #expect(throws: TOMLPrecheck.Problem.self) { try TOMLPrecheck.check(text) }
         #expect(throws: RegistryError.self) { try ParamsLoader.parseTOML(text, path: "p.toml") }
@@ -29,7 +32,8 @@ import Testing
                       "v = [" + (0..<200).map { "\($0).5" }.joined(separator: ", ") + "]",
                       "d = 2026-03-01T12:00:00.5Z", "[\"é\"]\nx = 1", "d = 1979-05-27 07:32:00", "d = 1979-05-27t07:32:00",
                       "d = 1979-05-27", "1979-05-27a = 1", "[a]\r\nb = 1\r\n[c.d]\r\ne = 'x'\r\n",
-                      "e = [ { a = [1, 2] }, { b = { c = [] } } ]", "e = [\n  [1, 2],\n  { x = '}' },\n]"])
+                      "e = [ { a = [1, 2] }, { b = { c = [] } } ]", "e = [\n  [1, 2],\n  { x = '}' },\n]",
+                      "d = 1979-05-27 07:32:00\nn = [1979-05-27 07:32:00Z, 2000-01-01]"])
     func ordinaryTOMLPasses(_ text: String) throws {
         try TOMLPrecheck.check(text)
     }
