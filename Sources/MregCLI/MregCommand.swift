@@ -21,7 +21,8 @@ public struct MregCommand: ParsableCommand {
         'user.email' (the store's, then --global), else git's user.name and user.email. Commands that \
         record an event refuse (exit 64) when none of them is set: every entry of the trail names its author.
 
-        Time: MREG_NOW=2026-03-01T12:00:00Z (RFC 3339) sets the time recorded in new events and         manifests, as git's GIT_COMMITTER_DATE does (for tests and imports); unset, the clock's.
+        Time: MREG_NOW=2026-03-01T12:00:00Z (RFC 3339) sets the time recorded in new events and \
+        manifests, as git's GIT_COMMITTER_DATE does (for tests and imports); unset, the clock's.
 
         Exit codes: 0 success; 1 a negative answer (diff --exit-code found differences, verify \
         or policy check found problems, show-ref or config KEY found nothing); 2 not found (model, \
@@ -67,6 +68,7 @@ public struct MregCommand: ParsableCommand {
     /// flushed before exit, and a failure to write it is an error too (`finish`).
     public static func main(_ arguments: [String]) {
         StandardOutput.claimClosedDescriptors()
+        if let unknown = UnknownCommand.message(for: arguments) { fail(unknown, .usage) }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -93,7 +95,10 @@ public struct MregCommand: ParsableCommand {
                 finish(.success)
             }
             // argument-parser's own errors: usage (64).
-            if code != .failure { exit(withError: error) }
+            if code != .failure {
+                let text = fullMessage(for: error)
+                finish(MregExitStatus(rawValue: code.rawValue) ?? .usage, message: text.isEmpty ? nil : UnknownCommand.usageLine(text))
+            }
             // Anything else comes from Foundation's file handling: an I/O error.
             fail("\(error.localizedDescription)", .io)
         }

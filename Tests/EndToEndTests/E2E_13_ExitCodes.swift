@@ -157,9 +157,14 @@ struct ExitCodeTests {
             try Self.expectFailure(mreg, dir, ["search", "stage = 'Production'"], status: 64, mentioning: "did you mean 'production'?")
             try Self.expectFailure(mreg, dir, ["promote", "m@2", "prodution"], status: 64, mentioning: "unknown stage 'prodution'")
             try Self.expectFailure(mreg, dir, ["log", "--until", "yesterday"], status: 64, mentioning: "cannot read the date 'yesterday'")
-            // argument-parser's own errors keep their usage text.
-            let r = try mreg.run(["show"], cwd: dir)
-            #expect(r.status == 64 && r.stderr.contains("Error:"), "\(r)")
+            // argument-parser's own errors: one line in the house style, with the usage in it.
+            try Self.expectFailure(mreg, dir, ["show"], status: 64, mentioning: "missing expected argument '<revision>'; usage: mreg show <revision>")
+            try Self.expectFailure(mreg, dir, ["list", "--nosuch"], status: 64, mentioning: "unknown option '--nosuch'; usage: mreg list")
+            // A mistyped command gets a suggestion; `help` of an unknown command is an error, not the root help.
+            try Self.expectFailure(mreg, dir, ["regster", "m", "w.bin"], status: 64, mentioning: "'regster' is not an mreg command; did you mean 'register'?")
+            try Self.expectFailure(mreg, dir, ["help", "nosuch"], status: 64, mentioning: "'nosuch' is not an mreg command")
+            let help = try mreg.run(["help", "push"], cwd: dir)
+            #expect(help.status == 0 && help.stdout.contains("USAGE: mreg push"), "\(help)")
         }
     }
 }
