@@ -151,8 +151,8 @@ struct SharingTests {
             try ada.run(["promote", "fraud@2", "production", "--reason", "better"], cwd: adaDir).succeeded()
             s = try Self.status(ada, adaDir)
             let fraud = try #require(s.models["fraud"])
-            #expect(fraud["state"] as? String == "ahead" && fraud["ahead"] as? Int == 1 && fraud["aheadMoves"] as? Int == 2)
-            #expect((fraud["aheadEvents"] as? [[String: Any]])?.map { $0["action"] as? String } == ["register", "tag", "promote"])
+            #expect(fraud["state"] as? String == "ahead" && fraud["ahead"] as? Int == 1 && fraud["ahead_moves"] as? Int == 2)
+            #expect((fraud["ahead_events"] as? [[String: Any]])?.map { $0["action"] as? String } == ["register", "tag", "promote"])
             let human = try ada.run(["status", "fraud"], cwd: adaDir).succeeded()
             #expect(human.stdout.contains("fraud: 1 version and 2 moves to push"), "\(human)")
             #expect(human.stdout.contains("to push: promote v2 to production by Ada <ada@example.com>"), "\(human)")
@@ -169,7 +169,7 @@ struct SharingTests {
             try bob.run(["fetch"], cwd: bobDir).succeeded()
             s = try Self.status(bob, bobDir)
             #expect(s.models["fraud"]?["state"] as? String == "behind")
-            #expect(s.models["fraud"]?["behind"] as? Int == 1 && s.models["fraud"]?["behindMoves"] as? Int == 2)
+            #expect(s.models["fraud"]?["behind"] as? Int == 1 && s.models["fraud"]?["behind_moves"] as? Int == 2)
             #expect(try bob.run(["status"], cwd: bobDir).succeeded().stdout.contains("fraud: 1 version and 2 moves to pull"))
 
             // Bob registers his own: diverged. Pull replays it; then it is ahead, and push settles it.

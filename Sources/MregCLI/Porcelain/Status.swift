@@ -14,7 +14,7 @@ extension MregCommand {
             offline, and 'behind' is only as fresh as the last fetch ('mreg fetch' first to refresh it). \
             The remote is --remote, else 'origin', else the only one; with no remote it says so.
             --json: {"remote": NAME or null, "models": [{"model", "state", "ahead", "behind", \
-            "aheadMoves", "behindMoves", "local", "tracked", "aheadEvents", "behindEvents"}]}; \
+            "ahead_moves", "behind_moves", "local", "tracked", "ahead_events", "behind_events"}]}; \
             ahead and behind count versions (Docs/COMMANDS.md).
             Examples:
               mreg status
@@ -65,12 +65,12 @@ extension MregCommand {
                 "state": .string(s.state.rawValue),
                 "ahead": .int(Int64(s.aheadVersions)),
                 "behind": .int(Int64(s.behindVersions)),
-                "aheadMoves": .int(Int64(s.aheadMoves)),
-                "behindMoves": .int(Int64(s.behindMoves)),
+                "ahead_moves": .int(Int64(s.aheadMoves)),
+                "behind_moves": .int(Int64(s.behindMoves)),
                 "local": JSONValue(s.local?.hex),
                 "tracked": JSONValue(s.tracked?.hex),
-                "aheadEvents": .array(s.ahead.map(\.json)),
-                "behindEvents": .array(s.behind.map(\.json)),
+                "ahead_events": .array(s.ahead.map(\.json)),
+                "behind_events": .array(s.behind.map(\.json)),
             ])
         }
 
