@@ -141,7 +141,7 @@ final class ExportStaging {
                 continue
             }
             if existing.isDirectory {
-                throw RegistryError.badInput(.unusablePath(action: "export", path: rel, problem: "a folder is in the way"))
+                throw RegistryError.badInput(.unusablePath(action: "export", path: rel, problem: "a folder is in the way; remove it or export into another folder"))
             }
             guard force else { throw RegistryError.conflict(.pathExists(path: destination)) }
             if backups == 0 {

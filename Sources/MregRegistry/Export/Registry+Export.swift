@@ -352,7 +352,7 @@ extension Registry {
                 let full = root + "/" + path
                 if let status = FileSystem.linkStatus(FilePath(full)) {
                     if status.isDirectory {
-                        throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "a folder is in the way"))
+                        throw RegistryError.badInput(.unusablePath(action: "export", path: path, problem: "a folder is in the way; remove it or export into another folder"))
                     }
                     if !force {
                         let same = try file.target.map { status.isSymbolicLink && Self.linkTarget(full) == $0 }
