@@ -66,22 +66,17 @@ extension Remotes {
 
         // Heads last.
         try remote.prepareForHeads()
+        // A shared store's policy governs what enters it.
+        let policyGuard = try RemotePolicyGuard(remote: remote, local: governance)
+        defer { policyGuard.close() }
         var moved = [String]()
         for move in moves {
-            // A shared store's policy governs what enters it.
-            if let file = remote as? FileRemote {
-                do {
-                    var new = [(id: ObjectID, event: Event)]()
-                    for (id, event) in try registry.events(of: move.model) {
-                        if id == move.remote?.id { break }
-                        new.append((id, event))
-                    }
-                    try Governance(file.registry).checkPushed(model: move.model, events: new.reversed())
-                } catch RegistryError.refused(let refusal) {
-                    report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
-                                                     rejection: .policy(refusal)))
-                    continue
-                }
+            do {
+                try policyGuard.check(model: move.model, since: move.remote?.id)
+            } catch RegistryError.refused(let refusal) {
+                report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
+                                                 rejection: .policy(refusal)))
+                continue
             }
             do {
                 try remote.moveHead(model: move.model, to: move.local, from: move.remote)
@@ -92,6 +87,13 @@ extension Remotes {
                 report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
                                                  rejection: .headMoved))
             }
+        }
+        // The policy may have changed while heads moved (S3): those it now refuses are rejected.
+        let refused = try policyGuard.confirm(moved: moves.filter { moved.contains($0.model) }.map { ($0.model, $0.remote, $0.local) })
+        for (i, update) in report.models.enumerated() {
+            guard let refusal = refused[update.model] else { continue }
+            report.models[i] = ModelUpdate(model: update.model, status: .rejected, old: update.old, new: update.new, rejection: .policy(refusal))
+            if let old = update.old { track(remoteName, update.model, old) }
         }
         remote.headsMoved(models: moved)
         report.models.sort { $0.model < $1.model }
