@@ -107,7 +107,7 @@ extension Governance {
                                                                          version: version, stage: stage, reason: e.reason, signer: e.signer),
                !verdict.passed, !(e.force && rules.allowForce && !verdict.failures.contains { $0.rule == "signed" }) {
                 throw RegistryError.refused(.policy(.init(.failed, model: model, version: version, stage: stage,
-                                                          summary: verdict.failureSummary + " (under the remote's policy)")))
+                                                          summary: verdict.failureSummary + " (the promotion was not judged under the remote's policy, which refuses it)")))
             }
             throw RegistryError.refused(.notJudgedByRemotePolicy(model: model, sequence: e.sequence, id: id.abbreviated(),
                                                                  version: e.version ?? 0, stage: stage))

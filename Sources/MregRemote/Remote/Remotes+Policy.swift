@@ -73,6 +73,8 @@ extension Remotes {
             throw RegistryError.refused(.remotePolicy(remote: label, problem: "it already has another policy (\(theirs.digest)) than this store's (\(mine.digest)): run 'mreg pull' to adopt it, or replace it with 'mreg policy push --replace'"))
         }
         if let s3 = remote as? S3Remote {
+            // Refuses a bucket written by a newer mreg; records the format of a new one.
+            try s3.prepareForHeads()
             guard try s3.writePolicy(files, replacing: theirs?.token) else {
                 throw RegistryError.refused(.remotePolicy(remote: label, problem: "someone else changed it meanwhile: run 'mreg pull' and look again"))
             }

@@ -64,20 +64,27 @@ extension Remotes {
         report.bytes = plan.bytes
         try send(plan, to: remote, observer: observer)
 
-        // Heads last.
-        try remote.prepareForHeads()
-        // A shared store's policy governs what enters it.
+        // A shared store's policy governs what enters it: judged before anything visible changes.
         let policyGuard = try RemotePolicyGuard(remote: remote, local: governance)
         defer { policyGuard.close() }
-        var moved = [String]()
+        var allowed = [Move]()
         for move in moves {
             do {
                 try policyGuard.check(model: move.model, since: move.remote?.id)
+                allowed.append(move)
             } catch RegistryError.refused(let refusal) {
                 report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
                                                  rejection: .policy(refusal)))
-                continue
             }
+        }
+        if allowed.isEmpty {
+            report.models.sort { $0.model < $1.model }
+            return report
+        }
+        // Heads last.
+        try remote.prepareForHeads()
+        var moved = [String]()
+        for move in allowed {
             do {
                 try remote.moveHead(model: move.model, to: move.local, from: move.remote)
                 moved.append(move.model)
@@ -89,7 +96,7 @@ extension Remotes {
             }
         }
         // The policy may have changed while heads moved (S3): those it now refuses are rejected.
-        let refused = try policyGuard.confirm(moved: moves.filter { moved.contains($0.model) }.map { ($0.model, $0.remote, $0.local) })
+        let refused = try policyGuard.confirm(moved: allowed.filter { moved.contains($0.model) }.map { ($0.model, $0.remote, $0.local) })
         for (i, update) in report.models.enumerated() {
             guard let refusal = refused[update.model] else { continue }
             report.models[i] = ModelUpdate(model: update.model, status: .rejected, old: update.old, new: update.new, rejection: .policy(refusal))
