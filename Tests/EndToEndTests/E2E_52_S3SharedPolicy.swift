@@ -33,11 +33,17 @@ struct S3SharedPolicyTests {
             let bucket = try s3.makeBucket()
             let url = "s3://\(bucket)/team"
             let admin = "\(work)/admin", bob = "\(work)/bob", alice = "\(work)/alice"
-            try Self.store(mreg, admin, url: url, policy: Self.policy)
+            try Self.store(mreg, admin, url: url, policy: Self.policy + "\n[signing]\nallowed_signers = \"allowed_signers\"\n")
+            let signers = "admin@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+            // The allowed-signers file the policy names must exist to be shared.
+            let missing = try mreg.run(["policy", "push"], cwd: admin, env: s3.environment)
+            #expect(missing.status == 3 && missing.stderrIsOneLine && missing.stderr.contains("allowed_signers"), "\(missing)")
+            #expect(try s3.keys(bucket: bucket, prefix: "team/policy").isEmpty)
+            try writeFile("\(admin)/.mreg/allowed_signers", signers)
             let shared = try RemoteTests.json(try mreg.run(["policy", "push", "--json"], cwd: admin, env: s3.environment).succeeded())
             #expect(shared["status"] as? String == "created", "\(shared)")
             let keys = try s3.keys(bucket: bucket, prefix: "team/")
-            #expect(keys.contains("team/policy") && keys.contains { $0.hasPrefix("team/policy-files/") }, "\(keys)")
+            #expect(keys.contains("team/policy") && keys.filter { $0.hasPrefix("team/policy-files/") }.count == 2, "\(keys)")
             let again = try RemoteTests.json(try mreg.run(["policy", "push", "--json"], cwd: admin, env: s3.environment).succeeded())
             #expect(again["status"] as? String == "up-to-date")
 
@@ -50,6 +56,7 @@ struct S3SharedPolicyTests {
             // A clone adopts it, and promotions there are judged by it.
             try mreg.run(["clone", "-q", url, bob], cwd: work, env: s3.environment).succeeded()
             #expect(try readFile("\(bob)/.mreg/policy.toml") == readFile("\(admin)/.mreg/policy.toml"))
+            #expect(try String(decoding: readFile("\(bob)/.mreg/allowed_signers"), as: UTF8.self) == signers)
             try GovernanceE2E.version(mreg, bob, auc: "0.5", seed: 2)
             try mreg.run(["promote", "fraud@2", "staging"], cwd: bob).succeeded()
             let refused = try mreg.run(["promote", "fraud@2", "production"], cwd: bob)
@@ -61,7 +68,7 @@ struct S3SharedPolicyTests {
             #expect(try readFile("\(alice)/.mreg/policy.toml") == readFile("\(admin)/.mreg/policy.toml"))
 
             // Another policy never silently replaces the remote's: --replace does, and pull adopts it.
-            let tighter = Self.policy.replacingOccurrences(of: "0.9", with: "0.97")
+            let tighter = try String(decoding: readFile("\(alice)/.mreg/policy.toml"), as: UTF8.self).replacingOccurrences(of: "0.9", with: "0.97")
             try writeFile("\(alice)/.mreg/policy.toml", tighter)
             let before = try Self.state(s3, bucket, "team/")
             let kept = try mreg.run(["policy", "push"], cwd: alice, env: s3.environment)
