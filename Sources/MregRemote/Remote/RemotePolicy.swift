@@ -64,6 +64,10 @@ public struct RemotePolicy: Sendable, Equatable {
             } catch let RegistryError.badInput(.invalidPolicy(file, problem)) {
                 throw RegistryError.refused(.remotePolicy(remote: remote, problem: "\(file) is invalid: \(problem); nothing was changed here (its owner must fix it with 'mreg policy push --replace')"))
             }
+            // Only the allowed-signers file the policy names travels with it.
+            for name in files.keys.sorted() where name != PromotionPolicy.fileName && policy.allowedSigners != "\(folder)/\(name)" {
+                throw RegistryError.refused(.remotePolicy(remote: remote, problem: "it holds '\(name)', which its policy.toml does not name as its allowed-signers file; its owner must fix it with 'mreg policy push --replace'"))
+            }
             policy.digest = digest
             return (policy, folder)
         } catch {

@@ -89,8 +89,12 @@ struct RemotePolicyGuard {
     /// - Returns: the models refused under the new policy, with why (said to be moved back or not).
     func confirm(moved: [(model: String, old: RemoteHead?, new: ObjectID)]) throws -> [String: RegistryError.Refusal] {
         guard let s3 = remote as? S3Remote, !moved.isEmpty else { return [:] }
-        let now = try s3.readPolicy()
-        if now?.token == shared?.token && now?.files == shared?.files { return [:] }
+        // Cheap first: the list's ETag changes whenever either file does.
+        let list = try s3.policyListTag()
+        if !list.exists && shared == nil { return [:] }
+        if list.exists, let tag = list.etag, tag == shared?.token { return [:] }
+        let now = list.exists ? try s3.readPolicy() : nil
+        if now?.files == shared?.files { return [:] }
         let label = "\(remote.location)"
         var refused = [String: RegistryError.Refusal]()
         var staged: (policy: PromotionPolicy, folder: String)?

@@ -49,6 +49,12 @@ extension S3Remote {
         return RemotePolicy(files: files, token: etag)
     }
 
+    /// Whether the remote has a policy list, and its ETag, without reading the files it names.
+    func policyListTag() throws -> (exists: Bool, etag: String?) {
+        guard let (_, etag) = try client.get(policyKey) else { return (false, nil) }
+        return (true, etag)
+    }
+
     /// Writes `files` as the remote's policy: the files, then the pointer, created only if the
     /// remote has no policy (`replacing` nil) or replacing only the one read with token `replacing`.
     ///
