@@ -135,6 +135,12 @@ struct S3SharedPolicyTests {
             let pull = try mreg.run(["pull"], cwd: admin, env: s3.environment)
             #expect(pull.status == 3 && pull.stderrIsOneLine && pull.stderr.contains("policy.toml"), "\(pull)")
             #expect(differences(before, snapshot("\(admin)/.mreg")).isEmpty)
+
+            // A policy list that would have pull overwrite the store's config is refused too.
+            try s3.put(bucket: bucket, key: "bad/policy", bytes: Array("\(sum) config\n".utf8))
+            let hostile = try mreg.run(["pull"], cwd: admin, env: s3.environment)
+            #expect(hostile.status == 4 && hostile.stderrIsOneLine && hostile.stderr.contains("config"), "\(hostile)")
+            #expect(differences(before, snapshot("\(admin)/.mreg")).isEmpty)
         }
     }
 }
