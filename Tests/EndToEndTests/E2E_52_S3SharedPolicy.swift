@@ -144,3 +144,23 @@ struct S3SharedPolicyTests {
         }
     }
 }
+
+/// `mreg policy push` onto a filesystem remote: the same rules as in a bucket.
+@Suite struct PolicyPushFilesystemTests {
+    @Test func policyPushCreatesButNeverSilentlyReplacesAFilesystemRemotesPolicy() throws {
+        try withMreg { mreg, work in
+            let shared = "\(work)/shared", admin = "\(work)/admin"
+            try mreg.run(["init", "-q", shared], cwd: work).succeeded()
+            try S3SharedPolicyTests.store(mreg, admin, url: shared, policy: S3SharedPolicyTests.policy)
+            try mreg.run(["policy", "push"], cwd: admin).succeeded()
+            #expect(try readFile("\(shared)/.mreg/policy.toml") == readFile("\(admin)/.mreg/policy.toml"))
+            try writeFile("\(admin)/.mreg/policy.toml", "[stages.production]\nrequire_reason = true\n")
+            let before = snapshot("\(shared)/.mreg")
+            let kept = try mreg.run(["policy", "push", "origin"], cwd: admin)
+            #expect(kept.status == 3 && kept.stderrIsOneLine && kept.stderr.contains("--replace"), "\(kept)")
+            #expect(differences(before, snapshot("\(shared)/.mreg")).isEmpty)
+            try mreg.run(["policy", "push", "--replace"], cwd: admin).succeeded()
+            #expect(try readFile("\(shared)/.mreg/policy.toml") == readFile("\(admin)/.mreg/policy.toml"))
+        }
+    }
+}

@@ -6,11 +6,11 @@ import MregFilter
 
 /// A shared store's policy governs everyone who pushes to it or pulls from it.
 ///
-/// `pull` and `clone` from a filesystem remote adopt its `policy.toml` (and the
-/// allowed-signers file it names), so local promotions are judged by the team's rules;
-/// `push` to a filesystem remote with a policy refuses a model whose new promotions into
-/// a governed stage were not judged under that same policy, or whose signatures do not
-/// verify against the remote's allowed signers.
+/// `pull` and `clone` adopt a remote's `policy.toml` (and the allowed-signers file it
+/// names), so local promotions are judged by the team's rules; `push` to a remote with a
+/// policy refuses a model whose new promotions into a governed stage were not judged under
+/// that same policy, or whose signatures do not verify against the remote's allowed signers.
+/// (Filesystem and S3 remotes alike: MregRemote's `RemotePolicy` and `RemotePolicyGuard`.)
 extension Governance {
     /// The policy file and the allowed-signers file it names (if inside the store), as bytes.
     package func policyFiles() -> [String: Data] {
