@@ -15,6 +15,8 @@ extension RegistryError {
         case incomingEvent(model: String, sequence: Int64?, id: String?, problem: String)
         /// A promotion into a governed stage of a shared store was judged under another policy.
         case notJudgedByRemotePolicy(model: String, sequence: Int64, id: String, version: Int64, stage: String)
+        /// A remote's shared policy cannot be adopted, replaced or relied on (`problem` says why and what to do).
+        case remotePolicy(remote: String, problem: String)
         /// The registry was opened without governance, which the store's policy or hooks (or signing) need.
         case ungoverned
         /// A version's file path that would write outside the export folder (or through a symbolic link).
@@ -39,6 +41,8 @@ extension RegistryError {
                 return "refusing pulled event #\(sequence)\(id.map { " \($0)" } ?? "") of \(model): \(problem)"
             case .notJudgedByRemotePolicy(let model, let sequence, let id, let version, let stage):
                 return "promotion #\(sequence) \(id) of \(model) v\(version) to \(stage) was not judged under the remote's policy"
+            case .remotePolicy(let remote, let problem):
+                return "the policy of \(remote): \(problem)"
             case .ungoverned:
                 return "this registry was opened without governance, which this store's policy, hooks or signing need"
             case .unsafeExport(let path, let version, let reason):

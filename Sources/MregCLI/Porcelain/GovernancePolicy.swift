@@ -25,9 +25,10 @@ extension MregCommand {
               allow_force = false                     # may --force override a refusal?
               [signing]
               allowed_signers = "allowed_signers"     # ssh-keygen allowed-signers file, relative to .mreg/
-            A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it.
+            A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it;
+            'mreg policy push' shares this store's policy with a remote (S3 or a filesystem).
             """,
-            subcommands: [Show.self, Check.self])
+            subcommands: [Show.self, Check.self, PolicyPush.self])
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(

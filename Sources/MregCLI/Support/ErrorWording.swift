@@ -106,7 +106,7 @@ enum ErrorWording {
         case .notJudgedByRemotePolicy:
             return "\(r): run 'mreg pull' (it adopts the remote's policy.toml), then promote again"
         case .hook, .hookNotRunnable, .signatureWouldNotVerify, .signingFailed, .incomingEvent, .ungoverned,
-             .unsafeExport, .newerFormat:
+             .unsafeExport, .newerFormat, .remotePolicy:
             return r.description
         }
     }

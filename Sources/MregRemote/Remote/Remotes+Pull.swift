@@ -18,7 +18,7 @@ extension Remotes {
     public func pull(from remote: any RemoteStorage, remoteName: String?, models: [String]? = nil,
                      observer: (any TransferObserver)? = nil) throws -> TransferReport {
         // The shared store's policy governs: adopt it before judging what arrives.
-        if let file = remote as? FileRemote { try governance.adoptPolicy(from: file.registry) }
+        try adoptPolicy(from: remote)
         var (report, heads) = try fetch(from: remote, remoteName: remoteName, models: models, observer: observer)
         report.models = try heads.sorted { $0.key < $1.key }.map { try integrate(model: $0.key, remoteHead: $0.value) }
         return report

@@ -64,25 +64,27 @@ extension Remotes {
         report.bytes = plan.bytes
         try send(plan, to: remote, observer: observer)
 
+        // A shared store's policy governs what enters it: judged before anything visible changes.
+        let policyGuard = try RemotePolicyGuard(remote: remote, local: governance)
+        defer { policyGuard.close() }
+        var allowed = [Move]()
+        for move in moves {
+            do {
+                try policyGuard.check(model: move.model, since: move.remote?.id)
+                allowed.append(move)
+            } catch RegistryError.refused(let refusal) {
+                report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
+                                                 rejection: .policy(refusal)))
+            }
+        }
+        if allowed.isEmpty {
+            report.models.sort { $0.model < $1.model }
+            return report
+        }
         // Heads last.
         try remote.prepareForHeads()
         var moved = [String]()
-        for move in moves {
-            // A shared store's policy governs what enters it.
-            if let file = remote as? FileRemote {
-                do {
-                    var new = [(id: ObjectID, event: Event)]()
-                    for (id, event) in try registry.events(of: move.model) {
-                        if id == move.remote?.id { break }
-                        new.append((id, event))
-                    }
-                    try Governance(file.registry).checkPushed(model: move.model, events: new.reversed())
-                } catch RegistryError.refused(let refusal) {
-                    report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
-                                                     rejection: .policy(refusal)))
-                    continue
-                }
-            }
+        for move in allowed {
             do {
                 try remote.moveHead(model: move.model, to: move.local, from: move.remote)
                 moved.append(move.model)
@@ -92,6 +94,13 @@ extension Remotes {
                 report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
                                                  rejection: .headMoved))
             }
+        }
+        // The policy may have changed while heads moved (S3): those it now refuses are rejected.
+        let refused = try policyGuard.confirm(moved: allowed.filter { moved.contains($0.model) }.map { ($0.model, $0.remote, $0.local) })
+        for (i, update) in report.models.enumerated() {
+            guard let refusal = refused[update.model] else { continue }
+            report.models[i] = ModelUpdate(model: update.model, status: .rejected, old: update.old, new: update.new, rejection: .policy(refusal))
+            if let old = update.old { track(remoteName, update.model, old) }
         }
         remote.headsMoved(models: moved)
         report.models.sort { $0.model < $1.model }
