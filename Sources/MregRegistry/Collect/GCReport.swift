@@ -8,6 +8,12 @@ public struct GCReport: Sendable {
         public var id: ObjectID?
         public var path: String?
         public var bytes: Int64
+
+        public init(id: ObjectID?, path: String?, bytes: Int64) {
+            self.id = id
+            self.path = path
+            self.bytes = bytes
+        }
     }
 
     public var dryRun = false

@@ -45,42 +45,15 @@ extension Registry {
         for object in objects {
             if reach.live.contains(object.id) { report.reachable += 1 } else { unreachable[object.id] = object }
         }
-        // What each unreachable linked object names (among the unreachable).
-        var edges = [ObjectID: [ObjectID]]()
-        for id in unreachable.keys {
+        var plan = GCPlan(unreachable: unreachable.mapValues(\.modificationTime), cutoff: cutoff) { id in
             guard let header = try? store.header(of: id), Self.linkedTypes.contains(header.type),
-                  let payload = try? store.read(id, as: header.type), let named = try? Self.links(type: header.type, payload: payload) else { continue }
-            edges[id] = named.filter { unreachable[$0] != nil }
+                  let payload = try? store.read(id, as: header.type), let named = try? Self.links(type: header.type, payload: payload) else { return [] }
+            return named
         }
-        func closure(_ start: [ObjectID], into set: inout Set<ObjectID>) {
-            var stack = start
-            while let id = stack.popLast() {
-                guard set.insert(id).inserted else { continue }
-                stack.append(contentsOf: edges[id] ?? [])
-            }
-        }
-        // Recent objects, and all they name, stay: a register or push in progress writes
-        // what an object names before the object, and links it last.
-        var kept = Set<ObjectID>()
-        closure(unreachable.values.filter { $0.modificationTime >= cutoff }.map(\.id), into: &kept)
-        for id in kept { report.keptRecentBytes += unreachable[id]?.storedBytes ?? 0 }
-        report.keptRecent = kept.count
+        report.keptRecent = plan.kept.count
+        for id in plan.kept { report.keptRecentBytes += unreachable[id]?.storedBytes ?? 0 }
 
-        // Referrers first (Kahn's order over the doomed objects).
-        let doomed = unreachable.keys.filter { !kept.contains($0) }
-        var referrers = [ObjectID: Int]()
-        for id in doomed { for child in edges[id] ?? [] where !kept.contains(child) { referrers[child, default: 0] += 1 } }
-        var ready = doomed.filter { referrers[$0, default: 0] == 0 }.sorted(by: >)
-        var order = [ObjectID]()
-        while let id = ready.popLast() {
-            order.append(id)
-            for child in edges[id] ?? [] where !kept.contains(child) {
-                referrers[child, default: 0] -= 1
-                if referrers[child] == 0 { ready.append(child) }
-            }
-        }
-
-        for id in order where !kept.contains(id) {
+        for id in plan.order where !plan.kept.contains(id) {
             if dryRun {
                 report.deleted.append(.init(id: id, path: nil, bytes: unreachable[id]?.storedBytes ?? 0))
                 continue
@@ -90,9 +63,7 @@ extension Registry {
                 report.deleted.append(.init(id: id, path: nil, bytes: bytes))
             case .fresh:
                 // Reused by a writer just now: it stays, with everything it names.
-                var more = Set<ObjectID>()
-                closure([id], into: &more)
-                kept.formUnion(more)
+                plan.keep([id])
                 report.keptFreshened += 1
             case .missing:
                 continue
