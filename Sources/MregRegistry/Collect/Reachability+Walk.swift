@@ -36,13 +36,17 @@ extension Reachability {
             var seen = Set<ObjectID>()
             for id in Registry.links(in: json) where seen.insert(id).inserted {
                 out.append(id)
+                // Known: a chunk list (its chunks), or not one (empty); each file object is read once.
                 if let chunks = chunkCache[id] {
                     for c in chunks where seen.insert(c).inserted { out.append(c) }
                     continue
                 }
                 guard contains(id) else { continue }  // a missing file is fsck's to report
                 let (type, body) = try load(id, by: "manifest \(manifest.abbreviated())")
-                guard type == .chunks, let body else { continue }
+                guard type == .chunks, let body else {
+                    chunkCache[id] = []
+                    continue
+                }
                 let chunks = Registry.links(in: body)
                 chunkCache[id] = chunks
                 for c in chunks where seen.insert(c).inserted { out.append(c) }
