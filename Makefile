@@ -24,11 +24,11 @@ install: release
 	install -d $(PREFIX)/bin
 	install -m 755 $$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg $(PREFIX)/bin/mreg
 
-## Speed and memory against git, cp and openssl on a generated 1 GiB model (see Scripts/bench.sh).
+## Speed and memory against git, cp and openssl on a generated 1 GiB model, and gc (see Scripts/bench.sh; BENCH_ONLY=gc for gc alone).
 bench: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench.sh
 
-## list/log/show/search latency and reindex time on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
+## list/log/show/search/du latency and reindex time on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
 bench-scale: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-scale.sh
 

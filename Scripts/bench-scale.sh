@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench-scale: latency of list, log, show and search on a store with MODELS x VERSIONS
+# make bench-scale: latency of list, log, show, search and du on a store with MODELS x VERSIONS
 # versions (default 1,000 x 100 = 100,000), and the time and size of a full reindex.
 #
 # The store is real: every manifest and event is an object written by `mreg hash-object -w`
@@ -237,6 +237,9 @@ bench("search \"params.optimizer = 'adam' and stage IS NULL\" --limit 100 --json
       ["search", "params.optimizer = 'adam' and stage IS NULL", "--order-by", "metrics.loss", "--limit", "100", "--json"])
 bench("search (broad, ~1/3 of all versions as a table) \"params.optimizer = 'sgd'\"",
       ["search", "params.optimizer = 'sgd'"])
+# du walks every ref, chain and manifest (what each version holds, and what is shared).
+bench("mreg du (every model, whole-store walk)", ["du"], 1000)
+bench(f"mreg du {mid} (its versions; still a whole-store walk)", ["du", mid], 1000)
 
 # Catching up after a head moves: a tag event (the index record is updated by the command),
 # then the first list (the snapshot is stale for one model) and a steady-state list.

@@ -33,6 +33,52 @@ make_w1() {
     echo $((8 + ${#header}))
 }
 
+# --- shape G: gc of a store with 1,000 versions and GiBs of unreachable weights (begin) -----
+# GC_VERSIONS (default 1,000) versions of one model (a small file each, registered one at a
+# time), then GC_MIB (default 2048 MiB; the issue asks 10 GiB, scaled down for disk and time:
+# set GC_MIB=10240 for it) of unreachable weights as 8 MiB chunk blobs, as removed versions
+# leave them, all made a month old. Times `mreg gc --dry-run` and `mreg gc` (objects/s,
+# GiB/s), then checks fsck is clean and a live version exports. BENCH_ONLY=gc runs only this.
+bench_gc() {
+    local versions=${GC_VERSIONS:-1000} mib=${GC_MIB:-2048} i chunks
+    chunks=$((mib / 8))
+    echo "shape G: registering $versions versions, writing $mib MiB of unreachable chunks..." >&2
+    rm -rf sg && mkdir sg && $MREG init -q sg
+    mkdir -p sg-in
+    for ((i = 1; i <= versions; i++)); do
+        printf 'version %d\n' "$i" > sg-in/model.txt
+        (cd sg && $MREG register gcbench ../sg-in -m "v$i" >/dev/null)
+    done
+    mkdir -p sg-chunks
+    for ((i = 0; i < chunks; i++)); do
+        stream "$(printf '%032x' $((i + 1)))" $((8 << 20)) > "sg-chunks/c$i"
+        if (( (i + 1) % 32 == 0 || i + 1 == chunks )); then
+            (cd sg && $MREG hash-object -w ../sg-chunks/c* >/dev/null) && rm -f sg-chunks/c*
+        fi
+    done
+    find sg/.mreg/objects -type f -exec touch -d '30 days ago' {} +
+    local total unreachable t_dry t_gc
+    total=$(cd sg && $MREG count-objects | sed 's/ objects.*//')
+    sync
+    local s0 s1
+    s0=$(now); (cd sg && $MREG gc --dry-run > /dev/null); s1=$(now)
+    t_dry=$(awk "BEGIN { print $s1 - $s0 }")
+    s0=$(now); unreachable=$(cd sg && $MREG gc --json | awk -F': ' '/"deleted_objects"/ { gsub(/,/, "", $2); print $2 }'); s1=$(now)
+    t_gc=$(awk "BEGIN { print $s1 - $s0 }")
+    (cd sg && $MREG fsck --no-dangling > /dev/null && $MREG export "gcbench@$versions" ../sg-out > /dev/null)
+    grep -q "version $versions" sg-out/model.txt || { echo "shape G: export after gc is wrong" >&2; exit 1; }
+    printf '\n%-40s %9.3f  (%s objects walked)\n' "mreg gc --dry-run ($versions versions)" "$t_dry" "$total"
+    printf '%-40s %9.3f  %s objects deleted, %s objects/s, %s GiB/s\n' "mreg gc ($mib MiB unreachable)" "$t_gc" "$unreachable" \
+        "$(awk "BEGIN { printf \"%.0f\", $unreachable / $t_gc }")" "$(awk "BEGIN { printf \"%.2f\", $mib / 1024 / $t_gc }")"
+    rm -rf sg sg-in sg-out sg-chunks
+}
+# --- shape G (end) --------------------------------------------------------------------------
+if [ "${BENCH_ONLY:-}" = gc ]; then
+    now() { date +%s.%N; }
+    bench_gc
+    exit 0
+fi
+
 echo "generating W1 (20 tensors, $((n * tbytes)) data bytes) and W2 (2 tensors changed)..." >&2
 data_start=$(make_w1)
 cp W1 W2
@@ -137,3 +183,5 @@ printf '%-40s %9.3f  %sx cp -r (floor: <= 3)\n' "mreg export T" "$t_texp" "$(rat
 printf '%-40s %9.3f  %sx cp -r\n' "mreg register T (empty store)" "$t_treg" "$(ratio "$t_treg" "$t_tcp")"
 rm -rf T T.out st
 # --- shape T (end) -------------------------------------------------------------------------
+
+bench_gc

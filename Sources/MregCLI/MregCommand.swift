@@ -39,7 +39,7 @@ public struct MregCommand: ParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
-                Log.self, Diff.self, Export.self, Cat.self,
+                Log.self, Diff.self, Export.self, Cat.self, DiskUsageCommand.self,
                 Search.self, Reindex.self,
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,
@@ -51,7 +51,7 @@ public struct MregCommand: ParsableCommand {
             ]),
             CommandGroup(name: "Plumbing", subcommands: [
                 HashObject.self, CatFile.self, UpdateRef.self, ShowRef.self, RevParse.self, Fsck.self,
-                CountObjects.self, ConfigCommand.self,
+                CountObjects.self, ConfigCommand.self, GC.self,
             ]),
         ]
     )

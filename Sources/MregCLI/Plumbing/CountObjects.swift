@@ -11,7 +11,11 @@ extension MregCommand {
     struct CountObjects: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "count-objects",
-            abstract: "Count the store's objects and the disk space they use.")
+            abstract: "Count the store's objects and the disk space they use.",
+            discussion: """
+            -v adds reclaimable-objects and reclaimable (KiB): the objects no live ref reaches, which \
+            'mreg gc' deletes once they are older than the grace period.
+            """)
 
         @Flag(name: .shortAndLong, help: "Print more detail, one 'name: value' per line.")
         var verbose = false
@@ -21,14 +25,25 @@ extension MregCommand {
         func run() throws {
             let repo = try Store.open()
             let (count, bytes, temp) = repo.countObjects()
+            // -v walks every ref, chain and manifest for the bytes gc could free.
+            let reclaimable = verbose ? try Registry.standard(repo).diskUsage() : nil
             if output.json {
-                output.emit(["count": .int(Int64(count)), "size_bytes": .int(bytes), "garbage": .int(Int64(temp))])
+                var o: [String: JSONValue] = ["count": .int(Int64(count)), "size_bytes": .int(bytes), "garbage": .int(Int64(temp))]
+                if let reclaimable {
+                    o["reclaimable_objects"] = .int(Int64(reclaimable.reclaimableObjects))
+                    o["reclaimable_bytes"] = .int(reclaimable.reclaimableBytes)
+                }
+                output.emit(.object(o))
             } else if verbose {
                 Terminal.line("count: \(count)")
                 Terminal.line("size: \(bytes / 1024)")
                 Terminal.line("in-pack: 0")
                 Terminal.line("packs: 0")
                 Terminal.line("garbage: \(temp)")
+                if let reclaimable {
+                    Terminal.line("reclaimable-objects: \(reclaimable.reclaimableObjects)")
+                    Terminal.line("reclaimable: \(reclaimable.reclaimableBytes / 1024)")
+                }
             } else {
                 Terminal.line("\(count) objects, \(bytes / 1024) kilobytes")
             }

@@ -50,7 +50,7 @@ public struct Ingester: Sendable {
     /// Stores one file (or symbolic link) and detects its format.
     public func ingest(_ entry: FileWalker.Entry) throws -> Result {
         if let target = entry.target { return try ingestLink(entry, target: target) }
-        if let hit = cache?.lookup(entry.source), entry.stamp.map({ $0 == hit.stamp }) ?? true, store.contains(hit.object) {
+        if let hit = cache?.lookup(entry.source), entry.stamp.map({ $0 == hit.stamp }) ?? true, store.freshen(hit.object) {
             progress?(hit.stamp.size)
             let file = ManifestFile(path: entry.path, mode: entry.mode, size: hit.stamp.size, digest: hit.digest,
                                     object: hit.object, format: hit.format, details: hit.details)

@@ -75,6 +75,10 @@ public struct FileRemote: RemoteStorage {
         repository.objects.contains(id)
     }
 
+    public func freshen(_ id: ObjectID) throws -> Bool {
+        repository.objects.freshen(id)
+    }
+
     public func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws {
         _ = try ReaderSource.copy(try local.openReader(id), into: repository.objects)
         // Progress counts stored (compressed) bytes, as the push plan does.

@@ -49,6 +49,10 @@ public protocol RemoteStorage: Sendable {
     /// Whether the remote has an object.
     func contains(_ id: ObjectID) throws -> Bool
 
+    /// Marks an object the remote has as just used (a push reuses it), so that a gc of the
+    /// remote keeps it: false when the remote does not have it (send it then).
+    func freshen(_ id: ObjectID) throws -> Bool
+
     /// Copies a local object to the remote, verifying it as it is read.
     /// `progress` receives counts of the (compressed, as stored) bytes sent.
     func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws
@@ -76,12 +80,14 @@ extension RemoteStorage {
         return n
     }
 
-    /// The subset of `ids` the remote lacks, checked `parallelism` at a time.
-    func missing(_ ids: [ObjectID]) throws -> Set<ObjectID> {
+    /// The subset of `ids` the remote lacks, checked `parallelism` at a time; with
+    /// `freshening`, those it has are freshened (a push is about to name them).
+    func missing(_ ids: [ObjectID], freshening: Bool = false) throws -> Set<ObjectID> {
+        let lacks: @Sendable (ObjectID) throws -> Bool = { freshening ? try !self.freshen($0) : try !self.contains($0) }
         if ids.count <= 1 || parallelism <= 1 {
-            return Set(try ids.filter { try !contains($0) })
+            return Set(try ids.filter(lacks))
         }
-        let lacking = try Parallel.map(ids, width: parallelism) { try !self.contains($0) }
+        let lacking = try Parallel.map(ids, width: parallelism, lacks)
         return Set(zip(ids, lacking).filter(\.1).map(\.0))
     }
 }

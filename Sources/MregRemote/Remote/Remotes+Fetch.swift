@@ -60,7 +60,8 @@ extension Remotes {
     /// so this store never holds an object whose graph is incomplete.
     func receive(_ tips: [ObjectID], from remote: any RemoteStorage, observer: (any TransferObserver)?) throws -> Received {
         let store = self.store
-        var frontier = tips.filter { !store.contains($0) }
+        // What this store has already is reused: freshened, so that a gc here keeps it.
+        var frontier = tips.filter { !store.freshen($0) }
         if frontier.isEmpty { return Received() }
         defer { observer?.finish() }
         var seen = Set(frontier)
@@ -102,7 +103,7 @@ extension Remotes {
                 }
                 links[id] = named
                 var fresh = [ObjectID]()
-                for child in named where !seen.contains(child) && !store.contains(child) {
+                for child in named where !seen.contains(child) && !store.freshen(child) {
                     seen.insert(child)
                     fresh.append(child)
                 }

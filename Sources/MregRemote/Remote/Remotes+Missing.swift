@@ -46,7 +46,8 @@ extension Remotes {
                 for kid in kids where seen.insert(kid).inserted { discovered.append(kid) }
             }
             let unknown = discovered.filter { !present.contains($0) && !lacking.contains($0) }
-            let missing = try remote.missing(unknown)
+            // Reused objects are freshened: a gc of the remote must not delete them now.
+            let missing = try remote.missing(unknown, freshening: true)
             for id in unknown { if missing.contains(id) { lacking.insert(id) } else { present.insert(id) } }
             frontier = discovered.filter { lacking.contains($0) && !expanded.contains($0) }
         }

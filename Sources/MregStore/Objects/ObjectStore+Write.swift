@@ -175,9 +175,12 @@ extension ObjectStore {
     var dirMode: mode_t { sharedGroup ? 0o2775 : 0o755 }
 
     /// Moves a finished temp file to the object's path. Returns false if the object already existed.
+    ///
+    /// An object already there is reused only once it is freshened (see `freshen`): when a
+    /// gc deletes it meanwhile, the freshening fails and the temp file is linked in its place.
     func install(tempPath: FilePath, id: ObjectID) throws -> Bool {
         let target = filePath(for: id)
-        if FileSystem.exists(target) { return false }
+        if freshen(id) { return false }
         try FileSystem.makeDirectories(target.removingLastComponent(), mode: dirMode)
         if sharedGroup { FileSystem.setPermissions(tempPath, 0o444) }
         do {
@@ -185,7 +188,12 @@ extension ObjectStore {
             return true
         } catch let e as StoreError {
             guard let code = e.errno else { throw e }
-            if code == .fileExists { return false }
+            if code == .fileExists {
+                // Written by another process a moment ago (fresh), or deleted by a gc since.
+                if freshen(id) { return false }
+                try FileSystem.hardLink(tempPath, to: target)
+                return true
+            }
             // Filesystems without hard links: rename (the content is identical anyway).
             let noLinks: [Errno] = [.notPermitted, .notSupported, .improperLink, .tooManyLinks, .noFunction]
             guard noLinks.contains(code) else { throw e }

@@ -66,7 +66,7 @@ extension Repository {
             let path = "\(objects.directory)/\(dir)/\(name)"
             guard name.count == 62, Hex.isHex(name), let id = ObjectID(parsing: dir + name) else {
                 if Self.isTempName(name) {
-                    report.add(.warning, "temp", "leftover temp file '\(path)' (from an interrupted write; safe to delete)")
+                    report.add(.warning, "temp", "leftover temp file '\(path)' (from an interrupted write; 'mreg gc' deletes it once older than the grace period)")
                 } else {
                     report.add(.error, "stray", "stray file '\(path)' is not a loose object")
                 }
@@ -99,7 +99,7 @@ extension Repository {
         let grace = Self.tempGrace()
         for (temp, age) in tempFiles() {
             report.add(.warning, "temp", "leftover temp file '\(temp)' (unchanged for \(StoreError.duration(age)): from an interrupted write, or one "
-                       + "in progress; safe to delete when no mreg command is running; a repair deletes it once unchanged for \(StoreError.duration(grace)))")
+                       + "in progress; a repair deletes it once unchanged for \(StoreError.duration(grace)), 'mreg gc' once older than its grace period)")
         }
 
         var roots = [ObjectID]()
@@ -156,7 +156,7 @@ extension Repository {
             stack.append(contentsOf: edges[id] ?? [])
         }
         for (id, type) in present.sorted(by: { $0.key < $1.key }) where !reached.contains(id) {
-            report.add(.info, "dangling", "dangling \(type) \(id.hex)", id: id)
+            report.add(.info, "dangling", "dangling \(type) \(id.hex) (no ref reaches it; 'mreg gc' deletes it once older than the grace period)", id: id)
         }
         return report
     }

@@ -68,8 +68,12 @@ extension Repository {
 
     /// Removes stale lock files (see `LockFile.Inspection.isStale`: only the very file
     /// inspected) and temp files unchanged for longer than `grace` seconds.
+    ///
+    /// Objects a killed `gc` had moved aside (`tmp_obj_gc_*`) are put back, never deleted:
+    /// a writer may have reused one just before it was moved.
     public func removeLeftovers(grace: TimeInterval = Repository.tempGrace(), now: Date = Date()) -> LeftoverCleanup {
         var done = LeftoverCleanup()
+        objects.restoreInterruptedPrunes()
         for lock in lockFilePaths() where LockFile.removeIfStale(at: lock) {
             done.locks.append(lock)
         }

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import MregRegistry
+import MregRemote
+import MregSupport
+import MregStore
+
+extension MregCommand {
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc",
+            abstract: "Delete objects no live ref reaches, and old temp files (safe with concurrent writers).",
+            discussion: """
+            Live: everything a ref under refs/ reaches (model heads, version, stage and tag refs, \
+            verified checkpoints, remote-tracking heads), through every event chain and manifest, \
+            except the files of removed versions. An unreachable object is deleted only when it was \
+            last modified before the expiry (--prune, else gc.pruneExpire, else 2.weeks.ago), and \
+            then only if nothing it is named by is younger; a register, push or fetch that reuses an \
+            object freshens its time, so gc never deletes what a concurrent writer has just reused. \
+            Temp files unchanged since before the expiry go too. --prune=now deletes every unreachable \
+            object, however new: do not use it while other mreg commands write to the store.
+            Examples: mreg gc --dry-run; mreg gc --prune=3.days.ago; mreg gc --remote origin
+            """)
+
+        @Option(name: .long, help: "Delete unreachable objects older than this: now, never, 2.weeks.ago, or a date.")
+        var prune: String?
+
+        @Flag(name: .long, help: "List what would be deleted, and the bytes, without deleting anything.")
+        var dryRun = false
+
+        @Option(name: .long, help: "Collect a remote (a name or URL) instead of this store.")
+        var remote: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let now = try Registry.collectionTime()
+            let registry = try Store.registry()
+            let given: PruneExpiry? = try prune.map { text in
+                do {
+                    return try PruneExpiry.parse(text, now: now)
+                } catch {
+                    throw RegistryError.badInput(.invalidDate(text, reason: "\(error)", option: "--prune"))
+                }
+            }
+            let report: GCReport
+            if let remote {
+                let (_, storage) = try Remotes(registry).openRemote(remote)
+                defer { storage.close() }
+                report = try Remotes(registry).gc(storage, expiry: given, now: now, dryRun: dryRun)
+            } else {
+                report = try registry.gc(expiry: given ?? registry.configuredPruneExpiry(now: now), now: now, dryRun: dryRun)
+            }
+            if output.json {
+                output.emit(report.json)
+                return
+            }
+            let verb = dryRun ? "would delete" : "deleted"
+            if dryRun {
+                for item in report.deleted { Terminal.line("\(verb) \(item.id?.hex ?? "?") (\(Format.bytes(item.bytes)))") }
+                for item in report.temps { Terminal.line("\(verb) \(item.path ?? "?") (\(Format.bytes(item.bytes)))") }
+            }
+            let objectBytes = report.deleted.reduce(Int64(0)) { $0 + $1.bytes }
+            let tempBytes = report.temps.reduce(Int64(0)) { $0 + $1.bytes }
+            var line = "\(verb) \(report.deleted.count) object(s) (\(Format.bytes(objectBytes)))"
+            if !report.temps.isEmpty { line += " and \(report.temps.count) temp file(s) (\(Format.bytes(tempBytes)))" }
+            line += dryRun ? ": \(Format.bytes(report.bytesFreed)) would be freed" : ": \(Format.bytes(report.bytesFreed)) freed"
+            Terminal.line(line)
+            if report.keptRecent > 0 {
+                Terminal.line("kept \(report.keptRecent) unreachable object(s) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period")
+            }
+            if report.keptFreshened > 0 {
+                Terminal.line("kept \(report.keptFreshened) object(s) a concurrent writer reused while gc ran")
+            }
+        }
+    }
+}

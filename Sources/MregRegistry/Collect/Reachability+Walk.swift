@@ -1,0 +1,96 @@
+import MregStore
+import MregSupport
+
+extension Reachability {
+    /// The walk behind `Registry.reachability()` (and a remote's gc): from `roots` through
+    /// every event chain, manifest and chunk list.
+    ///
+    /// - Parameters:
+    ///   - liveFiles: whether a version's files are live (false for a removed version).
+    ///   - contains: whether an object is present (a missing file is skipped).
+    ///   - read: an object's type, and its payload when it is an event, manifest or chunk
+    ///     list; nil when the object is missing.
+    public static func walk(roots: [ObjectID], liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
+                            read: (ObjectID) throws -> (ObjectType, [UInt8]?)?) throws -> Reachability {
+        var result = Reachability()
+        // A manifest's files are made live at most once, as soon as one version that names it keeps them.
+        var filesWalked = Set<ObjectID>()
+        var pending: [(id: ObjectID, context: Reachability.VersionKey?)] = roots.map { ($0, nil) }
+        var chunkCache = [ObjectID: [ObjectID]]()
+
+        func load(_ id: ObjectID, by: String) throws -> (ObjectType, JSONValue?) {
+            guard let (type, payload) = try read(id) else {
+                throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing (named by \(by)); nothing was deleted: run 'mreg fsck'"))
+            }
+            guard let payload else { return (type, nil) }
+            do {
+                return (type, try JSONValue.parse(payload))
+            } catch {
+                throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); nothing was deleted: run 'mreg fsck'"))
+            }
+        }
+
+        /// The objects a manifest's files and datasets need, chunk lists expanded; live ones are marked.
+        func walkFiles(_ json: JSONValue, manifest: ObjectID, live: Bool) throws -> [ObjectID] {
+            var out = [ObjectID]()
+            var seen = Set<ObjectID>()
+            for id in Registry.links(in: json) where seen.insert(id).inserted {
+                out.append(id)
+                // Known: a chunk list (its chunks), or not one (empty); each file object is read once.
+                if let chunks = chunkCache[id] {
+                    for c in chunks where seen.insert(c).inserted { out.append(c) }
+                    continue
+                }
+                guard contains(id) else { continue }  // a missing file is fsck's to report
+                let (type, body) = try load(id, by: "manifest \(manifest.abbreviated())")
+                guard type == .chunks, let body else {
+                    chunkCache[id] = []
+                    continue
+                }
+                let chunks = Registry.links(in: body)
+                chunkCache[id] = chunks
+                for c in chunks where seen.insert(c).inserted { out.append(c) }
+            }
+            if live { result.live.formUnion(out) }
+            return out
+        }
+
+        var visited = Set<ObjectID>()
+        while let (id, context) = pending.popLast() {
+            let keepFiles = context.map { liveFiles($0.model, $0.version) } ?? true
+            if let context, !keepFiles { result.removed.insert(context) }
+            guard visited.insert(id).inserted else {
+                // A manifest seen before for a version whose files go: this one may keep them.
+                if keepFiles, let objects = result.fileObjects[id], filesWalked.insert(id).inserted { result.live.formUnion(objects) }
+                continue
+            }
+            result.live.insert(id)
+            let (type, body) = try load(id, by: context.map { "\($0.model) v\($0.version)" } ?? "a ref or an event")
+            guard let body else { continue }
+            switch type {
+            case .event:
+                if let parent = body["parent"]?.stringValue.flatMap(ObjectID.init(parsing:)) { pending.append((parent, nil)) }
+                if let m = body["manifest"]?.stringValue.flatMap(ObjectID.init(parsing:)) {
+                    let model = body["model"]?.stringValue ?? ""
+                    let key = body["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
+                    if let key, body["action"]?.stringValue == Event.Action.register.rawValue { result.manifests[key] = m }
+                    pending.append((m, key))
+                }
+            case .manifest:
+                if let base = body["base"], base != .null {
+                    let baseKey: Reachability.VersionKey? = base["model"]?.stringValue.flatMap { model in
+                        base["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
+                    }
+                    for m in Registry.links(in: base) { pending.append((m, baseKey)) }
+                }
+                let parts = JSONValue.array([body["files"] ?? .null, body["datasets"] ?? .null])
+                if keepFiles { filesWalked.insert(id) }
+                result.fileObjects[id] = try walkFiles(parts, manifest: id, live: keepFiles)
+            default:
+                // A chunk list named straight by a ref, or anything else linked: everything it names.
+                for child in Registry.links(in: body) { pending.append((child, nil)) }
+            }
+        }
+        return result
+    }
+}

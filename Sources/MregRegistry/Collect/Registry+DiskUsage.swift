@@ -1,0 +1,78 @@
+import MregStore
+import MregSupport
+
+extension Registry {
+    /// The bytes each model and version holds (see `DiskUsage`).
+    ///
+    /// - Parameters:
+    ///   - model: only this model's entries (its versions listed); nil: every model.
+    ///   - version: only this version of `model`.
+    ///   - listVersions: list every version of every model (without a model, only the models).
+    public func diskUsage(model: String? = nil, version: Int64? = nil, listVersions: Bool = false) throws -> DiskUsage {
+        let objects = store.looseObjects()
+        var size = [ObjectID: Int64]()
+        size.reserveCapacity(objects.count)
+        for o in objects { size[o.id] = o.storedBytes }
+        let reach = try reachability()
+        var usage = DiskUsage()
+        usage.storeObjects = objects.count
+        for o in objects {
+            usage.storeBytes += o.storedBytes
+            if !reach.live.contains(o.id) {
+                usage.reclaimableObjects += 1
+                usage.reclaimableBytes += o.storedBytes
+            }
+        }
+        // Which versions and models hold each file object.
+        var versionHolders = [ObjectID: Int]()
+        var modelHolders = [ObjectID: Int]()
+        var byModel = [String: [Reachability.VersionKey]]()
+        for key in reach.manifests.keys { byModel[key.model, default: []].append(key) }
+        var fileObjects = Set<ObjectID>()
+        func held(_ key: Reachability.VersionKey) -> [ObjectID] {
+            guard !reach.removed.contains(key), let m = reach.manifests[key] else { return [] }
+            return reach.fileObjects[m] ?? []
+        }
+        var modelSets = [String: Set<ObjectID>]()
+        for (name, keys) in byModel {
+            var set = Set<ObjectID>()
+            for key in keys {
+                for id in held(key) {
+                    versionHolders[id, default: 0] += 1
+                    set.insert(id)
+                }
+            }
+            for id in set { modelHolders[id, default: 0] += 1 }
+            fileObjects.formUnion(set)
+            modelSets[name] = set
+        }
+        for id in reach.live where !fileObjects.contains(id) { usage.metadataBytes += size[id] ?? 0 }
+
+        let names = model.map { [$0] } ?? byModel.keys.sorted()
+        for name in names {
+            let set = modelSets[name] ?? []
+            var entry = DiskUsage.Entry(model: name, version: nil, objects: 0, totalBytes: 0, uniqueBytes: 0, removed: false)
+            for id in set {
+                guard let bytes = size[id] else { continue }
+                entry.objects += 1
+                entry.totalBytes += bytes
+                if modelHolders[id] == 1 { entry.uniqueBytes += bytes }
+            }
+            usage.models.append(entry)
+            guard model != nil || listVersions else { continue }
+            for key in (byModel[name] ?? []).sorted() where version == nil || key.version == version {
+                var v = DiskUsage.Entry(model: name, version: key.version, objects: 0, totalBytes: 0, uniqueBytes: 0,
+                                        removed: reach.removed.contains(key))
+                // A version counts each object once, however many of its files share it.
+                for id in Set(held(key)) {
+                    guard let bytes = size[id] else { continue }
+                    v.objects += 1
+                    v.totalBytes += bytes
+                    if versionHolders[id] == 1 { v.uniqueBytes += bytes }
+                }
+                usage.versions.append(v)
+            }
+        }
+        return usage
+    }
+}

@@ -1,0 +1,42 @@
+import MregStore
+import MregSupport
+
+extension Registry {
+    /// Whether the files (weights) of version `version` of `model` are live, that is,
+    /// kept by `gc` and counted by `du`. Every path of the walk asks this one function.
+    ///
+    /// A removed version keeps its manifest (the audit trail names it) but not its files.
+    public func liveFiles(model: String, version: Int64) -> Bool {
+        // removal: plugged in when rm lands (`mreg rm` tombstones: "is version N of model M removed?").
+        true
+    }
+
+    /// Walks every ref under `refs/` (model heads, version, stage and tag refs, verified
+    /// checkpoints, remote-tracking heads, anything else there), every event chain and every
+    /// manifest, and returns what they reach.
+    ///
+    /// - Throws: `RegistryError.corrupt` when a ref holds no id, or a linked object (an
+    ///   event, manifest or chunk list) is missing or cannot be read: what it names cannot
+    ///   be known, so nothing can safely be called unreachable (run `mreg fsck`).
+    public func reachability() throws -> Reachability {
+        var roots = [ObjectID]()
+        for entry in refs.scan() {
+            switch entry {
+            case .ref(_, let id): roots.append(id)
+            case .corrupt(let name, let error):
+                throw RegistryError.corrupt(.init(object: "ref \(name)", reason: "\(error); nothing was deleted: run 'mreg fsck'"))
+            case .lock, .stray: continue
+            }
+        }
+        return try Reachability.walk(roots: roots, liveFiles: { liveFiles(model: $0, version: $1) }, contains: { store.contains($0) }) { id in
+            let header: ObjectHeader
+            do {
+                header = try store.header(of: id)
+            } catch let e as StoreError where e.code == .notFound {
+                return nil
+            }
+            guard Self.linkedTypes.contains(header.type) else { return (header.type, nil) }
+            return (header.type, try store.read(id, as: header.type))
+        }
+    }
+}

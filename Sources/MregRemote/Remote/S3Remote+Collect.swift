@@ -1,0 +1,85 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// Freshening and gc on an S3 remote.
+extension S3Remote {
+    /// Copies the object onto itself, which gives it a new `LastModified` (see `S3Client.touch`).
+    public func freshen(_ id: ObjectID) throws -> Bool {
+        try client.touch(objectKey(id))
+    }
+
+    /// `gc` for the bucket prefix: lists `objects/`, walks every model head's chain and
+    /// manifests (reading each object's header with a range request, and events, manifests
+    /// and chunk lists whole), and deletes the unreachable objects last modified before the
+    /// expiry, referrers first, re-reading each one's time right before deleting it.
+    ///
+    /// - Parameter liveFiles: whether a version's files are live (removal: plugged in when rm lands).
+    public func collectGarbage(expiry: PruneExpiry, now: Date, dryRun: Bool,
+                               liveFiles: (String, Int64) -> Bool = { _, _ in true }) throws -> GCReport {
+        var report = GCReport()
+        report.dryRun = dryRun
+        let objectsPrefix = "\(prefix)objects/"
+        var objects = [ObjectID: S3Client.Listed]()
+        for item in try client.listDetailed(prefix: objectsPrefix) {
+            let rest = item.key.dropFirst(objectsPrefix.count)
+            guard rest.count == ObjectID.hexLength + 1, let id = ObjectID(parsing: rest.replacingOccurrences(of: "/", with: "")),
+                  objectKey(id) == item.key else { continue }
+            objects[id] = item
+        }
+        var roots = [ObjectID]()
+        for model in try modelNames() {
+            if let head = try readHead(model: model) { roots.append(head.id) }
+        }
+        var cache = [ObjectID: (ObjectType, [UInt8]?)]()
+        func read(_ id: ObjectID) throws -> (ObjectType, [UInt8]?)? {
+            if let hit = cache[id] { return hit }
+            guard objects[id] != nil, let first = try client.firstBytes(objectKey(id), count: ObjectHeader.peekLength) else { return nil }
+            guard let header = ObjectHeader.peek(compressed: first) else {
+                throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it does not begin with an object header; nothing was deleted",
+                                                  remote: "\(location)"))
+            }
+            var payload: [UInt8]?
+            if Registry.linkedTypes.contains(header.type) {
+                let object = try open(id)
+                defer { object.close() }
+                payload = try object.reader.readAll(limit: ObjectStore.maximumLinkedPayload)
+            }
+            cache[id] = (header.type, payload)
+            return (header.type, payload)
+        }
+        let reach = try Reachability.walk(roots: roots, liveFiles: liveFiles, contains: { objects[$0] != nil }, read: read)
+        let cutoff = expiry.cutoff(now: now)
+        report.objects = objects.count
+        var unreachable = [ObjectID: Int64]()
+        for (id, item) in objects {
+            if reach.live.contains(id) { report.reachable += 1 } else { unreachable[id] = item.modified }
+        }
+        var plan = GCPlan(unreachable: unreachable, cutoff: cutoff) { id in
+            guard let found = try? read(id), let payload = found.1, let named = try? Registry.links(type: found.0, payload: payload) else { return [] }
+            return named
+        }
+        report.keptRecent = plan.kept.count
+        for id in plan.kept { report.keptRecentBytes += objects[id]?.size ?? 0 }
+        for id in plan.order where !plan.kept.contains(id) {
+            let size = objects[id]?.size ?? 0
+            if dryRun {
+                report.deleted.append(.init(id: id, path: nil, bytes: size))
+                continue
+            }
+            // The time again, right before the delete: a push may have freshened it meanwhile.
+            let key = objectKey(id)
+            guard let current = try client.listDetailed(prefix: key).first(where: { $0.key == key }) else { continue }
+            if current.modified >= cutoff {
+                plan.keep([id])
+                report.keptFreshened += 1
+                continue
+            }
+            try client.delete(key)
+            KillPoint.reach("gc-object-deleted")
+            report.deleted.append(.init(id: id, path: nil, bytes: size))
+        }
+        return report
+    }
+}
