@@ -6,21 +6,23 @@ extension TOMLReader {
     mutating func number() throws(TOMLError) -> TOMLValue {
         let start = pos
         while let b = peek(), Self.isBareKey(b) || b == Self.dot || b == UInt8(ascii: "+") { pos += 1 }
-        let token = Array(bytes[start..<pos])
-        let text = String(decoding: token, as: UTF8.self)
+        let token = bytes[start..<pos]
+        var text: String { String(decoding: token, as: UTF8.self) }
         func bad(_ why: String) -> TOMLError {
             fail("'\(text.count > 40 ? text.prefix(40) + "…" : text)' is not a valid \(why)", at: start)
         }
         guard !token.isEmpty else { throw fail("expected a value, found \(found())") }
-        switch text {
-        case "inf", "+inf": return .float(.infinity)
-        case "-inf": return .float(-.infinity)
-        case "nan", "+nan": return .float(.nan)
-        case "-nan": return .float(-.nan)
-        default: break
+        if token.count <= 4, let last = token.last, last == UInt8(ascii: "f") || last == UInt8(ascii: "n") {
+            switch text {
+            case "inf", "+inf": return .float(.infinity)
+            case "-inf": return .float(-.infinity)
+            case "nan", "+nan": return .float(.nan)
+            case "-nan": return .float(-.nan)
+            default: break
+            }
         }
-        if token.count >= 2, token[0] == UInt8(ascii: "0"), let radix = Self.radix(token[1]) {
-            let digits = token[2...]
+        if token.count >= 2, token[start] == UInt8(ascii: "0"), let radix = Self.radix(token[start + 1]) {
+            let digits = token[(start + 2)...]
             guard Self.separated(digits, radix: radix), let value = Self.integer(digits, radix: radix, negative: false) else {
                 throw Self.separated(digits, radix: radix)
                     ? fail("'\(text)' does not fit in 64 bits (TOML integers run from -2^63 to 2^63-1)", at: start)
@@ -29,14 +31,15 @@ extension TOMLReader {
             return .integer(value)
         }
         // Decimal: sign, integer part, then an optional fraction and exponent.
-        var i = 0
+        var i = start
+        let end = pos
         let negative = token.first == UInt8(ascii: "-")
-        if negative || token.first == UInt8(ascii: "+") { i = 1 }
+        if negative || token.first == UInt8(ascii: "+") { i += 1 }
         let intStart = i
-        while i < token.count, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
+        while i < end, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
         let intPart = token[intStart..<i]
         guard Self.separated(intPart, radix: 10) else {
-            if Self.isLetter(token.first) || token.count > 1 && Self.isLetter(token[1]) && !Self.isDigit(token[0]) {
+            if Self.isLetter(token.first) || token.count > 1 && Self.isLetter(token[start + 1]) && !Self.isDigit(token[start]) {
                 throw fail("expected a value (text in quotes, a number, true or false, a date, [a list] or {a table}), found '\(text.count > 40 ? text.prefix(40) + "…" : text)'", at: start)
             }
             throw bad("number (digits with single '_' between them)")
@@ -45,25 +48,30 @@ extension TOMLReader {
             throw bad("number: a number may not start with 0 (write 0o17 for octal)")
         }
         var isFloat = false
-        if i < token.count, token[i] == Self.dot {
+        if i < end, token[i] == Self.dot {
             isFloat = true
             let f = i + 1
             i += 1
-            while i < token.count, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
+            while i < end, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
             guard Self.separated(token[f..<i], radix: 10) else { throw bad("float (a '.' needs digits on both sides)") }
         }
-        if i < token.count, token[i] == UInt8(ascii: "e") || token[i] == UInt8(ascii: "E") {
+        if i < end, token[i] == UInt8(ascii: "e") || token[i] == UInt8(ascii: "E") {
             isFloat = true
             i += 1
-            if i < token.count, token[i] == UInt8(ascii: "+") || token[i] == UInt8(ascii: "-") { i += 1 }
+            if i < end, token[i] == UInt8(ascii: "+") || token[i] == UInt8(ascii: "-") { i += 1 }
             let e = i
-            while i < token.count, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
+            while i < end, Self.isDigit(token[i]) || token[i] == UInt8(ascii: "_") { i += 1 }
             guard Self.separated(token[e..<i], radix: 10) else { throw bad("float (an exponent needs digits)") }
         }
-        guard i == token.count else { throw bad("number") }
+        guard i == end else { throw bad("number") }
         if isFloat {
-            let plain = String(decoding: token.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
-            guard let d = Double(plain) else { throw bad("float") }
+            let d: Double?
+            if token.contains(UInt8(ascii: "_")) {
+                d = Double(String(decoding: token.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self))
+            } else {
+                d = Double(Substring(text))
+            }
+            guard let d else { throw bad("float") }
             return .float(d)
         }
         guard let value = Self.integer(intPart, radix: 10, negative: negative) else {

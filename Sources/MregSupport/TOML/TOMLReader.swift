@@ -266,10 +266,12 @@ public struct TOMLReader {
         case Self.openBrace:
             return try inlineTable(depth: depth)
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
-            let word: [UInt8] = b == UInt8(ascii: "t") ? Array("true".utf8) : Array("false".utf8)
-            guard bytes[pos...].starts(with: word) else { return try number() }
-            pos += word.count
-            return .boolean(b == UInt8(ascii: "t"))
+            let isTrue = b == UInt8(ascii: "t")
+            guard isTrue ? peek(1) == UInt8(ascii: "r") && peek(2) == UInt8(ascii: "u") && peek(3) == UInt8(ascii: "e")
+                         : peek(1) == UInt8(ascii: "a") && peek(2) == UInt8(ascii: "l") && peek(3) == UInt8(ascii: "s") && peek(4) == UInt8(ascii: "e")
+            else { return try number() }
+            pos += isTrue ? 4 : 5
+            return .boolean(isTrue)
         default:
             if Self.isDigit(b) && isDateOrTime() { return .dateTime(try dateTime()) }
             guard Self.isDigit(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: "i") || b == UInt8(ascii: "n") else {
