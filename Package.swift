@@ -5,7 +5,7 @@ import PackageDescription
 //
 //   CZlib           zlib, as a system library
 //   MregStore       objects, refs, locks, config: a content-addressed store that knows nothing of models
-//   MregSupport     small shared pieces: JSON values, parallel work, digests
+//   MregSupport     small shared pieces: JSON values, the TOML reader, parallel work, digests
 //   MregFilter      the one filter language of search and promotion gates: lexer, parser, evaluator
 //   MregRegistry    the registry core: models, manifests, events, chains, revisions, ingest, lifecycle
 //   MregIndex       services over a registry: the index and search
@@ -27,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
@@ -46,7 +45,6 @@ let package = Package(
             "MregStore", "MregSupport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
-            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "MregIndex", dependencies: [
@@ -55,7 +53,6 @@ let package = Package(
         ]),
         .target(name: "MregGovernance", dependencies: [
             "MregStore", "MregSupport", "MregFilter", "MregRegistry",
-            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "MregRemote", dependencies: [
             "MregStore", "MregSupport", "MregRegistry", "MregIndex", "MregGovernance",

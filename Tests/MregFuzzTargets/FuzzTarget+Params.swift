@@ -38,14 +38,14 @@ extension FuzzTarget {
         loadParams(context, "params", input)
     }
 
-    /// TOML params files, behind the TOML precheck that keeps toml++ from aborting.
+    /// TOML params files: the TOML reader on the raw bytes, then a `.toml` params file.
     static let toml = FuzzTarget(
         name: "toml",
-        summary: "a .toml params file (TOMLPrecheck, then toml++ through TOMLKit), flattened",
+        summary: "TOML bytes (TOMLReader), then a .toml params file (ParamsLoader), flattened",
         dictionary: ["[", "]", "[[", "]]", "=", ".", "\"", "'", "\"\"\"", "'''", "#", "{", "}", ",", "true", "inf", "nan",
                      "1979-05-27T07:32:00Z", "07:32:00", "0x", "0o", "0b", "_", "+", "-", "\\u", "\\U", "a.b.c", "\r\n"]
     ) { context, input in
-        _ = attempt { try TOMLPrecheck.check(String(decoding: input, as: UTF8.self)) }
+        _ = attempt { try TOMLReader.parse(input) }
         loadParams(context, "params.toml", input)
     }
 

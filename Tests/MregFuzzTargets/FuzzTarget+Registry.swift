@@ -28,7 +28,7 @@ extension FuzzTarget {
     /// `policy.toml`: parsed against the store's stages, then every stage's rules judge a promotion.
     static let policy = FuzzTarget(
         name: "policy",
-        summary: "a policy.toml parsed (TOMLPrecheck, toml++, stage rules, gates) and its rules evaluated on a real promotion",
+        summary: "a policy.toml parsed (TOMLReader, stage rules, gates) and its rules evaluated on a real promotion",
         dictionary: ["[stages.production]", "[stages.staging]", "[signing]", "from = [\"staging\"]", "require = \"",
                      "no_regression = [\"auc\"]", "card_fields = [\"license\"]", "require_reason = true", "signed = true",
                      "allow_force = false", "allowed_signers = \"", "{ metric = \"auc\", higher_is_better = false, tolerance = 0.01 }",

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 import MregStore
 import MregSupport
 import MregRegistry
@@ -20,28 +19,26 @@ extension PromotionPolicy {
             }
             return PromotionPolicy()
         }
-        var policy = try parse(String(decoding: data, as: UTF8.self), path: path, root: root, knownStages: knownStages)
+        var policy = try parse(bytes: Array(data), path: path, root: root, knownStages: knownStages)
         policy.digest = Digest.sha256(Array(data))
         return policy
     }
 
     /// Parses a policy's text; `path` names it in messages, `root` anchors relative paths.
     public static func parse(_ text: String, path: String = fileName, root: String, knownStages: [String]) throws -> PromotionPolicy {
+        try parse(bytes: Array(text.utf8), path: path, root: root, knownStages: knownStages)
+    }
+
+    /// Parses a policy file's bytes, which must be UTF-8 (checked with the TOML, with a line and column).
+    static func parse(bytes: [UInt8], path: String, root: String, knownStages: [String]) throws -> PromotionPolicy {
         let name = (path as NSString).lastPathComponent
-        let table: TOMLTable
+        let table: [String: TOMLValue]
         do {
-            try TOMLPrecheck.check(text)
+            table = try TOMLReader.parse(bytes)
         } catch {
             throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: \(error)"))
         }
-        do {
-            table = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)"))
-        } catch {
-            throw RegistryError.badInput(.invalidPolicy(file: path, problem: "not valid TOML: \(String(describing: error).split(separator: "\n").first ?? "")"))
-        }
-        guard case .object(let top) = ParamsLoader.fromTOML(table) else { return PromotionPolicy() }
+        guard case .object(let top) = ParamsLoader.fromTOML(.table(table)) else { return PromotionPolicy() }
         var policy = PromotionPolicy()
         policy.path = path
         for key in top.keys.sorted() where !["stages", "signing"].contains(key) {

@@ -1,6 +1,5 @@
 import MregSupport
 import Foundation
-import TOMLKit
 import Yams
 
 /// Reads params and metrics from YAML, JSON or TOML files and `KEY=VALUE` flags,
@@ -168,64 +167,62 @@ public enum ParamsLoader {
     }
 
     static func parseTOML(_ text: String, path: String) throws -> JSONValue {
+        let table: [String: TOMLValue]
         do {
-            try TOMLPrecheck.check(text)
+            table = try TOMLReader.parse(text)
         } catch {
             throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid TOML: \(error)"))
         }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch {
-            throw RegistryError.badInput(.malformedFile(path: path, problem: "not valid TOML: \("\(error)".split(separator: "\n").first ?? "")"))
-        }
         var budget = maximumValues
-        return try fromTOML(table, budget: &budget, depth: 0, key: "", path: path)
+        return try fromTOML(.table(table), budget: &budget, depth: 0, key: "", path: path)
     }
 
-    /// A TOML value as JSON (for `policy.toml`, where no limits apply).
-    package static func fromTOML(_ value: TOMLValueConvertible) -> JSONValue {
-        if let table = value.table {
-            var out = [String: JSONValue]()
-            for (k, v) in table { out[k] = fromTOML(v) }
-            return .object(out)
+    /// A TOML value as JSON (for `policy.toml`, where no limits apply): dates and times become
+    /// text in their TOML form (`1979-05-27T07:32:00Z`, see `TOMLDateTime`).
+    package static func fromTOML(_ value: TOMLValue) -> JSONValue {
+        switch value {
+        case .table(let table): return .object(table.mapValues { fromTOML($0) })
+        case .array(let array): return .array(array.map { fromTOML($0) })
+        case .boolean(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .float(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .dateTime(let d): return .string(d.description)
         }
-        if let array = value.array { return .array(array.map { fromTOML($0) }) }
-        if let b = value.bool { return .bool(b) }
-        if let i = value.int { return .int(Int64(i)) }
-        if let d = value.double { return .double(d) }
-        if let s = value.string { return .string(s) }
-        return .string(value.debugDescription)
     }
 
     /// A TOML params value as JSON, within the limits; `nan` and `inf` are refused (JSON has neither).
-    static func fromTOML(_ value: TOMLValueConvertible, budget: inout Int, depth: Int, key: String, path: String) throws -> JSONValue {
+    static func fromTOML(_ value: TOMLValue, budget: inout Int, depth: Int, key: String, path: String) throws -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
             throw RegistryError.badInput(.malformedFile(path: path, problem: "it holds more than \(maximumValues) values"))
         }
-        if let table = value.table {
+        switch value {
+        case .table(let table):
             guard depth < maximumDepth else { throw tooDeep(key, path) }
-            var out = [String: JSONValue]()
+            var out = [String: JSONValue](minimumCapacity: table.count)
             for (k, v) in table { out[k] = try fromTOML(v, budget: &budget, depth: depth + 1, key: child(key, k), path: path) }
             return .object(out)
-        }
-        if let array = value.array {
+        case .array(let array):
             guard depth < maximumDepth else { throw tooDeep(key, path) }
             var out = [JSONValue]()
+            out.reserveCapacity(array.count)
             for item in array { out.append(try fromTOML(item, budget: &budget, depth: depth + 1, key: key, path: path)) }
             return .array(out)
-        }
-        if let b = value.bool { return .bool(b) }
-        if let i = value.int { return .int(Int64(i)) }
-        if let d = value.double {
+        case .boolean(let b):
+            return .bool(b)
+        case .integer(let i):
+            return .int(i)
+        case .float(let d):
             guard d.isFinite else {
                 throw RegistryError.badInput(.malformedFile(path: path, problem: "'\(printable(key))' is \(d), which JSON (and so a manifest) cannot hold: write it as text (\"\(d)\") or leave it out"))
             }
             return .double(d)
+        case .string(let s):
+            return try checked(.string(s), key: key, path: path)
+        case .dateTime(let d):
+            return try checked(.string(d.description), key: key, path: path)
         }
-        if let s = value.string { return try checked(.string(s), key: key, path: path) }
-        return try checked(.string(value.debugDescription), key: key, path: path)
     }
 
     /// A text value within `maximumStringBytes`.
