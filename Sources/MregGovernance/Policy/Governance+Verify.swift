@@ -227,6 +227,9 @@ extension Governance {
             guard let stage = e.stage else { return "demotes from no stage" }
             if state.stages[stage] != v { return "demotes v\(v ?? 0) from \(stage), but \(stage) holds \(state.stages[stage].map { "v\($0)" } ?? "nothing")" }
             return nil
+        case .remove:
+            if let v, state.removed[v] != nil { return "removes v\(v), which the chain removed before" }
+            return known(v)
         }
     }
 
