@@ -52,6 +52,8 @@ extension Governance {
         let registry: Registry
         var verified = Set<ObjectID>()
         var failed = Set<ObjectID>()
+        /// The manifests of the current model's removed versions, whose files may be missing.
+        var removed = Set<ObjectID>()
         private var loaded: Result<PromotionPolicy, any Error>?
 
         init(registry: Registry) { self.registry = registry }
@@ -136,6 +138,8 @@ extension Governance {
         var older: ChainLink?
         // Events up to the checkpoint passed an earlier run (under the policy of that time).
         let checkpointSequence = checkpoint.flatMap { c in chain.first { $0.id == c }?.event.sequence } ?? 0
+        // The manifests of removed versions: their files may be gone (reclaimed by gc).
+        context.removed = Set(chain.filter { $0.event.action == .remove }.compactMap(\.event.manifest))
         for link in chain.reversed() {
             let e = link.event
             var messages = [String]()
@@ -259,6 +263,15 @@ extension Governance {
         }
         var ok = true
         var fileObjects = Set<ObjectID>()
+        // A removed version's files may be missing (reclaimed), never damaged.
+        let removed = context.removed.contains(id)
+        func reclaimed(_ error: any Error, _ object: ObjectID) -> Bool {
+            guard removed else { return false }
+            if (error as? StoreError)?.code == .notFound || !store.contains(object) { return true }
+            // A chunk list whose chunks were reclaimed.
+            guard let payload = try? store.read(object, as: .chunks), let chunks = try? Registry.links(type: .chunks, payload: payload) else { return false }
+            return chunks.contains { !store.contains($0) }
+        }
         for file in manifest.files {
             fileObjects.insert(file.object)
             guard !context.verified.contains(file.object) else { continue }
@@ -267,6 +280,7 @@ extension Governance {
                 context.verified.insert(file.object)
                 report.objects += 1
             } catch {
+                if reclaimed(error, file.object) { continue }
                 ok = false
                 fail("file \(file.path) of \(label) (object \(file.object.abbreviated())) is damaged or missing: \(error)")
             }
@@ -283,6 +297,7 @@ extension Governance {
                 context.verified.insert(other)
                 report.objects += 1
             } catch {
+                if reclaimed(error, other) { continue }
                 ok = false
                 fail("object \(other.abbreviated()) named by \(label) is damaged or missing: \(error)")
             }
