@@ -38,7 +38,7 @@ public struct MregCommand: ParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
-                Log.self, Diff.self, Export.self, Cat.self, Rm.self,
+                Log.self, Diff.self, Export.self, Cat.self, Rm.self, Prune.self,
                 Search.self, Reindex.self,
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,

@@ -60,3 +60,39 @@ extension MregCommand {
         }
     }
 }
+
+extension MregCommand {
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every live version the retention policy does not keep (as rm does).",
+            discussion: """
+            Applies [retention] of .mreg/policy.toml (keep_last, keep_days, keep_stages, per-model \
+            [retention.models.NAME]): a version is kept when any rule keeps it; the others get a remove \
+            event each, with reason "retention policy". A later 'mreg gc' reclaims their files. A policy \
+            that cannot be read, or has no [retention], removes nothing (exit 64).
+            """)
+
+        @Argument(help: "The models to prune (default: all).")
+        var models: [String] = []
+
+        @Flag(name: .long, help: "Only say which versions would be removed.")
+        var dryRun = false
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let registry = try Store.registry()
+            for model in models { try Names.validateModel(model) }
+            let pruned = try Governance(registry).prune(models: models, dryRun: dryRun)
+            if output.json {
+                output.emit(["dry_run": .bool(dryRun), "removed": .array(pruned.map { p in
+                    .object(["model": .string(p.model), "version": .int(p.version), "manifest": .string(p.manifest.hex),
+                             "event": JSONValue(p.event?.hex)])
+                })])
+                return
+            }
+            for p in pruned { Terminal.line("\(dryRun ? "would remove" : "removed") \(p.model)@v\(p.version)") }
+            if pruned.isEmpty { Terminal.error("nothing to prune: the retention policy keeps every live version") }
+        }
+    }
+}

@@ -44,8 +44,11 @@ extension PromotionPolicy {
         guard case .object(let top) = ParamsLoader.fromTOML(table) else { return PromotionPolicy() }
         var policy = PromotionPolicy()
         policy.path = path
-        for key in top.keys.sorted() where !["stages", "signing"].contains(key) {
-            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE] and [signing]"))
+        for key in top.keys.sorted() where !["stages", "signing", "retention"].contains(key) {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE], [signing] and [retention]"))
+        }
+        if let retention = top["retention"] {
+            policy.retention = try Self.retention(retention, name: name, knownStages: knownStages)
         }
         if let stages = top["stages"] {
             guard case .object(let byStage) = stages else {

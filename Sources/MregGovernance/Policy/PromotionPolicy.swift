@@ -71,6 +71,8 @@ public struct PromotionPolicy: Sendable {
     public var digest: String?
     /// Where the policy was read from.
     public var path: String?
+    /// `[retention]`: which versions `prune` keeps (nil: the policy has none).
+    public var retention: RetentionPolicy?
 
     public init() {}
 
