@@ -219,4 +219,44 @@ import Testing
             #expect(try mreg.run(["show", "fraud@4"], cwd: "\(base)/third").status == 2)
         }
     }
+
+    @Test(.enabled(if: Tools.sshKeygen != nil, "ssh-keygen is not installed"))
+    func aRemovalPolicyDemandsSignedRemovals() throws {
+        try withStore { mreg, dir in
+            try Self.versions(mreg, dir, count: 3)
+            let adaPub = try GovernanceE2E.keygen(mreg, dir, "ada")
+            _ = try GovernanceE2E.keygen(mreg, dir, "eve")
+            try writeFile("\(dir)/.mreg/allowed_signers", "test@example.com \(adaPub)")
+            try writeFile("\(dir)/.mreg/policy.toml", """
+                [removal]
+                signed = true
+                require_reason = true
+                [retention]
+                keep_last = 1
+                [signing]
+                allowed_signers = "allowed_signers"
+                """)
+            try mreg.run(["list"], cwd: dir).succeeded()
+            let before = snapshot("\(dir)/.mreg")
+            let unsigned = try mreg.run(["rm", "fraud@1", "--reason", "old"], cwd: dir)
+            #expect(unsigned.status == 3 && unsigned.stderrIsOneLine && unsigned.stderr.contains("signed") && unsigned.stderr.contains("--sign"), "\(unsigned)")
+            #expect(try mreg.run(["prune"], cwd: dir).status == 3)
+            try mreg.run(["config", "user.signingKey", "\(dir)/eve"], cwd: dir).succeeded()
+            let afterConfig = snapshot("\(dir)/.mreg")
+            let stranger = try mreg.run(["rm", "fraud@1", "--reason", "old", "--sign"], cwd: dir)
+            #expect(stranger.status == 3 && stranger.stderr.contains("would not verify"), "\(stranger)")
+            #expect(differences(afterConfig, snapshot("\(dir)/.mreg")).isEmpty)
+            #expect(!differences(before, afterConfig).isEmpty)  // (only the config changed)
+            try mreg.run(["config", "user.signingKey", "\(dir)/ada"], cwd: dir).succeeded()
+            try mreg.run(["rm", "fraud@1", "--reason", "old", "--sign"], cwd: dir).succeeded()
+            try mreg.run(["prune", "--sign"], cwd: dir).succeeded()
+            let verified = try mreg.run(["verify"], cwd: dir).succeeded()
+            #expect(verified.stdout.contains("2 good signatures"), "\(verified)")
+            #expect(try mreg.run(["list", "fraud"], cwd: dir).succeeded().lines.count == 2)
+            // A broken [removal] fails closed.
+            try writeFile("\(dir)/.mreg/policy.toml", "[removal]\nsigned = \"yes\"\n")
+            let broken = try mreg.run(["rm", "fraud@3", "--reason", "x"], cwd: dir)
+            #expect(broken.status == 64 && broken.stderr.contains("signed in [removal] must be true or false"), "\(broken)")
+        }
+    }
 }

@@ -29,6 +29,9 @@ extension MregCommand {
         @Option(name: .long, help: "Why (required; recorded in each remove event).")
         var reason: String
 
+        @Flag(name: .long, help: "Sign each event with the SSH key in user.signingKey (a policy's [removal] signed = true needs it).")
+        var sign = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -44,7 +47,7 @@ extension MregCommand {
                     targets.append(.init(model: v.model, versions: [v.version]))
                 }
             }
-            let removed = try registry.remove(targets, reason: reason)
+            let removed = try registry.remove(targets, reason: reason, sign: sign)
             if output.json {
                 output.emit(["removed": .array(removed.map(Self.json))])
                 return
@@ -78,12 +81,15 @@ extension MregCommand {
         @Flag(name: .long, help: "Only say which versions would be removed.")
         var dryRun = false
 
+        @Flag(name: .long, help: "Sign each event with the SSH key in user.signingKey (a policy's [removal] signed = true needs it).")
+        var sign = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let registry = try Store.registry()
             for model in models { try Names.validateModel(model) }
-            let pruned = try Governance(registry).prune(models: models, dryRun: dryRun)
+            let pruned = try Governance(registry).prune(models: models, dryRun: dryRun, sign: sign)
             if output.json {
                 output.emit(["dry_run": .bool(dryRun), "removed": .array(pruned.map { p in
                     .object(["model": .string(p.model), "version": .int(p.version), "manifest": .string(p.manifest.hex),

@@ -107,8 +107,10 @@ enum ErrorWording {
             return "\(r): run 'mreg pull' (it adopts the remote's policy.toml), then promote again"
         case .removingStagedVersion(let model, _, let stages):
             return "\(r) (demote it first: 'mreg demote \(model) \(stages.first ?? "STAGE")')"
+        case .removalPolicy(_, _, let problem) where problem.contains("signed"):
+            return "\(r) (add --sign)"
         case .hook, .hookNotRunnable, .signatureWouldNotVerify, .signingFailed, .incomingEvent, .ungoverned,
-             .unsafeExport, .newerFormat:
+             .unsafeExport, .newerFormat, .removalPolicy:
             return r.description
         }
     }

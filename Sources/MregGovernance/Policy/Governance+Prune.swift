@@ -19,11 +19,11 @@ extension Governance {
     }
 
     /// Removes the versions of `models` (all models when empty) that the retention policy
-    /// does not keep; with `dryRun`, only says which.
+    /// does not keep; with `dryRun`, only says which. `sign` signs each remove event.
     ///
     /// - Throws: `invalidPolicy` when the policy cannot be read or has no `[retention]`
     ///   (nothing is removed then), or an unknown model's error.
-    public func prune(models requested: [String] = [], dryRun: Bool = false) throws -> [PrunedVersion] {
+    public func prune(models requested: [String] = [], dryRun: Bool = false, sign: Bool = false) throws -> [PrunedVersion] {
         let policy = try self.policy()
         guard let retention = policy.retention else {
             throw RegistryError.badInput(.invalidPolicy(file: PromotionPolicy.fileName, problem: "it has no [retention] section to prune by: add one with keep_last or keep_days (FORMAT.md §4)"))
@@ -45,7 +45,7 @@ extension Governance {
                 continue
             }
             let removed = try registry.remove([.init(model: p.model, versions: p.versions)], reason: Self.retentionReason,
-                                              removableStages: p.removable)
+                                              removableStages: p.removable, sign: sign)
             out += removed.map { PrunedVersion(model: $0.model, version: $0.version, manifest: $0.manifest, event: $0.eventID) }
         }
         return out

@@ -331,6 +331,9 @@ extension Governance {
         guard e.signature != nil || e.signer != nil else {
             if needsSignature {
                 fail("its policy verdict required a signature, but it has none")
+            } else if e.action == .remove, case .success(let policy) = context.policy, policy.removal?.signed == true, !verifiedBefore {
+                report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
+                                             message: "removes v\(e.version ?? 0) without a signature, but the policy requires removals to be signed (now)"))
             } else if e.action == .promote, let stage = e.stage, case .success(let policy) = context.policy, policy.rules(for: stage)?.signed == true {
                 let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
                 if policyChanged || verifiedBefore {

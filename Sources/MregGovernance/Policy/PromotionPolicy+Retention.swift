@@ -56,3 +56,25 @@ extension PromotionPolicy {
         return rules
     }
 }
+
+extension PromotionPolicy {
+    static let removalKeys = ["require_reason", "signed"]
+
+    /// Interprets the `[removal]` table.
+    static func removal(_ value: JSONValue, name: String) throws -> RemovalRules {
+        func bad(_ problem: String) -> RegistryError { .badInput(.invalidPolicy(file: name, problem: problem)) }
+        guard case .object(let o) = value else { throw bad("'removal' must be a table: write [removal]") }
+        for key in o.keys.sorted() where !removalKeys.contains(key) {
+            throw bad("unknown key '\(key)' in [removal]: use \(removalKeys.joined(separator: ", "))")
+        }
+        func flag(_ key: String) throws -> Bool {
+            guard let v = o[key] else { return false }
+            guard let b = v.boolValue else { throw bad("\(key) in [removal] must be true or false") }
+            return b
+        }
+        var rules = RemovalRules()
+        rules.requireReason = try flag("require_reason")
+        rules.signed = try flag("signed")
+        return rules
+    }
+}

@@ -48,13 +48,18 @@ extension Registry {
     ///   - reason: why (required, recorded in each event).
     ///   - removableStages: stages whose holding does not keep a version (`prune`: the stages
     ///     the retention policy does not keep); the removal takes the version out of them.
+    ///   - sign: sign each event with `user.signingKey` (the policy's `[removal] signed`).
+    ///
+    /// The store's governor judges each event (`[removal]` in `.mreg/policy.toml`).
     @discardableResult
-    public func remove(_ targets: [RemovalTarget], reason: String, removableStages: Set<String> = []) throws -> [RemovedVersion] {
+    public func remove(_ targets: [RemovalTarget], reason: String, removableStages: Set<String> = [],
+                       sign: Bool = false) throws -> [RemovedVersion] {
         guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw RegistryError.badInput(.reasonRequired(action: "removing a version"))
         }
         try validateChangeText(reason: reason)
         let actor = try identity().display
+        let judge = try governing().removalJudge(in: self, sign: sign)
         // Check everything first, merging targets of the same model.
         var plan = [(model: String, versions: [Int64])]()
         for target in targets {
@@ -73,8 +78,11 @@ extension Registry {
                     if state.removed[version] != nil { return .skip }  // another process removed it meanwhile
                     _ = try Self.removable(RemovalTarget(model: model, versions: [version]), in: state, removableStages: removableStages)
                     guard let info = state.versions[version] else { return .skip }
-                    return .append(Event(model: model, sequence: 0, parent: nil, action: .remove, version: version,
-                                         manifest: info.manifest, actor: actor, time: try Timestamp.now(), reason: reason))
+                    var event = Event(model: model, sequence: 0, parent: nil, action: .remove, version: version,
+                                      manifest: info.manifest, actor: actor, time: try Timestamp.now(), reason: reason)
+                    var warnings = [String]()
+                    try judge.judge(&event, state: state, warnings: &warnings)
+                    return .append(event)
                 }
                 if let appended, let manifest = appended.event.manifest {
                     out.append(RemovedVersion(model: model, version: version, manifest: manifest, event: appended.event, eventID: appended.id))
