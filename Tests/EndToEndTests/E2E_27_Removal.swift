@@ -95,7 +95,8 @@ import Testing
             #expect(try Self.events(mreg, dir, "fruad") == before + 2)
             let list = try Self.json(try mreg.run(["list", "--json"], cwd: dir).succeeded()) as? [[String: Any]]
             #expect(list?.compactMap { $0["model"] as? String } == ["fraud"])
-            #expect(try mreg.run(["show", "fruad"], cwd: dir).status == 2)
+            let shown = try mreg.run(["show", "fruad"], cwd: dir)
+            #expect(shown.status == 2 && shown.stderr.contains("fruad@2 was removed") && shown.stderr.contains("typo of fraud"))
             try writeFile("\(dir)/run/notes.txt", "again\n")
             let again = try mreg.run(["register", "fruad", "run", "--json"], cwd: dir).succeeded()
             #expect(again.stdout.contains("\"version\": 3"))
