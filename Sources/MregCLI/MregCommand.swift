@@ -39,7 +39,7 @@ public struct MregCommand: ParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
-                Log.self, Diff.self, Export.self, Cat.self, DiskUsageCommand.self,
+                Log.self, Diff.self, Export.self, Cat.self, Rm.self, Prune.self, DiskUsageCommand.self,
                 Search.self, Reindex.self,
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,

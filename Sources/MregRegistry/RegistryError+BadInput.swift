@@ -43,6 +43,8 @@ extension RegistryError {
         case noAllowedSigners
         /// Something would be recorded, and no user name and email are configured to record as its author.
         case noIdentity
+        /// A command that needs a reason (`rm --reason`) was given an empty one.
+        case reasonRequired(action: String)
 
         public var description: String {
             switch self {
@@ -84,6 +86,8 @@ extension RegistryError {
             case .versionRequired(let revision, let action, let latest):
                 return "say which version to \(action): \(revision)@N, \(revision)@TAG or \(revision)@latest"
                     + (latest.map { " (its latest is v\($0))" } ?? "")
+            case .reasonRequired(let action):
+                return "\(action) needs a reason that says why (it is recorded in the event)"
             case .noSigningKey:
                 return "signing needs a key: set user.signingKey to an OpenSSH private key"
             case .noAllowedSigners:

@@ -4,6 +4,8 @@ extension RegistryError {
         /// What kind of thing was not found.
         public enum Kind: String, Sendable, Equatable {
             case model, version, stage, tag, revision
+            /// A version that was removed (`removal` says when, by whom and why).
+            case removed
             /// A manifest that no version of its model names.
             case manifest
             case remote
@@ -33,6 +35,8 @@ extension RegistryError {
         public var latest: Int64?
         /// Names that do exist (known models, remotes, tags, files), for hints; nearest first where that is known.
         public var suggestions: [String]
+        /// For a removed version: its tombstone.
+        public var removal: Removal?
 
         public init(_ kind: Kind, _ name: String, model: String? = nil, remote: String? = nil, asOf: String? = nil,
                     latest: Int64? = nil, suggestions: [String] = []) {
@@ -43,6 +47,13 @@ extension RegistryError {
             self.asOf = asOf
             self.latest = latest
             self.suggestions = suggestions
+        }
+
+        /// The error for naming a removed version: `fraud@3 was removed on DATE by WHO: REASON`.
+        public static func removed(_ removal: Removal, model: String, asOf: String? = nil) -> NotFound {
+            var n = NotFound(.removed, "\(removal.number)", model: model, asOf: asOf)
+            n.removal = removal
+            return n
         }
 
         public var description: String {
@@ -59,6 +70,10 @@ extension RegistryError {
             case .version:
                 if name == "latest" && latest == nil { return "\(of) has no versions\(when)" }
                 return "\(of) has no version \(name)\(when) (latest: \(latest.map { "v\($0)" } ?? "none"))"
+            case .removed:
+                let reason = removal?.reason.map { ": \(Names.printable($0))" } ?? ""
+                let by = removal.map { " on \($0.removedAt) by \($0.removedBy)" } ?? ""
+                return "\(of)@\(name) was removed\(by)\(reason)"
             case .stage:
                 return "no version of \(of) is in stage '\(name)'\(when)"
             case .tag:

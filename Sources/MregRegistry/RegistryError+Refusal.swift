@@ -23,6 +23,10 @@ extension RegistryError {
         case unsafeExport(path: String, version: String?, reason: String)
         /// A remote written by a newer mreg.
         case newerFormat(location: String, version: Int, supported: Int)
+        /// Removing a version that a stage holds (it must be demoted first).
+        case removingStagedVersion(model: String, version: Int64, stages: [String])
+        /// The policy's `[removal]` rules refuse removing a version (`problem`: which rule).
+        case removalPolicy(model: String, version: Int64, problem: String)
 
         public var description: String {
             switch self {
@@ -47,6 +51,10 @@ extension RegistryError {
                 return "this registry was opened without governance, which this store's policy, hooks or signing need"
             case .unsafeExport(let path, let version, let reason):
                 return "refusing to export '\(path)'\(version.map { " from \($0)" } ?? ""): \(reason)"
+            case .removingStagedVersion(let model, let version, let stages):
+                return "\(model)@\(version) is in \(stages.joined(separator: ", ")): a version a stage holds cannot be removed; nothing was removed"
+            case .removalPolicy(let model, let version, let problem):
+                return "policy refuses removing \(model)@\(version): \(problem); nothing was removed"
             case .newerFormat(let location, let version, let supported):
                 return "\(location) has format version \(version); this mreg writes version \(supported): upgrade mreg"
             }

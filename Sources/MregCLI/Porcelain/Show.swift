@@ -145,8 +145,10 @@ extension MregCommand {
             let registry = try Store.registry()
             if let model { return try listVersions(registry, model) }
             // A damaged model is named on stderr (exit 4); the others are listed as usual.
-            let (states, damaged) = try RegistryIndex(registry: registry).modelSummariesAndDamage()
-            try render(states, noneYet: damaged.isEmpty)
+            let (all, damaged) = try RegistryIndex(registry: registry).modelSummariesAndDamage()
+            // A model whose every version was removed (`mreg rm MODEL`) is not listed.
+            let states = all.filter { $0.versionCount > 0 }
+            try render(states, noneYet: damaged.isEmpty && all.isEmpty)
             try DamagedModels.finish(damaged)
         }
 

@@ -63,7 +63,7 @@ enum ErrorWording {
             return "--sign needs an allowed-signers file to check signatures against: add [signing] allowed_signers = \"allowed_signers\" to .mreg/policy.toml"
         case .invalidAssignment, .nonNumericMetric, .ambiguous, .malformedFile, .invalidPolicy, .invalidSetting,
              .noCredentials, .unusablePath, .duplicateInput, .invalidDate, .invalidRemoteURL, .remoteIsThisStore,
-             .notAVersion, .versionRequired:
+             .notAVersion, .versionRequired, .reasonRequired:
             return b.description
         }
     }
@@ -105,8 +105,12 @@ enum ErrorWording {
             }
         case .notJudgedByRemotePolicy:
             return "\(r): run 'mreg pull' (it adopts the remote's policy.toml), then promote again"
+        case .removingStagedVersion(let model, _, let stages):
+            return "\(r) (demote it first: 'mreg demote \(model) \(stages.first ?? "STAGE")')"
+        case .removalPolicy(_, _, let problem) where problem.contains("signed"):
+            return "\(r) (add --sign)"
         case .hook, .hookNotRunnable, .signatureWouldNotVerify, .signingFailed, .incomingEvent, .ungoverned,
-             .unsafeExport, .newerFormat, .remotePolicy:
+             .unsafeExport, .newerFormat, .remotePolicy, .removalPolicy:
             return r.description
         }
     }

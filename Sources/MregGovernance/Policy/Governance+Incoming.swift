@@ -14,7 +14,7 @@ extension Governance {
     /// forced; a promotion into a stage the local policy marks `signed` without a signature that
     /// verifies; any signature that does not verify against the local allowed-signers file.
     public func validateIncoming(model: String, events: [(id: ObjectID, event: Event)]) throws {
-        let needsPolicy = events.contains { $0.event.action == .promote || $0.event.signature != nil || $0.event.signer != nil }
+        let needsPolicy = events.contains { [.promote, .remove].contains($0.event.action) || $0.event.signature != nil || $0.event.signer != nil }
         var policy = PromotionPolicy()
         if needsPolicy {
             do {
@@ -45,6 +45,9 @@ extension Governance {
         let stage = e.stage ?? ""
         let protected = e.action == .promote && policy.rules(for: stage)?.signed == true
         guard e.signature != nil || e.signer != nil else {
+            if e.action == .remove, policy.removal?.signed == true {
+                throw refuse("it removes v\(e.version ?? 0) without a signature, and the policy requires removals to be signed")
+            }
             if protected {
                 throw refuse("it promotes v\(e.version ?? 0) to \(stage) without a signature, and the policy requires promotions to \(stage) to be signed")
             }

@@ -52,6 +52,8 @@ extension Governance {
         let registry: Registry
         var verified = Set<ObjectID>()
         var failed = Set<ObjectID>()
+        /// The manifests of the current model's removed versions, whose files may be missing.
+        var removed = Set<ObjectID>()
         private var loaded: Result<PromotionPolicy, any Error>?
 
         init(registry: Registry) { self.registry = registry }
@@ -136,6 +138,8 @@ extension Governance {
         var older: ChainLink?
         // Events up to the checkpoint passed an earlier run (under the policy of that time).
         let checkpointSequence = checkpoint.flatMap { c in chain.first { $0.id == c }?.event.sequence } ?? 0
+        // The manifests of removed versions: their files may be gone (reclaimed by gc).
+        context.removed = Set(chain.filter { $0.event.action == .remove }.compactMap(\.event.manifest))
         for link in chain.reversed() {
             let e = link.event
             var messages = [String]()
@@ -227,6 +231,9 @@ extension Governance {
             guard let stage = e.stage else { return "demotes from no stage" }
             if state.stages[stage] != v { return "demotes v\(v ?? 0) from \(stage), but \(stage) holds \(state.stages[stage].map { "v\($0)" } ?? "nothing")" }
             return nil
+        case .remove:
+            if let v, state.removed[v] != nil { return "removes v\(v), which the chain removed before" }
+            return known(v)
         }
     }
 
@@ -256,6 +263,15 @@ extension Governance {
         }
         var ok = true
         var fileObjects = Set<ObjectID>()
+        // A removed version's files may be missing (reclaimed), never damaged.
+        let removed = context.removed.contains(id)
+        func reclaimed(_ error: any Error, _ object: ObjectID) -> Bool {
+            guard removed else { return false }
+            if (error as? StoreError)?.code == .notFound || !store.contains(object) { return true }
+            // A chunk list whose chunks were reclaimed.
+            guard let payload = try? store.read(object, as: .chunks), let chunks = try? Registry.links(type: .chunks, payload: payload) else { return false }
+            return chunks.contains { !store.contains($0) }
+        }
         for file in manifest.files {
             fileObjects.insert(file.object)
             guard !context.verified.contains(file.object) else { continue }
@@ -264,6 +280,7 @@ extension Governance {
                 context.verified.insert(file.object)
                 report.objects += 1
             } catch {
+                if reclaimed(error, file.object) { continue }
                 ok = false
                 fail("file \(file.path) of \(label) (object \(file.object.abbreviated())) is damaged or missing: \(error)")
             }
@@ -280,6 +297,7 @@ extension Governance {
                 context.verified.insert(other)
                 report.objects += 1
             } catch {
+                if reclaimed(error, other) { continue }
                 ok = false
                 fail("object \(other.abbreviated()) named by \(label) is damaged or missing: \(error)")
             }
@@ -313,6 +331,9 @@ extension Governance {
         guard e.signature != nil || e.signer != nil else {
             if needsSignature {
                 fail("its policy verdict required a signature, but it has none")
+            } else if e.action == .remove, case .success(let policy) = context.policy, policy.removal?.signed == true, !verifiedBefore {
+                report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
+                                             message: "removes v\(e.version ?? 0) without a signature, but the policy requires removals to be signed (now)"))
             } else if e.action == .promote, let stage = e.stage, case .success(let policy) = context.policy, policy.rules(for: stage)?.signed == true {
                 let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
                 if policyChanged || verifiedBefore {

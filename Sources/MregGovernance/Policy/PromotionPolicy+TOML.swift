@@ -41,8 +41,14 @@ extension PromotionPolicy {
         guard case .object(let top) = ParamsLoader.fromTOML(.table(table)) else { return PromotionPolicy() }
         var policy = PromotionPolicy()
         policy.path = path
-        for key in top.keys.sorted() where !["stages", "signing"].contains(key) {
-            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE] and [signing]"))
+        for key in top.keys.sorted() where !["stages", "signing", "retention", "removal"].contains(key) {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE], [signing], [removal] and [retention]"))
+        }
+        if let retention = top["retention"] {
+            policy.retention = try Self.retention(retention, name: name, knownStages: knownStages)
+        }
+        if let removal = top["removal"] {
+            policy.removal = try Self.removal(removal, name: name)
         }
         if let stages = top["stages"] {
             guard case .object(let byStage) = stages else {
@@ -69,6 +75,9 @@ extension PromotionPolicy {
                 }
                 policy.allowedSigners = file.hasPrefix("/") ? file : "\(root)/\(file)"
             }
+        }
+        if policy.allowedSigners == nil, policy.removal?.signed == true {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "[removal] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\""))
         }
         if policy.allowedSigners == nil, let stage = policy.stages.keys.sorted().first(where: { policy.stages[$0]?.signed == true }) {
             throw RegistryError.badInput(.invalidPolicy(file: name, problem: "[stages.\(stage)] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\""))

@@ -71,6 +71,20 @@ public struct PromotionPolicy: Sendable {
     public var digest: String?
     /// Where the policy was read from.
     public var path: String?
+    /// `[retention]`: which versions `prune` keeps (nil: the policy has none).
+    public var retention: RetentionPolicy?
+    /// `[removal]`: the rules `rm` and `prune` must pass (nil: removals are not governed).
+    public var removal: RemovalRules?
+
+    /// `[removal]`: how removals are governed, like a stage's promotions.
+    public struct RemovalRules: Sendable, Equatable {
+        /// A removal must say why (`rm --reason` always does; a policy can demand it of every tool).
+        public var requireReason = false
+        /// Removals must be signed by a key in the allowed-signers file (`rm --sign`, `prune --sign`).
+        public var signed = false
+
+        public init() {}
+    }
 
     public init() {}
 

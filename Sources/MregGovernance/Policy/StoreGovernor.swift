@@ -27,6 +27,33 @@ public struct StoreGovernor: Governor {
     public func afterAppend(_ point: HookPoint, event: Event, id: ObjectID, warnings: inout [String], in registry: Registry) {
         Governance(registry).runPostHook(Hooks.Name(point), event: event, id: id, warnings: &warnings)
     }
+
+    public func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
+        let governance = Governance(registry)
+        let policy = try governance.policy()
+        let signing = sign ? try governance.signingSetup(identity: try registry.identity(), policy: policy) : nil
+        return RemovalJudge(governance: governance, policy: policy, signing: signing)
+    }
+}
+
+/// One user's removals judged by one reading of the policy's `[removal]` rules.
+struct RemovalJudge: PromotionJudge {
+    let governance: Governance
+    let policy: PromotionPolicy
+    let signing: Governance.SigningSetup?
+
+    func judge(_ event: inout Event, state: ModelState, warnings: inout [String]) throws {
+        Registry.place(&event, on: state)
+        let rules = policy.removal ?? PromotionPolicy.RemovalRules()
+        let version = event.version ?? 0
+        if rules.requireReason, (event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw RegistryError.refused(.removalPolicy(model: state.model, version: version, problem: "[removal] requires a reason"))
+        }
+        if rules.signed, signing == nil {
+            throw RegistryError.refused(.removalPolicy(model: state.model, version: version, problem: "[removal] requires removals to be signed"))
+        }
+        if let signing { try governance.sign(&event, with: signing, policy: policy) }
+    }
 }
 
 /// One user's promotions judged by one reading of the policy.

@@ -34,12 +34,16 @@ struct ModelIndexBuilder {
             rows[v] = VersionFields(version: v, manifest: info.manifest, author: info.registeredBy, created: info.registeredAt,
                                     content: try fields(info.manifest))
         }
+        // A removed version leaves the searchable rows (its events stay in the record).
+        if event.action == .remove, let v = event.version, state.removed[v]?.event == raw.id {
+            rows[v] = nil
+        }
     }
 
     var summary: ModelSummary? {
         guard let head = state.head else { return nil }
         return ModelSummary(model: state.model, head: head, eventCount: state.eventCount, versionCount: state.versions.count,
-                            latestVersion: state.latestVersion, stages: state.stages, tags: state.tags, lastChange: state.lastChange)
+                            latestVersion: state.latestLiveVersion, stages: state.stages, tags: state.tags, lastChange: state.lastChange)
     }
 
     /// The record's payload (nil for a model without events).

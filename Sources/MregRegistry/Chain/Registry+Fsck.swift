@@ -55,7 +55,46 @@ extension Registry {
         for name in Self.listModels(root: repository.root) {
             checkModel(name, repair: false, report: &report)
         }
+        reportRemovedFiles(&report)
         return report
+    }
+
+    /// A removed version's files are reclaimable, not missing: a `missing` finding for an
+    /// object that only removed versions name is dropped, and each removed version whose
+    /// files are still (partly) there is reported once as reclaimable (info).
+    func reportRemovedFiles(_ report: inout FsckReport) {
+        var live = Set<ObjectID>()
+        var removed = [(label: String, objects: Set<ObjectID>)]()
+        func objects(of manifest: ObjectID) -> Set<ObjectID> {
+            guard let payload = try? store.read(manifest, as: .manifest),
+                  let links = try? Self.links(type: .manifest, payload: payload) else { return [] }
+            var out = Set<ObjectID>()
+            for id in links where (try? store.header(of: id).type) != .manifest {  // not a base version's manifest
+                out.insert(id)
+                if let chunks = try? store.read(id, as: .chunks), let more = try? Self.links(type: .chunks, payload: chunks) {
+                    out.formUnion(more)
+                }
+            }
+            return out
+        }
+        for name in Self.listModels(root: repository.root) {
+            guard let events = try? self.events(of: name.rawValue) else { continue }
+            var state = ModelState(model: name.rawValue)
+            for (id, event) in events.reversed() { state.apply(event, id: id) }
+            guard !state.removed.isEmpty else { continue }
+            for info in state.versions.values { live.formUnion(objects(of: info.manifest)) }
+            for r in state.removed.values.sorted(by: { $0.number < $1.number }) {
+                removed.append(("\(name.rawValue)@\(r.number)", objects(of: r.manifest)))
+            }
+        }
+        guard !removed.isEmpty else { return }
+        let removedOnly = removed.reduce(into: Set<ObjectID>()) { $0.formUnion($1.objects) }.subtracting(live)
+        report.findings.removeAll { $0.kind == "missing" && $0.id.map(removedOnly.contains) == true }
+        for (label, objects) in removed {
+            let present = objects.subtracting(live).filter { store.contains($0) }
+            guard !present.isEmpty else { continue }
+            report.add(.info, "reclaimable", "\(label) was removed: \(present.count) of its object(s) are reclaimable by 'mreg gc'")
+        }
     }
 
     /// One model's checks: its head, its chain (from objects, not the index), its derived refs.

@@ -10,12 +10,20 @@ extension Reachability {
     ///   - contains: whether an object is present (a missing file is skipped).
     ///   - read: an object's type, and its payload when it is an event, manifest or chunk
     ///     list; nil when the object is missing.
-    public static func walk(roots: [ObjectID], liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
+    public static func walk(roots: [ObjectID], removalsFrom heads: Set<ObjectID>? = nil,
+                            liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
                             read: (ObjectID) throws -> (ObjectType, [UInt8]?)?) throws -> Reachability {
         var result = Reachability()
         // A manifest's files are made live at most once, as soon as one version that names it keeps them.
         var filesWalked = Set<ObjectID>()
-        var pending: [(id: ObjectID, context: Reachability.VersionKey?)] = roots.map { ($0, nil) }
+        // The chains of `heads` (default: every root) are walked first, whole, so every event
+        // in them is reached from them: only their `remove` events drop a version's files. A
+        // removal seen only in another chain (a remote-tracking head the local head has not
+        // taken yet) must not cost the local, still live, version its files.
+        let counting = heads ?? Set(roots)
+        var pending: [(id: ObjectID, context: Reachability.VersionKey?)] =
+            (roots.filter { !counting.contains($0) } + roots.filter { counting.contains($0) }).map { ($0, nil) }
+        var inCountingChain = counting
         var chunkCache = [ObjectID: [ObjectID]]()
 
         func load(_ id: ObjectID, by: String) throws -> (ObjectType, JSONValue?) {
@@ -55,9 +63,14 @@ extension Reachability {
             return out
         }
 
+        // Events first: every chain is walked before any version's manifest, so the `remove`
+        // events (newer than the versions they remove, and possibly in another chain) are all
+        // known before a manifest's files are judged.
+        var manifestsLater = [(id: ObjectID, context: Reachability.VersionKey?)]()
+        var removedKeys = Set<Reachability.VersionKey>()
         var visited = Set<ObjectID>()
-        while let (id, context) = pending.popLast() {
-            let keepFiles = context.map { liveFiles($0.model, $0.version) } ?? true
+        while let (id, context) = pending.popLast() ?? manifestsLater.popLast() {
+            let keepFiles = context.map { !removedKeys.contains($0) && liveFiles($0.model, $0.version) } ?? true
             if let context, !keepFiles { result.removed.insert(context) }
             guard visited.insert(id).inserted else {
                 // A manifest seen before for a version whose files go: this one may keep them.
@@ -69,12 +82,17 @@ extension Reachability {
             guard let body else { continue }
             switch type {
             case .event:
-                if let parent = body["parent"]?.stringValue.flatMap(ObjectID.init(parsing:)) { pending.append((parent, nil)) }
+                let counts = inCountingChain.contains(id)
+                if let parent = body["parent"]?.stringValue.flatMap(ObjectID.init(parsing:)) {
+                    if counts { inCountingChain.insert(parent) }
+                    pending.append((parent, nil))
+                }
+                let model = body["model"]?.stringValue ?? ""
+                let key = body["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
+                if counts, let key, body["action"]?.stringValue == Event.Action.remove.rawValue { removedKeys.insert(key) }
                 if let m = body["manifest"]?.stringValue.flatMap(ObjectID.init(parsing:)) {
-                    let model = body["model"]?.stringValue ?? ""
-                    let key = body["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
                     if let key, body["action"]?.stringValue == Event.Action.register.rawValue { result.manifests[key] = m }
-                    pending.append((m, key))
+                    manifestsLater.append((m, key))
                 }
             case .manifest:
                 if let base = body["base"], base != .null {

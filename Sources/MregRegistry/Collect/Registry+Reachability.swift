@@ -5,9 +5,10 @@ extension Registry {
     /// Whether the files (weights) of version `version` of `model` are live, that is,
     /// kept by `gc` and counted by `du`. Every path of the walk asks this one function.
     ///
-    /// A removed version keeps its manifest (the audit trail names it) but not its files.
+    /// A removed version keeps its manifest (the audit trail names it) but not its files: the
+    /// walk itself drops the files of every version a `remove` event names, in any chain it
+    /// walks (local or remote-tracking), so this hook only adds further exclusions; none today.
     public func liveFiles(model: String, version: Int64) -> Bool {
-        // removal: plugged in when rm lands (`mreg rm` tombstones: "is version N of model M removed?").
         true
     }
 
@@ -20,15 +21,18 @@ extension Registry {
     ///   be known, so nothing can safely be called unreachable (run `mreg fsck`).
     public func reachability() throws -> Reachability {
         var roots = [ObjectID]()
+        var heads = Set<ObjectID>()
         for entry in refs.scan() {
             switch entry {
-            case .ref(_, let id): roots.append(id)
+            case .ref(let name, let id):
+                roots.append(id)
+                if name.rawValue.hasPrefix("refs/models/") && name.rawValue.hasSuffix("/head") { heads.insert(id) }
             case .corrupt(let name, let error):
                 throw RegistryError.corrupt(.init(object: "ref \(name)", reason: "\(error); nothing was deleted: run 'mreg fsck'"))
             case .lock, .stray: continue
             }
         }
-        return try Reachability.walk(roots: roots, liveFiles: { liveFiles(model: $0, version: $1) }, contains: { store.contains($0) }) { id in
+        return try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) }, contains: { store.contains($0) }) { id in
             let header: ObjectHeader
             do {
                 header = try store.header(of: id)

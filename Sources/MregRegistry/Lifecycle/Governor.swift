@@ -28,6 +28,17 @@ public protocol Governor: Sendable {
 
     /// Runs the post-hook for an appended event; failures become warnings.
     func afterAppend(_ point: HookPoint, event: Event, id: ObjectID, warnings: inout [String], in registry: Registry)
+
+    /// Prepares to judge removals (`rm`, `prune`) by the current user: the policy's
+    /// `[removal]` rules and, when `sign`, the signing key.
+    func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge
+}
+
+extension Governor {
+    /// Without removal rules: removals are allowed, and cannot be signed.
+    public func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
+        try Ungoverned().promotionJudge(in: registry, sign: sign, force: false)
+    }
 }
 
 /// Judges one promotion event against the state it is built on (inside the append loop):

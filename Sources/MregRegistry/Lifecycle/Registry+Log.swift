@@ -80,6 +80,7 @@ extension Registry {
         case .untag: return "untag '\(e.tag ?? "")' (was \(v))"
         case .promote: return "promote \(v) to \(e.stage ?? "")" + (e.previous.map { " (was v\($0))" } ?? "")
         case .demote: return "demote \(v) from \(e.stage ?? "")"
+        case .remove: return "remove \(v)"
         }
     }
 }

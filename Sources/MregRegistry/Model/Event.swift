@@ -10,6 +10,8 @@ public struct Event: Sendable, Equatable {
 
     public enum Action: String, Sendable, CaseIterable {
         case register, tag, untag, promote, demote
+        /// A tombstone: the version is removed (see `Removal`); its number is never reused.
+        case remove
     }
 
     public var model: String
@@ -141,6 +143,7 @@ public struct Event: Sendable, Equatable {
         case .untag: needs = tag == nil ? ["a tag"] : []
         case .promote: needs = version == nil || stage == nil ? ["a version and a stage"] : []
         case .demote: needs = stage == nil ? ["a stage"] : []
+        case .remove: needs = version == nil ? ["a version"] : []
         }
         if let missing = needs.first {
             throw RegistryError.corrupt(.init(object: "event", reason: "a \(actionName) event must name \(missing)"))

@@ -15,14 +15,27 @@ public struct ModelState: Sendable {
     public var model: String
     public var head: ObjectID?
     public var eventCount: Int64 = 0
+    /// The live versions (registered and not removed).
     public var versions: [Int64: VersionInfo] = [:]
+    /// The removed versions (tombstoned by a `remove` event), by number.
+    public var removed: [Int64: Removal] = [:]
     public var stages: [String: Int64] = [:]
     public var tags: [String: Int64] = [:]
     public var lastChange: String?
 
     public init(model: String) { self.model = model }
 
-    public var latestVersion: Int64? { versions.keys.max() }
+    /// The highest version number the chain registered, live or removed: the next version
+    /// is one more (a removed version's number is never reused).
+    public var latestVersion: Int64? {
+        switch (versions.keys.max(), removed.keys.max()) {
+        case (let a?, let b?): return max(a, b)
+        case (let a, let b): return a ?? b
+        }
+    }
+
+    /// The newest live version (what `MODEL` and `MODEL@latest` name).
+    public var latestLiveVersion: Int64? { versions.keys.max() }
 
     /// Applies one event (events must come oldest first).
     public mutating func apply(_ event: Event, id: ObjectID) {
@@ -43,6 +56,13 @@ public struct ModelState: Sendable {
             if let s = event.stage, let v = event.version { stages[s] = v }
         case .demote:
             if let s = event.stage { stages[s] = nil }
+        case .remove:
+            // A stage or tag cannot name a removed version: they go with it.
+            if let v = event.version, let info = versions.removeValue(forKey: v) {
+                removed[v] = Removal(version: info, removedBy: event.actor, removedAt: event.time, reason: event.reason, event: id)
+                stages = stages.filter { $0.value != v }
+                tags = tags.filter { $0.value != v }
+            }
         }
     }
 

@@ -58,12 +58,17 @@ extension Registry {
         let when = asOf.map { Timestamp.format($0) }
         func found(_ v: Int64) throws -> ResolvedVersion {
             guard let info = state.versions[v] else {
-                throw RegistryError.notFound(.init(.version, "\(v)", model: rev.model, asOf: when, latest: state.latestVersion))
+                if let removal = state.removed[v] { throw RegistryError.notFound(.removed(removal, model: rev.model, asOf: when)) }
+                throw RegistryError.notFound(.init(.version, "\(v)", model: rev.model, asOf: when, latest: state.latestLiveVersion))
             }
             return ResolvedVersion(model: rev.model, version: v, manifestID: info.manifest, state: state)
         }
         guard let sel = rev.selector, sel != "latest" else {
-            guard let v = state.latestVersion else {
+            guard let v = state.latestLiveVersion else {
+                // Every version was removed: say so, naming the newest removal.
+                if let last = state.removed.values.max(by: { $0.number < $1.number }) {
+                    throw RegistryError.notFound(.removed(last, model: rev.model, asOf: when))
+                }
                 throw RegistryError.notFound(.init(.version, "latest", model: rev.model, asOf: when))
             }
             return try found(v)
@@ -77,11 +82,14 @@ extension Registry {
         if Hex.isHex(sel), sel.count >= ObjectID.minimumPrefixLength {
             let matches = state.versions.values.filter { $0.manifest.hex.hasPrefix(sel.lowercased()) }
             if matches.count == 1 { return try found(matches[0].number) }
+            if matches.isEmpty, let gone = state.removed.values.first(where: { $0.manifest.hex.hasPrefix(sel.lowercased()) }) {
+                throw RegistryError.notFound(.removed(gone, model: rev.model, asOf: when))
+            }
             if matches.count > 1 {
                 throw RegistryError.badInput(.ambiguous(prefix: sel, model: rev.model, matches: matches.count))
             }
         }
-        throw RegistryError.notFound(.init(.revision, sel, model: rev.model, asOf: when, latest: state.latestVersion,
+        throw RegistryError.notFound(.init(.revision, sel, model: rev.model, asOf: when, latest: state.latestLiveVersion,
                                            suggestions: state.tags.keys.sorted()))
     }
 
@@ -99,6 +107,9 @@ extension Registry {
         let manifest = try Manifest.load(id, from: store)
         let state = try self.state(of: manifest.model)
         guard let info = state.versions.values.first(where: { $0.manifest == id }) else {
+            if let gone = state.removed.values.first(where: { $0.manifest == id }) {
+                throw RegistryError.notFound(.removed(gone, model: manifest.model))
+            }
             throw RegistryError.notFound(.init(.manifest, id.abbreviated(), model: manifest.model))
         }
         return ResolvedVersion(model: manifest.model, version: info.number, manifestID: id, state: state)

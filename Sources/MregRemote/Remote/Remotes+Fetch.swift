@@ -69,10 +69,14 @@ extension Remotes {
         var links = [ObjectID: [ObjectID]]()
         var received = Received()
         let location = remote.location
+        // The files of versions a fetched event removes may be gone from the remote (reclaimed).
+        var reclaimable = Set<ObjectID>()
+        var removedManifests = Set<ObjectID>()
 
         while !frontier.isEmpty {
             let level = frontier
-            let results = try Parallel.map(level, width: remote.parallelism) { id -> (ObjectType, [UInt8]?, Int64) in
+            let tolerated = reclaimable
+            let results = try Parallel.map(level, width: remote.parallelism) { id -> (ObjectType, [UInt8]?, Int64)? in
                 do {
                     let object = try remote.open(id)
                     defer { object.close() }
@@ -86,11 +90,14 @@ extension Remotes {
                     }
                 } catch let e as StoreError where e.code == .corrupt {
                     throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is corrupt (\(e)); it was not stored", remote: "\(location)"))
+                } catch where tolerated.contains(id) {
+                    // A removed version's file, reclaimed on the remote (a removed version needs none).
+                    return nil
                 }
             }
             var next = [ObjectID]()
             for (i, id) in level.enumerated() {
-                let (type, payload, size) = results[i]
+                guard let (type, payload, size) = results[i] else { continue }
                 received.objects += 1
                 received.bytes += size
                 guard let payload else { continue }
@@ -102,6 +109,10 @@ extension Remotes {
                     throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); it was not stored", remote: "\(location)"))
                 }
                 links[id] = named
+                if type == .event, let event = try? Event(json: JSONValue.parse(payload)), event.action == .remove, let m = event.manifest {
+                    removedManifests.insert(m)
+                }
+                if removedManifests.contains(id) || reclaimable.contains(id) { reclaimable.formUnion(named) }
                 var fresh = [ObjectID]()
                 for child in named where !seen.contains(child) && !store.freshen(child) {
                     seen.insert(child)

@@ -21,11 +21,16 @@ extension Remotes {
 
         // The new events, found locally.
         var frontier = [ObjectID]()
+        // The manifests of versions the new events remove: their files may be gone here (reclaimed).
+        var removedManifests = Set<ObjectID>()
+        var reclaimable = Set<ObjectID>()
         for tip in tips {
             var next: ObjectID? = tip
             while let id = next, !present.contains(id), lacking.insert(id).inserted {
                 frontier.append(id)
-                next = try Event.load(id, from: store).parent
+                let event = try Event.load(id, from: store)
+                if event.action == .remove, let m = event.manifest { removedManifests.insert(m) }
+                next = event.parent
             }
         }
         // Everything below them, a level at a time.
@@ -34,6 +39,10 @@ extension Remotes {
             var discovered = [ObjectID]()
             var seen = Set<ObjectID>()
             for id in frontier where expanded.insert(id).inserted {
+                if reclaimable.contains(id) && !store.contains(id) {
+                    lacking.remove(id)  // a removed version's file, reclaimed here: nothing to send
+                    continue
+                }
                 guard store.contains(id) else {
                     throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing from this store"))
                 }
@@ -43,6 +52,7 @@ extension Remotes {
                 var unique = Set<ObjectID>()
                 let kids = try Registry.links(type: type, payload: store.read(id, as: type)).filter { unique.insert($0).inserted }
                 children[id] = kids
+                if removedManifests.contains(id) || reclaimable.contains(id) { reclaimable.formUnion(kids) }
                 for kid in kids where seen.insert(kid).inserted { discovered.append(kid) }
             }
             let unknown = discovered.filter { !present.contains($0) && !lacking.contains($0) }

@@ -15,7 +15,8 @@ extension S3Remote {
     /// and chunk lists whole), and deletes the unreachable objects last modified before the
     /// expiry, referrers first, re-reading each one's time right before deleting it.
     ///
-    /// - Parameter liveFiles: whether a version's files are live (removal: plugged in when rm lands).
+    /// - Parameter liveFiles: further versions whose files are not live (the walk already drops
+    ///   the files of every version a `remove` event in the bucket's chains names).
     public func collectGarbage(expiry: PruneExpiry, now: Date, dryRun: Bool,
                                liveFiles: (String, Int64) -> Bool = { _, _ in true }) throws -> GCReport {
         var report = GCReport()
