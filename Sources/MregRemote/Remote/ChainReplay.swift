@@ -137,6 +137,7 @@ public enum ChainReplay {
                 event.version = v
                 if original.manifest != nil, let info = state.versions[v] { event.manifest = info.manifest }
             }
+            var reported = false
             if let key = moveKey(original), let (theirID, theirEvent) = theirMoves[key], !settled.contains(key) {
                 let conflict = PullConflict(model: base.model, kind: original.stage != nil ? .stage : .tag,
                                             name: original.stage ?? original.tag ?? "",
@@ -147,6 +148,7 @@ public enum ChainReplay {
                 case .stop:
                     conflicts.append(conflict)
                     settled.insert(key)
+                    reported = true
                 case .theirs:
                     conflicts.append(conflict)
                     dropped += 1
@@ -158,7 +160,7 @@ public enum ChainReplay {
                     if event.action == .tag { event.force = true }
                 }
             }
-            if event.action == .promote, let judge, let refusal = judge(&event, state) {
+            if event.action == .promote, !reported, let judge, let refusal = judge(&event, state) {
                 let outcome: PullConflict.Outcome = resolution == .theirs ? .dropped : .stopped
                 conflicts.append(PullConflict(model: base.model, kind: .stage, name: original.stage ?? "",
                                               local: .init(original, id: originalID, version: event.version),
