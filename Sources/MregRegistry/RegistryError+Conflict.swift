@@ -16,6 +16,9 @@ extension RegistryError {
         case inputChanged(path: String)
         /// A demotion named a version that the stage does not hold.
         case stageHoldsAnother(model: String, stage: String, holds: Int64, named: Int64)
+        /// A pull found local moves that conflict with the remote's (`refusedByPolicy` of them: replayed
+        /// promotions the policy refuses) and changed nothing.
+        case pullStopped(conflicts: Int, refusedByPolicy: Int, models: [String])
 
         public var description: String {
             switch self {
@@ -33,6 +36,8 @@ extension RegistryError {
                 return "'\(path)' changed while it was being read; register again when it is stable"
             case .stageHoldsAnother(let model, let stage, let holds, let named):
                 return "\(stage) holds \(model) v\(holds), not v\(named): nothing was demoted"
+            case .pullStopped(let n, _, let models):
+                return "pull stopped: \(n) local move\(n == 1 ? "" : "s") of \(models.joined(separator: ", ")) conflict\(n == 1 ? "s" : "") with the remote's (listed above); nothing was changed"
             }
         }
     }

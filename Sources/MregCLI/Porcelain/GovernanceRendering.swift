@@ -43,6 +43,8 @@ enum GovernanceRendering {
             }
         }
         if let signer = event.signer { out.append("Signed: by \(signer) (check with 'mreg verify')") }
+        if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
+        if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
         return out
     }
 
@@ -52,6 +54,8 @@ enum GovernanceRendering {
         if event.force { s += " [forced]" }
         if let json = event.verdict, let verdict = try? PolicyVerdict(json: json), !verdict.passed { s += " [policy failed]" }
         if let signer = event.signer { s += " [signed: \(signer)]" }
+        if let o = event.overrides { s += " [overrides \(o.summary)]" }
+        if let from = event.renumberedFrom { s += " [renumbered from v\(from)]" }
         return s
     }
 }

@@ -34,6 +34,7 @@ enum RemoteRendering {
                     "new": JSONValue(u.new?.hex),
                     "events": .int(Int64(u.events)),
                     "renumbered": .array(u.renumbered.map { .object(["from": .int($0.from), "to": .int($0.to)]) }),
+                    "conflicts": .array(u.conflicts.map(\.json)),
                     "message": JSONValue(message(u, remote: report.remoteLabel)),
                 ])
             }),
@@ -45,6 +46,20 @@ enum RemoteRendering {
         if let rejection = u.rejection { return ErrorWording.rejection(rejection, model: u.model, remote: remote) }
         if u.status == .behind && u.message == nil { return ErrorWording.remoteAhead }
         return u.message
+    }
+
+    /// One line per pull conflict, saying what became of it (text from events escaped):
+    /// `  conflict: fraud: stage production: remote v5 by Ada … at …; local v4 by Bob … at …`.
+    static func conflictLines(_ models: [ModelUpdate]) -> [String] {
+        models.flatMap(\.conflicts).map { c in
+            let label: String
+            switch c.outcome {
+            case .stopped: label = Terminal.paint("conflict", .red)
+            case .dropped: label = "dropped (the remote's stands)"
+            case .overridden: label = "overrode the remote's"
+            }
+            return "  \(label): \(Names.escaped(c.summary))"
+        }
     }
 
     static func trimTrailing(_ line: String) -> String {
@@ -68,12 +83,15 @@ enum RemoteRendering {
                 let moves = u.renumbered.map { "v\($0.from) -> v\($0.to)" }.joined(separator: ", ")
                 let detail = moves.isEmpty ? (u.message ?? "") : "renumbered \(moves); \(u.message ?? "")"
                 return [u.model, Terminal.paint("replayed", .cyan), "\(range)  \(detail)"]
+            case .conflict:
+                return [u.model, Terminal.paint("conflict", .red), u.message ?? ""]
             default:
                 let events = u.events > 0 ? "\(u.events) event\(u.events == 1 ? "" : "s")  " : ""
                 return [u.model, Terminal.paint(u.status.rawValue, .green), "\(events)\(range)"]
             }
         }
         for line in Terminal.table(rows) { Terminal.line(trimTrailing(line)) }
+        for line in conflictLines(report.models) { Terminal.line(line) }
         if report.objects > 0 {
             Terminal.line("\(verb) \(report.objects) object\(report.objects == 1 ? "" : "s") (\(Format.bytes(report.bytes)))")
         } else if report.models.isEmpty {

@@ -70,19 +70,44 @@ extension MregCommand {
             abstract: "Fetch, then bring local models up to the remote (fast-forward, or replay local events on top).",
             discussion: """
             When both sides have new events, the local ones are rebuilt on top of the remote's: \
-            unpublished versions get the next free numbers (their manifests are unchanged), tags and \
-            promotions keep pointing at the same content, so nobody's work is lost. Push afterwards.
+            unpublished versions get the next free numbers (their manifests are unchanged; the \
+            mapping is printed), tags and promotions keep pointing at the same content, so nobody's \
+            work is lost. Push afterwards.
+            When both sides moved the same stage or tag, or the policy refuses a replayed promotion, \
+            the pull changes nothing, lists each conflict and exits 3. Then --theirs keeps the \
+            remote's moves and drops the conflicting local ones; --ours replays the local moves on \
+            top, each recording the remote move it overrides.
+            Examples:
+              mreg pull
+              mreg pull --theirs        # the remote's moves stand
+              mreg pull --ours          # yours override them (recorded in the log)
             """)
 
         @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).")
         var words: [String] = []
 
+        @Flag(name: .long, help: "On a conflict, keep the remote's moves and drop the conflicting local ones.")
+        var theirs = false
+
+        @Flag(name: .long, help: "On a conflict, replay the local moves over the remote's, recorded as overrides.")
+        var ours = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            _ = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
+            if ours && theirs {
+                throw CommandFailure(.usage, message: "mreg: error: --ours and --theirs exclude each other: choose one (--theirs keeps the remote's moves, --ours replays yours over them)")
+            }
+            let resolution: ChainReplay.Resolution = ours ? .ours : theirs ? .theirs : .stop
+            let (report, _) = try RemoteRendering.transfer(words, output: output, progress: "fetching", heading: "From", verb: "received") {
                 registry, remoteName, remote, models, progress in
-                try Remotes(registry).pull(from: remote, remoteName: remoteName, models: models, observer: progress)
+                try Remotes(registry).pull(from: remote, remoteName: remoteName, models: models, resolution: resolution, observer: progress)
+            }
+            let stopped = report.models.filter { $0.status == .conflict }
+            if !stopped.isEmpty {
+                let conflicts = stopped.flatMap(\.conflicts).filter { $0.outcome == .stopped }
+                throw RegistryError.conflict(.pullStopped(conflicts: conflicts.count, refusedByPolicy: conflicts.filter { $0.policy != nil }.count,
+                                                          models: stopped.map(\.model)))
             }
         }
     }

@@ -35,6 +35,9 @@ extension MregCommand {
             }
             let stages = v.state.stages(of: v.version)
             let tags = v.state.tags(of: v.version)
+            // MODEL@N where a pull renumbered a local vN: say where it went rather than silently show another.
+            let asked = (try? Revision.parse(revision))?.selector.flatMap(Revision.versionNumber)
+            let moved = asked.flatMap { v.state.renumbered(from: $0) }
             if output.json {
                 var o = m.json.objectValue!
                 o["schema"] = nil
@@ -44,14 +47,23 @@ extension MregCommand {
                 o["tags"] = .array(tags.map { .string($0) })
                 o["registered_by"] = .string(info.registeredBy)
                 o["registered_at"] = .string(info.registeredAt)
+                if let from = info.renumberedFrom { o["renumbered_from"] = .int(from) }
+                if let moved, let asked {
+                    o["renumbered_away"] = .object(["from": .int(asked), "to": .int(moved.number), "registered_by": .string(moved.registeredBy)])
+                }
                 if let asOf { o["as_of"] = .string(asOfDate.map(Timestamp.format) ?? asOf) }
                 output.emit(.object(o))
                 return
+            }
+            if let moved, let asked {
+                Terminal.warning("a pull renumbered the v\(asked) registered by \(Names.escaped(moved.registeredBy)) to v\(moved.number) "
+                                 + "('mreg show \(Names.escaped(v.model))@\(moved.number)'); v\(asked) is now the version below")
             }
             Terminal.line("\(Terminal.paint(Names.escaped(v.model), .bold)) \(Terminal.paint("v\(v.version)", .green))  manifest \(v.manifestID.hex)")
             var rows: [[String]] = [
                 ["Registered", "\(Format.time(info.registeredAt)) by \(info.registeredBy)"],
             ]
+            if let from = info.renumberedFrom { rows.append(["Renumbered", "from v\(from), by a pull"]) }
             if !stages.isEmpty { rows.append(["Stages", stages.joined(separator: ", ")]) }
             if !tags.isEmpty { rows.append(["Tags", tags.joined(separator: ", ")]) }
             if !m.message.isEmpty { rows.append(["Message", m.message]) }

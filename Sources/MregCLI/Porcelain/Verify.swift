@@ -18,7 +18,7 @@ extension MregCommand {
             verdicts are consistent, and that every signature verifies against the policy's allowed-signers file.
             Each clean run records the verified head in refs/verified/MODEL; a later run reports the history \
             as rewritten when the head no longer leads there (a head moved back, events replaced). After a \
-            legitimate rewrite (a pull that rebased local events) accept it with --accept-rewrite.
+            legitimate rewrite by someone else accept it with --accept-rewrite (a pull that replays local events moves the checkpoint itself).
             Examples:
               mreg verify                 # every model
               mreg verify fraud --json

@@ -84,6 +84,10 @@ enum ErrorWording {
             return "\(c): run 'mreg pull' and push again"
         case .inputChanged, .stageHoldsAnother:
             return c.description
+        case .pullStopped(let n, let policy, _):
+            if policy == n { return "\(c): drop the promotions the policy refuses with 'mreg pull --theirs'" }
+            return "\(c): keep the remote's moves with 'mreg pull --theirs', or replay yours over them with 'mreg pull --ours'"
+                + (policy > 0 ? " (promotions the policy refuses can only be dropped, with --theirs)" : "")
         }
     }
 

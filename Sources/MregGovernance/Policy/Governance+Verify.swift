@@ -23,7 +23,7 @@ extension Governance {
     /// Verifies the given models (all models, and all that have a checkpoint, when empty).
     ///
     /// - Parameter acceptRewrite: make the current head the checkpoint even when it no longer
-    ///   leads to the old one (after a legitimate rewrite, e.g. a pull that rebased local events).
+    ///   leads to the old one (after a legitimate rewrite by someone else; a pull that replays local events moves the checkpoint itself).
     public func verify(models requested: [String] = [], acceptRewrite: Bool = false) throws -> VerifyReport {
         let names: [String]
         if requested.isEmpty {
@@ -387,7 +387,7 @@ extension Governance {
     /// Names the first event that departs from the verified history.
     func rewriteProblem(checkpoint: ObjectID, chain: [ChainLink], model: String, problem: (Int64?, ObjectID?, String) -> Void) {
         let ref = (try? Self.checkpointRef(model).rawValue) ?? "refs/verified/\(model)"
-        let hint = "if a pull rebased local events, accept it with 'mreg verify --accept-rewrite \(model)'"
+        let hint = "if you know who rewrote it and why (a pull moves the checkpoint itself), accept it with 'mreg verify --accept-rewrite \(model)'"
         let index = Dictionary(chain.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // Walk the verified history back to where it meets the current chain.
         var verifiedTip: Event?

@@ -42,6 +42,10 @@ public struct Event: Sendable, Equatable {
     /// An armored OpenSSH signature (`ssh-keygen -Y sign -n mreg-event`) over the event's
     /// canonical JSON without this field (see `Event.signedBytes`).
     public var signature: String?
+    /// The other side's move this event deliberately replaced (`pull --ours`; tag, untag, promote, demote).
+    public var overrides: Override?
+    /// The number a replayed register event's version had before a pull renumbered it.
+    public var renumberedFrom: Int64?
 
     public init(model: String, sequence: Int64, parent: ObjectID?, action: Action, version: Int64? = nil,
                 manifest: ObjectID? = nil, content: String? = nil, tag: String? = nil, stage: String? = nil,
@@ -83,6 +87,8 @@ public struct Event: Sendable, Equatable {
         if let verdict { o["verdict"] = verdict }
         if let signer { o["signer"] = .string(signer) }
         if let signature { o["signature"] = .string(signature) }
+        if let overrides { o["overrides"] = overrides.json }
+        if let renumberedFrom { o["renumbered_from"] = .int(renumberedFrom) }
         return .object(o)
     }
 
@@ -155,6 +161,12 @@ public struct Event: Sendable, Equatable {
         verdict = o["verdict"]
         signer = o["signer"]?.stringValue
         signature = o["signature"]?.stringValue
+        if let value = o["overrides"], value != .null {
+            overrides = try Override(json: value)
+        } else {
+            overrides = nil
+        }
+        renumberedFrom = try whole("renumbered_from version", "renumbered_from")
     }
 
     /// Reads an event from the store; a damaged one throws `RegistryError.corrupt` naming it.

@@ -10,6 +10,8 @@ public struct ModelState: Sendable {
         public var registeredBy: String
         public var registeredAt: String
         public var event: ObjectID
+        /// The number a pull gave up for this one (the register event's `renumbered_from`).
+        public var renumberedFrom: Int64?
     }
 
     public var model: String
@@ -46,7 +48,7 @@ public struct ModelState: Sendable {
         case .register:
             if let v = event.version, let m = event.manifest {
                 versions[v] = VersionInfo(number: v, manifest: m, content: event.content, registeredBy: event.actor,
-                                          registeredAt: event.time, event: id)
+                                          registeredAt: event.time, event: id, renumberedFrom: event.renumberedFrom)
             }
         case .tag:
             if let t = event.tag, let v = event.version { tags[t] = v }
@@ -64,6 +66,11 @@ public struct ModelState: Sendable {
                 tags = tags.filter { $0.value != v }
             }
         }
+    }
+
+    /// The version a pull renumbered away from `number` (the newest, if several were), if any.
+    public func renumbered(from number: Int64) -> VersionInfo? {
+        versions.values.filter { $0.renumberedFrom == number && $0.number != number }.max { $0.number < $1.number }
     }
 
     /// Stages holding `version`, sorted.

@@ -10,9 +10,15 @@ import MregGovernance
 /// - `register`: gets the next version number after the other side's latest (or,
 ///   when the other side registered the same content, becomes that version and is
 ///   dropped). The manifest is reused as is: manifests hold no version number.
-/// - `tag`, `promote`: keep their meaning — they point at the renumbered version;
-///   a tag the other side set meanwhile is moved (recorded with `previous` and `force`).
+/// - `tag`, `promote`: keep their meaning — they point at the renumbered version.
 /// - `untag`, `demote`: dropped when the other side already removed the tag or emptied the stage.
+/// - A move (tag, untag, promote, demote) of a stage or tag that the other side moved too
+///   (`theirs`) is a conflict, unless it ends where the other side's did: with `.stop` it is
+///   reported (the result must not be applied), with `.theirs` dropped, with `.ours` replayed
+///   on top with `overrides` naming the other side's move (a tag moved so is marked `force`).
+/// - A replayed promotion the policy refuses at its new position (`judge`) is a conflict too,
+///   which only `.theirs` resolves (by dropping it).
+/// - A register event that gets another number records the old one in `renumbered_from`.
 /// - Other actions are kept, pointing at the renumbered version.
 /// - Every kept event keeps its actor, time, reason and policy verdict, and gets a new `seq`
 ///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`.
@@ -33,6 +39,21 @@ public enum ChainReplay {
         public var unsigned: Int
         /// Signed local events signed again at their new position (by `resign`).
         public var resigned: Int = 0
+        /// Local moves in conflict with the other side's (see `Resolution`).
+        public var conflicts: [PullConflict] = []
+
+        /// True when the result must not be applied (a conflict was not resolved).
+        public var stopped: Bool { conflicts.contains { $0.outcome == .stopped } }
+    }
+
+    /// What to do with a local move that conflicts with the other side's.
+    public enum Resolution: String, Sendable {
+        /// Report it; the result must not be applied.
+        case stop
+        /// Drop the local move (the other side's stays).
+        case theirs
+        /// Replay the local move on top, recording the move it overrides.
+        case ours
     }
 
     /// - Parameters:
@@ -40,9 +61,24 @@ public enum ChainReplay {
     ///   - base: the other side's state (its head and event count are the new parent and sequence).
     ///   - resign: signs an event again at its new position, given its original signer;
     ///     returns false when it cannot (another signer, no key), leaving it unsigned.
+    ///   - theirs: the other side's events since the common base (with ids), oldest first.
+    ///   - localIDs: the ids of `local` (named in conflicts), when known.
+    ///   - judge: applies the policy to a promotion at its new position (the state before it);
+    ///     may update its verdict; returns why the policy refuses it, or nil.
     public static func rebuild(local: [Event], onto base: ModelState,
+                               theirs: [(id: ObjectID, event: Event)] = [], localIDs: [ObjectID]? = nil,
+                               resolution: Resolution = .stop,
+                               judge: ((inout Event, ModelState) -> String?)? = nil,
                                resign: ((inout Event, String) -> Bool)? = nil) -> Result {
         var resigned = 0
+        var conflicts = [PullConflict]()
+        // The other side's last move of each tag and stage.
+        var theirMoves = [String: (id: ObjectID, event: Event)]()
+        for (id, e) in theirs {
+            if let key = moveKey(e) { theirMoves[key] = (id, e) }
+        }
+        // Stages and tags a local move already settled (`.ours`) or reported (`.stop`).
+        var settled = Set<String>()
         var state = base
         var out = [(ObjectID, Event)]()
         var mapping = [Int64: Int64]()
@@ -51,8 +87,10 @@ public enum ChainReplay {
         var unsigned = 0
         func mapped(_ v: Int64?) -> Int64? { v.map { mapping[$0] ?? $0 } }
 
-        for original in local {
+        for (index, original) in local.enumerated() {
             var event = original
+            let originalID = localIDs.flatMap { index < $0.count ? $0[index] : nil }
+                ?? ObjectID.compute(type: .event, payload: original.json.canonicalBytes)
             event.sequence = state.eventCount + 1
             event.parent = state.head
             // An if-chain rather than a switch: actions added later are kept (see the last branch).
@@ -67,7 +105,10 @@ public enum ChainReplay {
                 }
                 let next = (state.latestVersion ?? 0) + 1
                 mapping[version] = next
-                if next != version { renumbered.append(Renumbering(from: version, to: next)) }
+                if next != version {
+                    renumbered.append(Renumbering(from: version, to: next))
+                    event.renumberedFrom = version
+                }
                 event.version = next
             } else if action == .tag {
                 guard let tag = original.tag, let v = mapped(original.version), let info = state.versions[v] else { dropped += 1; continue }
@@ -96,6 +137,36 @@ public enum ChainReplay {
                 event.version = v
                 if original.manifest != nil, let info = state.versions[v] { event.manifest = info.manifest }
             }
+            var reported = false
+            if let key = moveKey(original), let (theirID, theirEvent) = theirMoves[key], !settled.contains(key) {
+                let conflict = PullConflict(model: base.model, kind: original.stage != nil ? .stage : .tag,
+                                            name: original.stage ?? original.tag ?? "",
+                                            local: .init(original, id: originalID, version: event.version),
+                                            remote: .init(theirEvent, id: theirID, version: theirEvent.version),
+                                            outcome: resolution == .stop ? .stopped : resolution == .theirs ? .dropped : .overridden)
+                switch resolution {
+                case .stop:
+                    conflicts.append(conflict)
+                    settled.insert(key)
+                    reported = true
+                case .theirs:
+                    conflicts.append(conflict)
+                    dropped += 1
+                    continue
+                case .ours:
+                    conflicts.append(conflict)
+                    settled.insert(key)
+                    event.overrides = Event.Override(theirEvent, id: theirID)
+                    if event.action == .tag { event.force = true }
+                }
+            }
+            if event.action == .promote, !reported, let judge, let refusal = judge(&event, state) {
+                let outcome: PullConflict.Outcome = resolution == .theirs ? .dropped : .stopped
+                conflicts.append(PullConflict(model: base.model, kind: .stage, name: original.stage ?? "",
+                                              local: .init(original, id: originalID, version: event.version),
+                                              remote: nil, policy: refusal, outcome: outcome))
+                if outcome == .dropped { dropped += 1; continue }
+            }
             if event.signature != nil || event.signer != nil {
                 let signer = event.signer
                 event.signature = nil
@@ -106,6 +177,16 @@ public enum ChainReplay {
             state.apply(event, id: id)
             out.append((id, event))
         }
-        return Result(events: out, state: state, renumbered: renumbered, dropped: dropped, unsigned: unsigned, resigned: resigned)
+        return Result(events: out, state: state, renumbered: renumbered, dropped: dropped, unsigned: unsigned,
+                      resigned: resigned, conflicts: conflicts)
+    }
+
+    /// `stage:NAME` or `tag:NAME` for a move, nil for other events.
+    static func moveKey(_ e: Event) -> String? {
+        switch e.action {
+        case .tag, .untag: return e.tag.map { "tag:\($0)" }
+        case .promote, .demote: return e.stage.map { "stage:\($0)" }
+        default: return nil
+        }
     }
 }

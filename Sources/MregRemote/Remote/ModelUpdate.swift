@@ -34,6 +34,8 @@ public struct ModelUpdate: Sendable, Equatable {
         case fastForward = "fast-forward"
         /// pull: local events were rebuilt on top of the remote's (versions renumbered).
         case replayed
+        /// pull: a local move conflicts with the remote's; nothing was changed (see `conflicts`).
+        case conflict
     }
 
     public var model: String
@@ -49,9 +51,12 @@ public struct ModelUpdate: Sendable, Equatable {
     public var message: String?
     /// Why a push was rejected.
     public var rejection: RegistryError.PushRejected.Reason?
+    /// For pull: local moves in conflict with the remote's, and what became of them.
+    public var conflicts: [PullConflict]
 
     public init(model: String, status: Status, old: ObjectID? = nil, new: ObjectID? = nil, events: Int = 0,
-                renumbered: [Renumbering] = [], message: String? = nil, rejection: RegistryError.PushRejected.Reason? = nil) {
+                renumbered: [Renumbering] = [], message: String? = nil, rejection: RegistryError.PushRejected.Reason? = nil,
+                conflicts: [PullConflict] = []) {
         self.model = model
         self.status = status
         self.old = old
@@ -60,5 +65,6 @@ public struct ModelUpdate: Sendable, Equatable {
         self.renumbered = renumbered
         self.message = message
         self.rejection = rejection
+        self.conflicts = conflicts
     }
 }

@@ -14,6 +14,12 @@ extension Remotes {
     /// - Returns: the report, and the remote heads that were fetched.
     public func fetch(from remote: any RemoteStorage, remoteName: String?, models requested: [String]? = nil,
                       observer: (any TransferObserver)? = nil) throws -> (report: TransferReport, heads: [String: ObjectID]) {
+        try fetch(from: remote, remoteName: remoteName, models: requested, observer: observer, journal: nil, track: true)
+    }
+
+    /// `fetch`, recording the objects it gets in `journal`, and moving the tracking refs only when `track`.
+    func fetch(from remote: any RemoteStorage, remoteName: String?, models requested: [String]?,
+               observer: (any TransferObserver)?, journal: ReceiveJournal?, track tracking: Bool) throws -> (report: TransferReport, heads: [String: ObjectID]) {
         var report = TransferReport(remoteName: remoteName, location: remote.location)
         let names: [String]
         if let requested {
@@ -33,12 +39,12 @@ extension Remotes {
             }
             heads[model] = head.id
         }
-        let received = try receive(heads.values.sorted(), from: remote, observer: observer)
+        let received = try receive(heads.values.sorted(), from: remote, observer: observer, journal: journal)
         report.objects = received.objects
         report.bytes = received.bytes
         for (model, id) in heads.sorted(by: { $0.key < $1.key }) {
             let before = remoteName.flatMap { try? trackedHead(remote: $0, model: model) }
-            track(remoteName, model, id)
+            if tracking { track(remoteName, model, id) }
             let changed = remoteName == nil ? (try registry.head(of: model)) != id : before != id
             report.models.append(ModelUpdate(model: model, status: changed ? .fetched : .upToDate, old: before, new: id))
         }
@@ -58,10 +64,12 @@ extension Remotes {
     /// one fails its write and is not stored). Events, manifests and chunk lists are
     /// verified and held in memory until the walk is done, then stored children first,
     /// so this store never holds an object whose graph is incomplete.
-    func receive(_ tips: [ObjectID], from remote: any RemoteStorage, observer: (any TransferObserver)?) throws -> Received {
+    func receive(_ tips: [ObjectID], from remote: any RemoteStorage, observer: (any TransferObserver)?,
+                 journal: ReceiveJournal? = nil) throws -> Received {
         let store = self.store
         // What this store has already is reused: freshened, so that a gc here keeps it.
         var frontier = tips.filter { !store.freshen($0) }
+        for id in frontier { journal?.record(id, in: store) }
         if frontier.isEmpty { return Received() }
         defer { observer?.finish() }
         var seen = Set(frontier)
@@ -116,6 +124,7 @@ extension Remotes {
                 var fresh = [ObjectID]()
                 for child in named where !seen.contains(child) && !store.freshen(child) {
                     seen.insert(child)
+                    journal?.record(child, in: store)
                     fresh.append(child)
                 }
                 next += fresh
