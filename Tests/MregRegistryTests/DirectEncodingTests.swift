@@ -17,7 +17,7 @@ import MregStore
 
     static func file(_ i: Int) -> ManifestFile {
         let text = texts[i % texts.count]
-        let id = ObjectID(digest: Array(repeating: UInt8(i & 0xff), count: 32))
+        let id = ObjectID(bytes: Array(repeating: UInt8(i & 0xff), count: 32))
         let link = i % 5 == 4
         return ManifestFile(path: "d\(i)/\(text)", mode: link ? ManifestFile.linkMode : i % 3 == 0 ? ManifestFile.executableMode : ManifestFile.fileMode,
                             size: Int64(i * 1000), digest: "sha256:\(text)", object: id, format: i % 2 == 0 ? nil : text,
@@ -68,7 +68,7 @@ import MregStore
         for (i, text) in Self.texts.enumerated() {
             let stamp = StatCache.Stamp(size: Int64(i), mtime: Int64(i) * 1_000_000_007, ctime: -Int64(i), inode: UInt64.max - UInt64(i),
                                         device: UInt64(i) << 40)
-            entries["/tmp/\(text)/\(i)"] = StatCache.Entry(stamp: stamp, hashedAt: Int64(i) + 5, object: ObjectID(digest: Array(repeating: UInt8(i), count: 32)),
+            entries["/tmp/\(text)/\(i)"] = StatCache.Entry(stamp: stamp, hashedAt: Int64(i) + 5, object: ObjectID(bytes: Array(repeating: UInt8(i), count: 32)),
                                                           digest: "sha256:\(i)", format: i % 2 == 0 ? nil : text,
                                                           details: Self.details[i % Self.details.count], executesCode: i % 3 == 0)
         }
@@ -90,6 +90,14 @@ import MregStore
             }
             // A folder's absolute path is reused for its other files.
             #expect(cache.key("rel/other.bin") == Repository.absolute("rel/other.bin"))
+        }
+    }
+
+    @Test func fileExtensionsAreThoseOfTheLastNonEmptyComponent() {
+        for path in ["a/b/model.SafeTensors", "model.bin", "/x/.hidden", "dir.d/file", "a/b/", "a.json//", "///", "", "/", "x/y.tar.gz", "é/日本.YAML"] {
+            let name = path.split(separator: "/").last ?? ""
+            let expected = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : name[name.index(after: $0)...].lowercased() } ?? ""
+            #expect(FormatDetector.fileExtension(path) == expected, "\(path)")
         }
     }
 

@@ -357,7 +357,11 @@ public enum FormatDetector {
 
     /// The lowercased extension of the last path component, or "".
     static func fileExtension(_ path: String) -> String {
-        let name = path.split(separator: "/").last ?? ""
+        // The last non-empty component (as `split(separator: "/").last`, without splitting it all).
+        var end = path.endIndex
+        while end > path.startIndex, path[path.index(before: end)] == "/" { end = path.index(before: end) }
+        let trimmed = path[..<end]
+        let name = trimmed.lastIndex(of: "/").map { trimmed[trimmed.index(after: $0)...] } ?? trimmed
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return name[name.index(after: dot)...].lowercased()
     }

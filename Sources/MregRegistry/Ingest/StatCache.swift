@@ -117,13 +117,14 @@ public final class StatCache: Sendable {
             guard !e.dirty.isEmpty else { return }
             guard let fileLock = try? LockFile(for: path) else { return }
             defer { fileLock.release() }
-            var merged = e.all
+            var saved = e.all
             if let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)) {
-                merged = Self.decode(json)
+                saved = Self.decode(json)
             }
-            // Forget files that are gone (those just recorded were there a moment ago).
-            merged = merged.filter { e.dirty[$0.key] == nil && Self.exists($0.key) }
-            for (k, v) in e.dirty { merged[k] = v }
+            // New entries, then the saved ones not replaced, unless their files are gone (those
+            // just recorded were there a moment ago).
+            var merged = e.dirty
+            for (k, v) in saved where e.dirty[k] == nil && Self.exists(k) { merged[k] = v }
             let temp = "\(path).lock~\(UInt32.random(in: 0...UInt32.max))"
             guard FileManager.default.createFile(atPath: temp, contents: Data(Self.encodedBytes(merged))) else { return }
             if rename(temp, path) != 0 { unlink(temp) }
