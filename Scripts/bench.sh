@@ -6,9 +6,15 @@
 # W2: W1 with 2 tensors changed (a fine-tune).
 # Prints medians (RUNS runs; git add once, it is slow), ratios, the bytes W2
 # added to the store and peak memory (/usr/bin/time -v).
+# Shapes P (50 MB params) and T (100,000 tiny files) follow, each against its reference.
+# BENCH_ONLY=shapes runs only P and T; BENCH_ONLY=params only P; BENCH_ONLY=tiny only T;
+# BENCH_ONLY=gc only G (gc of unreachable weights).
 set -euo pipefail
 MREG=${MREG:-mreg}
 RUNS=${RUNS:-3}
+only=${BENCH_ONLY:-all}
+case "$only" in all|shapes|params|tiny|gc) ;; *) echo "BENCH_ONLY must be all, shapes, params, tiny or gc" >&2; exit 64 ;; esac
+runs() { [ "$only" = all ] || [ "$only" = "$1" ] || { [ "$only" = shapes ] && [ "$1" != big ]; }; }
 work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mreg-bench.XXXXXX")}
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -79,14 +85,6 @@ if [ "${BENCH_ONLY:-}" = gc ]; then
     exit 0
 fi
 
-echo "generating W1 (20 tensors, $((n * tbytes)) data bytes) and W2 (2 tensors changed)..." >&2
-data_start=$(make_w1)
-cp W1 W2
-for t in 3 11; do
-    stream ffeeddccbbaa99887766554433221100 $tbytes | dd of=W2 bs=1M seek=$((data_start + t * tbytes)) oflag=seek_bytes conv=notrunc status=none
-done
-size=$(stat -c %s W1)
-
 now() { date +%s.%N; }
 # time_cmd SETUP CMD: seconds for CMD, SETUP run first (untimed).
 time_cmd() {
@@ -98,6 +96,16 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[
 measure() { local setup=$1 cmd=$2 runs=$3 i out=(); for ((i = 0; i < runs; i++)); do out+=("$(time_cmd "$setup" "$cmd")"); done; median "${out[@]}"; }
 peak_kib() { /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}'; }
 store_bytes() { du -sb "$1/.mreg/objects" | cut -f1; }
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+
+if runs big; then
+echo "generating W1 (20 tensors, $((n * tbytes)) data bytes) and W2 (2 tensors changed)..." >&2
+data_start=$(make_w1)
+cp W1 W2
+for t in 3 11; do
+    stream ffeeddccbbaa99887766554433221100 $tbytes | dd of=W2 bs=1M seek=$((data_start + t * tbytes)) oflag=seek_bytes conv=notrunc status=none
+done
+size=$(stat -c %s W1)
 
 sync
 t_sha=$(measure true "openssl dgst -sha256 W1" "$RUNS")
@@ -118,7 +126,6 @@ cmp -s W1 out/W1 || { echo "export of W1 does not match W1" >&2; exit 1; }
 mem_reg=$(peak_kib "rm -rf s2 && mkdir s2 && $MREG init -q s2 && cd s2 && $MREG register w ../W1")
 mem_export=$(peak_kib "rm -rf out && cd s && $MREG export w@1 ../out")
 
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 printf '\nmreg bench: W1 = %s bytes (20 float32 tensors), W2 = W1 with 2 tensors changed; %s runs, medians\n\n' "$size" "$RUNS"
 printf '%-40s %9s  %s\n' "operation" "seconds" "ratio"
 printf '%-40s %9.3f\n' "openssl dgst -sha256 W1" "$t_sha"
@@ -131,11 +138,14 @@ printf '%-40s %9.3f  (floor: < 0.2)\n' "mreg register W1 again (unchanged)" "$t_
 printf '%-40s %9.3f  %sx cp (floor: <= 3)\n' "mreg export W1" "$t_export" "$(ratio "$t_export" "$t_cp")"
 printf '\nstore growth from W2: %s bytes = %s%% of W1 (floor: <= 15%%)\n' "$((after - before))" "$(awk "BEGIN { printf \"%.1f\", 100 * ($after - $before) / $size }")"
 printf 'peak memory: register W1 %s MiB (floor: < 200), export W1 %s MiB\n' "$((mem_reg / 1024))" "$((mem_export / 1024))"
+fi
 
 # --- shape P: register with a 50 MB JSON params file (begin) ------------------------------
 # mreg register --params P50.json against python3's json.load of the same file, in this run.
 # P50.json: ~41,000 nested tables, each 200 floats, 20 labels, numbers, a bool, text (deterministic).
-if command -v python3 >/dev/null; then
+if ! runs params; then
+    :
+elif command -v python3 >/dev/null; then
     python3 - P50.json <<'PY'
 import json, random, sys
 random.seed(7)
@@ -167,6 +177,7 @@ fi
 # mreg register and export of a folder of TINY_FILES (default 100,000) files of a few bytes,
 # in folders of 1,000, against cp -r of the same tree, in this run (medians of RUNS runs;
 # page cache warm for all, sync before each).
+if runs tiny; then
 tiny_n=${TINY_FILES:-100000}
 echo "generating $tiny_n tiny files..." >&2
 rm -rf T && mkdir T
@@ -182,6 +193,8 @@ printf '\n%-40s %9.3f\n' "cp -r T ($tiny_n tiny files)" "$t_tcp"
 printf '%-40s %9.3f  %sx cp -r (floor: <= 3)\n' "mreg export T" "$t_texp" "$(ratio "$t_texp" "$t_tcp")"
 printf '%-40s %9.3f  %sx cp -r\n' "mreg register T (empty store)" "$t_treg" "$(ratio "$t_treg" "$t_tcp")"
 rm -rf T T.out st
+fi
 # --- shape T (end) -------------------------------------------------------------------------
 
-bench_gc
+[ "$only" = all ] && bench_gc
+exit 0

@@ -309,3 +309,39 @@ func inflate(_ bytes: [UInt8]) throws -> [UInt8] {
     return out
 }
 
+
+@Suite("ObjectStore folders and buffers")
+struct ObjectStoreFolderTests {
+    @Test func foldersAreMadeWhenMissingAndExistingObjectsAreKept() throws {
+        try withTemporaryDirectory { dir in
+            let store = makeObjectStore(in: dir)
+            // No objects folder yet: the first write makes it and the fan-out folder.
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/objects"))
+            let first = try store.write(type: .blob, bytes: Array("one\n".utf8))
+            #expect(first.isNew)
+            #expect(try store.read(first.id).payload == Array("one\n".utf8))
+            // A fan-out folder removed behind the store's back is made again.
+            try FileManager.default.removeItem(atPath: (store.path(for: first.id) as NSString).deletingLastPathComponent)
+            let again = try store.write(type: .blob, bytes: Array("one\n".utf8))
+            #expect(again.isNew)
+            #expect(store.contains(first.id))
+            // Written once more: there already, no temp file left behind.
+            #expect(try !store.write(type: .blob, bytes: Array("one\n".utf8)).isNew)
+            #expect(filesBelow("\(dir)/objects").count == 1)
+        }
+    }
+
+    @Test func aSmallOutputBufferStillCompressesEverything() throws {
+        // Output far larger than the buffer an expected size of 10 bytes gets.
+        var bytes = [UInt8]()
+        var x: UInt32 = 12345
+        for _ in 0..<300_000 { x = x &* 1_103_515_245 &+ 12345; bytes.append(UInt8(truncatingIfNeeded: x >> 16)) }
+        let d = try Deflater(level: 6, expectedInput: 10)
+        var out = [UInt8]()
+        var pieces = 0
+        try bytes.withUnsafeBytes { try d.compress($0, sink: { out.append(contentsOf: $0); pieces += 1 }) }
+        try d.finish(sink: { out.append(contentsOf: $0); pieces += 1 })
+        #expect(pieces > 1)
+        #expect(out == (try Deflater.compress(bytes, level: 6)))
+    }
+}

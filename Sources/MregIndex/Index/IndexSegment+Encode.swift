@@ -12,6 +12,13 @@ extension IndexSegment {
         // Each row's fields in the order they are written; the text of lists and maps is computed
         // once (on all cores when there are many: params of 50 MB hold tens of thousands).
         var fields = rows.map(Self.fields(of:))
+        // A manifest register just wrote comes with the texts of its list and map params.
+        for (r, row) in rows.enumerated() {
+            guard let known = Manifest.rememberedParamTexts(of: row.manifest), !known.isEmpty else { continue }
+            for f in fields[r].indices where fields[r][f].namespace == .param && fields[r][f].text == nil {
+                fields[r][f].text = known[fields[r][f].key]
+            }
+        }
         var composite = [JSONValue]()
         for row in fields { for f in row where f.text == nil && f.value.isComposite { composite.append(f.value) } }
         var texts = JSONValue.canonicalTexts(composite).makeIterator()
@@ -21,24 +28,19 @@ extension IndexSegment {
             }
         }
         // The string table: every distinct string, sorted by bytes, so ids compare as the strings do.
-        var set = Set<String>()
-        set.insert(summary.model)
-        if let l = summary.lastChange { set.insert(l) }
-        for s in summary.stages.keys { set.insert(s) }
-        for t in summary.tags.keys { set.insert(t) }
-        for (row, rowFields) in zip(rows, fields) {
-            set.insert(row.author)
-            set.insert(row.created)
-            set.insert(row.message)
-            for f in rowFields {
-                set.insert(f.key)
-                if let text = f.text { set.insert(text) }
-            }
-            for k in row.card.keys { set.insert(k) }
-        }
-        let strings = JSONValue.sortedByUTF8(set)
-        var ids = [String: UInt32](minimumCapacity: strings.count)
-        for (i, s) in strings.enumerated() { ids[s] = UInt32(i) }
+        // Each use of a string is a reference into it, resolved by one sort (no hashing: a
+        // params file of 50 MB holds hundreds of thousands of strings).
+        var table = StringTable()
+        let modelRef = table.add(summary.model)
+        let lastChangeRef = summary.lastChange.map { table.add($0) }
+        let stageRefs = summary.stages.sorted(by: { $0.key < $1.key }).map { (table.add($0.key), $0.value) }
+        let tagRefs = summary.tags.sorted(by: { $0.key < $1.key }).map { (table.add($0.key), $0.value) }
+        let rowRefs = rows.map { (author: table.add($0.author), created: table.add($0.created), message: table.add($0.message)) }
+        // Keys first (sorted within each row and namespace, so the sort finds them in runs), then texts.
+        let keyRefs = fields.map { $0.map { table.add($0.key) } }
+        let textRefs = fields.map { $0.map { f in f.text.map { table.add($0) } } }
+        for row in rows { for k in row.card.keys { _ = table.add(k) } }  // a card list may be empty: no field names it
+        let (strings, ids) = table.resolve()
 
         var fieldCount = 0
         for row in rows { fieldCount += fieldCountOf(row) }
@@ -50,8 +52,8 @@ extension IndexSegment {
         w.u32(count: fieldCount)
         w.u32(count: summary.stages.count)
         w.u32(count: summary.tags.count)
-        w.u32(ids[summary.model]!)
-        w.u32(summary.lastChange.map { ids[$0]! } ?? none32)
+        w.u32(ids[modelRef])
+        w.u32(lastChangeRef.map { ids[$0] } ?? none32)
         w.i64(summary.eventCount)
         w.i64(summary.latestVersion ?? noParameters)
         w.id(summary.head)
@@ -69,14 +71,14 @@ extension IndexSegment {
         w.align8()
         // Rows.
         var next: UInt32 = 0
-        for row in rows {
+        for (row, refs) in zip(rows, rowRefs) {
             let n = UInt32(fieldCountOf(row))
             w.i64(row.version)
             w.i64(EpochTime.seconds(row.created) ?? 0)
             w.i64(row.parameters ?? noParameters)
-            w.u32(ids[row.author]!)
-            w.u32(ids[row.created]!)
-            w.u32(ids[row.message]!)
+            w.u32(ids[refs.author])
+            w.u32(ids[refs.created])
+            w.u32(ids[refs.message])
             w.u32(next)
             w.u32(n)
             w.u32(0)
@@ -84,11 +86,13 @@ extension IndexSegment {
         }
         for row in rows { w.id(row.manifest) }
         // Fields: params, then metrics, then formats, then card fields, each by key (a list's items in order).
-        for rowFields in fields {
-            for f in rowFields { field(&w, ids[f.key]!, f.namespace, f.value, text: f.text.map { ids[$0]! }) }
+        for r in fields.indices {
+            for (f, pending) in fields[r].enumerated() {
+                field(&w, ids[keyRefs[r][f]], pending.namespace, pending.value, text: textRefs[r][f].map { ids[$0] })
+            }
         }
-        for (name, v) in summary.stages.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
-        for (name, v) in summary.tags.sorted(by: { $0.key < $1.key }) { w.u32(ids[name]!); w.u32(0); w.i64(v) }
+        for (ref, v) in stageRefs { w.u32(ids[ref]); w.u32(0); w.i64(v) }
+        for (ref, v) in tagRefs { w.u32(ids[ref]); w.u32(0); w.i64(v) }
         w.patchU64(UInt64(w.count - start), at: lengthAt)
     }
 

@@ -162,7 +162,7 @@ public struct FileWalker: Sendable {
                 case S_IFDIR:
                     try descend(dfd: dfd, name: name, full: full, rel: rel, st: st, followed: false, ancestors: ancestors, into: &out)
                 case S_IFREG:
-                    out.append(try FileWalker.entry(source: full, path: rel, status: st))
+                    out.append(try FileWalker.entry(source: full, path: rel, status: st, in: dfd, name: name))
                 case S_IFLNK:
                     try link(dfd: dfd, name: name, full: full, rel: rel, ancestors: ancestors, into: &out)
                 default:
@@ -249,8 +249,11 @@ public struct FileWalker: Sendable {
         return try entry(source: source, path: path, status: st)
     }
 
-    static func entry(source: String, path: String, status st: stat) throws -> Entry {
-        guard access(source, R_OK) == 0 else {
+    /// - Parameters: dfd, name: the open folder holding the file and its name there, to check
+    ///   access without looking the whole path up again.
+    static func entry(source: String, path: String, status st: stat, in dfd: Int32? = nil, name: String? = nil) throws -> Entry {
+        let readable = if let dfd, let name { faccessat(dfd, name, R_OK, 0) == 0 } else { access(source, R_OK) == 0 }
+        guard readable else {
             throw RegistryError.io(.init("register", source, errno: Errno.permissionDenied.rawValue))
         }
         return Entry(path: path, source: source, size: Int64(st.st_size), executable: st.st_mode & 0o100 != 0, stamp: StatCache.Stamp(st))

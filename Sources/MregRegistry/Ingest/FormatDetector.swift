@@ -42,8 +42,12 @@ public enum FormatDetector {
     public static let sniffLength = 1 << 16
 
     /// Detects the format of the file at `path`, or nil when no known format fits (or it cannot be read).
-    public static func detect(path: String) -> FormatInfo? {
-        guard let file = SniffedFile(path: path) else { return nil }
+    public static func detect(path: String) -> FormatInfo? { detect(path: path, descriptor: nil) }
+
+    /// `detect(path:)` reading through `descriptor`, a file already open at `path` (left open),
+    /// so registering many small files does not open each one twice.
+    static func detect(path: String, descriptor: Int32?) -> FormatInfo? {
+        guard let file = SniffedFile(path: path, descriptor: descriptor) else { return nil }
         defer { file.close() }
         let head = file.head
         let ext = fileExtension(path)
@@ -353,7 +357,11 @@ public enum FormatDetector {
 
     /// The lowercased extension of the last path component, or "".
     static func fileExtension(_ path: String) -> String {
-        let name = path.split(separator: "/").last ?? ""
+        // The last non-empty component (as `split(separator: "/").last`, without splitting it all).
+        var end = path.endIndex
+        while end > path.startIndex, path[path.index(before: end)] == "/" { end = path.index(before: end) }
+        let trimmed = path[..<end]
+        let name = trimmed.lastIndex(of: "/").map { trimmed[trimmed.index(after: $0)...] } ?? trimmed
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return name[name.index(after: dot)...].lowercased()
     }
@@ -396,22 +404,27 @@ public enum FormatDetector {
         let size: Int64
         let head: [UInt8]
 
-        init?(path: String) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        /// Whether `close()` closes `fd` (this opened it).
+        let owned: Bool
+
+        /// Opens `path`, or uses `descriptor` (open at `path`, which `close()` leaves open).
+        init?(path: String, descriptor: Int32? = nil) {
+            let fd = descriptor ?? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { return nil }
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
                   let head = SniffedFile.read(fd: fd, offset: 0, count: Int(min(Int64(st.st_size), Int64(FormatDetector.sniffLength)))) else {
-                closeDescriptor(fd)
+                if descriptor == nil { closeDescriptor(fd) }
                 return nil
             }
             self.path = path
             self.fd = fd
             self.size = Int64(st.st_size)
             self.head = head
+            owned = descriptor == nil
         }
 
-        func close() { closeDescriptor(fd) }
+        func close() { if owned { closeDescriptor(fd) } }
 
         /// Up to `count` bytes at `offset` (fewer at the end of the file), or nil on a read error.
         func read(offset: Int64, count: Int) -> [UInt8]? {

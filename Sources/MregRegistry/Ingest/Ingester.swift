@@ -68,7 +68,7 @@ public struct Ingester: Sendable {
         let before = StatCache.Stamp(st)
         if let walked = entry.stamp, walked != before { throw RegistryError.conflict(.inputChanged(path: path)) }
         let hashedAt = StatCache.now()
-        let info = FormatDetector.detect(path: path)
+        let info = FormatDetector.detect(path: path, descriptor: fd)
         let object: ObjectID, digest: String, newBytes: Int64
         let size = before.size
         if size >= policy.threshold {
@@ -77,10 +77,26 @@ public struct Ingester: Sendable {
             (object, digest, newBytes) = try ingestWhole(fd: fd, path: path, size: size)
         }
         try Self.checkUnchanged(fd: fd, path: path, since: before)
-        cache?.record(path, stampBefore: before, hashedAt: hashedAt, object: object, digest: digest, info: info)
+        cache?.record(path, stampBefore: before, hashedAt: hashedAt, object: object, digest: digest, info: info, checked: true)
         let file = ManifestFile(path: entry.path, mode: entry.mode, size: size, digest: digest, object: object,
                                 format: info?.format, details: info?.details ?? .null)
         return Result(file: file, newBytes: newBytes, executesCode: info?.executesCode ?? false, cached: false)
+    }
+
+    /// Stores every entry, in the order given: files below the chunk threshold (and links) on
+    /// all cores, in batches (for a folder of many small files the work is mostly system calls
+    /// per file), then larger files one at a time (each is chunked on all cores already).
+    ///
+    /// After the first error no further batch starts, and that error is rethrown.
+    public func ingestAll(_ entries: [FileWalker.Entry]) throws -> [Result] {
+        var results = [Result?](repeating: nil, count: entries.count)
+        let small = entries.indices.filter { entries[$0].target != nil || entries[$0].size < policy.threshold }
+        let batch = 64
+        let batches = stride(from: 0, to: small.count, by: batch).map { Array(small[$0..<min(small.count, $0 + batch)]) }
+        let done = try Parallel.map(batches) { indices in try indices.map { ($0, try self.ingest(entries[$0])) } }
+        for part in done { for (i, result) in part { results[i] = result } }
+        for i in entries.indices where results[i] == nil { results[i] = try ingest(entries[i]) }
+        return results.compactMap { $0 }
     }
 
     /// A symbolic link: a blob of its target's bytes (as git stores links).

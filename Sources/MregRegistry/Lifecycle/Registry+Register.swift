@@ -81,8 +81,7 @@ extension Registry {
         ingester.readHook = request.readHook
         var files = [ManifestFile]()
         var warnings = [String]()
-        for entry in entries {
-            let result = try ingester.ingest(entry)
+        for (entry, result) in zip(entries, try ingester.ingestAll(entries)) {
             files.append(result.file)
             newBytes += result.newBytes
             if result.executesCode {
@@ -94,7 +93,7 @@ extension Registry {
                                 datasets: datasets, provenance: [:], base: base, card: card)
         let now = try Timestamp.now()
         manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
-        let encoded = manifest.encoded
+        let encoded = manifest.encodedWithParamTexts()
         let contentKey = encoded.contentKey
         for (tag, v) in retriedTags.sorted(by: { $0.key < $1.key }) where current.versions[v]?.content != contentKey {
             throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
@@ -116,7 +115,7 @@ extension Registry {
             }
             if manifestID == nil {
                 let written = try store.write(type: .manifest, bytes: encoded.bytes).id
-                Manifest.remember(manifest, as: written)
+                Manifest.remember(manifest, as: written, paramTexts: encoded.paramTexts)
                 manifestID = written
                 newBytes += store.storedSize(of: written) ?? 0
             }

@@ -38,9 +38,16 @@ extension ObjectStore {
         var firstCount = try buffer.withUnsafeMutableBytes { try Self.fill($0, from: source) }
         let level = buffer.withUnsafeBytes { compression.level(forSample: UnsafeRawBufferPointer(rebasing: $0[..<firstCount]), type: type, size: size) }
 
-        try FileSystem.makeDirectories(FilePath(directory), mode: dirMode)
         let tempPath = FilePath("\(directory)/\(Self.tempPrefix)\(LocalHost.processID)_\(LocalHost.randomSuffix())")
-        let file = try OpenFile.creatingNew(tempPath, permissions: 0o444)
+        let file: OpenFile
+        do {
+            file = try OpenFile.creatingNew(tempPath, permissions: 0o444)
+        } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            // The folder is made when it is missing, not checked before each object (a stat per
+            // object is a tenth of registering 100,000 small files).
+            try FileSystem.makeDirectories(FilePath(directory), mode: dirMode)
+            file = try OpenFile.creatingNew(tempPath, permissions: 0o444)
+        }
         defer { FileSystem.removeIfPresent(tempPath) }
         var closed = false
         defer { if !closed { file.close() } }
@@ -49,7 +56,7 @@ extension ObjectStore {
         var plain = contentDigest ? SHA256() : nil
         // Level 0 is written by hand (stored blocks straight from the buffer); other levels through zlib.
         let stored: StoredZlibWriter? = level == 0 ? try StoredZlibWriter(file: file) : nil
-        let deflater: Deflater? = level == 0 ? nil : try Deflater(level: level)
+        let deflater: Deflater? = level == 0 ? nil : try Deflater(level: level, expectedInput: size)
         var compressedBytes: Int64 = 0
         let sink: (UnsafeRawBufferPointer) throws -> Void = { piece in
             try file.writeAll(piece)
@@ -176,29 +183,39 @@ extension ObjectStore {
 
     /// Moves a finished temp file to the object's path. Returns false if the object already existed.
     ///
-    /// An object already there is reused only once it is freshened (see `freshen`): when a
-    /// gc deletes it meanwhile, the freshening fails and the temp file is linked in its place.
+    /// The link is tried first: an existing object fails it (`EEXIST`), and a missing fan-out
+    /// folder (`ENOENT`) is made and the link tried once more, so no `stat` precedes each object.
+    /// An object already there is reused only once it is freshened (see `freshen`): when a gc
+    /// deleted it meanwhile, the freshening fails and the link is tried again.
     func install(tempPath: FilePath, id: ObjectID) throws -> Bool {
         let target = filePath(for: id)
-        if freshen(id) { return false }
-        try FileSystem.makeDirectories(target.removingLastComponent(), mode: dirMode)
         if sharedGroup { FileSystem.setPermissions(tempPath, 0o444) }
-        do {
-            try FileSystem.hardLink(tempPath, to: target)
-            return true
-        } catch let e as StoreError {
-            guard let code = e.errno else { throw e }
-            if code == .fileExists {
-                // Written by another process a moment ago (fresh), or deleted by a gc since.
-                if freshen(id) { return false }
+        var madeFolder = false
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
                 try FileSystem.hardLink(tempPath, to: target)
                 return true
+            } catch let e as StoreError {
+                guard let code = e.errno else { throw e }
+                if code == .fileExists {
+                    // Written by another process a moment ago (fresh), or deleted by a gc since.
+                    if freshen(id) || attempts > 3 { return false }
+                    continue
+                }
+                if code == .noSuchFileOrDirectory && !madeFolder {
+                    try FileSystem.makeDirectories(target.removingLastComponent(), mode: dirMode)
+                    madeFolder = true
+                    continue
+                }
+                // Filesystems without hard links: rename (the content is identical anyway).
+                let noLinks: [Errno] = [.notPermitted, .notSupported, .improperLink, .tooManyLinks, .noFunction]
+                guard noLinks.contains(code) else { throw e }
+                if freshen(id) { return false }
+                try FileSystem.move(tempPath, to: target)
+                return true
             }
-            // Filesystems without hard links: rename (the content is identical anyway).
-            let noLinks: [Errno] = [.notPermitted, .notSupported, .improperLink, .tooManyLinks, .noFunction]
-            guard noLinks.contains(code) else { throw e }
-            try FileSystem.move(tempPath, to: target)
-            return true
         }
     }
 }

@@ -106,7 +106,7 @@ extension JSONValue {
     }
 
     /// Whether `s` is all ASCII (then the standard library's `<` is byte order, and fastest).
-    static func isASCII(_ s: String) -> Bool {
+    public static func isASCII(_ s: String) -> Bool {
         s.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } } ?? s.utf8.allSatisfy { $0 < 0x80 }
     }
 
