@@ -103,9 +103,10 @@ struct PullConflictTests {
             #expect(r.stderr.contains("mreg pull --theirs") && r.stderr.contains("mreg pull --ours"), "\(r)")
             let lines = r.stdout.split(separator: "\n").map(String.init)
             let stage = try #require(lines.first { $0.contains("conflict: fraud: stage production") }, "\(r)")
-            #expect(stage.contains("remote v2 by Ada <ada@example.com>") && stage.contains("local v3 by Bob <bob@example.com>"), "\(r)")
+            // Bob's own v2 becomes v3 in this pull: the line says both numbers.
+            #expect(stage.contains("remote v2 by Ada <ada@example.com>") && stage.contains("local v3 (your v2, renumbered by this pull) by Bob <bob@example.com>"), "\(r)")
             let tag = try #require(lines.first { $0.contains("conflict: fraud: tag best") }, "\(r)")
-            #expect(tag.contains("remote v2 by Ada") && tag.contains("local v3 by Bob"), "\(r)")
+            #expect(tag.contains("remote v2 by Ada") && tag.contains("local v3 (your v2, renumbered by this pull) by Bob"), "\(r)")
 
             // --json: the documented shape, and still nothing changed.
             let j = try Self.refusedPull(t.bob, t.bobDir, ["pull", "--json"], status: 3)
@@ -116,7 +117,8 @@ struct PullConflictTests {
             for c in conflicts {
                 let local = c["local"] as? [String: Any], remote = c["remote"] as? [String: Any]
                 #expect(c["outcome"] as? String == "stopped" && c["policy"] is NSNull)
-                #expect(local?["version"] as? Int == 3 && (local?["actor"] as? String)?.hasPrefix("Bob") == true)
+                #expect(local?["version"] as? Int == 3 && local?["renumbered_from"] as? Int == 2 && (local?["actor"] as? String)?.hasPrefix("Bob") == true)
+                #expect(remote?["renumbered_from"] is NSNull)
                 #expect(remote?["version"] as? Int == 2 && (remote?["actor"] as? String)?.hasPrefix("Ada") == true)
                 #expect(remote?["event"] as? String != nil && remote?["time"] as? String != nil && remote?["seq"] as? Int != nil)
             }
@@ -177,6 +179,20 @@ struct PullConflictTests {
             // Both stores verify.
             try t.ada.run(["verify"], cwd: t.adaDir).succeeded()
             try t.bob.run(["verify"], cwd: t.bobDir).succeeded()
+        }
+    }
+
+    @Test func aStoppedPullPutsBackThePolicyItAdopted() throws {
+        try withTemporaryDirectory { tmp in
+            let t = try #require(try Self.team(tmp))
+            try Self.bothMoveBestAndProduction(t)
+            // The shared store gains a policy meanwhile: a pull that stops must not keep it.
+            try writeFile("\(t.url)/.mreg/policy.toml", Array("[stages.staging]\nrequire_reason = true\n".utf8))
+            let r = try Self.refusedPull(t.bob, t.bobDir, ["pull"], status: 3)
+            #expect(!FileManager.default.fileExists(atPath: "\(t.bobDir)/.mreg/policy.toml"))
+            #expect(!r.stdout.contains("created") && !r.stdout.contains("fast-forward"), "\(r)")
+            try t.bob.run(["pull", "--theirs"], cwd: t.bobDir).succeeded()
+            #expect(FileManager.default.fileExists(atPath: "\(t.bobDir)/.mreg/policy.toml"))
         }
     }
 

@@ -67,7 +67,7 @@ extension MregCommand {
             line += dryRun ? ": \(Format.bytes(report.bytesFreed)) would be freed" : ": \(Format.bytes(report.bytesFreed)) freed"
             Terminal.line(line)
             if report.keptRecent > 0 {
-                Terminal.line("kept \(report.keptRecent) unreachable object(s) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period")
+                Terminal.line("kept \(report.keptRecent) unreachable object(s) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period (gc.pruneExpire; 'mreg gc --prune=now' deletes them now, when no one else writes to this store)")
             }
             if report.keptFreshened > 0 {
                 Terminal.line("kept \(report.keptFreshened) object(s) a concurrent writer reused while gc ran")

@@ -70,7 +70,12 @@ enum RemoteRendering {
 
     /// One aligned line per model, then a summary line.
     static func print(_ report: TransferReport, verb: String) {
+        // A pull that stopped on a conflict changed nothing: no other row may read as done.
+        let stopped = report.models.contains { $0.status == .conflict }
         let rows = report.models.map { u -> [String] in
+            if stopped, ![.conflict, .upToDate, .ahead, .rejected].contains(u.status) {
+                return [u.model, Terminal.paint("held back", .yellow), "would be \(u.status.rawValue); nothing was changed"]
+            }
             let range = "\(u.old.map { $0.abbreviated() } ?? "(new)")..\(u.new.map { $0.abbreviated() } ?? "")"
             switch u.status {
             case .upToDate:
@@ -81,7 +86,7 @@ enum RemoteRendering {
                 return [u.model, Terminal.paint(u.status.rawValue, .yellow), message(u, remote: report.remoteLabel) ?? ""]
             case .replayed:
                 let moves = u.renumbered.map { "v\($0.from) -> v\($0.to)" }.joined(separator: ", ")
-                let detail = moves.isEmpty ? (u.message ?? "") : "renumbered \(moves); \(u.message ?? "")"
+                let detail = [moves.isEmpty ? "" : "renumbered \(moves)", u.message ?? ""].filter { !$0.isEmpty }.joined(separator: "; ")
                 return [u.model, Terminal.paint("replayed", .cyan), "\(range)  \(detail)"]
             case .conflict:
                 return [u.model, Terminal.paint("conflict", .red), u.message ?? ""]

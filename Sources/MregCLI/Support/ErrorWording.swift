@@ -108,7 +108,7 @@ enum ErrorWording {
                 return "a forced promotion needs --reason saying why the policy is overridden (\(p.summary))"
             }
         case .notJudgedByRemotePolicy:
-            return "\(r): run 'mreg pull' (it adopts the remote's policy.toml), then promote again"
+            return "\(r): run 'mreg pull' (it adopts the remote's policy.toml); a move the remote's policy refuses stays unpushable, so drop the unpushed events with 'mreg update-ref refs/models/MODEL/head $(mreg rev-parse refs/remotes/REMOTE/MODEL/head)' and promote again"
         case .removingStagedVersion(let model, _, let stages):
             return "\(r) (demote it first: 'mreg demote \(model) \(stages.first ?? "STAGE")')"
         case .removalPolicy(_, _, let problem) where problem.contains("signed"):

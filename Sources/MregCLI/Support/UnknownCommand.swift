@@ -36,7 +36,7 @@ enum UnknownCommand {
         if let first = problem.first { problem = first.lowercased() + problem.dropFirst() }
         var line = "mreg: error: \(problem)"
         if let usage = lines.first(where: { $0.hasPrefix("Usage: ") }) {
-            line += "; usage: \(usage.dropFirst("Usage: ".count))"
+            line += (line.hasSuffix("?") || line.hasSuffix(".") ? " Usage: " : "; usage: ") + usage.dropFirst("Usage: ".count)
         }
         if let see = lines.first(where: { $0.hasPrefix("See '") }), let end = see.range(of: "' for")?.lowerBound {
             line += " (see '\(see[see.index(see.startIndex, offsetBy: 5)..<end])')"

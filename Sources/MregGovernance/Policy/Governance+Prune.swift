@@ -25,6 +25,9 @@ extension Governance {
     ///   (nothing is removed then), or an unknown model's error.
     public func prune(models requested: [String] = [], dryRun: Bool = false, sign: Bool = false) throws -> [PrunedVersion] {
         let policy = try self.policy()
+        guard policy.digest != nil else {
+            throw RegistryError.badInput(.invalidPolicy(file: "\(repository.root)/\(PromotionPolicy.fileName)", problem: "it does not exist: write a [retention] section there (keep_last, keep_days, keep_stages) to prune by (FORMAT.md §4.1)"))
+        }
         guard let retention = policy.retention else {
             throw RegistryError.badInput(.invalidPolicy(file: PromotionPolicy.fileName, problem: "it has no [retention] section to prune by: add one with keep_last or keep_days (FORMAT.md §4)"))
         }

@@ -30,10 +30,13 @@ public struct PullConflict: Sendable, Equatable {
         /// The event (the remote's; the local one's id before the pull).
         public var event: ObjectID
         public var sequence: Int64
+        /// The number the version has here before the pull, when the pull renumbers it.
+        public var renumberedFrom: Int64?
 
         public init(_ e: Event, id: ObjectID, version: Int64?) {
             action = e.action
             self.version = e.action == .tag || e.action == .promote ? version : nil
+            if let original = e.version, let version = self.version, original != version { renumberedFrom = original }
             actor = e.actor
             time = e.time
             event = id
@@ -44,7 +47,8 @@ public struct PullConflict: Sendable, Equatable {
         public var summary: String {
             let what: String
             switch action {
-            case .tag, .promote: what = version.map { "v\($0)" } ?? "?"
+            case .tag, .promote:
+                what = version.map { v in renumberedFrom.map { "v\(v) (your v\($0), renumbered by this pull)" } ?? "v\(v)" } ?? "?"
             case .untag: what = "removed"
             case .demote: what = "emptied"
             default: what = action.rawValue
@@ -54,7 +58,8 @@ public struct PullConflict: Sendable, Equatable {
 
         public var json: JSONValue {
             .object(["action": .string(action.rawValue), "version": version.map { .int($0) } ?? .null, "actor": .string(actor),
-                     "time": .string(time), "event": .string(event.hex), "seq": .int(sequence)])
+                     "time": .string(time), "event": .string(event.hex), "seq": .int(sequence),
+                     "renumbered_from": renumberedFrom.map { .int($0) } ?? .null])
         }
     }
 

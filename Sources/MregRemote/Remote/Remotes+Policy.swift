@@ -33,11 +33,31 @@ extension Remotes {
     ///   here (or names a file outside the policy files); nothing is changed then.
     @discardableResult
     public func adoptPolicy(from remote: any RemoteStorage) throws -> [String] {
-        guard let shared = try remotePolicy(of: remote) else { return [] }
+        Array(try adoptPolicyKeepingOld(from: remote).keys).sorted()
+    }
+
+    /// Adopts the remote's policy as `adoptPolicy(from:)` does and returns what each file it
+    /// changed held before (nil: it did not exist), so a pull that stops can put them back.
+    func adoptPolicyKeepingOld(from remote: any RemoteStorage) throws -> [String: Data?] {
+        guard let shared = try remotePolicy(of: remote) else { return [:] }
         let label = "\(remote.location)"
         let staged = try shared.staged(in: store.directory, remote: label, knownStages: registry.stages)
         try? FileManager.default.removeItem(atPath: staged.folder)
-        return try governance.adoptPolicy(files: shared.files, from: label)
+        var old = [String: Data?]()
+        for name in shared.files.keys { old[name] = FileManager.default.contents(atPath: "\(repository.root)/\(name)") }
+        let changed = Set(try governance.adoptPolicy(files: shared.files, from: label))
+        return old.filter { changed.contains($0.key) }
+    }
+
+    /// Puts back the policy files a stopped pull adopted (see `adoptPolicyKeepingOld`).
+    func restorePolicy(_ old: [String: Data?]) {
+        for (name, data) in old {
+            if let data {
+                _ = try? governance.adoptPolicy(files: [name: data])
+            } else {
+                unlink("\(repository.root)/\(name)")
+            }
+        }
     }
 
     /// Shares this store's policy (`.mreg/policy.toml` and the allowed-signers file it names,

@@ -23,7 +23,7 @@ extension Remotes {
                      resolution: ChainReplay.Resolution = .stop,
                      observer: (any TransferObserver)? = nil) throws -> TransferReport {
         // The shared store's policy governs: adopt it before judging what arrives.
-        try adoptPolicy(from: remote)
+        let oldPolicy = try adoptPolicyKeepingOld(from: remote)
         let journal = ReceiveJournal()
         var report: TransferReport
         var heads: [String: ObjectID]
@@ -35,6 +35,7 @@ extension Remotes {
             }
             if planned.contains(where: { $0.status == .conflict }) {
                 journal.rollBack(store)
+                restorePolicy(oldPolicy)
                 report.models = planned
                 // Nothing received was kept.
                 report.objects = 0
@@ -43,6 +44,7 @@ extension Remotes {
             }
         } catch {
             journal.rollBack(store)
+            restorePolicy(oldPolicy)
             throw error
         }
         for (model, id) in heads.sorted(by: { $0.key < $1.key }) { track(remoteName, model, id) }
