@@ -48,7 +48,7 @@ extension MregCommand {
             let header = ["MODEL", "VERSION", "TOTAL", "UNIQUE", "SHARED"]
             var table = [header]
             for m in rows {
-                table.append([m.model, "-", Format.bytes(m.totalBytes), Format.bytes(m.uniqueBytes), Format.bytes(m.sharedBytes)])
+                table.append([m.model, "all", Format.bytes(m.totalBytes), Format.bytes(m.uniqueBytes), Format.bytes(m.sharedBytes)])
                 for v in usage.versions where v.model == m.model {
                     table.append([v.model, "v\(v.version ?? 0)" + (v.removed ? " (removed)" : ""), Format.bytes(v.totalBytes),
                                   Format.bytes(v.uniqueBytes), Format.bytes(v.sharedBytes)])

@@ -135,7 +135,10 @@ extension Registry {
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
                                     newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
         if version == 1 && appended != nil {
-            result.similarModels = Suggestions.near(model, in: (try? models()) ?? [])
+            // A model whose every version was removed (the typo `mreg rm MODEL` fixed) is not suggested.
+            result.similarModels = Suggestions.near(model, in: (try? models()) ?? []).filter {
+                (try? existingState(of: $0))?.latestLiveVersion != nil
+            }
         }
         for tag in request.tags {
             try self.tag(model: model, version: version, tag: tag, force: false)
