@@ -153,6 +153,12 @@ import Testing
                 keep_last = 3
                 keep_days = 0
                 """)
+            // policy show lists the retention rules it will apply.
+            let shown = try Self.json(try mreg.run(["policy", "show", "--json"], cwd: dir).succeeded()) as? [String: Any]
+            let retention = shown?["retention"] as? [String: Any]
+            #expect((retention?["defaults"] as? [String: Any])?["keep_last"] as? Int == 2)
+            #expect(((retention?["models"] as? [String: Any])?["ranker"] as? [String: Any])?["keep_last"] as? Int == 3)
+            #expect(try mreg.run(["policy", "show"], cwd: dir).succeeded().stdout.contains("keep_stages = [production]"))
             let now = ["MREG_NOW": "2026-01-07T12:00:00Z"]
             let before = try Self.events(mreg, dir)
             // fraud: keep_last → 6, 7; keep_days (since 01-04T12) → 5, 6, 7; production → 1. ranker: last 3 → 2, 3, 4.

@@ -44,13 +44,12 @@ extension MregCommand {
                     output.emit(json(policy, path: path))
                     return
                 }
-                guard policy.digest != nil else {
+                guard let digest = policy.digest else {
                     Terminal.line("no policy: \(path) does not exist, so every promotion is allowed")
                     return
                 }
-                Terminal.line("policy \(path) (\(policy.digest!))")
-                for stage in policy.stages.keys.sorted() {
-                    let r = policy.stages[stage]!
+                Terminal.line("policy \(path) (\(digest))")
+                for (stage, r) in policy.stages.sorted(by: { $0.key < $1.key }) {
                     Terminal.line("")
                     Terminal.line(Terminal.paint("[\(stage)]", .bold))
                     var rows = [[String]]()
@@ -63,10 +62,40 @@ extension MregCommand {
                     rows.append(["--force", r.allowForce ? "allowed (recorded as forced)" : "not allowed"])
                     for line in Terminal.table(rows.map { ["  " + $0[0]] + $0.dropFirst() }) { Terminal.line(line) }
                 }
+                if let removal = policy.removal {
+                    Terminal.line("")
+                    Terminal.line(Terminal.paint("[removal]", .bold) + " (rm and prune)")
+                    Terminal.line("  reason  " + (removal.requireReason ? "required" : "optional"))
+                    Terminal.line("  signed  " + (removal.signed ? "required" : "optional"))
+                }
+                if let retention = policy.retention {
+                    func describe(_ r: RetentionPolicy.Rules) -> String {
+                        var parts = [String]()
+                        if let n = r.keepLast { parts.append("keep_last = \(n)") }
+                        if let d = r.keepDays { parts.append("keep_days = \(d)") }
+                        if let s = r.keepStages { parts.append("keep_stages = [\(s.joined(separator: ", "))]") }
+                        return parts.isEmpty ? "(nothing set)" : parts.joined(separator: ", ")
+                    }
+                    Terminal.line("")
+                    Terminal.line(Terminal.paint("[retention]", .bold) + " (mreg prune)")
+                    Terminal.line("  all models  " + describe(retention.defaults))
+                    for (model, r) in retention.models.sorted(by: { $0.key < $1.key }) {
+                        Terminal.line("  \(model)  " + describe(r))
+                    }
+                    if retention.defaults.keepStages == nil {
+                        Terminal.line("  (versions in a stage but archived are always kept)")
+                    }
+                }
                 if let signers = policy.allowedSigners {
                     Terminal.line("")
                     Terminal.line("signatures are checked against \(signers)" + (FileManager.default.fileExists(atPath: signers) ? "" : " (missing)"))
                 }
+            }
+
+            /// One set of retention rules as JSON (unset keys null).
+            func rules(_ r: RetentionPolicy.Rules) -> JSONValue {
+                ["keep_last": r.keepLast.map { .int(Int64($0)) } ?? .null, "keep_days": r.keepDays.map { .int(Int64($0)) } ?? .null,
+                 "keep_stages": r.keepStages.map { .array($0.map { .string($0) }) } ?? .null]
             }
 
             func json(_ policy: PromotionPolicy, path: String) -> JSONValue {
@@ -85,6 +114,10 @@ extension MregCommand {
                 return [
                     "path": .string(path), "exists": .bool(policy.digest != nil), "digest": JSONValue(policy.digest),
                     "stages": .object(stages), "allowed_signers": JSONValue(policy.allowedSigners),
+                    "removal": policy.removal.map { ["require_reason": .bool($0.requireReason), "signed": .bool($0.signed)] } ?? .null,
+                    "retention": policy.retention.map { r in
+                        .object(["defaults": rules(r.defaults), "models": .object(r.models.mapValues(rules))])
+                    } ?? .null,
                 ]
             }
         }

@@ -73,6 +73,15 @@ extension MregCommand {
             [retention.models.NAME]): a version is kept when any rule keeps it; the others get a remove \
             event each, with reason "retention policy". A later 'mreg gc' reclaims their files. A policy \
             that cannot be read, or has no [retention], removes nothing (exit 64).
+
+            Versions a stage holds are always kept (keep_stages; default: every stage but archived); \
+            tags keep nothing. Example .mreg/policy.toml:
+              [retention]
+              keep_last = 5          # the 5 newest live versions of each model
+              keep_days = 30         # and anything registered in the last 30 days
+              [retention.models.fraud]
+              keep_last = 20
+            Then: mreg prune --dry-run, mreg prune, mreg gc.
             """)
 
         @Argument(help: "The models to prune (default: all).")
