@@ -58,6 +58,24 @@ struct GCTests {
         try FileManager.default.removeItem(atPath: out)
     }
 
+    /// Expiries far in the past or future are clamped, never a trap (SIGILL, found by the adversarial trial).
+    @Test func farOffExpiriesDoNotCrash() throws {
+        try withStore { mreg, dir in
+            try GCTests.register(mreg, dir, "fraud", ["w.bin": randomBytes(5_000, seed: 1)])
+            let orphan = try GCTests.orphan(mreg, dir, randomBytes(3_000, seed: 2))
+            for prune in ["--prune=1600-01-01", "--prune=1000.years.ago", "--prune=9999-12-31"] {
+                let r = try mreg.run(["gc", "--dry-run", prune], cwd: dir)
+                #expect(r.status == 0, "\(prune): \(r)")
+            }
+            try mreg.run(["gc", "--prune=1600-01-01"], cwd: dir).succeeded()
+            #expect(GCTests.exists(GCTests.objectPath(dir, orphan)))
+            #expect(try mreg.run(["gc", "--dry-run"], cwd: dir, env: ["MREG_NOW": "1000-01-01T00:00:00Z"]).status == 0)
+            try mreg.run(["gc", "--prune=9999-12-31"], cwd: dir).succeeded()
+            #expect(!GCTests.exists(GCTests.objectPath(dir, orphan)))
+            try GCTests.expectClean(mreg, dir)
+        }
+    }
+
     @Test func graceAndPruneDecideWhatGoes() throws {
         try withStore { mreg, dir in
             let v1 = ["w.bin": randomBytes(50_000, seed: 1), "c.txt": Array("config\n".utf8)]

@@ -53,10 +53,20 @@ public enum PruneExpiry: Sendable, Equatable {
     /// (`Int64.min` for `never`: nothing is).
     public func cutoff(now: Date) -> Int64 {
         switch self {
-        case .now: return Int64((now.timeIntervalSince1970 * 1e9).rounded(.up)) + 1
+        case .now: return Self.nanoseconds(now.timeIntervalSince1970, rounding: .up).addingReportingOverflow(1).partialValue
         case .never: return Int64.min
-        case .before(let date): return Int64((date.timeIntervalSince1970 * 1e9).rounded(.down))
+        case .before(let date): return Self.nanoseconds(date.timeIntervalSince1970, rounding: .down)
         }
+    }
+
+    /// Seconds since 1970 as nanoseconds, clamped to what Int64 holds (1677…2262): a date
+    /// before that keeps everything, one after it keeps nothing, and neither traps.
+    static func nanoseconds(_ seconds: Double, rounding: FloatingPointRoundingRule) -> Int64 {
+        let n = (seconds * 1e9).rounded(rounding)
+        guard n.isFinite else { return n > 0 ? Int64.max - 1 : Int64.min + 1 }
+        if n >= 9.2e18 { return Int64.max - 1 }
+        if n <= -9.2e18 { return Int64.min + 1 }
+        return Int64(n)
     }
 
     /// The grace in seconds (0 for `now`, nil for `never`).

@@ -70,7 +70,10 @@ extension Registry {
             }
         }
 
-        if let grace = expiry.grace(now: now) {
+        if let expiryGrace = expiry.grace(now: now) {
+            // A temp file may be a write in progress (a register about to link it): even
+            // --prune=now keeps those younger than the temp grace (1 h, MREG_TEMP_GRACE_SECONDS).
+            let grace = max(expiryGrace, Repository.tempGrace())
             for (path, age) in repository.tempFiles(now: now) where age >= grace {
                 let name = (path as NSString).lastPathComponent
                 guard !name.hasPrefix(ObjectStore.prunePrefix) else { continue }
