@@ -196,6 +196,41 @@ struct PullConflictTests {
         }
     }
 
+    /// Moves of a version the remote removed, and a removal of a version the remote put in a
+    /// stage, are conflicts (never silently dropped or applied); only --theirs resolves them.
+    @Test func movesAcrossARemovalAreConflicts() throws {
+        try withTemporaryDirectory { tmp in
+            let t = try #require(try Self.team(tmp))
+            try Self.register(t.ada, t.adaDir, seed: 2)
+            try t.ada.run(["push"], cwd: t.adaDir).succeeded()
+            try t.bob.run(["pull"], cwd: t.bobDir).succeeded()
+            // Ada removes v2; Bob, not knowing, promotes and tags it.
+            try t.ada.run(["rm", "fraud@2", "--reason", "leak"], cwd: t.adaDir).succeeded()
+            try t.ada.run(["push"], cwd: t.adaDir).succeeded()
+            try t.bob.run(["promote", "fraud@2", "production", "--reason", "ship"], cwd: t.bobDir).succeeded()
+            try t.bob.run(["tag", "fraud@2", "keep"], cwd: t.bobDir).succeeded()
+            let r = try Self.refusedPull(t.bob, t.bobDir, ["pull"], status: 3)
+            #expect(r.stdout.contains("conflict: fraud: stage production: remote removed v2 by Ada") && r.stdout.contains("v2 was removed on the remote"), "\(r)")
+            #expect(r.stdout.contains("conflict: fraud: tag keep:"), "\(r)")
+            try Self.refusedPull(t.bob, t.bobDir, ["pull", "--ours"], status: 3)
+            let theirs = try t.bob.run(["pull", "--theirs"], cwd: t.bobDir).succeeded()
+            #expect(theirs.stdout.contains("dropped"), "\(theirs)")
+            #expect(try t.bob.run(["show", "fraud@2"], cwd: t.bobDir).status == 2)
+            try t.bob.run(["verify"], cwd: t.bobDir).succeeded()
+
+            // Now the other way: Ada promotes v1 to staging; Bob, not knowing, removes v1.
+            try t.ada.run(["pull"], cwd: t.adaDir).succeeded()
+            try t.ada.run(["promote", "fraud@1", "staging", "--reason", "try"], cwd: t.adaDir).succeeded()
+            try t.ada.run(["push"], cwd: t.adaDir).succeeded()
+            try t.bob.run(["rm", "fraud@1", "--reason", "old"], cwd: t.bobDir).succeeded()
+            let r2 = try Self.refusedPull(t.bob, t.bobDir, ["pull"], status: 3)
+            #expect(r2.stdout.contains("conflict: fraud: stage staging:") && r2.stdout.contains("which staging holds now"), "\(r2)")
+            try t.bob.run(["pull", "--theirs"], cwd: t.bobDir).succeeded()
+            #expect(try Self.version(t.bob, t.bobDir, "fraud@staging") == 1)
+            try t.bob.run(["verify"], cwd: t.bobDir).succeeded()
+        }
+    }
+
     @Test func aReplayedPromotionThePolicyRefusesIsAConflict() throws {
         try withTemporaryDirectory { tmp in
             let policy = "[stages.production]\nfrom = [\"staging\"]\n"
@@ -211,7 +246,7 @@ struct PullConflictTests {
             let r = try Self.refusedPull(t.bob, t.bobDir, ["pull"], status: 3)
             #expect(r.stdout.contains("conflict: fraud: stage production: local v1 by Bob <bob@example.com>"), "\(r)")
             #expect(r.stdout.contains("the policy refuses it now (from:"), "\(r)")
-            #expect(r.stderr.contains("can only be dropped") || r.stderr.contains("drop the promotions the policy refuses"), "\(r)")
+            #expect(r.stderr.contains("can only be dropped") || r.stderr.contains("drop the moves that cannot be replayed"), "\(r)")
             // --ours cannot override a policy.
             try Self.refusedPull(t.bob, t.bobDir, ["pull", "--ours"], status: 3)
             let j = try Self.refusedPull(t.bob, t.bobDir, ["pull", "--json"], status: 3)

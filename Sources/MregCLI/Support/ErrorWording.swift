@@ -85,9 +85,9 @@ enum ErrorWording {
         case .inputChanged, .stageHoldsAnother:
             return c.description
         case .pullStopped(let n, let policy, _):
-            if policy == n { return "\(c): drop the promotions the policy refuses with 'mreg pull --theirs'" }
+            if policy == n { return "\(c): drop the moves that cannot be replayed (the policy refuses them, or they touch a removed version) with 'mreg pull --theirs'" }
             return "\(c): keep the remote's moves with 'mreg pull --theirs', or replay yours over them with 'mreg pull --ours'"
-                + (policy > 0 ? " (promotions the policy refuses can only be dropped, with --theirs)" : "")
+                + (policy > 0 ? " (moves the policy refuses, or that touch a removed version, can only be dropped, with --theirs)" : "")
         }
     }
 

@@ -91,6 +91,19 @@ public enum ChainReplay {
             var event = original
             let originalID = localIDs.flatMap { index < $0.count ? $0[index] : nil }
                 ?? ObjectID.compute(type: .event, payload: original.json.canonicalBytes)
+            /// A local tag or promotion of a version the other side removed: never silently
+            /// dropped. A conflict only --theirs resolves (a removed version cannot be moved);
+            /// returns true when the event is to be skipped.
+            func removedConflict(_ kind: PullConflict.Kind, _ name: String, _ v: Int64) -> Bool {
+                let removal = theirs.last { $0.event.action == .remove && $0.event.version == v }
+                let outcome: PullConflict.Outcome = resolution == .theirs ? .dropped : .stopped
+                conflicts.append(PullConflict(model: base.model, kind: kind, name: name,
+                                              local: .init(original, id: originalID, version: v),
+                                              remote: removal.map { .init($0.event, id: $0.id, version: v) },
+                                              policy: "v\(v) was removed on the remote", outcome: outcome))
+                dropped += 1
+                return true
+            }
             event.sequence = state.eventCount + 1
             event.parent = state.head
             // An if-chain rather than a switch: actions added later are kept (see the last branch).
@@ -111,6 +124,9 @@ public enum ChainReplay {
                 }
                 event.version = next
             } else if action == .tag {
+                if let tag = original.tag, let v = mapped(original.version), state.versions[v] == nil, state.removed[v] != nil {
+                    if removedConflict(.tag, tag, v) { continue }
+                }
                 guard let tag = original.tag, let v = mapped(original.version), let info = state.versions[v] else { dropped += 1; continue }
                 let holder = state.tags[tag]
                 if holder == v { dropped += 1; continue }
@@ -122,6 +138,9 @@ public enum ChainReplay {
                 guard let tag = original.tag, let holder = state.tags[tag] else { dropped += 1; continue }
                 event.version = holder
             } else if action == .promote {
+                if let stage = original.stage, let v = mapped(original.version), state.versions[v] == nil, state.removed[v] != nil {
+                    if removedConflict(.stage, stage, v) { continue }
+                }
                 guard let stage = original.stage, let v = mapped(original.version), let info = state.versions[v] else { dropped += 1; continue }
                 let holder = state.stages[stage]
                 if holder == v { dropped += 1; continue }
@@ -133,6 +152,19 @@ public enum ChainReplay {
                 event.version = holder
                 event.previous = holder
             } else if let v = mapped(original.version) {
+                // A local removal of a version the other side has put in a stage meanwhile: `rm`
+                // refuses a staged version, so only --theirs (which drops the removal) resolves it.
+                if action == .remove, let stage = state.stages.first(where: { $0.value == v })?.key {
+                    let their = theirMoves["stage:\(stage)"]
+                    let outcome: PullConflict.Outcome = resolution == .theirs ? .dropped : .stopped
+                    var local = PullConflict.Move(original, id: originalID, version: v)
+                    local.version = v
+                    conflicts.append(PullConflict(model: base.model, kind: .stage, name: stage, local: local,
+                                                  remote: their.map { .init($0.event, id: $0.id, version: $0.event.version) },
+                                                  policy: "removes v\(v), which \(stage) holds now: demote it first", outcome: outcome))
+                    if outcome == .dropped { dropped += 1 }
+                    continue
+                }
                 // Other actions keep their meaning on the renumbered version.
                 event.version = v
                 if original.manifest != nil, let info = state.versions[v] { event.manifest = info.manifest }

@@ -35,7 +35,7 @@ public struct PullConflict: Sendable, Equatable {
 
         public init(_ e: Event, id: ObjectID, version: Int64?) {
             action = e.action
-            self.version = e.action == .tag || e.action == .promote ? version : nil
+            self.version = e.action == .tag || e.action == .promote || e.action == .remove ? version : nil
             if let original = e.version, let version = self.version, original != version { renumberedFrom = original }
             actor = e.actor
             time = e.time
@@ -49,6 +49,7 @@ public struct PullConflict: Sendable, Equatable {
             switch action {
             case .tag, .promote:
                 what = version.map { v in renumberedFrom.map { "v\(v) (your v\($0), renumbered by this pull)" } ?? "v\(v)" } ?? "?"
+            case .remove: what = "removed v\(version.map(String.init) ?? "?")"
             case .untag: what = "removed"
             case .demote: what = "emptied"
             default: what = action.rawValue
@@ -88,7 +89,7 @@ public struct PullConflict: Sendable, Equatable {
     public var summary: String {
         var s = "\(model): \(kind.rawValue) \(name): "
         if let remote { s += "remote \(remote.summary); local \(local.summary)" } else { s += "local \(local.summary)" }
-        if let policy { s += "; the policy refuses it now (\(policy))" }
+        if let policy { s += remote == nil && !policy.contains("removed") && !policy.contains("holds now") ? "; the policy refuses it now (\(policy))" : "; \(policy)" }
         return s
     }
 
