@@ -173,6 +173,7 @@ import Testing
         (["register", "m", "dir", "--params", "p.json"], #"p.json: not valid JSON: duplicate key "lr" at line 3, column 3"#),
         (["register", "m", "dir", "--params", "zero.json"], "zero.json: not valid JSON: number with a leading zero at line 1, column 7"),
         (["register", "m", "w.bin", "--params", "nope.yaml"], "nope.yaml"),
+        (["register", "m", "w.bin", "--params", "dir"], "dir: it is a folder, not a file"),
         (["register", "m", "w.bin", "--stage", "prod"], "unknown stage"),
         (["register", "m", "w.bin", "--tag", "3"], "tag"),
         (["register", "m", "w.bin", "--base", "m@9"], "no version 9"),

@@ -50,7 +50,14 @@ extension Reachability {
                     continue
                 }
                 guard contains(id) else { continue }  // a missing file is fsck's to report
-                let (type, body) = try load(id, by: "manifest \(manifest.abbreviated())")
+                let type: ObjectType, body: JSONValue?
+                do {
+                    (type, body) = try load(id, by: "manifest \(manifest.abbreviated())")
+                } catch where !live {
+                    // A removed version's file that cannot be read (damaged, emptied) is garbage
+                    // like the rest of it; not cached, so a live version naming it still fails.
+                    continue
+                }
                 guard type == .chunks, let body else {
                     chunkCache[id] = []
                     continue

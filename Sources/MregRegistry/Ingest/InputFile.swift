@@ -7,6 +7,10 @@ enum InputFile {
     /// - Throws: `RegistryError.notFound` (of `kind`) when it cannot be opened, `.io` when a read
     ///   fails, `.badInput` when it is larger than `limit` (the message says "the most `what` may be").
     static func read(_ path: String, kind: RegistryError.NotFound.Kind, limit: Int, what: String) throws -> Data {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw RegistryError.badInput(.malformedFile(path: path, problem: "it is a folder, not a file"))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw RegistryError.notFound(.init(kind, path)) }
         defer { try? handle.close() }
         let data: Data
