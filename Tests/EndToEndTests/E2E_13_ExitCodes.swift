@@ -117,6 +117,11 @@ struct ExitCodeTests {
             // A lock held by a live process (this one; a dead one's lock would be taken over).
             try writeFile("\(dir)/.mreg/refs/models/m/tags/best.lock", "pid=\(getpid()) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
             try Self.expectFailure(mreg, dir, ["update-ref", "refs/models/m/tags/best", v1], status: 3, mentioning: "is locked by process \(getpid())")
+            // The same stuck lock refuses a change of the model before its event is written (not after).
+            try Self.expectFailure(mreg, dir, ["promote", "m@1", "staging"], status: 3, mentioning: "is locked by process \(getpid())")
+            try writeFile("\(dir)/.mreg/refs/models/m/sync.lock", "pid=\(getpid()) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
+            try Self.expectFailure(mreg, dir, ["register", "m", "w.bin"], status: 3, mentioning: "is locked by process \(getpid())")
+            try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/models/m/sync.lock")
             try FileManager.default.removeItem(atPath: "\(dir)/.mreg/refs/models/m/tags/best.lock")
             // Export would overwrite.
             try writeFile("\(dir)/out/w.bin", "mine")

@@ -1,6 +1,7 @@
 import Foundation
 import MregStore
 import MregSupport
+import SystemPackage
 
 extension Registry {
     /// What appending to a chain decided.
@@ -19,6 +20,7 @@ extension Registry {
     @discardableResult
     public func appendEvent(model: String, build: (ModelState) throws -> Decision) throws -> (id: ObjectID, event: Event, state: ModelState)? {
         try Names.validateModel(model)
+        try refuseStuckDerivedLocks(model: model)
         let deadline = Date().addingTimeInterval(60)
         var attempt = 0
         while true {
@@ -50,6 +52,29 @@ extension Registry {
             // chain stays right, and the next writer of this model, or `fsck --repair`, syncs it).
             try syncAfterHeadMove(model: model)
             return (written.id, event, after)
+        }
+    }
+
+    /// Refuses, before any event is written, when the model's sync lock or a lock of one of
+    /// its derived refs (`versions/`, `stages/`, `tags/`) is held by a stuck process: the
+    /// sync after the head moved would fail, and the command would report an error for an
+    /// event it had recorded. A dead owner's lock is taken over here; only names are listed
+    /// (no ref is read), so the check costs one directory listing per folder.
+    func refuseStuckDerivedLocks(model: String) throws {
+        let base = "\(repository.root)/refs/models/\(model)"
+        var locks = ["\(base)/sync.lock"]
+        for folder in ["versions", "stages", "tags"] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(base)/\(folder)")) ?? []
+            for name in names where name.hasSuffix(".lock") { locks.append("\(base)/\(folder)/\(name)") }
+        }
+        for path in locks {
+            guard let seen = LockFile.Inspection(FilePath(path)), seen.age() > Self.stuckLockAge || seen.isStale else { continue }
+            do {
+                let lock = try LockFile(for: String(path.dropLast(".lock".count)))
+                lock.release()
+            } catch let e as StoreError where e.code == .locked {
+                if Self.isStuck(e) { throw e }
+            }
         }
     }
 
