@@ -17,23 +17,19 @@ extension S3Client {
     /// Keys under `prefix` with their size and last modification (ListObjectsV2).
     func listDetailed(prefix: String) throws -> [Listed] {
         var out = [Listed]()
-        var token: String?
-        repeat {
-            var query = [("list-type", "2"), ("prefix", prefix)]
-            if let token { query.append(("continuation-token", token)) }
-            let r = try send("GET", key: nil, query: query)
-            guard r.status == 200 else { throw failure(r, "listing \(prefix)") }
-            let text = r.text
+        try listPages(prefix: prefix) { text, status in
             for item in XMLText.all("Contents", in: text) {
                 guard let key = XMLText.first("Key", in: item), let size = XMLText.first("Size", in: item).flatMap({ Int64($0) }),
                       let time = XMLText.first("LastModified", in: item), let date = try? UserDate.parse(time).start else {
-                    throw RegistryError.service(.init(service: "S3", operation: "listing \(prefix)", status: r.status,
+                    throw RegistryError.service(.init(service: "S3", operation: "listing \(prefix)", status: status,
                                                       reason: "an entry of the listing has no key, size or time"))
                 }
-                out.append(Listed(key: key, size: size, modified: Int64(date.timeIntervalSince1970) * 1_000_000_000))
+                // Clamped, so that a server's absurd date cannot overflow (a trap).
+                let seconds = date.timeIntervalSince1970
+                let modified = seconds >= 9.2e9 ? Int64.max : seconds <= -9.2e9 ? Int64.min : Int64(seconds) * 1_000_000_000
+                out.append(Listed(key: key, size: size, modified: modified))
             }
-            token = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
-        } while token != nil
+        }
         return out
     }
 

@@ -201,6 +201,13 @@ final class S3Client: Sendable {
     /// Keys under `prefix` (ListObjectsV2, following continuation tokens).
     func list(prefix: String) throws -> [String] {
         var keys = [String]()
+        try listPages(prefix: prefix) { text, _ in keys += XMLText.all("Key", in: text) }
+        return keys
+    }
+
+    /// Each page of a ListObjectsV2 listing of `prefix` (its XML and HTTP status), following
+    /// continuation tokens.
+    func listPages(prefix: String, _ page: (String, Int) throws -> Void) throws {
         var token: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
@@ -208,10 +215,9 @@ final class S3Client: Sendable {
             let r = try send("GET", key: nil, query: query)
             guard r.status == 200 else { throw failure(r, "listing \(prefix)") }
             let text = r.text
-            keys += XMLText.all("Key", in: text)
+            try page(text, r.status)
             token = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
         } while token != nil
-        return keys
     }
 
     /// Uploads a file in parts (CreateMultipartUpload, UploadPart…, CompleteMultipartUpload);
