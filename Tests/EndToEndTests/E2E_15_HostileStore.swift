@@ -389,6 +389,24 @@ struct HostileStoreTests {
         }
     }
 
+    /// An empty file under an object's name (data a crash lost) is an error that --repair removes.
+    @Test func fsckRepairRemovesEmptyObjectFiles() throws {
+        let name = String(repeating: "ab", count: 31)
+        try Self.withDamagedStore({ f in
+            try FileManager.default.createDirectory(atPath: "\(f.mregDir)/objects/cd", withIntermediateDirectories: true)
+            try writeFile("\(f.mregDir)/objects/cd/\(name)", "")
+        }) { f in
+            let before = f.storeSnapshot()
+            let fsck = try f.run(["fsck", "--no-dangling"])
+            #expect(fsck.status == 4 && fsck.stdout.contains("empty object file") && fsck.stdout.contains("--repair"), "\(fsck)")
+            #expect(f.storeSnapshot() == before)
+            let repair = try f.run(["fsck", "--repair", "--no-dangling"])
+            #expect(repair.status == 0 && repair.stdout.contains("removed empty object file"), "\(repair)")
+            #expect(!FileManager.default.fileExists(atPath: "\(f.mregDir)/objects/cd/\(name)"))
+            try f.run(["fsck", "--no-dangling"]).succeeded()
+        }
+    }
+
     /// fsck goes on past the first bad ref: every one is reported, and the count is right.
     @Test func fsckReportsEveryBadRef() throws {
         try Self.withDamagedStore({ f in

@@ -344,3 +344,26 @@ struct PullConflictTests {
         }
     }
 }
+
+extension PullConflictTests {
+    /// A remote-tracking ref whose lock a live process holds is not moved, and the transfer says so
+    /// (it used to be skipped silently, leaving `status` stale without a word).
+    @Test func aLockedTrackingRefIsAWarningNotASilentSkip() throws {
+        try withTemporaryDirectory { tmp in
+            let t = try #require(try Self.team(tmp))
+            try Self.register(t.ada, t.adaDir, seed: 2)
+            try t.ada.run(["push"], cwd: t.adaDir).succeeded()
+            let lock = "\(t.bobDir)/.mreg/refs/remotes/origin/fraud/head.lock"
+            try FileManager.default.createDirectory(atPath: "\(t.bobDir)/.mreg/refs/remotes/origin/fraud", withIntermediateDirectories: true)
+            try writeFile(lock, "pid=\(getpid()) host=\(hostName()) time=2025-01-01T00:00:00Z\n")
+            let fetched = try t.bob.run(["fetch"], cwd: t.bobDir).succeeded()
+            #expect(fetched.stderr.contains("mreg: warning: could not record origin's head of fraud"), "\(fetched)")
+            let json = try Self.json(t.bob.run(["fetch", "--json"], cwd: t.bobDir).succeeded())
+            let warnings = try #require(json["warnings"] as? [String])
+            #expect(warnings.count == 1 && warnings[0].contains("refs/remotes/origin/fraud/head"), "\(warnings)")
+            try FileManager.default.removeItem(atPath: lock)
+            let clean = try t.bob.run(["fetch", "--json"], cwd: t.bobDir).succeeded()
+            #expect(try Self.json(clean)["warnings"] as? [String] == [], "\(clean)")
+        }
+    }
+}

@@ -38,6 +38,7 @@ enum RemoteRendering {
                     "message": JSONValue(message(u, remote: report.remoteLabel)),
                 ])
             }),
+            "warnings": .array(report.warnings.map { .string($0) }),
         ])
     }
 
@@ -104,6 +105,7 @@ enum RemoteRendering {
         } else if report.models.allSatisfy({ $0.status == .upToDate }) {
             Terminal.line("everything up to date")
         }
+        for warning in report.warnings { Terminal.warning(Names.escaped(warning)) }
     }
 
     /// Opens the remote named by `words` (then models), runs one transfer with a progress

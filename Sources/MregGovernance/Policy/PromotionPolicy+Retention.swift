@@ -39,7 +39,7 @@ extension PromotionPolicy {
         }
         func count(_ key: String, _ example: String) throws -> Int? {
             guard let v = o[key] else { return nil }
-            guard let n = v.intValue, n >= 0, n <= 1 << 31 else { throw bad("\(key) in \(place) must be a whole number >= 0, e.g. \(key) = \(example)") }
+            guard let n = v.intValue, n >= 0, n <= 1 << 31 else { throw bad("\(key) in \(place) must be a whole number from 0 to \(1 << 31), e.g. \(key) = \(example)") }
             return Int(n)
         }
         var rules = RetentionPolicy.Rules()

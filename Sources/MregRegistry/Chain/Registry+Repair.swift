@@ -59,5 +59,8 @@ extension FsckReport {
         for temp in cleanup.temps {
             add(.info, "temp", "removed leftover temp file '\(temp)'")
         }
+        for path in cleanup.emptyObjects {
+            add(.info, "empty", "removed empty object file '\(path)' (a write a crash cut off); if anything refers to it, it is now reported missing: fetch it again or register the files again")
+        }
     }
 }

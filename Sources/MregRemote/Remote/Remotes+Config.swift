@@ -126,11 +126,18 @@ extension Remotes {
         try refs.read(Self.trackingRef(remote, model))
     }
 
-    /// Records the remote's head (best effort: the ref is a cache of what the remote said).
-    func track(_ remote: String?, _ model: String, _ id: ObjectID) {
-        guard let remote else { return }
-        guard let ref = try? Self.trackingRef(remote, model) else { return }
-        if (try? refs.read(ref)) == id { return }
-        try? refs.update(ref, to: id)
+    /// Records the remote's head. The ref is a cache of what the remote said, so a failure to
+    /// move it (its lock held by a stuck process, say) does not fail the transfer; it is
+    /// returned as a warning for the report, since `status` reads the ref and would be stale.
+    @discardableResult
+    func track(_ remote: String?, _ model: String, _ id: ObjectID) -> String? {
+        guard let remote, let ref = try? Self.trackingRef(remote, model) else { return nil }
+        if (try? refs.read(ref)) == id { return nil }
+        do {
+            try refs.update(ref, to: id)
+            return nil
+        } catch {
+            return "could not record \(remote)'s head of \(model) in \(ref.rawValue) (\(error)); `mreg status` may show it stale until the next fetch"
+        }
     }
 }

@@ -44,7 +44,7 @@ extension Remotes {
         report.bytes = received.bytes
         for (model, id) in heads.sorted(by: { $0.key < $1.key }) {
             let before = remoteName.flatMap { try? trackedHead(remote: $0, model: model) }
-            if tracking { track(remoteName, model, id) }
+            if tracking, let w = track(remoteName, model, id) { report.warnings.append(w) }
             let changed = remoteName == nil ? (try registry.head(of: model)) != id : before != id
             report.models.append(ModelUpdate(model: model, status: changed ? .fetched : .upToDate, old: before, new: id))
         }

@@ -47,7 +47,9 @@ extension Remotes {
             restorePolicy(oldPolicy)
             throw error
         }
-        for (model, id) in heads.sorted(by: { $0.key < $1.key }) { track(remoteName, model, id) }
+        for (model, id) in heads.sorted(by: { $0.key < $1.key }) {
+            if let w = track(remoteName, model, id) { report.warnings.append(w) }
+        }
         report.models = try heads.sorted { $0.key < $1.key }.map {
             try integrate(model: $0.key, remoteHead: $0.value, resolution: resolution)
         }

@@ -38,7 +38,7 @@ extension Remotes {
             let current = try remote.readHead(model: model)
             if let current, current.id == local {
                 report.models.append(ModelUpdate(model: model, status: .upToDate, old: local, new: local))
-                track(remoteName, model, local)
+                if let w = track(remoteName, model, local) { report.warnings.append(w) }
                 continue
             }
             let localSeq = try Event.load(local, from: store).sequence
@@ -88,7 +88,7 @@ extension Remotes {
             do {
                 try remote.moveHead(model: move.model, to: move.local, from: move.remote)
                 moved.append(move.model)
-                track(remoteName, move.model, move.local)
+                if let w = track(remoteName, move.model, move.local) { report.warnings.append(w) }
                 report.models.append(ModelUpdate(model: move.model, status: .pushed, old: move.remote?.id, new: move.local, events: move.events))
             } catch RegistryError.conflict(.headMoved) {
                 report.models.append(ModelUpdate(model: move.model, status: .rejected, old: move.remote?.id, new: move.local,
@@ -100,7 +100,7 @@ extension Remotes {
         for (i, update) in report.models.enumerated() {
             guard let refusal = refused[update.model] else { continue }
             report.models[i] = ModelUpdate(model: update.model, status: .rejected, old: update.old, new: update.new, rejection: .policy(refusal))
-            if let old = update.old { track(remoteName, update.model, old) }
+            if let old = update.old, let w = track(remoteName, update.model, old) { report.warnings.append(w) }
         }
         remote.headsMoved(models: moved)
         report.models.sort { $0.model < $1.model }

@@ -13,6 +13,8 @@ public struct TransferReport: Sendable {
     /// Objects copied and their bytes (compressed size for push, payload for fetch).
     public var objects = 0
     public var bytes: Int64 = 0
+    /// Things that went wrong without failing the transfer (a remote-tracking ref left unmoved).
+    public var warnings: [String] = []
 
     public init(remoteName: String?, location: RemoteLocation) {
         self.remoteName = remoteName

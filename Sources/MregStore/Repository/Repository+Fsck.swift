@@ -13,7 +13,7 @@ public struct FsckReport: Sendable {
 
     public struct Finding: Sendable, Equatable {
         public var severity: Severity
-        /// A short stable word: `corrupt`, `missing`, `dangling`, `stray`, `temp`, `lock`, `badref`, `derived`, `chain`.
+        /// A short stable word: `corrupt`, `empty`, `missing`, `dangling`, `stray`, `temp`, `lock`, `badref`, `derived`, `chain`.
         public var kind: String
         public var message: String
         public var id: ObjectID?
@@ -74,11 +74,15 @@ extension Repository {
             }
             // Never open a FIFO or a device with an object's name: reading it could block.
             let filePath = FilePath(path)  // made once: building a FilePath is fsck's cost in debug builds
-            guard FileSystem.linkStatus(filePath)?.isRegularFile == true else {
+            guard let status = FileSystem.linkStatus(filePath), status.isRegularFile else {
                 report.add(.error, "stray", "stray entry '\(path)' is not a loose object (not a regular file)")
                 continue
             }
             report.objectsChecked += 1
+            if status.size == 0 {
+                report.add(.error, "empty", "empty object file '\(path)' (a write a crash cut off before its data reached the disk): 'mreg fsck --repair' removes it", id: id)
+                continue
+            }
             do {
                 let reader = try ObjectReader(id: id, path: filePath)
                 let keep = linkedTypes.contains(reader.header.type)

@@ -64,6 +64,10 @@ extension Repository {
         public var temps: [String] = []
         /// Temp files kept because they changed within the grace, or could not be removed.
         public var keptTemps: [String] = []
+        /// Empty files under object names removed (writes cut off by a crash before their data
+        /// reached the disk): no object is zero bytes, and leaving one would make a later write
+        /// of the same object skip it as present.
+        public var emptyObjects: [String] = []
     }
 
     /// Removes stale lock files (see `LockFile.Inspection.isStale`: only the very file
@@ -84,7 +88,21 @@ extension Repository {
                 done.keptTemps.append(path)
             }
         }
+        done.emptyObjects = removeEmptyObjects()
         return done
+    }
+
+    /// Removes regular files of zero bytes that have a loose object's name, returning their
+    /// paths. Every object is written in full before it is renamed into place, so an empty
+    /// one is never a write in progress; it is one whose data a crash lost.
+    func removeEmptyObjects() -> [String] {
+        var removed = [String]()
+        for (dir, name) in objects.looseEntries() where name.count == 62 && Hex.isHex(name) {
+            let path = "\(objects.directory)/\(dir)/\(name)"
+            guard let status = FileSystem.linkStatus(FilePath(path)), status.isRegularFile, status.size == 0 else { continue }
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
     }
 
     /// Seconds since `path` (or, for a folder, anything below it) last changed.
