@@ -37,6 +37,8 @@ extension RegistryError {
         public var suggestions: [String]
         /// For a removed version: its tombstone.
         public var removal: Removal?
+        /// With `removal` (the newest): every version of the model was removed.
+        public var everyVersionRemoved = false
 
         public init(_ kind: Kind, _ name: String, model: String? = nil, remote: String? = nil, asOf: String? = nil,
                     latest: Int64? = nil, suggestions: [String] = []) {
@@ -53,6 +55,14 @@ extension RegistryError {
         public static func removed(_ removal: Removal, model: String, asOf: String? = nil) -> NotFound {
             var n = NotFound(.removed, "\(removal.number)", model: model, asOf: asOf)
             n.removal = removal
+            return n
+        }
+
+        /// The error for naming a model whose every version was removed, `last` the newest removal:
+        /// `every version of fraud was removed (the last, v3, on DATE by WHO: REASON)`.
+        public static func everyVersionRemoved(last: Removal, model: String, asOf: String? = nil) -> NotFound {
+            var n = removed(last, model: model, asOf: asOf)
+            n.everyVersionRemoved = true
             return n
         }
 
@@ -73,6 +83,7 @@ extension RegistryError {
             case .removed:
                 let reason = removal?.reason.map { ": \(Names.printable($0))" } ?? ""
                 let by = removal.map { " on \($0.removedAt) by \($0.removedBy)" } ?? ""
+                if everyVersionRemoved { return "every version of \(of) was removed\(when) (the last, v\(name),\(by)\(reason))" }
                 return "\(of)@\(name) was removed\(by)\(reason)"
             case .stage:
                 return "no version of \(of) is in stage '\(name)'\(when)"

@@ -54,7 +54,7 @@ import Testing
             #expect(missing.status == 2, "\(missing)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
             let right = try mreg.run(["demote", "fraud@2", "staging"], cwd: dir).succeeded()
-            #expect(right.stdout.contains("fraud v2 removed from staging"))
+            #expect(right.stdout.contains("fraud v2 demoted from staging"))
         }
     }
 }

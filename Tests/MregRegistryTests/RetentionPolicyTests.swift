@@ -49,9 +49,11 @@ import MregStore
 
     @Test(arguments: [
         ("[retention]\nkeep_lst = 1", "unknown key 'keep_lst' in [retention]"),
+        ("[retention]\nkeep_last = 2.0", "keep_last in [retention] must be a whole number"),
+        ("[retention]\nkeep_days = 1e3", "keep_days in [retention] must be a whole number"),
         ("[retention]\nkeep_last = 1.5", "keep_last in [retention] must be a whole number"),
-        ("[retention]\nkeep_last = 9999999999", "keep_last in [retention] must be a whole number from 0 to 2147483648"),
-        ("[retention]\nkeep_days = -2", "keep_days in [retention] must be a whole number from 0 to 2147483648"),
+        ("[retention]\nkeep_last = 9999999999", "keep_last in [retention] must be a whole number from 0 to 2147483647"),
+        ("[retention]\nkeep_days = -2", "keep_days in [retention] must be a whole number from 0 to 2147483647"),
         ("[retention]\nkeep_last = 1\nkeep_stages = \"production\"", "keep_stages in [retention] must be a list"),
         ("[retention]\nkeep_last = 1\nkeep_stages = [\"prod\"]", "unknown stage 'prod'"),
         ("[retention]\nkeep_stages = []", "must set keep_last or keep_days"),

@@ -47,6 +47,7 @@ extension MregCommand {
             if let remote {
                 let (_, storage) = try Remotes(registry).openRemote(remote)
                 defer { storage.close() }
+                if !output.json { Terminal.line("Collecting \(remote == "\(storage.location)" ? remote : "\(remote) (\(storage.location))")") }
                 report = try Remotes(registry).gc(storage, expiry: given, now: now, dryRun: dryRun)
             } else {
                 report = try registry.gc(expiry: given ?? registry.configuredPruneExpiry(now: now), now: now, dryRun: dryRun)
@@ -62,12 +63,15 @@ extension MregCommand {
             }
             let objectBytes = report.deleted.reduce(Int64(0)) { $0 + $1.bytes }
             let tempBytes = report.temps.reduce(Int64(0)) { $0 + $1.bytes }
-            var line = "\(verb) \(report.deleted.count) object(s) (\(Format.bytes(objectBytes)))"
-            if !report.temps.isEmpty { line += " and \(report.temps.count) temp file(s) (\(Format.bytes(tempBytes)))" }
-            line += dryRun ? ": \(Format.bytes(report.bytesFreed)) would be freed" : ": \(Format.bytes(report.bytesFreed)) freed"
+            var line = "\(verb) \(Format.plural(report.deleted.count, "object")) (\(Format.bytes(objectBytes)))"
+            if !report.temps.isEmpty { line += " and \(Format.plural(report.temps.count, "temp file")) (\(Format.bytes(tempBytes)))" }
+            if !report.temps.isEmpty {
+                line += dryRun ? ": \(Format.bytes(report.bytesFreed)) would be freed" : ": \(Format.bytes(report.bytesFreed)) freed"
+            }
             Terminal.line(line)
             if report.keptRecent > 0 {
-                Terminal.line("kept \(report.keptRecent) unreachable object(s) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period (gc.pruneExpire; 'mreg gc --prune=now' deletes them now, when no one else writes to this store)")
+                let now = remote.map { "mreg gc --remote \($0) --prune=now" } ?? "mreg gc --prune=now"
+                Terminal.line("kept \(Format.plural(report.keptRecent, "unreachable object")) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period (gc.pruneExpire; '\(now)' deletes them now, when no one else writes to \(remote == nil ? "this store" : "that remote"))")
             }
             if report.keptFreshened > 0 {
                 Terminal.line("kept \(report.keptFreshened) object(s) a concurrent writer reused while gc ran")

@@ -133,7 +133,7 @@ extension MregCommand {
             let named = revision.selector == nil ? nil : try registry.resolve(model).version
             let change = try registry.demote(model: revision.model, stage: stage, reason: reason, version: named)
             if output.json { output.emit(changeJSON(change)); return }
-            Terminal.line("\(revision.model) v\(change.previous ?? 0) removed from \(stage)")
+            Terminal.line("\(revision.model) v\(change.previous ?? 0) demoted from \(stage)")
         }
     }
 }

@@ -98,16 +98,24 @@ extension MregCommand {
         func run() throws {
             let registry = try Store.registry()
             for model in models { try Names.validateModel(model) }
-            let pruned = try Governance(registry).prune(models: models, dryRun: dryRun, sign: sign)
+            let result = try Governance(registry).pruneResult(models: models, dryRun: dryRun, sign: sign)
             if output.json {
-                output.emit(["dry_run": .bool(dryRun), "removed": .array(pruned.map { p in
-                    .object(["model": .string(p.model), "version": .int(p.version), "manifest": .string(p.manifest.hex),
-                             "event": JSONValue(p.event?.hex)])
-                })])
+                output.emit(["dry_run": .bool(dryRun),
+                             "removed": .array(result.removed.map { p in
+                                 .object(["model": .string(p.model), "version": .int(p.version), "manifest": .string(p.manifest.hex),
+                                          "event": JSONValue(p.event?.hex), "actor": JSONValue(p.actor), "time": JSONValue(p.time),
+                                          "reason": .string(Governance.retentionReason)])
+                             }),
+                             "kept": .array(result.kept.map { k in
+                                 .object(["model": .string(k.model), "version": .int(k.version), "rules": .array(k.rules.map { .string($0) })])
+                             })])
                 return
             }
-            for p in pruned { Terminal.line("\(dryRun ? "would remove" : "removed") \(p.model)@v\(p.version)") }
-            if pruned.isEmpty { Terminal.error("nothing to prune: the retention policy keeps every live version") }
+            for p in result.removed { Terminal.line("\(dryRun ? "would remove" : "removed") \(p.model)@v\(p.version)") }
+            if dryRun {
+                for k in result.kept { Terminal.line("would keep \(k.model)@v\(k.version) (\(k.rules.joined(separator: ", ")))") }
+            }
+            if result.removed.isEmpty { Terminal.line("nothing to prune: the retention policy keeps every live version") }
         }
     }
 }

@@ -118,7 +118,7 @@ extension MregCommand {
             let versions = state.versions.values.sorted { $0.number > $1.number }
             // Every version removed (`mreg rm MODEL`): say so, as `show` does, rather than list nothing.
             if versions.isEmpty, let last = state.removed.values.max(by: { $0.number < $1.number }) {
-                throw RegistryError.notFound(.removed(last, model: state.model))
+                throw RegistryError.notFound(.everyVersionRemoved(last: last, model: state.model))
             }
             // A version whose manifest cannot be read is listed without a message, and named on stderr (exit 4).
             var damaged = [(version: Int64, error: any Error)]()

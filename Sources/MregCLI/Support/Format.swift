@@ -32,6 +32,11 @@ enum Format {
         }
     }
 
+    /// `1 object`, `3 objects`.
+    static func plural(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     /// `2026-11-26 15:20:11` from an RFC 3339 time.
     static func time(_ text: String) -> String {
         text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")

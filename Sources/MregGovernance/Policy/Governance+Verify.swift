@@ -197,7 +197,10 @@ extension Governance {
         let v = e.version
         func known(_ v: Int64?) -> String? {
             guard let v else { return "names no version" }
-            guard let info = state.versions[v] else { return "names v\(v), which the chain never registered" }
+            guard let info = state.versions[v] else {
+                if let gone = state.removed[v] { return "names v\(v), which event \(gone.event.abbreviated()) removed on \(gone.removedAt)" }
+                return "names v\(v), which the chain never registered"
+            }
             if let m = e.manifest, m != info.manifest {
                 return "names manifest \(m.abbreviated()) for v\(v), but v\(v) was registered as \(info.manifest.abbreviated())"
             }

@@ -39,7 +39,8 @@ extension PromotionPolicy {
         }
         func count(_ key: String, _ example: String) throws -> Int? {
             guard let v = o[key] else { return nil }
-            guard let n = v.intValue, n >= 0, n <= 1 << 31 else { throw bad("\(key) in \(place) must be a whole number from 0 to \(1 << 31), e.g. \(key) = \(example)") }
+            // A TOML integer only: 2.0 and 1e3 are floats, refused as 1.5 is (FORMAT.md §4.1).
+            guard case .int(let n) = v, n >= 0, n < 1 << 31 else { throw bad("\(key) in \(place) must be a whole number from 0 to \((1 << 31) - 1), e.g. \(key) = \(example)") }
             return Int(n)
         }
         var rules = RetentionPolicy.Rules()

@@ -55,17 +55,30 @@ public struct RetentionPolicy: Sendable, Equatable {
     ///
     /// - Parameter now: the time `keep_days` counts back from.
     public func unkept(in state: ModelState, stages: [String], now: Date) -> [Int64] {
+        decisions(in: state, stages: stages, now: now).filter { $0.keptBy.isEmpty }.map(\.version)
+    }
+
+    /// Every live version of `state`, oldest first, with the rules that keep it
+    /// (`keep_last = 5`, `keep_days = 30`, `stage production`); empty for one prune removes.
+    public func decisions(in state: ModelState, stages: [String], now: Date) -> [(version: Int64, keptBy: [String])] {
         let rules = rules(for: state.model)
         let keptStages = Self.keptStages(rules, stages: stages)
         let newestFirst = state.versions.keys.sorted(by: >)
-        var kept = Set(newestFirst.prefix(max(0, rules.keepLast ?? 0)))
+        var keptBy = [Int64: [String]]()
+        if let last = rules.keepLast {
+            for v in newestFirst.prefix(max(0, last)) { keptBy[v, default: []].append("keep_last = \(last)") }
+        }
         if let days = rules.keepDays {
             let since = now.addingTimeInterval(-Double(days) * 86_400)
             for v in newestFirst {
-                if let info = state.versions[v], let t = Timestamp.parse(info.registeredAt), t >= since { kept.insert(v) }
+                if let info = state.versions[v], let t = Timestamp.parse(info.registeredAt), t >= since {
+                    keptBy[v, default: []].append("keep_days = \(days)")
+                }
             }
         }
-        for (stage, v) in state.stages where keptStages.contains(stage) { kept.insert(v) }
-        return newestFirst.filter { !kept.contains($0) }.reversed()
+        for (stage, v) in state.stages.sorted(by: { $0.key < $1.key }) where keptStages.contains(stage) && state.versions[v] != nil {
+            keptBy[v, default: []].append("stage \(stage)")
+        }
+        return newestFirst.reversed().map { ($0, keptBy[$0] ?? []) }
     }
 }

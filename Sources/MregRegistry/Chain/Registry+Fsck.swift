@@ -77,17 +77,22 @@ extension Registry {
             }
             return out
         }
+        var states = [ModelState]()
         for name in Self.listModels(root: repository.root) {
             guard let events = try? self.events(of: name.rawValue) else { continue }
             var state = ModelState(model: name.rawValue)
             for (id, event) in events.reversed() { state.apply(event, id: id) }
-            guard !state.removed.isEmpty else { continue }
+            states.append(state)
+        }
+        // Only when something was removed; then every model's live versions count (dedup
+        // shares files across models: one a live version of another model needs is not reclaimable).
+        guard states.contains(where: { !$0.removed.isEmpty }) else { return }
+        for state in states {
             for info in state.versions.values { live.formUnion(objects(of: info.manifest)) }
             for r in state.removed.values.sorted(by: { $0.number < $1.number }) {
-                removed.append(("\(name.rawValue)@\(r.number)", objects(of: r.manifest)))
+                removed.append(("\(state.model)@\(r.number)", objects(of: r.manifest)))
             }
         }
-        guard !removed.isEmpty else { return }
         let removedOnly = removed.reduce(into: Set<ObjectID>()) { $0.formUnion($1.objects) }.subtracting(live)
         report.findings.removeAll { $0.kind == "missing" && $0.id.map(removedOnly.contains) == true }
         for (label, objects) in removed {

@@ -28,13 +28,13 @@ extension Reachability {
 
         func load(_ id: ObjectID, by: String) throws -> (ObjectType, JSONValue?) {
             guard let (type, payload) = try read(id) else {
-                throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing (named by \(by)); nothing was deleted: run 'mreg fsck'"))
+                throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing (named by \(by))"))
             }
             guard let payload else { return (type, nil) }
             do {
                 return (type, try JSONValue.parse(payload))
             } catch {
-                throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); nothing was deleted: run 'mreg fsck'"))
+                throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error))"))
             }
         }
 

@@ -28,7 +28,7 @@ extension Registry {
                 roots.append(id)
                 if name.rawValue.hasPrefix("refs/models/") && name.rawValue.hasSuffix("/head") { heads.insert(id) }
             case .corrupt(let name, let error):
-                throw RegistryError.corrupt(.init(object: "ref \(name)", reason: "\(error); nothing was deleted: run 'mreg fsck'"))
+                throw RegistryError.corrupt(.init(object: "ref \(name)", reason: "\(error)"))
             case .lock, .stray: continue
             }
         }

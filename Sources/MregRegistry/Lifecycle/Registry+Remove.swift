@@ -102,7 +102,7 @@ extension Registry {
             versions = state.versions.keys.sorted()
             if versions.isEmpty {
                 if let last = state.removed.values.max(by: { $0.number < $1.number }) {
-                    throw RegistryError.notFound(.removed(last, model: model))
+                    throw RegistryError.notFound(.everyVersionRemoved(last: last, model: model))
                 }
                 throw RegistryError.notFound(.init(.version, "latest", model: model))
             }

@@ -67,7 +67,7 @@ extension Registry {
             guard let v = state.latestLiveVersion else {
                 // Every version was removed: say so, naming the newest removal.
                 if let last = state.removed.values.max(by: { $0.number < $1.number }) {
-                    throw RegistryError.notFound(.removed(last, model: rev.model, asOf: when))
+                    throw RegistryError.notFound(.everyVersionRemoved(last: last, model: rev.model, asOf: when))
                 }
                 throw RegistryError.notFound(.init(.version, "latest", model: rev.model, asOf: when))
             }

@@ -80,6 +80,7 @@ extension Remotes {
         // The files of versions a fetched event removes may be gone from the remote (reclaimed).
         var reclaimable = Set<ObjectID>()
         var removedManifests = Set<ObjectID>()
+        var removals = RemovedManifests()
 
         while !frontier.isEmpty {
             let level = frontier
@@ -117,12 +118,24 @@ extension Remotes {
                     throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); it was not stored", remote: "\(location)"))
                 }
                 links[id] = named
-                if type == .event, let event = try? Event(json: JSONValue.parse(payload)), event.action == .remove, let m = event.manifest {
-                    removedManifests.insert(m)
+                if type == .event, let event = try? Event(json: JSONValue.parse(payload)) {
+                    removals.note(event)
+                    if event.action == .remove, let m = event.manifest { removedManifests.insert(m) }
                 }
                 if removedManifests.contains(id) || reclaimable.contains(id) { reclaimable.formUnion(named) }
+                // A removed version's files are not fetched (a removed version needs none);
+                // those a live version shares are reached through its manifest.
+                let descend = type == .manifest && removals.isRemovedOnly(id) ? [] : named
                 var fresh = [ObjectID]()
-                for child in named where !seen.contains(child) && !store.freshen(child) {
+                var candidates = descend
+                // A live version's manifest this store has is still looked into: it may be one of a
+                // version removed here, whose files were reclaimed.
+                for child in descend where type == .event && removals.isLive(child) && !seen.contains(child) && store.contains(child) {
+                    seen.insert(child)
+                    _ = store.freshen(child)
+                    candidates += try Registry.links(type: .manifest, payload: store.read(child, as: .manifest))
+                }
+                for child in candidates where !seen.contains(child) && !store.freshen(child) {
                     seen.insert(child)
                     journal?.record(child, in: store)
                     fresh.append(child)

@@ -24,11 +24,14 @@ extension Remotes {
         // The manifests of versions the new events remove: their files may be gone here (reclaimed).
         var removedManifests = Set<ObjectID>()
         var reclaimable = Set<ObjectID>()
+        var removals = RemovedManifests()
+        var passedThrough = Set<ObjectID>()
         for tip in tips {
             var next: ObjectID? = tip
             while let id = next, !present.contains(id), lacking.insert(id).inserted {
                 frontier.append(id)
                 let event = try Event.load(id, from: store)
+                removals.note(event)
                 if event.action == .remove, let m = event.manifest { removedManifests.insert(m) }
                 next = event.parent
             }
@@ -50,6 +53,12 @@ extension Remotes {
                 let type = try store.header(of: id).type
                 guard Registry.linkedTypes.contains(type) else { continue }
                 var unique = Set<ObjectID>()
+                // A removed version's files are not sent (a removed version needs none); those a
+                // live version shares are reached through its manifest.
+                if type == .manifest && removals.isRemovedOnly(id) {
+                    children[id] = []
+                    continue
+                }
                 let kids = try Registry.links(type: type, payload: store.read(id, as: type)).filter { unique.insert($0).inserted }
                 children[id] = kids
                 if removedManifests.contains(id) || reclaimable.contains(id) { reclaimable.formUnion(kids) }
@@ -59,7 +68,10 @@ extension Remotes {
             // Reused objects are freshened: a gc of the remote must not delete them now.
             let missing = try remote.missing(unknown, freshening: true)
             for id in unknown { if missing.contains(id) { lacking.insert(id) } else { present.insert(id) } }
-            frontier = discovered.filter { lacking.contains($0) && !expanded.contains($0) }
+            // A live version's manifest the remote has is still looked into: it may be one of a
+            // version removed there, whose files were reclaimed.
+            for id in discovered where present.contains(id) && removals.isLive(id) { passedThrough.insert(id) }
+            frontier = discovered.filter { (lacking.contains($0) || passedThrough.contains($0)) && !expanded.contains($0) }
         }
 
         // Children before parents.
@@ -68,15 +80,19 @@ extension Remotes {
         for tip in tips where lacking.contains(tip) {
             var stack = [(tip, false)]
             while let (id, finished) = stack.popLast() {
-                if finished { order.append(id); continue }
+                if finished { if lacking.contains(id) { order.append(id) }; continue }
                 if !done.insert(id).inserted { continue }
                 stack.append((id, true))
-                for kid in (children[id] ?? []).reversed() where lacking.contains(kid) && !done.contains(kid) {
+                for kid in (children[id] ?? []).reversed() where (lacking.contains(kid) || passedThrough.contains(kid)) && !done.contains(kid) {
                     stack.append((kid, false))
                 }
             }
         }
-        let sendChildren = children.mapValues { $0.filter { lacking.contains($0) } }
+        // An object sent goes after what it names; through a manifest the remote has, that is the manifest's files.
+        let sendChildren = children.mapValues { kids in
+            kids.flatMap { kid in passedThrough.contains(kid) ? (children[kid] ?? []).filter { lacking.contains($0) } : [kid] }
+                .filter { lacking.contains($0) }
+        }
         return TransferPlan(order: order, children: sendChildren, sizes: sizes)
     }
 }
