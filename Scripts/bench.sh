@@ -69,14 +69,17 @@ bench_gc() {
     local s0 s1
     s0=$(now); (cd sg && $MREG gc --dry-run > /dev/null); s1=$(now)
     t_dry=$(awk "BEGIN { print $s1 - $s0 }")
-    s0=$(now); unreachable=$(cd sg && $MREG gc --json | awk -F': ' '/"deleted_objects"/ { gsub(/,/, "", $2); print $2 }'); s1=$(now)
+    s0=$(now); (cd sg && $MREG gc --json > ../sg-gc.json); s1=$(now)
     t_gc=$(awk "BEGIN { print $s1 - $s0 }")
+    unreachable=$(awk -F': ' '/"deleted_objects"/ { gsub(/,/, "", $2); print $2 }' sg-gc.json)
+    freed=$(awk -F': ' '/"deleted_bytes"/ { gsub(/,/, "", $2); print $2 }' sg-gc.json)
     (cd sg && $MREG fsck --no-dangling > /dev/null && $MREG export "gcbench@$versions" ../sg-out > /dev/null)
     grep -q "version $versions" sg-out/model.txt || { echo "shape G: export after gc is wrong" >&2; exit 1; }
     printf '\n%-40s %9.3f  (%s objects walked)\n' "mreg gc --dry-run ($versions versions)" "$t_dry" "$total"
-    printf '%-40s %9.3f  %s objects deleted, %s objects/s, %s GiB/s\n' "mreg gc ($mib MiB unreachable)" "$t_gc" "$unreachable" \
-        "$(awk "BEGIN { printf \"%.0f\", $unreachable / $t_gc }")" "$(awk "BEGIN { printf \"%.2f\", $mib / 1024 / $t_gc }")"
-    rm -rf sg sg-in sg-out sg-chunks
+    printf '%-40s %9.3f  %s objects deleted (%s bytes), %s objects/s, %s GiB/s\n' "mreg gc ($mib MiB unreachable)" "$t_gc" \
+        "$unreachable" "$freed" "$(awk "BEGIN { printf \"%.0f\", $unreachable / $t_gc }")" \
+        "$(awk "BEGIN { printf \"%.2f\", $freed / 1073741824 / $t_gc }")"
+    rm -rf sg sg-in sg-out sg-chunks sg-gc.json
 }
 # --- shape G (end) --------------------------------------------------------------------------
 if [ "${BENCH_ONLY:-}" = gc ]; then

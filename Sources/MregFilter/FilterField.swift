@@ -3,6 +3,9 @@ import MregSupport
 /// every context; what a field holds for one version is up to the context's `FieldResolver`.
 public enum FilterField: Sendable, Hashable, CustomStringConvertible {
     case model, version, stage, tag, author, created, message, format, parameters
+    /// Whether the version was removed (`mreg rm`): true or false. Search skips removed
+    /// versions unless the query names this field.
+    case removed
     case param(String)
     case metric(String)
     /// A field of the version's model card (`card.license`, `card.tags`).
@@ -12,10 +15,10 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
     package static let builtins: [String: FilterField] = [
         "model": .model, "name": .model, "version": .version, "stage": .stage, "stages": .stage,
         "tag": .tag, "tags": .tag, "author": .author, "created": .created, "message": .message,
-        "format": .format, "formats": .format, "parameters": .parameters,
+        "format": .format, "formats": .format, "parameters": .parameters, "removed": .removed,
     ]
 
-    package static let help = "model, version, stage, tag, author, created, message, format, parameters, params.KEY, metrics.KEY or card.KEY"
+    package static let help = "model, version, stage, tag, author, created, message, format, parameters, removed, params.KEY, metrics.KEY or card.KEY"
 
     /// Reads a field from its dotted parts (`["params", "optimizer", "lr"]`); nil when unknown.
     /// A part that was quoted with backticks keeps its dots, so ``params.`a.b` `` has key `a.b`.
@@ -59,6 +62,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         case .message: return "message"
         case .format: return "format"
         case .parameters: return "parameters"
+        case .removed: return "removed"
         case .param(let k): return "params." + Self.quoted(k)
         case .metric(let k): return "metrics." + Self.quoted(k)
         case .card(let k): return "card." + Self.quoted(k)

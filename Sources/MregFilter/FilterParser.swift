@@ -261,6 +261,12 @@ private struct Parser {
                 throw fail(t.column, "\(field) compares with quoted text, not \(t.text)")
             }
             return literal
+        case .removed:
+            switch literal {
+            case .bool: return literal
+            case .string(let s) where ["true", "false"].contains(s.lowercased()): return .bool(s.lowercased() == "true")
+            default: throw fail(t.column, "removed compares with true or false, not \(t.text)")
+            }
         case .param, .metric, .card:
             return literal
         }

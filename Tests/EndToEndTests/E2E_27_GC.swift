@@ -243,6 +243,52 @@ struct GCTests {
         }
     }
 
+    /// du reads what objects name from its link cache (`.mreg/index/links`): a warm run, a
+    /// damaged, truncated or stale cache file give exactly a cold run's figures, without error.
+    @Test func duCacheGivesTheColdAnswerAndABadCacheIsIgnored() throws {
+        try withStore { mreg, dir in
+            let f1 = randomBytes(40_000, seed: 1), f2 = randomBytes(20_000, seed: 2), f3 = randomBytes(9_000, seed: 3)
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f2": f2])
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f3": f3])
+            try GCTests.register(mreg, dir, "b", ["f2": f2])
+            _ = try GCTests.orphan(mreg, dir, randomBytes(5_000, seed: 4))
+            let cache = "\(dir)/.mreg/index/links"
+            func du() throws -> NSDictionary {
+                let r = try mreg.run(["du", "--versions", "--json"], cwd: dir).succeeded()
+                #expect(r.stderr.isEmpty, "\(r)")
+                return try GCTests.json(r) as NSDictionary
+            }
+            func cold() throws -> NSDictionary {
+                try? FileManager.default.removeItem(atPath: cache)
+                return try du()
+            }
+            let first = try cold()
+            #expect(GCTests.exists(cache))
+            #expect(try du() == first, "a warm run differs from a cold one")
+            let store = first["store"] as? [String: Any]
+            #expect((store?["reclaimable_objects"] as? Int) == 1)
+            // Damaged: garbage, one flipped byte, truncated, empty, a folder.
+            let good = try readFile(cache)
+            var flipped = good
+            flipped[flipped.count / 2] ^= 0xff
+            for bad in [Array("garbage".utf8), flipped, Array(good.prefix(good.count - 9)), []] {
+                try writeFile(cache, bad)
+                #expect(try du() == first, "a damaged cache was trusted")
+                #expect(try readFile(cache) == good, "a damaged cache was not rewritten")
+            }
+            // Stale: the cache of an older state, after a removal, a new version and a gc.
+            let older = good
+            try mreg.run(["rm", "a@1", "--reason", "test"], cwd: dir).succeeded()
+            try GCTests.register(mreg, dir, "b", ["f3": f3, "f4": randomBytes(3_000, seed: 5)])
+            try mreg.run(["gc", "--prune=now"], cwd: dir).succeeded()
+            let now = try cold()
+            #expect(now != first)
+            try writeFile(cache, older)
+            #expect(try du() == now, "a stale cache changed the figures")
+            try GCTests.expectClean(mreg, dir)
+        }
+    }
+
     @Test func gcOfAFilesystemRemote() throws {
         try withStore { mreg, dir in
             let shared = "\(dir)/../shared"

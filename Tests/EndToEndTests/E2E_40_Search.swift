@@ -22,6 +22,32 @@ import Testing
         try (RegisterTests.json(r.succeeded()) as! [[String: Any]]).map { "\($0["model"] as! String)@\($0["version"] as! Int)" }
     }
 
+    /// A removed version keeps its index row, flagged: only a query naming `removed` finds
+    /// it (with who, when and why in --json), before and after a reindex.
+    @Test func searchFindsRemovedVersionsOnlyWithRemoved() throws {
+        try withStore { mreg, dir in
+            try Self.store(mreg, dir)
+            try mreg.run(["rm", "fraud@1", "--reason", "leaked data"], cwd: dir, env: ["MREG_NOW": "2026-05-01T10:00:00Z"]).succeeded()
+            for round in ["after rm", "after reindex"] {
+                #expect(try Self.found(mreg.run(["search", "--order-by", "version", "--json"], cwd: dir)).sorted()
+                        == ["churn@1", "fraud@2", "fraud@3"], "\(round)")
+                #expect(try Self.found(mreg.run(["search", "params.optimizer = 'adam'", "--json"], cwd: dir)).sorted()
+                        == ["churn@1", "fraud@2"], "\(round)")
+                #expect(try Self.found(mreg.run(["search", "removed = true", "--json"], cwd: dir)) == ["fraud@1"], "\(round)")
+                #expect(try Self.found(mreg.run(["search", "removed = true and params.optimizer = 'sgd'", "--json"], cwd: dir)).isEmpty)
+                #expect(try Self.found(mreg.run(["search", "removed = false", "--json"], cwd: dir)).sorted()
+                        == ["churn@1", "fraud@2", "fraud@3"], "\(round)")
+                let hits = try RegisterTests.json(mreg.run(["search", "removed = true", "--json"], cwd: dir).succeeded()) as? [[String: Any]]
+                let hit = try #require(hits?.first)
+                #expect(hit["removed"] as? Bool == true && hit["removal_reason"] as? String == "leaked data", "\(hit)")
+                #expect(hit["removed_at"] as? String == "2026-05-01T10:00:00Z" && (hit["removed_by"] as? String)?.contains("<") == true, "\(hit)")
+                #expect(try mreg.run(["list"], cwd: dir).succeeded().stdout.contains("fraud"))
+                #expect(try mreg.run(["search", "removed = 'maybe'"], cwd: dir).status == 64)
+                try mreg.run(["reindex"], cwd: dir).succeeded()
+            }
+        }
+    }
+
     @Test func searchFindsVersionsAcrossModels() throws {
         try withStore { mreg, dir in
             try Self.store(mreg, dir)

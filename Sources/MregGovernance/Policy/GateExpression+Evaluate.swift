@@ -69,6 +69,7 @@ extension GateExpression {
             case .message: return message.map { .one(.text($0)) } ?? .missing
             case .format: return .set(formats.map { .text($0) })
             case .parameters: return parameters.map { .one(.number(Double($0), exact: $0)) } ?? .missing
+            case .removed: return .one(.bool(false))  // a gate judges a live version
             case .param(let k): return FieldValues(params[k])
             case .metric(let k): return FieldValues(metrics[k])
             case .card(let k): return FieldValues(listOrValue: card[k])

@@ -81,7 +81,7 @@ extension IndexSegment {
             w.u32(ids[refs.message])
             w.u32(next)
             w.u32(n)
-            w.u32(0)
+            w.u32(row.removal == nil ? 0 : 1)  // flags: bit 0, removed
             next += n
         }
         for row in rows { w.id(row.manifest) }
@@ -101,6 +101,7 @@ extension IndexSegment {
     static func fieldCountOf(_ row: VersionFields) -> Int {
         var n = row.params.count + row.metrics.count + row.formats.count
         for v in row.card.values { n += v.arrayValue?.count ?? 1 }
+        if let removal = row.removal { n += removal.reason == nil ? 2 : 3 }
         return n
     }
 
@@ -131,6 +132,12 @@ extension IndexSegment {
             } else {
                 add(k, .card, v)
             }
+        }
+        if let removal = row.removal {
+            // By key bytes: at, by, reason.
+            add("at", .removal, .string(removal.at))
+            add("by", .removal, .string(removal.by))
+            if let reason = removal.reason { add("reason", .removal, .string(reason)) }
         }
         return out
     }

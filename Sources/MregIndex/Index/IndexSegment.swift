@@ -30,6 +30,8 @@ struct IndexSegment: @unchecked Sendable {
         case card = 3
         /// One item of a model-card field holding a (non-empty) list: one field per item, in order.
         case cardItem = 4
+        /// A removed version's removal: keys `by`, `at` and `reason` (strings).
+        case removal = 5
     }
 
     /// How a field's 64 bits are to be read.
@@ -128,7 +130,7 @@ struct IndexSegment: @unchecked Sendable {
             let key = base.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian
             let ns = base[o + 4], kind = base[o + 5]
             let bits = base.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self).littleEndian
-            guard key < strings, ns <= 4, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
+            guard key < strings, ns <= 5, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
             if kind == Kind.string.rawValue || kind == Kind.json.rawValue { guard bits < UInt64(strings) else { throw IndexCorrupt("bad field \(f)") } }
         }
         for p in 0..<(stageCount + tagCount) {
@@ -208,6 +210,11 @@ struct IndexSegment: @unchecked Sendable {
     @inline(__always) func author(_ row: Int) -> UInt32 { rowU32(row, 24) }
     @inline(__always) func createdText(_ row: Int) -> UInt32 { rowU32(row, 28) }
     @inline(__always) func message(_ row: Int) -> UInt32 { rowU32(row, 32) }
+    /// How many rows are live versions (not removed).
+    var liveRowCount: Int { (0..<rowCount).reduce(0) { $0 + (isRemoved($1) ? 0 : 1) } }
+
+    /// Whether the version of `row` was removed (row flags, bit 0).
+    @inline(__always) func isRemoved(_ row: Int) -> Bool { rowU32(row, 44) & 1 != 0 }
 
     @inline(__always) func fields(_ row: Int) -> Range<Int> {
         let start = Int(rowU32(row, 36))
@@ -286,7 +293,7 @@ struct IndexSegment: @unchecked Sendable {
         var stages = [String: Int64](), tags = [String: Int64]()
         for i in 0..<stageCount { let p = stage(i); stages[string(p.name)] = p.version }
         for i in 0..<tagCount { let p = tag(i); tags[string(p.name)] = p.version }
-        return ModelSummary(model: model, head: head, eventCount: eventCount, versionCount: rowCount, latestVersion: latest,
+        return ModelSummary(model: model, head: head, eventCount: eventCount, versionCount: liveRowCount, latestVersion: latest,
                             stages: stages, tags: tags, lastChange: lastChange)
     }
 
@@ -305,7 +312,7 @@ struct IndexSegment: @unchecked Sendable {
     /// Everything indexed about one version.
     func versionFields(_ row: Int) -> VersionFields {
         var params = [String: JSONValue](), metrics = [String: JSONValue](), formats = [String]()
-        var card = [String: JSONValue](), lists = [String: [JSONValue]]()
+        var card = [String: JSONValue](), lists = [String: [JSONValue]](), removal = [String: String]()
         for f in fields(row) {
             switch Namespace(rawValue: fieldNamespace(f)) {
             case .param: params[string(fieldKey(f))] = value(f)
@@ -313,13 +320,16 @@ struct IndexSegment: @unchecked Sendable {
             case .format: formats.append(string(fieldKey(f)))
             case .card: card[string(fieldKey(f))] = value(f)
             case .cardItem: lists[string(fieldKey(f)), default: []].append(value(f))
+            case .removal: removal[string(fieldKey(f))] = value(f).stringValue
             case nil: break
             }
         }
         for (key, items) in lists { card[key] = .array(items) }
-        return VersionFields(version: version(row), manifest: manifest(row), author: string(author(row)),
-                             created: string(createdText(row)),
-                             content: ManifestFields(message: string(message(row)), params: params, metrics: metrics,
-                                                     formats: formats, parameters: parameters(row), card: card))
+        var fields = VersionFields(version: version(row), manifest: manifest(row), author: string(author(row)),
+                                   created: string(createdText(row)),
+                                   content: ManifestFields(message: string(message(row)), params: params, metrics: metrics,
+                                                           formats: formats, parameters: parameters(row), card: card))
+        if isRemoved(row) { fields.removal = RemovalFields(by: removal["by"] ?? "", at: removal["at"] ?? "", reason: removal["reason"]) }
+        return fields
     }
 }

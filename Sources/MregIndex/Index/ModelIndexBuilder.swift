@@ -22,7 +22,7 @@ struct ModelIndexBuilder {
             let f = segment.versionFields(row)
             rows[f.version] = f
         }
-        guard state.head == record.head, rows.count == state.versions.count else { throw IndexCorrupt("record disagrees with itself") }
+        guard state.head == record.head, rows.count == state.versions.count + state.removed.count else { throw IndexCorrupt("record disagrees with itself") }
     }
 
     /// Applies one event; `fields` gives the manifest-derived fields of a registered manifest.
@@ -34,9 +34,9 @@ struct ModelIndexBuilder {
             rows[v] = VersionFields(version: v, manifest: info.manifest, author: info.registeredBy, created: info.registeredAt,
                                     content: try fields(info.manifest))
         }
-        // A removed version leaves the searchable rows (its events stay in the record).
-        if event.action == .remove, let v = event.version, state.removed[v]?.event == raw.id {
-            rows[v] = nil
+        // A removed version stays, flagged: search skips it unless the query names `removed`.
+        if event.action == .remove, let v = event.version, let removal = state.removed[v], removal.event == raw.id {
+            rows[v]?.removal = RemovalFields(by: removal.removedBy, at: removal.removedAt, reason: removal.reason)
         }
     }
 

@@ -248,7 +248,7 @@ public struct RegistryIndex: Sendable {
         if !built.isEmpty {
             bytes += Int64(try IndexFile.write(snapshotPath, kind: .snapshot, payload: IndexSnapshot.encode(built.map(\.0)), shared: shared))
         }
-        return RebuildReport(models: built.count, versions: built.reduce(0) { $0 + $1.0.rowCount },
+        return RebuildReport(models: built.count, versions: built.reduce(0) { $0 + $1.0.liveRowCount },
                              events: built.reduce(0) { $0 + $1.1 }, bytes: bytes, seconds: Date().timeIntervalSince(start),
                              damaged: damaged)
     }

@@ -23,6 +23,9 @@ public struct VersionFields: Sendable, Equatable {
     public var parameters: Int64?
     /// The model card's recorded fields.
     public var card: [String: JSONValue]
+    /// A removed version (kept in the index for `search 'removed = true'`): who removed it,
+    /// when and why; nil for a live version.
+    public var removal: RemovalFields?
 
     public init(version: Int64, manifest: ObjectID, author: String, created: String, content: ManifestFields) {
         self.version = version

@@ -16,8 +16,9 @@ extension RegistryIndex {
         var matches = [(segment: Int, row: Int)]()
         var searched = 0
         for (i, segment) in segments.enumerated() {
-            searched += segment.rowCount
-            for row in SegmentMatcher(query.expression, segment: segment).matchingRows() { matches.append((i, row)) }
+            let matcher = SegmentMatcher(query.expression, segment: segment)
+            searched += matcher.includesRemoved ? segment.rowCount : segment.liveRowCount
+            for row in matcher.matchingRows() { matches.append((i, row)) }
         }
         let orders = order.isEmpty ? SearchOrder.defaultOrder : order
         var keyIDs = [Int: [UInt32?]]()  // per segment: the string id of each order field's key

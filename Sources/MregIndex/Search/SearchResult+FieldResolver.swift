@@ -15,6 +15,7 @@ extension SearchResult.Hit: FieldResolver {
         case .author: return .one(.text(s.string(s.author(row))))
         case .message: return .one(.text(s.string(s.message(row))))
         case .parameters: return s.parameters(row).map { .one(.number(Double($0), exact: $0)) } ?? .missing
+        case .removed: return .one(.bool(s.isRemoved(row)))
         case .stage: return .set(stages.map { .text($0) })
         case .tag: return .set(tags.map { .text($0) })
         case .format: return .set(values(of: .format).map(FieldValue.init))

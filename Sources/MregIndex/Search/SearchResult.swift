@@ -30,16 +30,25 @@ public struct SearchResult: Sendable {
         public var created: String { segment.string(segment.createdText(row)) }
 
         /// `{"model", "version", "manifest", "stages", "tags", "created", "author", "message",
-        /// "formats", "parameters", "params", "metrics", "card"}` (schema in `Docs/COMMANDS.md`).
+        /// "formats", "parameters", "params", "metrics", "card"}` (schema in `Docs/COMMANDS.md`);
+        /// a removed version also has `"removed": true`, `"removed_by"`, `"removed_at"` and
+        /// `"removal_reason"` (null when none was given).
         public var json: JSONValue {
             let fields = self.fields
-            return .object([
+            var object: [String: JSONValue] = [
                 "model": .string(model), "version": .int(fields.version), "manifest": .string(fields.manifest.hex),
                 "stages": .array(stages.map { .string($0) }), "tags": .array(tags.map { .string($0) }),
                 "created": .string(fields.created), "author": .string(fields.author), "message": .string(fields.message),
                 "formats": .array(fields.formats.map { .string($0) }), "parameters": JSONValue(fields.parameters),
                 "params": .object(fields.params), "metrics": .object(fields.metrics), "card": .object(fields.card),
-            ])
+            ]
+            if let removal = fields.removal {
+                object["removed"] = .bool(true)
+                object["removed_by"] = .string(removal.by)
+                object["removed_at"] = .string(removal.at)
+                object["removal_reason"] = JSONValue(removal.reason)
+            }
+            return .object(object)
         }
 
         /// The values of a field for this version (several for stage, tag and format; none when missing).
@@ -56,6 +65,7 @@ public struct SearchResult: Sendable {
                 return segment.fields(row).filter { segment.fieldNamespace($0) == IndexSegment.Namespace.format.rawValue }
                     .map { .string(segment.string(segment.fieldKey($0))) }
             case .parameters: return segment.parameters(row).map { [.int($0)] } ?? []
+            case .removed: return [.bool(segment.isRemoved(row))]
             case .param(let k), .metric(let k):
                 let ns: IndexSegment.Namespace = { if case .param = field { return .param } else { return .metric } }()
                 guard let key = segment.find(k), let f = segment.field(row, ns, key) else { return [] }

@@ -17,9 +17,12 @@ struct SegmentMatcher {
     let test: RowTest?
     /// The value when `test` is nil.
     let constant: Bool
+    /// Whether removed versions are searched too (the query names `removed`).
+    let includesRemoved: Bool
 
     init(_ expression: FilterExpression, segment: IndexSegment) {
         self.segment = segment
+        includesRemoved = expression.fields.contains(.removed)
         switch Self.compile(expression, segment) {
         case .constant(let b): test = nil; constant = b
         case .test(let t): test = t; constant = false
@@ -28,8 +31,14 @@ struct SegmentMatcher {
 
     /// The rows that match, in row order.
     func matchingRows() -> [Int] {
-        if let test { return (0..<segment.rowCount).filter(test) }
-        return constant ? Array(0..<segment.rowCount) : []
+        let rows = searchedRows
+        if let test { return rows.filter(test) }
+        return constant ? rows : []
+    }
+
+    /// The rows searched: every row when the query names `removed`, else the live ones.
+    var searchedRows: [Int] {
+        includesRemoved ? Array(0..<segment.rowCount) : (0..<segment.rowCount).filter { !segment.isRemoved($0) }
     }
 
     private enum Compiled {
@@ -99,6 +108,9 @@ struct SegmentMatcher {
             let memo = StringMemo(s, test)
             let isAuthor = c.field == .author
             return .test { memo.test(isAuthor ? s.author($0) : s.message($0)) }
+        case .removed:
+            if c.op == .isNull || c.op == .isNotNull { return .constant(c.op == .isNotNull) }
+            return .test { test.bool(s.isRemoved($0)) }
         case .parameters:
             return .test { row in
                 guard let p = s.parameters(row) else { return c.op == .isNull }

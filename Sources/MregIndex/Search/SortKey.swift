@@ -24,6 +24,7 @@ enum SortKey {
         case .version: let v = s.version(row); self = .number(Double(v), exact: v)
         case .created: let t = s.created(row); self = .number(Double(t), exact: t)
         case .parameters: self = s.parameters(row).map { .number(Double($0), exact: $0) } ?? .missing
+        case .removed: self = s.isRemoved(row) ? .number(1, exact: 1) : .number(0, exact: 0)
         case .author: self = text(s.author(row))
         case .message: self = text(s.message(row))
         case .stage: self = s.stages(ofRow: row).first.map { .text($0) } ?? .missing

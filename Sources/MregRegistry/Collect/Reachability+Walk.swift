@@ -13,6 +13,17 @@ extension Reachability {
     public static func walk(roots: [ObjectID], removalsFrom heads: Set<ObjectID>? = nil,
                             liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
                             read: (ObjectID) throws -> (ObjectType, [UInt8]?)?) throws -> Reachability {
+        try walk(roots: roots, removalsFrom: heads, liveFiles: liveFiles, contains: contains) { id in
+            guard let (type, payload) = try read(id) else { return nil }
+            return try LinkNode(id: id, type: type, payload: payload)
+        }
+    }
+
+    /// The same walk, reading each object as a `LinkNode` (from its payload or from the link
+    /// cache): `node` returns nil when the object is missing.
+    public static func walk(roots: [ObjectID], removalsFrom heads: Set<ObjectID>? = nil,
+                            liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
+                            node: (ObjectID) throws -> LinkNode?) throws -> Reachability {
         var result = Reachability()
         // A manifest's files are made live at most once, as soon as one version that names it keeps them.
         var filesWalked = Set<ObjectID>()
@@ -26,23 +37,18 @@ extension Reachability {
         var inCountingChain = counting
         var chunkCache = [ObjectID: [ObjectID]]()
 
-        func load(_ id: ObjectID, by: String) throws -> (ObjectType, JSONValue?) {
-            guard let (type, payload) = try read(id) else {
+        func load(_ id: ObjectID, by: String) throws -> LinkNode {
+            guard let found = try node(id) else {
                 throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing (named by \(by))"))
             }
-            guard let payload else { return (type, nil) }
-            do {
-                return (type, try JSONValue.parse(payload))
-            } catch {
-                throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error))"))
-            }
+            return found
         }
 
         /// The objects a manifest's files and datasets need, chunk lists expanded; live ones are marked.
-        func walkFiles(_ json: JSONValue, manifest: ObjectID, live: Bool) throws -> [ObjectID] {
+        func walkFiles(_ links: [ObjectID], manifest: ObjectID, live: Bool) throws -> [ObjectID] {
             var out = [ObjectID]()
             var seen = Set<ObjectID>()
-            for id in Registry.links(in: json) where seen.insert(id).inserted {
+            for id in links where seen.insert(id).inserted {
                 out.append(id)
                 // Known: a chunk list (its chunks), or not one (empty); each file object is read once.
                 if let chunks = chunkCache[id] {
@@ -50,21 +56,20 @@ extension Reachability {
                     continue
                 }
                 guard contains(id) else { continue }  // a missing file is fsck's to report
-                let type: ObjectType, body: JSONValue?
+                let file: LinkNode
                 do {
-                    (type, body) = try load(id, by: "manifest \(manifest.abbreviated())")
+                    file = try load(id, by: "manifest \(manifest.abbreviated())")
                 } catch where !live {
                     // A removed version's file that cannot be read (damaged, emptied) is garbage
                     // like the rest of it; not cached, so a live version naming it still fails.
                     continue
                 }
-                guard type == .chunks, let body else {
+                guard file.type == .chunks else {
                     chunkCache[id] = []
                     continue
                 }
-                let chunks = Registry.links(in: body)
-                chunkCache[id] = chunks
-                for c in chunks where seen.insert(c).inserted { out.append(c) }
+                chunkCache[id] = file.links
+                for c in file.links where seen.insert(c).inserted { out.append(c) }
             }
             if live { result.live.formUnion(out) }
             return out
@@ -85,35 +90,27 @@ extension Reachability {
                 continue
             }
             result.live.insert(id)
-            let (type, body) = try load(id, by: context.map { "\($0.model) v\($0.version)" } ?? "a ref or an event")
-            guard let body else { continue }
-            switch type {
+            let object = try load(id, by: context.map { "\($0.model) v\($0.version)" } ?? "a ref or an event")
+            switch object.type {
             case .event:
                 let counts = inCountingChain.contains(id)
-                if let parent = body["parent"]?.stringValue.flatMap(ObjectID.init(parsing:)) {
+                if let parent = object.parent {
                     if counts { inCountingChain.insert(parent) }
                     pending.append((parent, nil))
                 }
-                let model = body["model"]?.stringValue ?? ""
-                let key = body["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
-                if counts, let key, body["action"]?.stringValue == Event.Action.remove.rawValue { removedKeys.insert(key) }
-                if let m = body["manifest"]?.stringValue.flatMap(ObjectID.init(parsing:)) {
-                    if let key, body["action"]?.stringValue == Event.Action.register.rawValue { result.manifests[key] = m }
+                let key = object.version.map { Reachability.VersionKey(model: object.model ?? "", version: $0) }
+                if counts, let key, object.action == Event.Action.remove.rawValue { removedKeys.insert(key) }
+                if let m = object.manifest {
+                    if let key, object.action == Event.Action.register.rawValue { result.manifests[key] = m }
                     manifestsLater.append((m, key))
                 }
             case .manifest:
-                if let base = body["base"], base != .null {
-                    let baseKey: Reachability.VersionKey? = base["model"]?.stringValue.flatMap { model in
-                        base["version"]?.intValue.map { Reachability.VersionKey(model: model, version: $0) }
-                    }
-                    for m in Registry.links(in: base) { pending.append((m, baseKey)) }
-                }
-                let parts = JSONValue.array([body["files"] ?? .null, body["datasets"] ?? .null])
+                for m in object.baseLinks { pending.append((m, object.baseKey)) }
                 if keepFiles { filesWalked.insert(id) }
-                result.fileObjects[id] = try walkFiles(parts, manifest: id, live: keepFiles)
+                result.fileObjects[id] = try walkFiles(object.links, manifest: id, live: keepFiles)
             default:
                 // A chunk list named straight by a ref, or anything else linked: everything it names.
-                for child in Registry.links(in: body) { pending.append((child, nil)) }
+                for child in object.links { pending.append((child, nil)) }
             }
         }
         return result

@@ -13,7 +13,9 @@ extension Registry {
         var size = [ObjectID: Int64]()
         size.reserveCapacity(objects.count)
         for o in objects { size[o.id] = o.storedBytes }
-        let reach = try reachability()
+        // Objects never change, so what each one names comes from the link cache; the
+        // figures are those of a full walk (a cold cache gives the same answer, only slower).
+        let reach = try cachedReachability(present: size)
         var usage = DiskUsage()
         usage.storeObjects = objects.count
         for o in objects {

@@ -20,6 +20,46 @@ extension Registry {
     ///   event, manifest or chunk list) is missing or cannot be read: what it names cannot
     ///   be known, so nothing can safely be called unreachable (run `mreg fsck`).
     public func reachability() throws -> Reachability {
+        let (roots, heads) = try reachabilityRoots()
+        return try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) },
+                                     contains: { store.contains($0) }, read: readForWalk)
+    }
+
+    /// The same walk for `du`, with what each object names taken from the link cache
+    /// (`LinkCache`, `.mreg/index/links`) where it has the object, and the objects it lacks
+    /// read and added to it. Never used to decide a deletion: `gc` walks the objects.
+    ///
+    /// - Parameter present: the loose objects (from one scan of `objects/`): a cache entry
+    ///   is used only for an object among them; any other object is read from the store.
+    public func cachedReachability(present: [ObjectID: Int64]) throws -> Reachability {
+        let (roots, heads) = try reachabilityRoots()
+        let path = LinkCache.path(root: repository.root)
+        let cache = LinkCache.load(path)
+        var hits = 0
+        var fresh = [ObjectID: LinkNode]()
+        let reach = try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) },
+                                          contains: { present[$0] != nil || store.contains($0) }) { id in
+            let loose = present[id] != nil
+            if loose, let node = cache.nodes[id] {
+                hits += 1
+                return node
+            }
+            guard let (type, payload) = try readForWalk(id) else { return nil }
+            let node = try LinkNode(id: id, type: type, payload: payload)
+            if loose { fresh[id] = node }
+            return node
+        }
+        if !fresh.isEmpty || hits != cache.nodes.count {
+            // New objects join; entries of objects no longer loose (deleted by gc) leave.
+            var updated = LinkCache(nodes: fresh)
+            for (id, node) in cache.nodes where present[id] != nil { updated.nodes[id] = node }
+            updated.save(path, shared: repository.sharedGroup)
+        }
+        return reach
+    }
+
+    /// Every ref under `refs/`: its id, and the model heads among them.
+    func reachabilityRoots() throws -> (roots: [ObjectID], heads: Set<ObjectID>) {
         var roots = [ObjectID]()
         var heads = Set<ObjectID>()
         for entry in refs.scan() {
@@ -32,15 +72,19 @@ extension Registry {
             case .lock, .stray: continue
             }
         }
-        return try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) }, contains: { store.contains($0) }) { id in
-            let header: ObjectHeader
-            do {
-                header = try store.header(of: id)
-            } catch let e as StoreError where e.code == .notFound {
-                return nil
-            }
-            guard Self.linkedTypes.contains(header.type) else { return (header.type, nil) }
-            return (header.type, try store.read(id, as: header.type))
+        return (roots, heads)
+    }
+
+    /// An object as the walk reads it: its type, its payload when it is linked (an event,
+    /// manifest or chunk list), nil when it is missing.
+    func readForWalk(_ id: ObjectID) throws -> (ObjectType, [UInt8]?)? {
+        let header: ObjectHeader
+        do {
+            header = try store.header(of: id)
+        } catch let e as StoreError where e.code == .notFound {
+            return nil
         }
+        guard Self.linkedTypes.contains(header.type) else { return (header.type, nil) }
+        return (header.type, try store.read(id, as: header.type))
     }
 }
