@@ -45,7 +45,7 @@ public struct LinkNode: Sendable, Equatable {
         do {
             body = try JSONValue.parse(payload)
         } catch {
-            throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error)); nothing was deleted: run 'mreg fsck'"))
+            throw RegistryError.corrupt(.init(object: "\(type) \(id.hex)", reason: "it cannot be read (\(error))"))
         }
         switch type {
         case .event:
