@@ -37,11 +37,22 @@ extension Registry {
         let cache = LinkCache.load(path)
         var hits = 0
         var fresh = [ObjectID: LinkNode]()
+        // Objects the cache lacks are read on all cores first (a first run reads the whole
+        // store); one that cannot be read is left for the walk, which reports it.
+        let uncached = present.keys.filter { cache.nodes[$0] == nil }
+        if uncached.count >= 64 {
+            let nodes = try Parallel.map(uncached) { id -> LinkNode? in
+                guard let (type, payload) = (try? readForWalk(id)) ?? nil else { return nil }
+                return try? LinkNode(id: id, type: type, payload: payload)
+            }
+            for (i, id) in uncached.enumerated() { if let node = nodes[i] { fresh[id] = node } }
+        }
+        let prefetched = fresh
         let reach = try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) },
                                           contains: { present[$0] != nil || store.contains($0) }) { id in
             let loose = present[id] != nil
-            if loose, let node = cache.nodes[id] {
-                hits += 1
+            if loose, let node = cache.nodes[id] ?? prefetched[id] {
+                if cache.nodes[id] != nil { hits += 1 }
                 return node
             }
             guard let (type, payload) = try readForWalk(id) else { return nil }
