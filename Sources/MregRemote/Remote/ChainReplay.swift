@@ -85,6 +85,8 @@ public enum ChainReplay {
         var renumbered = [Renumbering]()
         var dropped = 0
         var unsigned = 0
+        // Old event id → its replayed id (an `unapprove` names the approval it withdraws, a promotion those it used).
+        var replayedIDs = [ObjectID: ObjectID]()
         func mapped(_ v: Int64?) -> Int64? { v.map { mapping[$0] ?? $0 } }
 
         for (index, original) in local.enumerated() {
@@ -199,6 +201,8 @@ public enum ChainReplay {
                                               remote: nil, policy: refusal, outcome: outcome))
                 if outcome == .dropped { dropped += 1; continue }
             }
+            if let a = event.approval { event.approval = replayedIDs[a] ?? a }
+            if let used = event.approvals { event.approvals = used.map { replayedIDs[$0] ?? $0 } }
             if event.signature != nil || event.signer != nil {
                 let signer = event.signer
                 event.signature = nil
@@ -206,6 +210,7 @@ public enum ChainReplay {
                 if let resign, let signer, resign(&event, signer) { resigned += 1 } else { unsigned += 1 }
             }
             let id = ObjectID.compute(type: .event, payload: event.json.canonicalBytes)
+            replayedIDs[originalID] = id
             state.apply(event, id: id)
             out.append((id, event))
         }
