@@ -239,4 +239,94 @@ struct ApprovalsE2E {
             #expect(caught.status == 1 && (caught.stdout + caught.stderr).contains("bob@example.com is not an approver"), "\(caught)")
         }
     }
+
+    @Test(.enabled(if: Tools.sshKeygen != nil, "ssh-keygen is not installed"))
+    func aReplayedPromotionNeedsApprovalsStillInForce() throws {
+        try withMreg { mreg, work in
+            let shared = "\(work)/shared", bob = "\(work)/bob", val = "\(work)/val"
+            try mreg.run(["init", "-q", shared], cwd: work).succeeded()
+            try Self.keys(mreg, work, store: shared)
+            try writeFile("\(shared)/.mreg/policy.toml", """
+                [stages.production]
+                approvals = 1
+                approvers = ["val@example.com"]
+                [signing]
+                allowed_signers = "allowed_signers"
+                """)
+            for dir in [bob, val] { try mreg.run(["clone", "-q", shared, dir], cwd: work).succeeded() }
+            try writeFile("\(bob)/m/model.bin", randomBytes(3000, seed: 11))
+            try Self.run(mreg, "bob", ["register", "fraud", "m"], in: bob, keys: work).succeeded()
+            try Self.run(mreg, "bob", ["push"], in: bob, keys: work).succeeded()
+            try Self.run(mreg, "val", ["pull"], in: val, keys: work).succeeded()
+            try Self.run(mreg, "val", ["approve", "fraud@1", "production", "--sign"], in: val, keys: work).succeeded()
+            try Self.run(mreg, "val", ["push"], in: val, keys: work).succeeded()
+            try Self.run(mreg, "bob", ["pull"], in: bob, keys: work).succeeded()
+            try Self.run(mreg, "bob", ["promote", "fraud@1", "production"], in: bob, keys: work).succeeded()
+            // Meanwhile val withdraws the approval: bob's promotion, replayed after it, has none left.
+            try Self.run(mreg, "val", ["approve", "--revoke", "fraud@1", "production", "--sign"], in: val, keys: work).succeeded()
+            try Self.run(mreg, "val", ["push"], in: val, keys: work).succeeded()
+            #expect(try Self.run(mreg, "bob", ["push"], in: bob, keys: work).status == 3)
+            let pull = try Self.run(mreg, "bob", ["pull"], in: bob, keys: work)
+            #expect(pull.status == 3 && (pull.stdout + pull.stderr).contains("approvals"), "\(pull)")
+            let theirs = try Self.run(mreg, "bob", ["pull", "--theirs"], in: bob, keys: work).succeeded()
+            let shown = try Self.json(try mreg.run(["show", "fraud@1", "--json"], cwd: bob))
+            #expect(shown["stages"] as? [String] == [] && (shown["approvals"] as? [Any])?.isEmpty == true, "\(theirs) \(shown)")
+        }
+    }
+}
+
+/// Approvals through an S3 remote with a shared policy.
+@Suite(.enabled(if: S3Server.isAvailable, S3Server.skipReason))
+struct S3ApprovalsTests {
+    @Test(.enabled(if: Tools.sshKeygen != nil, "ssh-keygen is not installed"))
+    func approvalsTravelThroughABucketAndItsPolicyGuardsPushes() throws {
+        let s3 = try #require(S3Server.shared)
+        try withMreg { mreg, work in
+            let bucket = try s3.makeBucket()
+            let url = "s3://\(bucket)/team"
+            let admin = "\(work)/admin", bob = "\(work)/bob", val = "\(work)/val"
+            try mreg.run(["init", "-q", admin]).succeeded()
+            try ApprovalsE2E.keys(mreg, work, store: admin)
+            try writeFile("\(admin)/.mreg/policy.toml", """
+                [stages.production]
+                approvals = 1
+                approvers = ["val@example.com"]
+                separation_of_duties = true
+                [signing]
+                allowed_signers = "allowed_signers"
+                """)
+            try mreg.run(["remote", "add", "origin", url], cwd: admin).succeeded()
+            try mreg.run(["policy", "push"], cwd: admin, env: s3.environment).succeeded()
+            func run(_ who: String, _ args: [String], in dir: String) throws -> RunResult {
+                try mreg.run(["config", "user.signingKey", "\(work)/\(who)-key"], cwd: dir).succeeded()
+                var env = s3.environment
+                env["MREG_USER_NAME"] = who
+                env["MREG_USER_EMAIL"] = "\(who)@example.com"
+                return try mreg.run(args, cwd: dir, env: env)
+            }
+            for dir in [bob, val] { try mreg.run(["clone", "-q", url, dir], cwd: work, env: s3.environment).succeeded() }
+            try writeFile("\(bob)/m/model.bin", randomBytes(2000, seed: 4))
+            try run("bob", ["register", "fraud", "m"], in: bob).succeeded()
+            try run("bob", ["push"], in: bob).succeeded()
+            try run("val", ["pull"], in: val).succeeded()
+            try run("val", ["approve", "fraud@1", "production", "--sign"], in: val).succeeded()
+            try run("val", ["push"], in: val).succeeded()
+            try run("bob", ["pull"], in: bob).succeeded()
+            try run("bob", ["promote", "fraud@1", "production"], in: bob).succeeded()
+            try run("bob", ["push"], in: bob).succeeded()
+            let fresh = "\(work)/fresh"
+            try mreg.run(["clone", "-q", url, fresh], cwd: work, env: s3.environment).succeeded()
+            let shown = try ApprovalsE2E.json(try mreg.run(["show", "fraud@production", "--json"], cwd: fresh))
+            #expect((shown["approvals"] as? [[String: Any]])?.first?["signer"] as? String == "val@example.com", "\(shown)")
+            #expect(try mreg.run(["verify"], cwd: fresh).status == 0)
+
+            // Bob, without the policy, promotes v2 with no approval: the bucket's policy refuses the push.
+            try writeFile("\(bob)/m/model.bin", randomBytes(2000, seed: 6))
+            try run("bob", ["register", "fraud", "m"], in: bob).succeeded()
+            try FileManager.default.removeItem(atPath: "\(bob)/.mreg/policy.toml")
+            try run("bob", ["promote", "fraud@2", "production"], in: bob).succeeded()
+            let push = try run("bob", ["push"], in: bob)
+            #expect(push.status == 3 && (push.stdout + push.stderr).contains("approval"), "\(push)")
+        }
+    }
 }
