@@ -21,7 +21,9 @@ import MregGovernance
 /// - A register event that gets another number records the old one in `renumbered_from`.
 /// - Other actions are kept, pointing at the renumbered version.
 /// - Every kept event keeps its actor, time, reason and policy verdict, and gets a new `seq`
-///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`.
+///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`,
+///   unless `resign` signs it again. An `approve` or `unapprove` that cannot be signed again is
+///   dropped; an `unapprove`'s `approval` and a promotion's `approvals` name the replayed ids.
 ///
 ///     let replay = ChainReplay.rebuild(local: mine, onto: theirState)
 ///     // replay.events (with ids), replay.renumbered: [v3 → v5]
@@ -207,7 +209,15 @@ public enum ChainReplay {
                 let signer = event.signer
                 event.signature = nil
                 event.signer = nil
-                if let resign, let signer, resign(&event, signer) { resigned += 1 } else { unsigned += 1 }
+                if let resign, let signer, resign(&event, signer) {
+                    resigned += 1
+                } else if action == .approve || action == .unapprove {
+                    // An approval is nothing without its signer's signature: dropped, not replayed unsigned.
+                    dropped += 1
+                    continue
+                } else {
+                    unsigned += 1
+                }
             }
             let id = ObjectID.compute(type: .event, payload: event.json.canonicalBytes)
             replayedIDs[originalID] = id
