@@ -38,7 +38,7 @@ public struct MregCommand: ParsableCommand {
         version: MregVersion.string,
         groupedSubcommands: [
             CommandGroup(name: "Registry", subcommands: [
-                Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self,
+                Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self, Approve.self,
                 Log.self, Diff.self, Export.self, Cat.self, Rm.self, Prune.self, DiskUsageCommand.self,
                 Search.self, Reindex.self,
                 // search-commands (issue 7)

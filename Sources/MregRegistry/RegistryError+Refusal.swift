@@ -27,6 +27,10 @@ extension RegistryError {
         case removingStagedVersion(model: String, version: Int64, stages: [String])
         /// The policy's `[removal]` rules refuse removing a version (`problem`: which rule).
         case removalPolicy(model: String, version: Int64, problem: String)
+        /// An approval (`mreg approve`, `--revoke`) cannot be recorded (`problem`: why and what to do).
+        case approval(model: String, version: Int64, stage: String, problem: String)
+        /// The policy refuses a move out of a governed stage or of a protected tag (`action`: e.g. "demoting fraud v3 from production").
+        case movePolicy(action: String, problem: String)
 
         public var description: String {
             switch self {
@@ -55,6 +59,10 @@ extension RegistryError {
                 return "\(model)@\(version) is in \(stages.joined(separator: ", ")): a version a stage holds cannot be removed; nothing was removed"
             case .removalPolicy(let model, let version, let problem):
                 return "policy refuses removing \(model)@\(version): \(problem); nothing was removed"
+            case .approval(let model, let version, let stage, let problem):
+                return "cannot approve \(model)@\(version) for \(stage): \(problem); nothing was written"
+            case .movePolicy(let action, let problem):
+                return "policy refuses \(action): \(problem); nothing was written"
             case .newerFormat(let location, let version, let supported):
                 return "\(location) has format version \(version); this mreg writes version \(supported): upgrade mreg"
             }

@@ -34,6 +34,28 @@ import Testing
         return (state, out)
     }
 
+    @Test func approvalsFollowTheirVersionAndAreDroppedWhenTheyCannotBeSignedAgain() {
+        let (remote, _) = Self.chain([Self.register(1, Self.m1, content: "c1"), Self.register(2, Self.m2, content: "c2", by: "Bob")])
+        var approve = Event(model: "m", sequence: 0, parent: nil, action: .approve, version: 2, manifest: Self.m3, stage: "production",
+                            actor: "Val", time: "2026-01-04T00:00:00Z", signer: "val@example.com", signature: "old")
+        approve.sequence = 3
+        let local = [Self.register(2, Self.m3, content: "c3"), approve]
+        // Signed again (by val's key): kept, pointing at the renumbered version, approval in force.
+        let resigned = ChainReplay.rebuild(local: local, onto: remote, resign: { event, signer in
+            event.signer = signer
+            event.signature = "new"
+            return true
+        })
+        #expect(resigned.events.count == 2 && resigned.resigned == 1)
+        let replayed = try? #require(resigned.events.last)
+        #expect(replayed?.event.version == 3 && replayed?.event.manifest == Self.m3 && replayed?.event.signature == "new")
+        #expect(resigned.state.approvals(of: 3, stage: "production").map(\.signer) == ["val@example.com"])
+        // Not signable again: dropped (an unsigned approval would be refused everywhere), not replayed unsigned.
+        let unsigned = ChainReplay.rebuild(local: local, onto: remote)
+        #expect(unsigned.events.count == 1 && unsigned.dropped == 1 && unsigned.unsigned == 0)
+        #expect(unsigned.state.approvals.isEmpty)
+    }
+
     @Test func localVersionsGetTheNextNumbersAndTagsAndStagesFollowThem() {
         // Common base: v1. Remote: v2 (m2), promoted to staging. Local: v2 (m3) tagged and promoted, then v3 (m4).
         let (remote, _) = Self.chain([Self.register(1, Self.m1, content: "c1"), Self.register(2, Self.m2, content: "c2", by: "Bob"),

@@ -23,6 +23,16 @@ extension MregCommand {
               require_reason = true                   # promote needs --reason
               signed = true                           # promote needs --sign (user.signingKey)
               allow_force = false                     # may --force override a refusal?
+              signers = ["group:release"]             # who may promote into and demote out of it (signed)
+              approvals = 1                           # signed approvals ('mreg approve') needed
+              approvers = ["group:validators"]        # who may approve (default: any allowed signer)
+              separation_of_duties = true             # registrant and promoter cannot approve
+              approval_max_age_days = 30              # older approvals do not count
+              [tags.released]
+              signers = ["group:release"]             # who may set, move or delete the tag
+              require_reason = true
+              [groups]
+              release = ["ada@example.com", "bob@example.com"]
               [signing]
               allowed_signers = "allowed_signers"     # ssh-keygen allowed-signers file, relative to .mreg/
             A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it;
@@ -60,7 +70,26 @@ extension MregCommand {
                     rows.append(["reason", r.requireReason ? "required" : "optional"])
                     rows.append(["signed", r.signed ? "required" : "optional"])
                     rows.append(["--force", r.allowForce ? "allowed (recorded as forced)" : "not allowed"])
+                    if let signers = r.signers { rows.append(["signers", principals(signers, policy)]) }
+                    if r.approvals > 0 {
+                        rows.append(["approvals", "\(r.approvals) signed (mreg approve)"])
+                        rows.append(["approvers", r.approvers.map { principals($0, policy) } ?? "any allowed signer"])
+                        rows.append(["separation", r.separationOfDuties ? "registrant and promoter cannot approve" : "not required"])
+                        if let days = r.approvalMaxAgeDays { rows.append(["max age", "\(days) days"]) }
+                    }
                     for line in Terminal.table(rows.map { ["  " + $0[0]] + $0.dropFirst() }) { Terminal.line(line) }
+                }
+                for (tag, r) in policy.tags.sorted(by: { $0.key < $1.key }) {
+                    Terminal.line("")
+                    Terminal.line(Terminal.paint("[tags.\(tag)]", .bold))
+                    Terminal.line("  signers  " + (r.signers.map { principals($0, policy) } ?? "anyone"))
+                    Terminal.line("  reason   " + (r.requireReason ? "required" : "optional"))
+                }
+                if !policy.groups.isEmpty {
+                    Terminal.line("")
+                    Terminal.line(Terminal.paint("[groups]", .bold))
+                    let rows = policy.groups.sorted { $0.key < $1.key }.map { ["  " + $0.key, $0.value.joined(separator: ", ")] }
+                    for line in Terminal.table(rows) { Terminal.line(line) }
                 }
                 if let removal = policy.removal {
                     Terminal.line("")
@@ -92,6 +121,13 @@ extension MregCommand {
                 }
             }
 
+            /// `group:release (ada@example.com, bob@example.com), val@example.com`.
+            func principals(_ list: [String], _ policy: PromotionPolicy) -> String {
+                list.map { p in
+                    p.hasPrefix("group:") ? "\(p) (\(policy.expand([p]).joined(separator: ", ")))" : p
+                }.joined(separator: ", ")
+            }
+
             /// One set of retention rules as JSON (unset keys null).
             func rules(_ r: RetentionPolicy.Rules) -> JSONValue {
                 ["keep_last": r.keepLast.map { .int(Int64($0)) } ?? .null, "keep_days": r.keepDays.map { .int(Int64($0)) } ?? .null,
@@ -109,11 +145,21 @@ extension MregCommand {
                         }),
                         "card_fields": .array(r.cardFields.map { .string($0) }),
                         "require_reason": .bool(r.requireReason), "signed": .bool(r.signed), "allow_force": .bool(r.allowForce),
+                        "signers": r.signers.map { .array($0.map { .string($0) }) } ?? .null,
+                        "approvals": .int(Int64(r.approvals)),
+                        "approvers": r.approvers.map { .array($0.map { .string($0) }) } ?? .null,
+                        "separation_of_duties": .bool(r.separationOfDuties),
+                        "approval_max_age_days": r.approvalMaxAgeDays.map { .int(Int64($0)) } ?? .null,
                     ]
                 }
+                let tags = policy.tags.mapValues { r -> JSONValue in
+                    ["signers": r.signers.map { .array($0.map { .string($0) }) } ?? .null, "require_reason": .bool(r.requireReason)]
+                }
+                let groups = policy.groups.mapValues { JSONValue.array($0.map { .string($0) }) }
                 return [
                     "path": .string(path), "exists": .bool(policy.digest != nil), "digest": JSONValue(policy.digest),
                     "stages": .object(stages), "allowed_signers": JSONValue(policy.allowedSigners),
+                    "groups": .object(groups), "tags": .object(tags),
                     "removal": policy.removal.map { ["require_reason": .bool($0.requireReason), "signed": .bool($0.signed)] } ?? .null,
                     "retention": policy.retention.map { r in
                         .object(["defaults": rules(r.defaults), "models": .object(r.models.mapValues(rules))])

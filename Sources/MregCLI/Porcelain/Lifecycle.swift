@@ -28,6 +28,9 @@ extension MregCommand {
         @Option(name: .shortAndLong, help: "Why (recorded in the event).")
         var message: String?
 
+        @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey (a protected tag's signers need it).")
+        var sign = false
+
         @Argument(help: "MODEL@REV to tag (MODEL with -d or to list).")
         var revision: String
 
@@ -50,12 +53,12 @@ extension MregCommand {
             }
             if delete {
                 let model = try Revision.parse(revision).model
-                let change = try registry.untag(model: model, tag: tag, reason: message)
+                let change = try registry.untag(model: model, tag: tag, reason: message, sign: sign)
                 if output.json { output.emit(changeJSON(change)) } else { Terminal.line("deleted tag '\(tag)' of \(model) (was v\(change.event?.version ?? 0))") }
                 return
             }
             let v = try registry.resolve(revision)
-            let change = try registry.tag(model: v.model, version: v.version, tag: tag, force: force, reason: message)
+            let change = try registry.tag(model: v.model, version: v.version, tag: tag, force: force, reason: message, sign: sign)
             if output.json { output.emit(changeJSON(change)); return }
             if !change.changed {
                 Terminal.line("\(v.model) tag '\(tag)' already names v\(v.version)")
@@ -114,7 +117,11 @@ extension MregCommand {
 
     struct Demote: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Take whatever version a model has in a stage out of it.")
+            abstract: "Take whatever version a model has in a stage out of it.",
+            discussion: """
+            A stage the policy governs governs moves out of it too: its signers (--sign), signed and require_reason.
+            Example: mreg demote fraud production --reason "incident 42" --sign
+            """)
 
         @Argument(help: "The model (MODEL@REV: refused unless the stage holds that version).")
         var model: String
@@ -125,13 +132,16 @@ extension MregCommand {
         @Option(name: .long, help: "Why (recorded in the audit trail).")
         var reason: String?
 
+        @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey (a governed stage's signers need it).")
+        var sign = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let registry = try Store.registry()
             let revision = try Revision.parse(model)
             let named = revision.selector == nil ? nil : try registry.resolve(model).version
-            let change = try registry.demote(model: revision.model, stage: stage, reason: reason, version: named)
+            let change = try registry.demote(model: revision.model, stage: stage, reason: reason, version: named, sign: sign)
             if output.json { output.emit(changeJSON(change)); return }
             Terminal.line("\(revision.model) v\(change.previous ?? 0) demoted from \(stage)")
         }

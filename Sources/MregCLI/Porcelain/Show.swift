@@ -45,6 +45,7 @@ extension MregCommand {
                 o["manifest_id"] = .string(v.manifestID.hex)
                 o["stages"] = .array(stages.map { .string($0) })
                 o["tags"] = .array(tags.map { .string($0) })
+                o["approvals"] = .array(v.state.approvals(of: v.version).map(approvalJSON))
                 o["registered_by"] = .string(info.registeredBy)
                 o["registered_at"] = .string(info.registeredAt)
                 if let from = info.renumberedFrom { o["renumbered_from"] = .int(from) }
@@ -66,6 +67,11 @@ extension MregCommand {
             if let from = info.renumberedFrom { rows.append(["Renumbered", "from v\(from), by a pull"]) }
             if !stages.isEmpty { rows.append(["Stages", stages.joined(separator: ", ")]) }
             if !tags.isEmpty { rows.append(["Tags", tags.joined(separator: ", ")]) }
+            for a in v.state.approvals(of: v.version) {
+                let other = a.manifest == v.manifestID ? "" : " (of another manifest)"
+                rows.append(["Approved", "for \(a.stage) by \(Names.escaped(a.signer ?? a.actor)) at \(Format.time(a.time))\(other)"
+                                 + (a.reason.map { ": " + Names.escaped($0) } ?? "") + " (#\(a.sequence) \(a.id.abbreviated()))"])
+            }
             if !m.message.isEmpty { rows.append(["Message", m.message]) }
             if let b = m.base["model"]?.stringValue, let bv = m.base["version"]?.intValue { rows.append(["Base", "\(b)@v\(bv)"]) }
             if let git = m.provenance["git"] {

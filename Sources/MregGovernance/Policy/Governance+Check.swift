@@ -39,7 +39,7 @@ extension Governance {
         let signer = signed ? try signingSetup(identity: try identity(), policy: policy).principal : nil
         let verdict = try self.verdict(policy: policy, state: v.state, version: v.version, stage: stage, reason: reason, signer: signer)
         let rules = policy.rules(for: stage)
-        let forceable = rules?.allowForce == true && !(verdict?.failures.contains { $0.rule == "signed" } ?? false)
+        let forceable = rules?.allowForce == true && !(verdict?.failures.contains { PolicyVerdict.unforceable.contains($0.rule) } ?? false)
         return PromotionCheck(model: v.model, version: v.version, stage: stage, verdict: verdict,
                               alreadyInStage: v.state.stages[stage] == v.version, forceAllowed: forceable)
     }

@@ -46,9 +46,13 @@ extension Governance {
     /// into `stage`; nil when the policy has no rules for the stage.
     ///
     /// - Parameter registration: the author and time of a version not registered yet (`register --stage`).
+    /// - Parameters:
+    ///   - actor: the promoter (`Name <email>`) when not signed and not the current user (a replayed promotion).
+    ///   - time: when the promotion happens (for `approval_max_age_days`; default now).
     public func verdict(policy: PromotionPolicy, state: ModelState, version: Int64, stage: String, reason: String?,
                         signer: String?, candidate: Manifest? = nil,
-                        registration: (author: String, created: String)? = nil) throws -> PolicyVerdict? {
+                        registration: (author: String, created: String)? = nil,
+                        actor: String? = nil, time: String? = nil) throws -> PolicyVerdict? {
         guard let rules = policy.rules(for: stage) else { return nil }
         let manifest: Manifest
         if let candidate {
@@ -63,14 +67,17 @@ extension Governance {
         if let v = state.stages[stage], v != version, let info = state.versions[v] {
             current = (v, try Manifest.load(info.manifest, from: store))
         }
-        return rules.evaluate(candidate: manifest, version: version, stage: stage, state: state, current: current,
-                              reason: reason, signer: signer, policyDigest: policy.digest ?? "none", registration: registration)
+        var verdict = rules.evaluate(candidate: manifest, version: version, stage: stage, state: state, current: current,
+                                     reason: reason, signer: signer, policyDigest: policy.digest ?? "none", registration: registration)
+        try addAccessRules(&verdict, policy: policy, rules: rules, state: state, version: version, stage: stage, signer: signer,
+                           registrant: registration?.author, actor: actor, time: time)
+        return verdict
     }
 
     /// The refusal for a failed verdict (`forceable` when forcing with a reason would override it).
     static func refusal(_ reason: RegistryError.PolicyRefusal.Reason, _ verdict: PolicyVerdict, model: String, version: Int64,
                         stage: String, rules: PromotionPolicy.StageRules) -> RegistryError {
-        let forceable = rules.allowForce && !verdict.failures.contains { $0.rule == "signed" }
+        let forceable = rules.allowForce && !verdict.failures.contains { PolicyVerdict.unforceable.contains($0.rule) }
         return .refused(.policy(.init(reason, model: model, version: version, stage: stage, summary: verdict.failureSummary,
                                       forceable: forceable)))
     }
@@ -85,6 +92,7 @@ extension Governance {
         if let rules = policy.rules(for: stage),
            let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: event.reason, signer: signing?.principal) {
             event.verdict = verdict.json
+            if rules.approvals > 0 { event.approvals = verdict.usedApprovals }
             if !verdict.passed {
                 func refuse(_ reason: RegistryError.PolicyRefusal.Reason) -> RegistryError {
                     Self.refusal(reason, verdict, model: state.model, version: version, stage: stage, rules: rules)
@@ -92,6 +100,7 @@ extension Governance {
                 guard force else { throw refuse(.failed) }
                 guard rules.allowForce else { throw refuse(.forceNotAllowed) }
                 guard !verdict.failures.contains(where: { $0.rule == "signed" }) else { throw refuse(.mustBeSigned) }
+                guard !verdict.failures.contains(where: { PolicyVerdict.unforceable.contains($0.rule) }) else { throw refuse(.forceNotAllowed) }
                 guard !(event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw refuse(.forceNeedsReason)
                 }

@@ -104,8 +104,9 @@ extension Governance {
             if let judged, judged.policy == digest { continue }
             // Name the rule the remote's policy refuses, when it does.
             if let version = e.version, let verdict = try? judge.verdict(policy: policy, state: judge.state(of: model, before: e),
-                                                                         version: version, stage: stage, reason: e.reason, signer: e.signer),
-               !verdict.passed, !(e.force && rules.allowForce && !verdict.failures.contains { $0.rule == "signed" }) {
+                                                                         version: version, stage: stage, reason: e.reason, signer: e.signer,
+                                                                         actor: e.actor, time: e.time),
+               !verdict.passed, !(e.force && rules.allowForce && !verdict.failures.contains { PolicyVerdict.unforceable.contains($0.rule) }) {
                 throw RegistryError.refused(.policy(.init(.failed, model: model, version: version, stage: stage,
                                                           summary: verdict.failureSummary + " (the promotion was not judged under the remote's policy, which refuses it)")))
             }

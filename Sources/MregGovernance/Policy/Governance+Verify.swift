@@ -226,6 +226,12 @@ extension Governance {
         case .promote:
             if let p = known(v) { return p }
             guard let stage = e.stage else { return "promotes into no stage" }
+            for a in e.approvals ?? [] {
+                guard let approval = state.approvals[a] else { return "names approval \(a.abbreviated()), which is not an approval in force before it" }
+                if approval.manifest != e.manifest || approval.stage != stage {
+                    return "names approval \(a.abbreviated()), which approves another manifest or stage"
+                }
+            }
             if e.previous != state.stages[stage] {
                 return "says \(stage) held \(e.previous.map { "v\($0)" } ?? "nothing") before, but the chain says \(state.stages[stage].map { "v\($0)" } ?? "nothing")"
             }
@@ -237,6 +243,16 @@ extension Governance {
         case .remove:
             if let v, state.removed[v] != nil { return "removes v\(v), which the chain removed before" }
             return known(v)
+        case .approve:
+            if let p = known(v) { return p }
+            if e.signer == nil || e.signature == nil { return "approves v\(v ?? 0) without a signature" }
+            return nil
+        case .unapprove:
+            guard let a = e.approval, let approval = state.approvals[a] else {
+                return "withdraws approval \(e.approval?.abbreviated() ?? "?"), which is not an approval in force"
+            }
+            if approval.signer != e.signer { return "withdraws an approval signed by \(approval.signer ?? "nobody") but is signed by \(e.signer ?? "nobody")" }
+            return nil
         }
     }
 
@@ -354,6 +370,10 @@ extension Governance {
         guard let signer = e.signer, let signature = e.signature else {
             fail(e.signer.map { "names a signer (\($0)) but has no signature" } ?? "has a signature but no signer")
             return
+        }
+        if e.action == .approve, case .success(let policy) = context.policy, let stage = e.stage,
+           let approvers = policy.rules(for: stage)?.approvers, !policy.expand(approvers).contains(signer) {
+            fail("approves v\(e.version ?? 0) for \(stage), but \(signer) is not an approver there (approvers: \(approvers.joined(separator: ", ")))")
         }
         let allowed: String
         switch context.policy {

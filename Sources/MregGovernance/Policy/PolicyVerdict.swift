@@ -8,11 +8,11 @@ import MregFilter
 ///      "rules": [{"rule": "from", "passed": true, "detail": "v3 is in staging"}, ...]}
 ///
 /// Rules appear in a fixed order (`from`, `require`, `no_regression`, `card_fields`,
-/// `require_reason`, `signed`), only those the stage's policy sets.
+/// `require_reason`, `signed`, `signers`, `approvals`), only those the stage's policy sets.
 public struct PolicyVerdict: Sendable, Equatable {
     /// One rule's outcome.
     public struct RuleResult: Sendable, Equatable {
-        /// The policy key: `from`, `require`, `no_regression`, `card_fields`, `require_reason` or `signed`.
+        /// The policy key: `from`, `require`, `no_regression`, `card_fields`, `require_reason`, `signed`, `signers` or `approvals`.
         public var rule: String
         public var passed: Bool
         /// Why, with the values looked at.
@@ -28,6 +28,9 @@ public struct PolicyVerdict: Sendable, Equatable {
     /// `sha256:` of the policy file the verdict was reached under.
     public var policy: String
     public var rules: [RuleResult]
+    /// The `approve` events the `approvals` rule counted, oldest first (recorded as the promotion's
+    /// `approvals`; not part of the verdict's JSON).
+    public var usedApprovals: [ObjectID] = []
 
     public init(policy: String, rules: [RuleResult]) {
         self.policy = policy

@@ -7,7 +7,8 @@ import MregFilter
 /// Reading `policy.toml`. Unknown keys, unknown stages, bad gates and wrong types are
 /// errors: a typo must never silently weaken a policy.
 extension PromotionPolicy {
-    static let stageKeys = ["from", "require", "no_regression", "card_fields", "require_reason", "signed", "allow_force"]
+    static let stageKeys = ["from", "require", "no_regression", "card_fields", "require_reason", "signed", "allow_force",
+                            "signers", "approvals", "approvers", "separation_of_duties", "approval_max_age_days"]
     static let signingKeys = ["allowed_signers"]
 
     /// Reads the policy of the store at `root` (the `.mreg` folder); an empty policy when there is no file.
@@ -41,8 +42,14 @@ extension PromotionPolicy {
         guard case .object(let top) = ParamsLoader.fromTOML(.table(table)) else { return PromotionPolicy() }
         var policy = PromotionPolicy()
         policy.path = path
-        for key in top.keys.sorted() where !["stages", "signing", "retention", "removal"].contains(key) {
-            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE], [signing], [removal] and [retention]"))
+        for key in top.keys.sorted() where !["stages", "signing", "retention", "removal", "groups", "tags"].contains(key) {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown section '\(key)': use [stages.STAGE], [tags.TAG], [groups], [signing], [removal] and [retention]"))
+        }
+        if let groups = top["groups"] {
+            policy.groups = try Self.groups(groups, name: name)
+        }
+        if let tags = top["tags"] {
+            policy.tags = try Self.tagRules(tags, name: name)
         }
         if let retention = top["retention"] {
             policy.retention = try Self.retention(retention, name: name, knownStages: knownStages)
@@ -76,6 +83,7 @@ extension PromotionPolicy {
                 policy.allowedSigners = file.hasPrefix("/") ? file : "\(root)/\(file)"
             }
         }
+        try policy.checkPrincipals(name: name)
         if policy.allowedSigners == nil, policy.removal?.signed == true {
             throw RegistryError.badInput(.invalidPolicy(file: name, problem: "[removal] requires signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\""))
         }
@@ -141,6 +149,23 @@ extension PromotionPolicy {
         rules.requireReason = try flag("require_reason")
         rules.signed = try flag("signed")
         rules.allowForce = try flag("allow_force")
+        rules.signers = try strings("signers")
+        rules.approvers = try strings("approvers")
+        rules.separationOfDuties = try flag("separation_of_duties")
+        func count(_ key: String, minimum: Int64) throws -> Int? {
+            guard let v = o[key] else { return nil }
+            guard let n = v.intValue, n >= minimum, n <= 1000 else {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "\(key) in \(place) must be a whole number from \(minimum) to 1000"))
+            }
+            return Int(n)
+        }
+        rules.approvals = try count("approvals", minimum: 0) ?? 0
+        rules.approvalMaxAgeDays = try count("approval_max_age_days", minimum: 1)
+        if rules.approvals == 0 {
+            for key in ["approvers", "separation_of_duties", "approval_max_age_days"] where o[key] != nil {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "\(key) in \(place) has no effect without approvals = N (N >= 1): add it or remove \(key)"))
+            }
+        }
         return rules
     }
 

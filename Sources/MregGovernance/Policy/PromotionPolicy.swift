@@ -33,8 +33,19 @@ public struct PromotionPolicy: Sendable {
         public var requireReason = false
         /// Promotions must be signed by a key in the allowed-signers file.
         public var signed = false
-        /// `--force` may override failed rules (all but `signed`).
+        /// `--force` may override failed rules (all but `signed`, `signers` and `approvals`).
         public var allowForce = false
+        /// Who may move versions into and out of the stage (`email` or `group:NAME`, as written); nil: anyone.
+        /// Setting it requires signatures: identity is what a signature proves.
+        public var signers: [String]?
+        /// How many signed approvals (`mreg approve`) a promotion into the stage needs (0: none).
+        public var approvals = 0
+        /// Who may approve for the stage (`email` or `group:NAME`); nil: any allowed signer.
+        public var approvers: [String]?
+        /// The version's registrant and the promoter neither approve nor count as approvers.
+        public var separationOfDuties = false
+        /// Approvals older than this many days (at the promotion) do not count; nil: no limit.
+        public var approvalMaxAgeDays: Int?
 
         public init() {}
     }
@@ -76,6 +87,21 @@ public struct PromotionPolicy: Sendable {
     /// `[removal]`: the rules `rm` and `prune` must pass (nil: removals are not governed).
     public var removal: RemovalRules?
 
+    /// `[groups]`: named lists of principals (e-mail addresses as in the allowed-signers file),
+    /// expanded (a member may be `group:OTHER`); used as `group:NAME` in `signers` and `approvers`.
+    public var groups: [String: [String]] = [:]
+    /// `[tags.NAME]`: tags whose moves are governed.
+    public var tags: [String: TagRules] = [:]
+
+    /// `[tags.NAME]`: who may set, move or delete a protected tag, and whether it needs a reason.
+    public struct TagRules: Sendable, Equatable {
+        /// Principals (`email` or `group:NAME`) who may move the tag; nil: anyone. Requires signatures.
+        public var signers: [String]?
+        public var requireReason = false
+
+        public init() {}
+    }
+
     /// `[removal]`: how removals are governed, like a stage's promotions.
     public struct RemovalRules: Sendable, Equatable {
         /// A removal must say why (`rm --reason` always does; a policy can demand it of every tool).
@@ -89,7 +115,22 @@ public struct PromotionPolicy: Sendable {
     public init() {}
 
     /// True when the policy has no rules at all.
-    public var isEmpty: Bool { stages.isEmpty && allowedSigners == nil }
+    public var isEmpty: Bool { stages.isEmpty && allowedSigners == nil && tags.isEmpty }
+
+    /// The e-mail addresses `principals` name, groups expanded (the policy's parser refused
+    /// unknown, empty and circular groups), sorted.
+    public func expand(_ principals: [String]) -> [String] {
+        var out = Set<String>()
+        var seen = Set<String>()
+        func add(_ p: String) {
+            guard p.hasPrefix("group:") else { out.insert(p); return }
+            let name = String(p.dropFirst("group:".count))
+            guard seen.insert(name).inserted else { return }
+            for m in groups[name] ?? [] { add(m) }
+        }
+        for p in principals { add(p) }
+        return out.sorted()
+    }
 
     /// The rules of `stage`, if the policy names it.
     public func rules(for stage: String) -> StageRules? { stages[stage] }

@@ -28,11 +28,34 @@ public struct StoreGovernor: Governor {
         Governance(registry).runPostHook(Hooks.Name(point), event: event, id: id, warnings: &warnings)
     }
 
+    public func moveJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
+        let governance = Governance(registry)
+        let policy = try governance.policy()
+        let signing = sign ? try governance.signingSetup(identity: try registry.identity(), policy: policy) : nil
+        return MoveJudge(governance: governance, policy: policy, signing: signing)
+    }
+
     public func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
         let governance = Governance(registry)
         let policy = try governance.policy()
         let signing = sign ? try governance.signingSetup(identity: try registry.identity(), policy: policy) : nil
         return RemovalJudge(governance: governance, policy: policy, signing: signing)
+    }
+}
+
+/// One user's demotions and tag moves judged by one reading of the policy (see `Governance.moveProblems`).
+struct MoveJudge: PromotionJudge {
+    let governance: Governance
+    let policy: PromotionPolicy
+    let signing: Governance.SigningSetup?
+
+    func judge(_ event: inout Event, state: ModelState, warnings: inout [String]) throws {
+        Registry.place(&event, on: state)
+        let problems = Governance.moveProblems(event, policy: policy, signer: signing?.principal)
+        if !problems.isEmpty {
+            throw RegistryError.refused(.movePolicy(action: Governance.moveDescription(event), problem: problems.joined(separator: "; ")))
+        }
+        if let signing { try governance.sign(&event, with: signing, policy: policy) }
     }
 }
 

@@ -32,11 +32,21 @@ public protocol Governor: Sendable {
     /// Prepares to judge removals (`rm`, `prune`) by the current user: the policy's
     /// `[removal]` rules and, when `sign`, the signing key.
     func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge
+
+    /// Prepares to judge moves out of a stage (`demote`) and of a tag (`tag`, `tag -d`) by the
+    /// current user: the stage's `signers`, `signed` and `require_reason`, a protected tag's
+    /// rules and, when `sign`, the signing key.
+    func moveJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge
 }
 
 extension Governor {
     /// Without removal rules: removals are allowed, and cannot be signed.
     public func removalJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
+        try Ungoverned().promotionJudge(in: registry, sign: sign, force: false)
+    }
+
+    /// Without move rules: demotions and tags are allowed, and cannot be signed.
+    public func moveJudge(in registry: Registry, sign: Bool) throws -> any PromotionJudge {
         try Ungoverned().promotionJudge(in: registry, sign: sign, force: false)
     }
 }

@@ -14,16 +14,27 @@ extension Registry {
         public var previous: Int64?
         /// Notes for the user (a post-hook that failed, a hook that is not executable).
         public var warnings: [String] = []
+
+        public init(event: Event?, eventID: ObjectID?, changed: Bool, previous: Int64?, warnings: [String] = []) {
+            self.event = event
+            self.eventID = eventID
+            self.changed = changed
+            self.previous = previous
+            self.warnings = warnings
+        }
     }
 
     /// Points `tag` at a version; moving it from another version needs `force`. A tag may not
-    /// be named like a stage (`validateNewTag`).
+    /// be named like a stage (`validateNewTag`). A tag the policy protects (`[tags.NAME]`) obeys
+    /// its rules; `sign` signs the event.
     @discardableResult
-    public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil) throws -> Change {
+    public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil, sign: Bool = false) throws -> Change {
         try validateNewTag(tag)
         try validateChangeText(reason: reason)
+        let judge = try governing().moveJudge(in: self, sign: sign)
         let actor = try identity().display
         var previous: Int64?
+        var warnings = [String]()
         let appended = try appendEvent(model: model) { state in
             try validateNewTag(tag, stagesHeld: state.stages.keys)
             guard let info = state.versions[version] else {
@@ -36,25 +47,31 @@ extension Registry {
                 }
                 previous = v
             }
-            return .append(Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
-                                 manifest: info.manifest, tag: tag, previous: previous,
-                                 force: previous != nil, actor: actor, time: try Timestamp.now(), reason: reason))
+            var event = Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
+                              manifest: info.manifest, tag: tag, previous: previous,
+                              force: previous != nil, actor: actor, time: try Timestamp.now(), reason: reason)
+            try judge.judge(&event, state: state, warnings: &warnings)
+            return .append(event)
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
     }
 
-    /// Removes a tag.
+    /// Removes a tag (a protected tag obeys its rules; `sign` signs the event).
     @discardableResult
-    public func untag(model: String, tag: String, reason: String? = nil) throws -> Change {
+    public func untag(model: String, tag: String, reason: String? = nil, sign: Bool = false) throws -> Change {
         _ = try existingState(of: model)
         try validateChangeText(reason: reason)
+        let judge = try governing().moveJudge(in: self, sign: sign)
         let actor = try identity().display
+        var warnings = [String]()
         let appended = try appendEvent(model: model) { state in
             guard let v = state.tags[tag] else {
                 throw RegistryError.notFound(.init(.tag, tag, model: model, suggestions: state.tags.keys.sorted()))
             }
-            return .append(Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
-                                 actor: actor, time: try Timestamp.now(), reason: reason))
+            var event = Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
+                              actor: actor, time: try Timestamp.now(), reason: reason)
+            try judge.judge(&event, state: state, warnings: &warnings)
+            return .append(event)
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: nil)
     }
@@ -97,12 +114,15 @@ extension Registry {
     ///
     /// - Parameter version: when given, the version the caller means to take out; the
     ///   demotion is refused when the stage holds another one.
-    public func demote(model: String, stage: String, reason: String?, version: Int64? = nil) throws -> Change {
+    /// - Parameter sign: sign the event; a stage's `signers`, `signed` and `require_reason` govern moves out of it too.
+    public func demote(model: String, stage: String, reason: String?, version: Int64? = nil, sign: Bool = false) throws -> Change {
         try validateStage(stage)
         _ = try existingState(of: model)
         try validateChangeText(reason: reason)
+        let judge = try governing().moveJudge(in: self, sign: sign)
         let actor = try identity().display
         var previous: Int64?
+        var warnings = [String]()
         let appended = try appendEvent(model: model) { state in
             guard let v = state.stages[stage] else {
                 throw RegistryError.notFound(.init(.stage, stage, model: model))
@@ -111,8 +131,10 @@ extension Registry {
                 throw RegistryError.conflict(.stageHoldsAnother(model: model, stage: stage, holds: v, named: version))
             }
             previous = v
-            return .append(Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
-                                 previous: v, actor: actor, time: try Timestamp.now(), reason: reason))
+            var event = Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
+                              previous: v, actor: actor, time: try Timestamp.now(), reason: reason)
+            try judge.judge(&event, state: state, warnings: &warnings)
+            return .append(event)
         }
         return Change(event: appended?.event, eventID: appended?.id, changed: appended != nil, previous: previous)
     }

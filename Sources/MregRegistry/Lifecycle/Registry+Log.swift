@@ -81,6 +81,8 @@ extension Registry {
         case .promote: return "promote \(v) to \(e.stage ?? "")" + (e.previous.map { " (was v\($0))" } ?? "")
         case .demote: return "demote \(v) from \(e.stage ?? "")"
         case .remove: return "remove \(v)"
+        case .approve: return "approve \(v) for \(e.stage ?? "")"
+        case .unapprove: return "revoke the approval of \(v) for \(e.stage ?? "")"
         }
     }
 }

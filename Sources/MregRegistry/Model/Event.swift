@@ -12,6 +12,10 @@ public struct Event: Sendable, Equatable {
         case register, tag, untag, promote, demote
         /// A tombstone: the version is removed (see `Removal`); its number is never reused.
         case remove
+        /// A signed approval of one manifest for one stage (`mreg approve`; see `Approval`).
+        case approve
+        /// The withdrawal of an approval by its own signer (`mreg approve --revoke`; `approval` names it).
+        case unapprove
     }
 
     public var model: String
@@ -46,6 +50,10 @@ public struct Event: Sendable, Equatable {
     public var overrides: Override?
     /// The number a replayed register event's version had before a pull renumbered it.
     public var renumberedFrom: Int64?
+    /// An `unapprove` event: the id of the `approve` event it withdraws.
+    public var approval: ObjectID?
+    /// A promotion into a stage that requires approvals: the `approve` events it used, oldest first.
+    public var approvals: [ObjectID]?
 
     public init(model: String, sequence: Int64, parent: ObjectID?, action: Action, version: Int64? = nil,
                 manifest: ObjectID? = nil, content: String? = nil, tag: String? = nil, stage: String? = nil,
@@ -89,6 +97,8 @@ public struct Event: Sendable, Equatable {
         if let signature { o["signature"] = .string(signature) }
         if let overrides { o["overrides"] = overrides.json }
         if let renumberedFrom { o["renumbered_from"] = .int(renumberedFrom) }
+        if let approval { o["approval"] = .string(approval.hex) }
+        if let approvals { o["approvals"] = .array(approvals.map { .string($0.hex) }) }
         return .object(o)
     }
 
@@ -150,6 +160,8 @@ public struct Event: Sendable, Equatable {
         case .promote: needs = version == nil || stage == nil ? ["a version and a stage"] : []
         case .demote: needs = stage == nil ? ["a stage"] : []
         case .remove: needs = version == nil ? ["a version"] : []
+        case .approve: needs = version == nil || manifest == nil || stage == nil ? ["a version, a manifest and a stage"] : []
+        case .unapprove: needs = version == nil || stage == nil || o["approval"] == nil ? ["a version, a stage and an approval"] : []
         }
         if let missing = needs.first {
             throw RegistryError.corrupt(.init(object: "event", reason: "a \(actionName) event must name \(missing)"))
@@ -167,6 +179,21 @@ public struct Event: Sendable, Equatable {
             overrides = nil
         }
         renumberedFrom = try whole("renumbered_from version", "renumbered_from")
+        func id(_ value: JSONValue, _ name: String) throws -> ObjectID {
+            guard let id = value.stringValue.flatMap({ ObjectID(parsing: $0) }) else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its \(name) is not an object id"))
+            }
+            return id
+        }
+        if let a = o["approval"], a != .null { approval = try id(a, "approval") } else { approval = nil }
+        if let list = o["approvals"], list != .null {
+            guard let items = list.arrayValue else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its approvals are not a list of object ids"))
+            }
+            approvals = try items.map { try id($0, "approvals entry") }
+        } else {
+            approvals = nil
+        }
     }
 
     /// Reads an event from the store; a damaged one throws `RegistryError.corrupt` naming it.

@@ -24,6 +24,8 @@ public struct ModelState: Sendable {
     public var stages: [String: Int64] = [:]
     public var tags: [String: Int64] = [:]
     public var lastChange: String?
+    /// The approvals in force (recorded by `approve`, not withdrawn by `unapprove`), by event id.
+    public var approvals: [ObjectID: Approval] = [:]
 
     public init(model: String) { self.model = model }
 
@@ -64,7 +66,15 @@ public struct ModelState: Sendable {
                 removed[v] = Removal(version: info, removedBy: event.actor, removedAt: event.time, reason: event.reason, event: id)
                 stages = stages.filter { $0.value != v }
                 tags = tags.filter { $0.value != v }
+                approvals = approvals.filter { $0.value.version != v }
             }
+        case .approve:
+            if let v = event.version, let m = event.manifest, let s = event.stage {
+                approvals[id] = Approval(id: id, sequence: event.sequence, version: v, manifest: m, stage: s,
+                                         signer: event.signer, actor: event.actor, time: event.time, reason: event.reason)
+            }
+        case .unapprove:
+            if let a = event.approval { approvals[a] = nil }
         }
     }
 
@@ -76,6 +86,11 @@ public struct ModelState: Sendable {
     /// Stages holding `version`, sorted.
     public func stages(of version: Int64) -> [String] {
         stages.filter { $0.value == version }.map(\.key).sorted()
+    }
+
+    /// The approvals in force of `version` (for `stage`, when given), oldest first.
+    public func approvals(of version: Int64, stage: String? = nil) -> [Approval] {
+        approvals.values.filter { $0.version == version && (stage == nil || $0.stage == stage) }.sorted { $0.sequence < $1.sequence }
     }
 
     /// Tags naming `version`, sorted.

@@ -21,7 +21,9 @@ import MregGovernance
 /// - A register event that gets another number records the old one in `renumbered_from`.
 /// - Other actions are kept, pointing at the renumbered version.
 /// - Every kept event keeps its actor, time, reason and policy verdict, and gets a new `seq`
-///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`.
+///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`,
+///   unless `resign` signs it again. An `approve` or `unapprove` that cannot be signed again is
+///   dropped; an `unapprove`'s `approval` and a promotion's `approvals` name the replayed ids.
 ///
 ///     let replay = ChainReplay.rebuild(local: mine, onto: theirState)
 ///     // replay.events (with ids), replay.renumbered: [v3 → v5]
@@ -85,6 +87,8 @@ public enum ChainReplay {
         var renumbered = [Renumbering]()
         var dropped = 0
         var unsigned = 0
+        // Old event id → its replayed id (an `unapprove` names the approval it withdraws, a promotion those it used).
+        var replayedIDs = [ObjectID: ObjectID]()
         func mapped(_ v: Int64?) -> Int64? { v.map { mapping[$0] ?? $0 } }
 
         for (index, original) in local.enumerated() {
@@ -199,13 +203,24 @@ public enum ChainReplay {
                                               remote: nil, policy: refusal, outcome: outcome))
                 if outcome == .dropped { dropped += 1; continue }
             }
+            if let a = event.approval { event.approval = replayedIDs[a] ?? a }
+            if let used = event.approvals { event.approvals = used.map { replayedIDs[$0] ?? $0 } }
             if event.signature != nil || event.signer != nil {
                 let signer = event.signer
                 event.signature = nil
                 event.signer = nil
-                if let resign, let signer, resign(&event, signer) { resigned += 1 } else { unsigned += 1 }
+                if let resign, let signer, resign(&event, signer) {
+                    resigned += 1
+                } else if action == .approve || action == .unapprove {
+                    // An approval is nothing without its signer's signature: dropped, not replayed unsigned.
+                    dropped += 1
+                    continue
+                } else {
+                    unsigned += 1
+                }
             }
             let id = ObjectID.compute(type: .event, payload: event.json.canonicalBytes)
+            replayedIDs[originalID] = id
             state.apply(event, id: id)
             out.append((id, event))
         }

@@ -166,15 +166,18 @@ extension Remotes {
             let verdict: PolicyVerdict
             do {
                 guard let judged = try governance.verdict(policy: policy, state: state, version: version, stage: stage,
-                                                          reason: event.reason, signer: event.signer) else { return nil }
+                                                          reason: event.reason, signer: event.signer,
+                                                          actor: event.actor, time: event.time) else { return nil }
                 verdict = judged
             } catch {
                 return "it cannot be judged: \(error)"
             }
-            let forced = event.force && rules.allowForce && !verdict.failures.contains { $0.rule == "signed" }
+            let forced = event.force && rules.allowForce && !verdict.failures.contains { PolicyVerdict.unforceable.contains($0.rule) }
                 && !(event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             guard verdict.passed || forced else { return verdict.failureSummary }
             event.verdict = verdict.json
+            // The approvals it uses, at their replayed ids (approvals of the same manifest).
+            event.approvals = rules.approvals > 0 ? verdict.usedApprovals : nil
             return nil
         }
     }

@@ -1,0 +1,141 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `[groups]`, `[tags.NAME]` and the principals `signers` and `approvers` name: checked when
+/// the policy is read, so that a mistake fails closed with the mistake named.
+extension PromotionPolicy {
+    static let tagKeys = ["signers", "require_reason"]
+
+    /// `[groups]`: `NAME = ["ada@example.com", "group:OTHER", …]`, none empty.
+    static func groups(_ value: JSONValue, name: String) throws -> [String: [String]] {
+        guard case .object(let o) = value else {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "'groups' must be a table: write [groups] then release = [\"ada@example.com\"]"))
+        }
+        var out = [String: [String]]()
+        for group in o.keys.sorted() {
+            guard let items = o[group]?.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "group '\(group)' in [groups] must be a list of e-mail addresses, e.g. \(group) = [\"ada@example.com\"]"))
+            }
+            let members = items.compactMap(\.stringValue)
+            guard !members.isEmpty else {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "group '\(group)' in [groups] is empty: a rule naming it would let nobody through; add members or remove it"))
+            }
+            if members.contains("group:\(group)") {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "group '\(group)' in [groups] names itself: list its members' e-mail addresses"))
+            }
+            out[group] = members
+        }
+        return out
+    }
+
+    /// `[tags.NAME]` tables.
+    static func tagRules(_ value: JSONValue, name: String) throws -> [String: TagRules] {
+        guard case .object(let byTag) = value else {
+            throw RegistryError.badInput(.invalidPolicy(file: name, problem: "'tags' must be tables: write [tags.released]"))
+        }
+        var out = [String: TagRules]()
+        for tag in byTag.keys.sorted() {
+            let place = "[tags.\(tag)]"
+            guard case .object(let o)? = byTag[tag] else {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "tags.\(tag) must be a table: write \(place)"))
+            }
+            for key in o.keys.sorted() where !tagKeys.contains(key) {
+                throw RegistryError.badInput(.invalidPolicy(file: name, problem: "unknown key '\(key)' in \(place): use \(tagKeys.joined(separator: ", "))"))
+            }
+            var rules = TagRules()
+            if let v = o["signers"] {
+                guard let items = v.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                    throw RegistryError.badInput(.invalidPolicy(file: name, problem: "signers in \(place) must be a list of strings, e.g. signers = [\"group:release\"]"))
+                }
+                rules.signers = items.compactMap(\.stringValue)
+            }
+            if let v = o["require_reason"] {
+                guard let b = v.boolValue else {
+                    throw RegistryError.badInput(.invalidPolicy(file: name, problem: "require_reason in \(place) must be true or false"))
+                }
+                rules.requireReason = b
+            }
+            out[tag] = rules
+        }
+        return out
+    }
+
+    /// Every group a group or rule names exists (no cycles), every `signers`/`approvers` list is
+    /// not empty, and every principal they name is in the allowed-signers file, which they need.
+    func checkPrincipals(name: String) throws {
+        func fail(_ problem: String) -> RegistryError { .badInput(.invalidPolicy(file: name, problem: problem)) }
+        // Groups naming groups: known, and no cycle.
+        for group in groups.keys.sorted() {
+            var path = [group]
+            func walk(_ g: String) throws {
+                for member in groups[g] ?? [] where member.hasPrefix("group:") {
+                    let other = String(member.dropFirst("group:".count))
+                    guard groups[other] != nil else {
+                        throw fail("group '\(g)' in [groups] names unknown group '\(other)' (groups are \(groups.keys.sorted().joined(separator: ", ")))")
+                    }
+                    if path.contains(other) {
+                        throw fail("groups \((path + [other]).joined(separator: " -> ")) name each other in a circle: list e-mail addresses instead")
+                    }
+                    path.append(other)
+                    try walk(other)
+                    path.removeLast()
+                }
+            }
+            try walk(group)
+        }
+        var lists = [(place: String, key: String, principals: [String])]()
+        for stage in stages.keys.sorted() {
+            guard let r = stages[stage] else { continue }
+            if let s = r.signers { lists.append(("[stages.\(stage)]", "signers", s)) }
+            if let a = r.approvers { lists.append(("[stages.\(stage)]", "approvers", a)) }
+            if r.approvals > 0, r.approvers == nil { lists.append(("[stages.\(stage)]", "approvals", [])) }
+        }
+        for tag in tags.keys.sorted() {
+            if let s = tags[tag]?.signers { lists.append(("[tags.\(tag)]", "signers", s)) }
+        }
+        guard !lists.isEmpty else { return }
+        for (place, key, principals) in lists {
+            if key != "approvals", principals.isEmpty {
+                throw fail("\(key) in \(place) is empty: nobody could pass it; name e-mail addresses or group:NAME")
+            }
+            for p in principals where p.hasPrefix("group:") {
+                let g = String(p.dropFirst("group:".count))
+                guard groups[g] != nil else {
+                    let known = groups.isEmpty ? "there is no [groups] section" : "groups are \(groups.keys.sorted().joined(separator: ", "))"
+                    throw fail("\(key) in \(place) names unknown group '\(g)' (\(known))")
+                }
+            }
+        }
+        guard let allowedSigners else {
+            let first = lists[0]
+            throw fail("\(first.key) in \(first.place) needs signatures but no allowed-signers file is named: add [signing] allowed_signers = \"allowed_signers\"")
+        }
+        guard let data = FileManager.default.contents(atPath: allowedSigners) else {
+            let first = lists[0]
+            throw fail("\(first.key) in \(first.place) needs the allowed-signers file \(allowedSigners), which cannot be read")
+        }
+        let patterns = Self.allowedPrincipals(String(decoding: data, as: UTF8.self))
+        for (place, key, principals) in lists {
+            for p in expand(principals) where !patterns.contains(where: { fnmatch($0, p, 0) == 0 }) {
+                throw fail("\(key) in \(place) names \(p), who is not in the allowed-signers file \((allowedSigners as NSString).lastPathComponent): add their key there as '\(p) <key>'")
+            }
+        }
+    }
+
+    /// The principal patterns of an allowed-signers file (each line's first field, split at commas).
+    static func allowedPrincipals(_ text: String) -> [String] {
+        var out = [String]()
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let first = trimmed.split(separator: " ").first else { continue }
+            let field = first.hasPrefix("\"") ? first.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : String(first)
+            out += field.split(separator: ",").map(String.init)
+        }
+        return out
+    }
+}
