@@ -133,6 +133,7 @@ struct AuditReportTests {
 
     @Test func hostileTextIsEscapedInEveryFormat() throws {
         let report = try Self.hostileReport()
+        #expect(report.rows[0].verdictText == "failed: signed (forced)")
         let csv = report.csv
         let lines = csv.split(separator: "\r\n", omittingEmptySubsequences: false)
         #expect(lines.count == 3 && lines[2].isEmpty, "one header row, one row, no raw newline inside a cell")
