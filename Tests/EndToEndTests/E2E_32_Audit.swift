@@ -168,6 +168,7 @@ struct AuditE2E {
             let cells = table.dropFirst().map { String($0.dropFirst(offset).prefix(11)) }
             #expect(cells == ["           ", "good       ", "unknown key", "           ", "expired    ", "bad        "], "aligned columns")
             #expect(table.contains { $0.contains("unknown key") } && table.contains { $0.contains("expired") })
+            #expect(text.lines.allSatisfy { !$0.hasSuffix(" ") }, "no trailing blanks")
 
             // February only, inclusive: #2 and #3 of fraud, and churn's registration.
             let feb = try mreg.run(["audit", "--since", "2026-02", "--until", "2026-02", "--format", "json"], cwd: dir)

@@ -25,9 +25,10 @@ extension AuditReport {
         }
         let widths = (0..<Self.textColumns.count).map { c in table.map { $0[c].count }.max() ?? 0 }
         for line in table {
-            var cells = zip(line, widths).map { cell, width in cell + String(repeating: " ", count: max(0, width - cell.count)) }
-            if let last = line.last { cells[cells.count - 1] = last }  // no trailing blanks
-            out += cells.joined(separator: "  ") + "\n"
+            var text = zip(line, widths).map { cell, width in cell + String(repeating: " ", count: max(0, width - cell.count)) }
+                .joined(separator: "  ")
+            while text.last == " " { text.removeLast() }  // no trailing blanks
+            out += text + "\n"
         }
         if rows.isEmpty { out += "(no events)\n" }
         return out
