@@ -44,6 +44,7 @@ public struct MregCommand: ParsableCommand {
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,
                 // governance-commands (issue 6)
+                Audit.self,
             ]),
             CommandGroup(name: "Remote", subcommands: [
                 Remote.self, Push.self, Fetch.self, Pull.self, Clone.self, Status.self,

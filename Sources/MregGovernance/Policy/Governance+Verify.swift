@@ -22,9 +22,11 @@ extension Governance {
 
     /// Verifies the given models (all models, and all that have a checkpoint, when empty).
     ///
-    /// - Parameter acceptRewrite: make the current head the checkpoint even when it no longer
-    ///   leads to the old one (after a legitimate rewrite by someone else; a pull that replays local events moves the checkpoint itself).
-    public func verify(models requested: [String] = [], acceptRewrite: Bool = false) throws -> VerifyReport {
+    /// - Parameters:
+    ///   - acceptRewrite: make the current head the checkpoint even when it no longer
+    ///     leads to the old one (after a legitimate rewrite by someone else; a pull that replays local events moves the checkpoint itself).
+    ///   - recordCheckpoint: false to leave every checkpoint as it is (a read-only check, as `audit` makes).
+    public func verify(models requested: [String] = [], acceptRewrite: Bool = false, recordCheckpoint: Bool = true) throws -> VerifyReport {
         let names: [String]
         if requested.isEmpty {
             let checkpointed = refs.names(prefix: "refs/verified/").map { String($0.rawValue.dropFirst("refs/verified/".count)) }
@@ -44,6 +46,7 @@ extension Governance {
             }
         }
         let context = VerifyContext(registry: registry)
+        context.recordCheckpoint = recordCheckpoint
         return VerifyReport(models: names.map { verify(model: $0, acceptRewrite: acceptRewrite, context: context) })
     }
 
@@ -55,6 +58,8 @@ extension Governance {
         /// The manifests of the current model's removed versions, whose files may be missing.
         var removed = Set<ObjectID>()
         private var loaded: Result<PromotionPolicy, any Error>?
+        /// Whether a clean run moves the checkpoint.
+        var recordCheckpoint = true
 
         init(registry: Registry) { self.registry = registry }
 
@@ -171,7 +176,7 @@ extension Governance {
         }
         report.problems = report.problems.enumerated()
             .sorted { ($0.element.sequence ?? 0, $0.offset) < ($1.element.sequence ?? 0, $1.offset) }.map(\.element)
-        if report.problems.isEmpty {
+        if report.problems.isEmpty, context.recordCheckpoint {
             let status: VerifyReport.Checkpoint
             if let checkpoint {
                 status = checkpoint == head ? .unchanged : seen.contains(checkpoint) ? .advanced : .accepted

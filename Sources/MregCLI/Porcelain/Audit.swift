@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import MregRegistry
+import MregGovernance
+import MregSupport
+import MregStore
+
+extension MregCommand {
+    struct Audit: ParsableCommand {
+        /// The report formats.
+        enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+            case text, json, csv, md, html
+        }
+
+        static let configuration = CommandConfiguration(
+            abstract: "The report for auditors: every governance event with its signature, verdict, approvals and version facts.",
+            discussion: """
+            One row per event (register, approve, unapprove, promote, demote, tag, untag, remove), oldest first, with \
+            columns time, model, version, action, stage, tag, actor, signer, signature, reason, verdict, approvals, \
+            manifest, weights_digest, datasets, metrics. 'signature' is good, bad, unknown key, expired or empty: \
+            checked now against the policy's allowed-signers file at the event's time. The header gives the chain \
+            verification (as 'mreg verify', without moving its checkpoint) and the digest of the policy in force. \
+            Derived from the event chains alone: anyone holding the store can regenerate it.
+            Exit 1 (after writing the report) when a chain fails verification, 2 for an unknown model.
+            Examples:
+              mreg audit fraud --since 2026-01 --until 2026-03 --format csv -o q1.csv
+              mreg audit --format html -o audit.html
+            """)
+
+        @Argument(help: "Models to audit (default: all).")
+        var models: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("Only events from the start of this date on (UTC unless an offset is given).", valueName: "date"))
+        var since: String?
+
+        @Option(name: .long, help: ArgumentHelp("Only events up to the end of this date (2026-03 through March 31st).", valueName: "date"))
+        var until: String?
+
+        @Option(name: .long, help: "text (aligned columns), json, csv, md or html.")
+        var format: ReportFormat = .text
+
+        @Option(name: .customShort("o"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
+        var output: String?
+
+        func run() throws {
+            let start = try since.map { try Format.dateSpan($0, option: "--since").start }
+            let end = try until.map { try Format.dateSpan($0, option: "--until").end }
+            if let start, let end, start > end {
+                throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""): no event can be in between")
+            }
+            let registry = try Store.registry()
+            let names = try models.map { try Revision.parse($0).model }
+            let report = try Governance(registry).audit(models: names, since: start, until: end)
+            let rendered: String
+            switch format {
+            case .text: rendered = report.text
+            case .json: rendered = report.json.pretty + "\n"
+            case .csv: rendered = report.csv
+            case .md: rendered = report.markdown
+            case .html: rendered = report.html
+            }
+            if let output {
+                try Self.writeAtomically(Array(rendered.utf8), to: output)
+                Terminal.line("wrote the audit report (\(report.rows.count) event\(report.rows.count == 1 ? "" : "s"), \(format.rawValue)) to \(Names.escaped(output))")
+            } else {
+                Terminal.write(rendered)
+            }
+            if let bad = report.chains.first(where: { !$0.ok }) {
+                throw CommandFailure(.negative, message: "mreg: error: verification failed: \(Names.escaped(bad.problem ?? bad.model)); the report shows the events that could be read")
+            }
+        }
+
+        /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
+        static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+            let target = Repository.absolute(path)
+            let folder = (target as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), isFolder.boolValue {
+                throw RegistryError.badInput(.unusablePath(action: "write the report to", path: path, problem: "it is a folder; name a file"))
+            }
+            let temp = "\(folder)/.\((target as NSString).lastPathComponent).tmp~\(UInt32.random(in: 0...UInt32.max))"
+            guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else {
+                throw RegistryError.io(.init("write", temp, reason: FileManager.default.fileExists(atPath: folder)
+                                             ? "the file cannot be created (is the folder writable?)" : "the folder does not exist"))
+            }
+            guard rename(temp, target) == 0 else {
+                let failure = RegistryError.IOFailure("write", target, errno: errno)
+                unlink(temp)
+                throw RegistryError.io(failure)
+            }
+        }
+    }
+}

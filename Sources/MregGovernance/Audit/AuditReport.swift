@@ -1,0 +1,128 @@
+import Foundation
+import MregStore
+import MregSupport
+import MregRegistry
+
+/// `mreg audit`: one row per governance event of the chosen models, oldest first, with the
+/// version's datasets and metrics, each signature checked, and the chain verification result.
+///
+/// Derived from the event chains alone (and the policy's allowed-signers file), so anyone
+/// holding the store can regenerate it. Renderers: `json`, `csv`, `markdown`, `html`, `text`.
+public struct AuditReport: Sendable {
+    /// The column names, in order (the CSV header row; the JSON row keys).
+    public static let columns = ["time", "model", "version", "action", "stage", "tag", "actor", "signer", "signature",
+                                 "reason", "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics"]
+
+    /// The schema name in the JSON report.
+    public static let schema = "mreg.audit/1"
+
+    /// One dataset of a version: its name and digest.
+    public struct Dataset: Sendable, Equatable {
+        public var name: String
+        public var digest: String?
+    }
+
+    /// One event.
+    public struct Row: Sendable {
+        /// The event's recorded time (RFC 3339, UTC).
+        public var time: String
+        public var model: String
+        public var sequence: Int64
+        /// The event object's id.
+        public var event: ObjectID
+        public var version: Int64?
+        /// `register`, `approve`, `unapprove`, `promote`, `demote`, `tag`, `untag`, `remove` (as recorded).
+        public var action: String
+        public var stage: String?
+        public var tag: String?
+        public var actor: String
+        public var signer: String?
+        public var signature: SignatureStatus?
+        /// Why a signature is not good (ssh-keygen's words).
+        public var signatureDetail: String?
+        public var reason: String?
+        /// The recorded verdict: passed, the policy digest it was judged under, the failed rules.
+        public var verdictPassed: Bool?
+        public var verdictPolicy: String?
+        public var failedRules: [String] = []
+        /// The event overrode a failed verdict (`--force`).
+        public var forced: Bool
+        /// A promotion: the approve events it used; an unapprove: the approval it withdrew.
+        public var approvals: [String] = []
+        public var manifest: ObjectID?
+        /// `sha256:` of the version's files listed `sha256sum`-style, sorted by path.
+        public var weightsDigest: String?
+        public var datasets: [Dataset] = []
+        /// The version's scalar metrics (numbers, strings, booleans).
+        public var metrics: [(name: String, value: JSONValue)] = []
+
+        /// The `verdict` column: `passed`, `failed: RULE, …`, with ` (forced)` when overridden; `forced` without a verdict.
+        public var verdictText: String {
+            var text: String
+            switch verdictPassed {
+            case true?: text = "passed"
+            case false?: text = failedRules.isEmpty ? "failed" : "failed: " + failedRules.joined(separator: ", ")
+            case nil: text = ""
+            }
+            if forced { text = text.isEmpty ? "forced" : text + " (forced)" }
+            return text
+        }
+
+        /// The `datasets` column: `NAME DIGEST` joined by `; `.
+        public var datasetsText: String {
+            datasets.map { [$0.name, $0.digest].compactMap { $0 }.joined(separator: " ") }.joined(separator: "; ")
+        }
+
+        /// The `metrics` column: `NAME=VALUE` joined by `; `.
+        public var metricsText: String {
+            metrics.map { "\($0.name)=\($0.value.displayText)" }.joined(separator: "; ")
+        }
+
+        /// The cells of a row, in `columns` order (ids in full).
+        public var cells: [String] {
+            [time, model, version.map { "\($0)" } ?? "", action, stage ?? "", tag ?? "", actor, signer ?? "",
+             signature?.rawValue ?? "", reason ?? "", verdictText, approvals.joined(separator: " "), manifest?.hex ?? "",
+             weightsDigest ?? "", datasetsText, metricsText]
+        }
+    }
+
+    /// One model's chain verification.
+    public struct ChainStatus: Sendable {
+        public var model: String
+        public var ok: Bool
+        public var events: Int
+        public var head: ObjectID?
+        /// The first problem `verify` found, if any.
+        public var problem: String?
+    }
+
+    /// When the report was made (`MREG_NOW` when set).
+    public var generated: String
+    public var models: [String]
+    /// The `--since` and `--until` bounds, RFC 3339.
+    public var since: String?
+    public var until: String?
+    /// `sha256:` of `.mreg/policy.toml` in force now (nil without a policy).
+    public var policyDigest: String?
+    /// Why the policy cannot be read, if it cannot.
+    public var policyError: String?
+    /// The allowed-signers file the signatures were checked against.
+    public var allowedSigners: String?
+    /// `verify` of every chosen model.
+    public var chains: [ChainStatus]
+    public var rows: [Row]
+
+    /// Every chain verified.
+    public var verified: Bool { chains.allSatisfy(\.ok) }
+
+    /// The number of rows with each signature status.
+    public var signatureCounts: [SignatureStatus: Int] {
+        Dictionary(grouping: rows.compactMap(\.signature), by: { $0 }).mapValues(\.count)
+    }
+
+    /// `ok`, or `FAILED (MODEL: problem)` for the first failing chain.
+    public var verificationText: String {
+        guard let bad = chains.first(where: { !$0.ok }) else { return "ok (\(chains.count) model\(chains.count == 1 ? "" : "s"))" }
+        return "FAILED (\(bad.model): \(bad.problem ?? "see mreg verify"))"
+    }
+}
