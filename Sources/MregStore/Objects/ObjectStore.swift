@@ -42,6 +42,11 @@ public struct ObjectStore: Sendable {
         FileSystem.exists(filePath(for: id)) || packSet.locate(id) != nil
     }
 
+    /// Whether the object has a loose file.
+    public func isLoose(_ id: ObjectID) -> Bool {
+        FileSystem.exists(filePath(for: id))
+    }
+
     /// Opens a verifying stream over an object's payload, loose or packed.
     ///
     /// - Throws: `notFound` when it is in neither; `corrupt` naming a damaged pack when it
@@ -52,7 +57,10 @@ public struct ObjectStore: Sendable {
             do {
                 return try ObjectReader(id: id, path: filePath(for: id))
             } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {}
-            if let pack = packSet.locate(id), let reader = try pack.openReader(id) { return reader }
+            if let pack = packSet.locate(id) {
+                if let reader = try pack.openReader(id) { return reader }
+                packSet.reload()  // the pack was removed by a repack meanwhile
+            }
         }
         if let (name, error) = packSet.damaged.first {
             throw StoreError.corrupt(object: id, path: FilePath("\(packSet.folder)/\(name).idx"),

@@ -1,3 +1,4 @@
+import Crypto
 import SystemPackage
 
 /// One pack: `objects/pack/pack-<hex>.pack` (objects' loose zlib streams, one after another)
@@ -98,5 +99,26 @@ public struct Pack: Sendable {
             throw StoreError.corrupt(object: id, path: packPath, reason: "pack is truncated")
         }
         return out
+    }
+
+    /// Reads the whole pack and checks its trailer (the SHA-256 of what comes before it), in
+    /// constant memory. Used by `fsck`; reads of single objects rely on each object's id.
+    public func verifyChecksum() throws {
+        let file = try OpenFile.forReadingRegularFile(packPath)
+        defer { file.close() }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let body = size - Self.trailerSize
+        var at: Int64 = 0
+        while at < body {
+            let want = Int(min(Int64(buffer.count), body - at))
+            let n = try buffer.withUnsafeMutableBytes { try file.read(atOffset: at, into: UnsafeMutableRawBufferPointer(rebasing: $0[..<want])) }
+            guard n > 0 else { throw StoreError.corrupt(object: nil, path: packPath, reason: "pack is damaged: truncated") }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            at += Int64(n)
+        }
+        guard Array(hasher.finalize()) == index.packChecksum else {
+            throw StoreError.corrupt(object: nil, path: packPath, reason: "pack is damaged: checksum mismatch")
+        }
     }
 }
