@@ -266,3 +266,43 @@ for _ in range(runs):
     firsts.append(run(["list"]))
 print(f"{'first mreg list after it (one record read beside the snapshot)':<64} {statistics.median(firsts):7.1f} ms")
 PY
+
+# The same store packed: a copy (the loose store above is kept for the next run), `mreg gc`
+# timed (it packs every object: all are metadata or small), then the same latencies and a cold
+# reindex side by side with the loose figures above. BENCH_PACKED=0 skips it.
+if [ "${BENCH_PACKED:-1}" = 1 ]; then
+    packed="$work-packed"
+    rm -rf "$packed"
+    cp -a "$work" "$packed"
+    cd "$packed"
+    echo
+    start=$(date +%s.%N)
+    "$MREG" gc > /dev/null
+    echo "mreg gc (packs the store): $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)") s;" \
+         "now: $("$MREG" count-objects)"
+    MREG="$MREG" RUNS="$RUNS" MID="$mid" python3 - <<'PY'
+import os, statistics, subprocess, time
+mreg, runs, mid = os.environ["MREG"], int(os.environ["RUNS"]), os.environ["MID"]
+def run(args):
+    t = time.perf_counter()
+    subprocess.run([mreg] + args, check=True, stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - t) * 1000
+def bench(label, args):
+    run(args)
+    ms = sorted(run(args) for _ in range(runs))
+    print(f"{label:<64} {statistics.median(ms):7.1f} ms  (min {ms[0]:.1f}, max {ms[-1]:.1f})")
+print(f"packed store, median of {runs} runs:")
+bench("mreg list", ["list"])
+bench(f"mreg log {mid}", ["log", mid])
+bench(f"mreg show {mid}@production", ["show", f"{mid}@production"])
+bench("search (selective) \"metrics.auc >= 0.999 and params.optimizer = 'adam'\"",
+      ["search", "metrics.auc >= 0.999 and params.optimizer = 'adam'"])
+bench("search (broad) \"params.optimizer = 'sgd'\"", ["search", "params.optimizer = 'sgd'"])
+bench("mreg du (every model, whole-store walk)", ["du"])
+t = time.perf_counter()
+subprocess.run([mreg, "reindex"], check=True, stdout=subprocess.DEVNULL)
+print(f"{'reindex (warm cache, packed)':<64} {time.perf_counter() - t:7.1f} s")
+PY
+    cd "$work"
+    rm -rf "$packed"
+fi

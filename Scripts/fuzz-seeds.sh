@@ -151,6 +151,37 @@ for (kind, stored), items in sorted(kinds.items()):
         if kind in ("manifest", "event", "chunks") and len(payload) <= 16384:
             put({"manifest": "manifest", "event": "event", "chunks": "chunks"}[kind], f"{i}", payload)
 PY
+# Packs (FORMAT.md §1.7) of those object files: `pack` gets <u32 index length><index><pack>, `packindex` the index.
+python3 - "$OUT" "$OUT"/object/seed-blob-0 "$OUT"/object/seed-blob-stored-1 "$OUT"/object/seed-event-0 \
+    "$OUT"/object/seed-manifest-0 "$OUT"/object/seed-chunks-0 <<'PY'
+import hashlib, os, struct, sys, zlib
+out, sources = sys.argv[1], sys.argv[2:]
+def put(target, name, data):
+    os.makedirs(f"{out}/{target}", exist_ok=True)
+    open(f"{out}/{target}/seed-{name}", "wb").write(data)
+def build(raws):
+    entries, body = [], b"MREGPACK" + struct.pack(">II", 1, len(raws))
+    for raw in raws:
+        oid = hashlib.sha256(zlib.decompress(raw)).digest()
+        entries.append((oid, len(body), len(raw)))
+        body += raw
+    pack = body + hashlib.sha256(body).digest()
+    entries.sort()
+    idx = b"MREGPIDX" + struct.pack(">II", 1, len(entries))
+    for b in range(256):
+        idx += struct.pack(">I", sum(1 for e in entries if e[0][0] <= b))
+    idx += b"".join(e[0] for e in entries)
+    idx += b"".join(struct.pack(">Q", e[1]) for e in entries)
+    idx += b"".join(struct.pack(">Q", e[2]) for e in entries)
+    idx += pack[-32:]
+    idx += hashlib.sha256(idx).digest()
+    return pack, idx
+raws = [open(p, "rb").read() for p in sources]
+for name, chosen in (("all", raws), ("one", raws[:1])):
+    pack, idx = build(chosen)
+    put("packindex", name, idx)
+    put("pack", name, struct.pack(">I", len(idx)) + idx + pack)
+PY
 cp params.yaml "$OUT/yaml/seed-params.yaml" 2>/dev/null || { mkdir -p "$OUT/yaml"; cp params.yaml "$OUT/yaml/seed-params.yaml"; }
 mkdir -p "$OUT/json" && cp metrics.json "$OUT/json/seed-metrics.json"
 mkdir -p "$OUT/card" && cp model/README.md "$OUT/card/seed-readme.md"

@@ -38,7 +38,7 @@ public struct FuzzTarget: Sendable {
 
     /// Every target, in the order `make fuzz` runs them.
     public static let all: [FuzzTarget] = [
-        object, manifest, event, chunks,
+        object, manifest, event, chunks, packIndex, pack,
         safetensors, gguf, formats,
         json, yaml, toml, card,
         query, gate, revision, policy,

@@ -25,10 +25,13 @@ extension MregCommand {
         func run() throws {
             let repo = try Store.open()
             let (count, bytes, temp) = repo.countObjects()
+            let packed = repo.countPacked()
             // -v walks every ref, chain and manifest for the bytes gc could free.
             let reclaimable = verbose ? try Registry.standard(repo).diskUsage() : nil
             if output.json {
-                var o: [String: JSONValue] = ["count": .int(Int64(count)), "size_bytes": .int(bytes), "garbage": .int(Int64(temp))]
+                var o: [String: JSONValue] = ["count": .int(Int64(count)), "size_bytes": .int(bytes), "garbage": .int(Int64(temp)),
+                                              "in_pack": .int(Int64(packed.objects)), "packs": .int(Int64(packed.packs)),
+                                              "size_pack_bytes": .int(packed.bytes)]
                 if let reclaimable {
                     o["reclaimable_objects"] = .int(Int64(reclaimable.reclaimableObjects))
                     o["reclaimable_bytes"] = .int(reclaimable.reclaimableBytes)
@@ -37,15 +40,17 @@ extension MregCommand {
             } else if verbose {
                 Terminal.line("count: \(count)")
                 Terminal.line("size: \(bytes / 1024)")
-                Terminal.line("in-pack: 0")
-                Terminal.line("packs: 0")
+                Terminal.line("in-pack: \(packed.objects)")
+                Terminal.line("packs: \(packed.packs)")
+                Terminal.line("size-pack: \(packed.bytes / 1024)")
                 Terminal.line("garbage: \(temp)")
                 if let reclaimable {
                     Terminal.line("reclaimable-objects: \(reclaimable.reclaimableObjects)")
                     Terminal.line("reclaimable: \(reclaimable.reclaimableBytes / 1024)")
                 }
             } else {
-                Terminal.line("\(count) objects, \(bytes / 1024) kilobytes")
+                Terminal.line("\(count) objects, \(bytes / 1024) kilobytes"
+                              + (packed.packs > 0 ? "; \(packed.objects) in \(packed.packs) pack(s), \(packed.bytes / 1024) kilobytes" : ""))
             }
         }
     }

@@ -17,7 +17,10 @@ extension MregCommand {
             last modified before the expiry (--prune, else gc.pruneExpire, else 2.weeks.ago), and \
             then only if nothing it is named by is younger; a register, push or fetch that reuses an \
             object freshens its time, so gc never deletes what a concurrent writer has just reused. \
-            Temp files unchanged since before the expiry go too. --prune=now deletes every unreachable \
+            Temp files unchanged since before the expiry go too. Then the reachable loose objects smaller \
+            than gc.packThreshold (default 1m; 0 packs nothing) are packed, with the objects of packs \
+            under 64 MiB (--aggressive: of every pack), into one new pack, and their loose copies and \
+            the old packs are deleted. --prune=now deletes every unreachable \
             object, however new: do not use it while other mreg commands write to the store.
             Examples: mreg gc --dry-run; mreg gc --prune=3.days.ago; mreg gc --remote origin
             """)
@@ -27,6 +30,9 @@ extension MregCommand {
 
         @Flag(name: .long, help: "List what would be deleted, and the bytes, without deleting anything.")
         var dryRun = false
+
+        @Flag(name: .long, help: "Rewrite every pack into one (by default only packs under 64 MiB are merged).")
+        var aggressive = false
 
         @Option(name: .long, help: "Collect a remote (a name or URL) instead of this store.")
         var remote: String?
@@ -50,7 +56,8 @@ extension MregCommand {
                 if !output.json { Terminal.line("Collecting \(remote == "\(storage.location)" ? remote : "\(remote) (\(storage.location))")") }
                 report = try Remotes(registry).gc(storage, expiry: given, now: now, dryRun: dryRun)
             } else {
-                report = try registry.gc(expiry: given ?? registry.configuredPruneExpiry(now: now), now: now, dryRun: dryRun)
+                report = try registry.gc(expiry: given ?? registry.configuredPruneExpiry(now: now), now: now, dryRun: dryRun,
+                                         aggressive: aggressive)
             }
             if output.json {
                 output.emit(report.json)
@@ -72,6 +79,10 @@ extension MregCommand {
             if report.keptRecent > 0 {
                 let now = remote.map { "mreg gc --remote \($0) --prune=now" } ?? "mreg gc --prune=now"
                 Terminal.line("kept \(Format.plural(report.keptRecent, "unreachable object")) (\(Format.bytes(report.keptRecentBytes))) modified within the grace period (gc.pruneExpire; '\(now)' deletes them now, when no one else writes to \(remote == nil ? "this store" : "that remote"))")
+            }
+            if let pack = report.packWritten {
+                Terminal.line("packed \(report.packWrittenObjects) object(s) into \(pack) (\(Format.bytes(report.packWrittenBytes))); "
+                              + "removed \(report.looseRemoved) loose copy(ies) and \(report.packsRemoved) old pack(s)")
             }
             if report.keptFreshened > 0 {
                 Terminal.line("kept \(report.keptFreshened) object(s) a concurrent writer reused while gc ran")

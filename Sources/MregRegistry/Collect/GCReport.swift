@@ -33,6 +33,18 @@ public struct GCReport: Sendable {
     public var locks = [String]()
     /// Objects an interrupted gc had moved aside, put back first.
     public var restored = 0
+    /// Objects found in packs before this gc.
+    public var packedObjects = 0
+    /// The pack this gc wrote (nil: none), how many objects it holds, and its bytes.
+    public var packWritten: String?
+    public var packWrittenObjects = 0
+    public var packWrittenBytes: Int64 = 0
+    /// Loose copies deleted once the new pack held them.
+    public var looseRemoved = 0
+    /// Packs replaced by the new one and removed.
+    public var packsRemoved = 0
+    /// Unreachable packed objects still within the grace, written out loose to age there.
+    public var unpacked = 0
 
     public init() {}
 
@@ -53,6 +65,13 @@ public struct GCReport: Sendable {
             "locks": .array(locks.map { .string($0) }),
             "restored": .int(Int64(restored)),
             "bytes_freed": .int(bytesFreed),
+            "packed_objects": .int(Int64(packedObjects)),
+            "pack_written": JSONValue(packWritten),
+            "pack_written_objects": .int(Int64(packWrittenObjects)),
+            "pack_written_bytes": .int(packWrittenBytes),
+            "loose_removed": .int(Int64(looseRemoved)),
+            "packs_removed": .int(Int64(packsRemoved)),
+            "unpacked": .int(Int64(unpacked)),
         ])
     }
 }

@@ -9,7 +9,7 @@ extension Registry {
     ///   - version: only this version of `model`.
     ///   - listVersions: list every version of every model (without a model, only the models).
     public func diskUsage(model: String? = nil, version: Int64? = nil, listVersions: Bool = false) throws -> DiskUsage {
-        let objects = store.looseObjects()
+        let objects = store.looseObjects() + store.packedOnlyObjects()  // packed: the bytes of their entries
         var size = [ObjectID: Int64]()
         size.reserveCapacity(objects.count)
         for o in objects { size[o.id] = o.storedBytes }

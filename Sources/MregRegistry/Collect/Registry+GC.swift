@@ -32,28 +32,46 @@ extension Registry {
     /// write in progress), each object's time is checked again as the last step before it
     /// is deleted (a writer that reused it freshened it), and objects are deleted referrers
     /// first, so that a kill at any point leaves no object naming a missing one.
-    public func gc(expiry: PruneExpiry, now: Date, dryRun: Bool = false) throws -> GCReport {
+    ///
+    /// Then, with `pack`, packs the small reachable loose objects (`gc.packThreshold`), merging
+    /// small packs (all packs with `aggressive`); see `repack`. A filesystem remote is
+    /// collected without packing, so that mreg versions before packs can still read it.
+    public func gc(expiry: PruneExpiry, now: Date, dryRun: Bool = false, aggressive: Bool = false, pack: Bool = true) throws -> GCReport {
         var report = GCReport()
         report.dryRun = dryRun
         if !dryRun { report.restored = store.restoreInterruptedPrunes() }
+        let packThreshold = try configuredPackThreshold()
         let objects = store.looseObjects()
+        // Objects only in packs count with their pack's time (see ARCHITECTURE.md, "Packs").
+        let packed = store.packedObjects()
         let reach = try reachability()
         let cutoff = expiry.cutoff(now: now)
         report.objects = objects.count
+        report.packedObjects = packed.count
 
         var unreachable = [ObjectID: ObjectStore.LooseObject]()
         for object in objects {
             if reach.live.contains(object.id) { report.reachable += 1 } else { unreachable[object.id] = object }
         }
-        var plan = GCPlan(unreachable: unreachable.mapValues(\.modificationTime), cutoff: cutoff) { id in
+        var packedOnly = [ObjectID: ObjectStore.LooseObject]()
+        for object in store.packedOnlyObjects() where !reach.live.contains(object.id) { packedOnly[object.id] = object }
+        let times = unreachable.merging(packedOnly) { a, _ in a }.mapValues(\.modificationTime)
+        var plan = GCPlan(unreachable: times, cutoff: cutoff) { id in
             guard let header = try? store.header(of: id), Self.linkedTypes.contains(header.type),
                   let payload = try? store.read(id, as: header.type), let named = try? Self.links(type: header.type, payload: payload) else { return [] }
             return named
         }
         report.keptRecent = plan.kept.count
-        for id in plan.kept { report.keptRecentBytes += unreachable[id]?.storedBytes ?? 0 }
+        for id in plan.kept { report.keptRecentBytes += (unreachable[id] ?? packedOnly[id])?.storedBytes ?? 0 }
 
+        var dropFromPacks = Set<ObjectID>()
         for id in plan.order where !plan.kept.contains(id) {
+            if let object = packedOnly[id] {
+                // Dropped when its pack is rewritten, below.
+                dropFromPacks.insert(id)
+                report.deleted.append(.init(id: id, path: nil, bytes: object.storedBytes))
+                continue
+            }
             if dryRun {
                 report.deleted.append(.init(id: id, path: nil, bytes: unreachable[id]?.storedBytes ?? 0))
                 continue
@@ -61,6 +79,7 @@ extension Registry {
             switch store.prune(id, olderThan: cutoff) {
             case .deleted(let bytes):
                 report.deleted.append(.init(id: id, path: nil, bytes: bytes))
+                if packed[id] != nil { dropFromPacks.insert(id) }  // its packed copy goes too
             case .fresh:
                 // Reused by a writer just now: it stays, with everything it names.
                 plan.keep([id])
@@ -68,6 +87,10 @@ extension Registry {
             case .missing:
                 continue
             }
+        }
+
+        if !dryRun && (pack || !packed.isEmpty) {
+            try repack(reach: reach, plan: plan, drop: dropFromPacks, threshold: pack ? packThreshold : 0, aggressive: aggressive, report: &report)
         }
 
         if let expiryGrace = expiry.grace(now: now) {
@@ -80,6 +103,14 @@ extension Registry {
                 let bytes = Self.bytesUnder(path)
                 if dryRun || (try? FileManager.default.removeItem(atPath: path)) != nil {
                     report.temps.append(.init(id: nil, path: path, bytes: bytes))
+                }
+            }
+            // A pack without an index (a gc killed between its two renames) is read by no one.
+            for path in store.orphanPackFiles() {
+                guard let status = try? FileStatus(path: path),
+                      now.timeIntervalSince1970 - Double(status.modificationTime) / 1e9 >= grace else { continue }
+                if dryRun || (try? FileManager.default.removeItem(atPath: path)) != nil {
+                    report.temps.append(.init(id: nil, path: path, bytes: status.size))
                 }
             }
             if !dryRun {

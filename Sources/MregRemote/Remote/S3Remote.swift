@@ -99,6 +99,12 @@ public final class S3Remote: RemoteStorage, Sendable {
         while try reader.next() != nil {}
         let path = local.path(for: id)
         guard let size = local.storedSize(of: id) else { throw RegistryError.io(.init("read", path, reason: "object \(id.hex) cannot be read")) }
+        if !local.isLoose(id), let packed = try local.packedBytes(of: id) {
+            // A packed object (small: gc packs only objects under gc.packThreshold): its entry is the loose file's bytes.
+            _ = try client.put(objectKey(id), bytes: packed)
+            progress(Int64(packed.count))
+            return
+        }
         if size > Self.multipartThreshold {
             try client.uploadMultipart(objectKey(id), file: path, size: size, partSize: Self.partSize, progress: progress)
         } else {

@@ -12,6 +12,9 @@ import SystemPackage
 package struct OpenFile: Sendable {
     package let descriptor: FileDescriptor
     package let path: FilePath
+    /// When set, the file reads as only these bytes (an object inside a pack): `read` stops
+    /// at the upper bound and `rewind` goes back to the lower one.
+    package private(set) var window: Range<Int64>?
 
     /// Wraps a descriptor the caller opened (standard input, say); `path` names it in errors.
     package init(descriptor: FileDescriptor, path: FilePath) {
@@ -64,6 +67,13 @@ package struct OpenFile: Sendable {
     /// Reads up to `buffer.count` bytes; 0 means end of file.
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         do {
+            if let window {
+                let position = try descriptor.seek(offset: 0, from: .current)
+                let left = window.upperBound - position
+                guard left > 0 else { return 0 }
+                let count = Int(min(Int64(buffer.count), left))
+                return try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]))
+            }
             return try descriptor.read(into: buffer)
         } catch let errno as Errno {
             throw StoreError.io(operation: "read", path: path, errno: errno)
@@ -201,10 +211,16 @@ package struct OpenFile: Sendable {
         }
     }
 
-    /// Moves the read position back to the start.
+    /// Restricts reads to `range` of the file and moves the read position to its start.
+    package mutating func restrict(to range: Range<Int64>) throws {
+        window = range
+        try rewind()
+    }
+
+    /// Moves the read position back to the start (of the window, when there is one).
     package func rewind() throws {
         do {
-            _ = try descriptor.seek(offset: 0, from: .start)
+            _ = try descriptor.seek(offset: window?.lowerBound ?? 0, from: .start)
         } catch let errno as Errno {
             throw StoreError.io(operation: "seek in", path: path, errno: errno)
         }

@@ -38,6 +38,8 @@ extension ObjectStore {
         let path = filePath(for: id)
         let file: OpenFile
         do { file = try OpenFile.forReadingRegularFile(path) } catch let e as StoreError where e.errno == .noSuchFileOrDirectory {
+            // Packed objects are read with `openReader`.
+            if packSet.locate(id) != nil { return nil }
             throw StoreError.notFound(kind: .object, name: id.hex)
         } catch StoreError.corrupt(nil, _, let reason) {
             throw StoreError.corrupt(object: id, path: path, reason: reason)

@@ -1,7 +1,7 @@
 import Crypto
 import SystemPackage
 
-/// Streams one loose object's payload, verifying its id when the end is reached.
+/// Streams one object's payload (loose, or an entry of a pack), verifying its id when the end is reached.
 ///
 ///     let reader = try store.openReader(id)
 ///     while let piece = try reader.next() { use(piece) }   // throws at the end if damaged
@@ -24,16 +24,24 @@ public final class ObjectReader {
     private var closed = false
     private var buffer: [UInt8]
 
-    init(id: ObjectID, path: FilePath) throws {
-        self.id = id
-        self.path = path
+    convenience init(id: ObjectID, path: FilePath) throws {
+        let file: OpenFile
         do {
             file = try OpenFile.forReadingRegularFile(path)
         } catch {
             throw Self.annotate(error, id: id, path: path)
         }
+        try self.init(id: id, file: file, path: path)
+    }
+
+    /// Reads the object from `file` (whole, or its window: an entry of a pack), which it
+    /// takes over and closes; `path` names it in errors.
+    init(id: ObjectID, file: OpenFile, path: FilePath) throws {
+        self.id = id
+        self.path = path
+        self.file = file
         // Buffers sized to the object: many small objects must not each zero megabytes.
-        let fileSize = (try? file.status()).map { Int($0.size) } ?? 256 * 1024
+        let fileSize = file.window.map { Int($0.count) } ?? (try? file.status()).map { Int($0.size) } ?? 256 * 1024
         input = [UInt8](repeating: 0, count: max(64, min(256 * 1024, fileSize)))
         buffer = []
         var head = [UInt8]()

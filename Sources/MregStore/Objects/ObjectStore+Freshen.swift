@@ -27,10 +27,44 @@ extension ObjectStore {
         let result = path.withPlatformString { utimensat(AT_FDCWD, $0, nil, 0) }
         if result == 0 { return true }
         let code = errno
-        if code == ENOENT || code == ENOTDIR { return false }
+        if code == ENOENT || code == ENOTDIR { return freshenPacked(id) }
         if code == EPERM || code == EACCES { return replaceWithOwnCopy(path) }
         // Anything else (a read-only filesystem): present or not, as it stands.
         return FileSystem.exists(path)
+    }
+
+    /// Freshens a packed object: sets its pack's time to now (gc keeps an unreachable packed
+    /// object while its pack is younger than the grace, see ARCHITECTURE.md). When the pack
+    /// is another user's, the object is copied out loose instead. False when it is in no pack.
+    func freshenPacked(_ id: ObjectID) -> Bool {
+        for _ in 0..<2 {
+            guard let pack = packSet.locate(id) else { return false }
+            let result = pack.packPath.withPlatformString { utimensat(AT_FDCWD, $0, nil, 0) }
+            if result == 0 { return true }
+            let code = errno
+            if code == EPERM || code == EACCES { return loosen(id, from: pack) }
+            if code != ENOENT { return FileSystem.exists(pack.packPath) }
+            packSet.reload()  // repacked meanwhile: look again
+        }
+        return false
+    }
+
+    /// Writes a loose copy of a packed object (its same zlib stream); true when it is there.
+    func loosen(_ id: ObjectID, from pack: Pack) -> Bool {
+        guard let bytes = try? pack.storedBytes(of: id) else { return false }
+        let temp = FilePath("\(directory)/\(Self.tempPrefix)fresh_\(LocalHost.processID)_\(LocalHost.randomSuffix())")
+        guard let copy = try? OpenFile.creatingNew(temp, permissions: 0o444) else { return false }
+        defer { FileSystem.removeIfPresent(temp) }
+        do {
+            defer { copy.close() }
+            try copy.writeAll(bytes)
+            if fsyncObjects { try copy.sync() }
+        } catch {
+            return false
+        }
+        let target = filePath(for: id)
+        try? FileSystem.makeDirectories(target.removingLastComponent(), mode: dirMode)
+        return (try? FileSystem.move(temp, to: target)) != nil || FileSystem.exists(target)
     }
 
     /// Copies the object at `path` into a temp file and renames it over the original.

@@ -28,10 +28,15 @@ extension ObjectStore {
     public func matches(prefix: String) -> [ObjectID] {
         let fan = String(prefix.prefix(2))
         let rest = prefix.dropFirst(2)
-        return FileSystem.listDirectory("\(directory)/\(fan)")
+        var found = Set(FileSystem.listDirectory("\(directory)/\(fan)")
             .filter { $0.count == 62 && $0.hasPrefix(rest) }
-            .compactMap { ObjectID(parsing: fan + $0) }
-            .sorted()
+            .compactMap { ObjectID(parsing: fan + $0) })
+        if let first = Hex.decode(fan)?.first {
+            for pack in packSet.packs {
+                for id in pack.index.ids(firstByte: first) where id.hex.hasPrefix(prefix) { found.insert(id) }
+            }
+        }
+        return found.sorted()
     }
 
     /// The fan-out folder names and file names present, as raw entries (for fsck and counting).
@@ -48,6 +53,13 @@ extension ObjectStore {
     /// The ids of all loose objects.
     public func allObjectIDs() -> [ObjectID] {
         looseEntries().compactMap { ObjectID(parsing: $0.directory + $0.name) }
+    }
+
+    /// The ids of all objects in sound packs (an id in two packs is listed once).
+    public func packedObjectIDs() -> Set<ObjectID> {
+        var out = Set<ObjectID>()
+        for pack in packSet.packs { out.formUnion(pack.index.ids) }
+        return out
     }
 
     /// Temp files left in the objects folder (by a crash or a running writer).

@@ -62,6 +62,26 @@ extension Repository {
         var present = [ObjectID: ObjectType]()
         var edges = [ObjectID: [ObjectID]]()
 
+        /// Reads one object through, noting its type and links (damage is an error).
+        func check(_ id: ObjectID, where place: String = "", _ open: () throws -> ObjectReader?) {
+            report.objectsChecked += 1
+            do {
+                guard let reader = try open() else { return }
+                let keep = linkedTypes.contains(reader.header.type)
+                var payload = [UInt8]()
+                while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
+                present[id] = reader.header.type
+                if keep {
+                    do {
+                        edges[id] = try links(reader.header.type, payload)
+                    } catch {
+                        report.add(.error, "corrupt", "\(reader.header.type) \(id.hex)\(place) cannot be parsed: \(error)", id: id)
+                    }
+                }
+            } catch {
+                report.add(.error, "corrupt", "corrupt object \(id.hex)\(place): \(error)", id: id)
+            }
+        }
         for (dir, name) in objects.looseEntries() {
             let path = "\(objects.directory)/\(dir)/\(name)"
             guard name.count == 62, Hex.isHex(name), let id = ObjectID(parsing: dir + name) else {
@@ -78,27 +98,33 @@ extension Repository {
                 report.add(.error, "stray", "stray entry '\(path)' is not a loose object (not a regular file)")
                 continue
             }
-            report.objectsChecked += 1
             if status.size == 0 {
+                report.objectsChecked += 1
                 report.add(.error, "empty", "empty object file '\(path)' (a write a crash cut off before its data reached the disk): 'mreg fsck --repair' removes it", id: id)
                 continue
             }
-            do {
-                let reader = try ObjectReader(id: id, path: filePath)
-                let keep = linkedTypes.contains(reader.header.type)
-                var payload = [UInt8]()
-                while let piece = try reader.next() { if keep { payload.append(contentsOf: piece) } }
-                present[id] = reader.header.type
-                if keep {
-                    do {
-                        edges[id] = try links(reader.header.type, payload)
-                    } catch {
-                        report.add(.error, "corrupt", "\(reader.header.type) \(id.hex) cannot be parsed: \(error)", id: id)
-                    }
-                }
+            check(id) { try ObjectReader(id: id, path: filePath) }
+        }
+        // Packs: each is checked whole, then every object in it (a copy also loose was read above:
+        // a pack duplicating loose objects is no damage).
+        let packSet = PackSet(folder: objects.packSet.folder)  // loaded afresh: every pack checked now
+        for (name, error) in packSet.damaged {
+            report.add(.error, "corrupt", "damaged pack \(name), not used: \(error.message) (objects only it held are lost; "
+                       + "fetch them from a remote, or move the pack and its index aside)")
+        }
+        for pack in packSet.packs {
+            do { try pack.verifyChecksum() } catch let e as StoreError {
+                report.add(.error, "corrupt", "\(e.message)")
             } catch {
-                report.add(.error, "corrupt", "corrupt object \(id.hex): \(error)", id: id)
+                report.add(.error, "corrupt", "pack \(pack.name): \(error)")
             }
+            for id in pack.index.ids where present[id] == nil {
+                check(id, where: " in \(pack.name)") { try pack.openReader(id) }
+            }
+        }
+        for orphan in objects.orphanPackFiles() {
+            report.add(.warning, "temp", "pack '\(orphan)' has no index (a gc was interrupted before writing it; its objects are still loose); "
+                       + "'mreg gc' deletes it once older than the grace period")
         }
         let grace = Self.tempGrace()
         for (temp, age) in tempFiles() {
@@ -176,6 +202,17 @@ extension Repository {
             }
         }
         return (count, bytes, objects.tempFiles().count)
+    }
+
+    /// Counts packs, the objects in them, and the bytes of their files (packs and indexes).
+    public func countPacked() -> (packs: Int, objects: Int, bytes: Int64) {
+        let packs = objects.packSet.packs
+        var bytes: Int64 = 0
+        for pack in packs {
+            bytes += (try? FileStatus(pack.packPath))?.allocatedBytes ?? 0
+            bytes += (try? FileStatus(pack.indexPath))?.allocatedBytes ?? 0
+        }
+        return (packs.count, packs.reduce(0) { $0 + $1.index.count }, bytes)
     }
 
     /// Why fsck mentions an entry under `refs/` that is not a ref.
