@@ -99,7 +99,7 @@ extension IndexSegment {
     /// How many fields a row has: one per param, metric and format, one per card field
     /// holding a value, one per item of a card field holding a list.
     static func fieldCountOf(_ row: VersionFields) -> Int {
-        var n = row.params.count + row.metrics.count + row.formats.count
+        var n = row.params.count + row.metrics.count + row.formats.count + row.environment.count
         for v in row.card.values { n += v.arrayValue?.count ?? 1 }
         return n
     }
@@ -132,6 +132,7 @@ extension IndexSegment {
                 add(k, .card, v)
             }
         }
+        for k in JSONValue.sortedByUTF8(row.environment.keys) { if let v = row.environment[k] { add(k, .environment, v) } }
         return out
     }
 

@@ -23,6 +23,8 @@ public struct VersionFields: Sendable, Equatable {
     public var parameters: Int64?
     /// The model card's recorded fields.
     public var card: [String: JSONValue]
+    /// The captured environment's search fields (`environment.KEY`).
+    public var environment: [String: JSONValue]
 
     public init(version: Int64, manifest: ObjectID, author: String, created: String, content: ManifestFields) {
         self.version = version
@@ -35,10 +37,11 @@ public struct VersionFields: Sendable, Equatable {
         formats = content.formats
         parameters = content.parameters
         card = content.card
+        environment = content.environment
     }
 
     /// The manifest-derived part.
     public var content: ManifestFields {
-        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters, card: card)
+        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters, card: card, environment: environment)
     }
 }

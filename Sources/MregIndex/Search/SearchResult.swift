@@ -56,8 +56,14 @@ public struct SearchResult: Sendable {
                 return segment.fields(row).filter { segment.fieldNamespace($0) == IndexSegment.Namespace.format.rawValue }
                     .map { .string(segment.string(segment.fieldKey($0))) }
             case .parameters: return segment.parameters(row).map { [.int($0)] } ?? []
-            case .param(let k), .metric(let k):
-                let ns: IndexSegment.Namespace = { if case .param = field { return .param } else { return .metric } }()
+            case .param(let k), .metric(let k), .environment(let k):
+                let ns: IndexSegment.Namespace = {
+                    switch field {
+                    case .param: return .param
+                    case .metric: return .metric
+                    default: return .environment
+                    }
+                }()
                 guard let key = segment.find(k), let f = segment.field(row, ns, key) else { return [] }
                 return [segment.value(f)]
             case .card(let k):

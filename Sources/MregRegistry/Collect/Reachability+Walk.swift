@@ -108,7 +108,8 @@ extension Reachability {
                     }
                     for m in Registry.links(in: base) { pending.append((m, baseKey)) }
                 }
-                let parts = JSONValue.array([body["files"] ?? .null, body["datasets"] ?? .null])
+                // The environment's dependency files (FORMAT.md §1.4) are the version's files too.
+                let parts = JSONValue.array([body["files"] ?? .null, body["datasets"] ?? .null, body["environment"]?["files"] ?? .null])
                 if keepFiles { filesWalked.insert(id) }
                 result.fileObjects[id] = try walkFiles(parts, manifest: id, live: keepFiles)
             default:
