@@ -104,9 +104,9 @@ PY
     printf 'numpy==1.26.4\n' > se/requirements.txt
     printf 'weights\n' > se/model.bin
     for ((i = 0; i < n; i++)); do
-        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "with$i" model.bin > /dev/null); t1=$(now)
+        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "with$i" model.bin > /dev/null 2>&1); t1=$(now)
         with+=("$(awk "BEGIN { print $t1 - $t0 }")")
-        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "without$i" model.bin --env none > /dev/null); t1=$(now)
+        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "without$i" model.bin --env none > /dev/null 2>&1); t1=$(now)
         without+=("$(awk "BEGIN { print $t1 - $t0 }")")
     done
     local a b
