@@ -8,12 +8,12 @@
 # added to the store and peak memory (/usr/bin/time -v).
 # Shapes P (50 MB params) and T (100,000 tiny files) follow, each against its reference.
 # BENCH_ONLY=shapes runs only P and T; BENCH_ONLY=params only P; BENCH_ONLY=tiny only T;
-# BENCH_ONLY=gc only G (gc of unreachable weights).
+# BENCH_ONLY=gc only G (gc of unreachable weights); BENCH_ONLY=env only E (environment capture).
 set -euo pipefail
 MREG=${MREG:-mreg}
 RUNS=${RUNS:-3}
 only=${BENCH_ONLY:-all}
-case "$only" in all|shapes|params|tiny|gc) ;; *) echo "BENCH_ONLY must be all, shapes, params, tiny or gc" >&2; exit 64 ;; esac
+case "$only" in all|shapes|params|tiny|gc|env) ;; *) echo "BENCH_ONLY must be all, shapes, params, tiny, gc or env" >&2; exit 64 ;; esac
 runs() { [ "$only" = all ] || [ "$only" = "$1" ] || { [ "$only" = shapes ] && [ "$1" != big ]; }; }
 work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mreg-bench.XXXXXX")}
 trap 'rm -rf "$work"' EXIT
@@ -82,6 +82,51 @@ bench_gc() {
     rm -rf sg sg-in sg-out sg-chunks sg-gc.json
 }
 # --- shape G (end) --------------------------------------------------------------------------
+
+# --- shape E: environment capture at register (begin) ---------------------------------------
+# A virtualenv (python3 -m venv --without-pip) with ENV_DISTS (default 300) crafted dist-info
+# folders and a requirements.txt; registers a small file ENV_RUNS times (default 15) with the
+# environment and with --env none, alternating, each into a fresh model so every run writes a
+# version; prints the medians and their difference (the capture's cost; the budget is ~50 ms).
+bench_env() {
+    local dists=${ENV_DISTS:-300} n=${ENV_RUNS:-15} i t0 t1 with=() without=()
+    command -v python3 >/dev/null || { echo "shape E skipped: python3 is not installed" >&2; return 0; }
+    rm -rf se && mkdir se && $MREG init -q se
+    python3 -m venv --without-pip se/venv
+    python3 - "$dists" se/venv <<'PY'
+import glob, os, sys
+n, venv = int(sys.argv[1]), sys.argv[2]
+site = glob.glob(os.path.join(venv, "lib", "python3*", "site-packages"))[0]
+for i in range(n):
+    d = os.path.join(site, f"package_{i:03d}-1.{i}.0.dist-info")
+    os.makedirs(d)
+    with open(os.path.join(d, "METADATA"), "w") as f:
+        f.write(f"Metadata-Version: 2.1\nName: package_{i:03d}\nVersion: 1.{i}.0\nSummary: bench\n\n" + "body\n" * 200)
+    open(os.path.join(d, "RECORD"), "w").close()
+PY
+    printf 'numpy==1.26.4\n' > se/requirements.txt
+    printf 'weights\n' > se/model.bin
+    for ((i = 0; i < n; i++)); do
+        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "with$i" model.bin > /dev/null 2>&1); t1=$(now)
+        with+=("$(awk "BEGIN { print $t1 - $t0 }")")
+        t0=$(now); (cd se && VIRTUAL_ENV="$PWD/venv" $MREG register "without$i" model.bin --env none > /dev/null 2>&1); t1=$(now)
+        without+=("$(awk "BEGIN { print $t1 - $t0 }")")
+    done
+    local a b
+    a=$(median "${with[@]}"); b=$(median "${without[@]}")
+    (cd se && $MREG show with0 --json | grep -q '"package-299"\|"package-000"') || { echo "shape E: packages not recorded" >&2; exit 1; }
+    printf '\n%-40s %9.4f\n' "register ($dists distributions)" "$a"
+    printf '%-40s %9.4f\n' "register --env none" "$b"
+    printf '%-40s %9.1f ms\n' "environment capture (difference)" "$(awk "BEGIN { print ($a - $b) * 1000 }")"
+    rm -rf se
+}
+# --- shape E (end) --------------------------------------------------------------------------
+if [ "${BENCH_ONLY:-}" = env ]; then
+    now() { date +%s.%N; }
+    median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+    bench_env
+    exit 0
+fi
 if [ "${BENCH_ONLY:-}" = gc ]; then
     now() { date +%s.%N; }
     bench_gc
@@ -200,4 +245,5 @@ fi
 # --- shape T (end) -------------------------------------------------------------------------
 
 [ "$only" = all ] && bench_gc
+[ "$only" = all ] && bench_env
 exit 0

@@ -40,7 +40,7 @@ public struct MregCommand: ParsableCommand {
             CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self, Approve.self,
                 Log.self, Diff.self, Export.self, Cat.self, Rm.self, Prune.self, DiskUsageCommand.self,
-                Search.self, Reindex.self,
+                Search.self, Reindex.self, Import.self,
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,
                 // governance-commands (issue 6)

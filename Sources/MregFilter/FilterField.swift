@@ -10,6 +10,9 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
     case metric(String)
     /// A field of the version's model card (`card.license`, `card.tags`).
     case card(String)
+    /// A field of the version's captured software environment (`environment.python`,
+    /// `environment.packages.torch`): see `EnvironmentSummary.searchFields`.
+    case environment(String)
 
     /// Built-in field names and their aliases (lowercase).
     package static let builtins: [String: FilterField] = [
@@ -18,7 +21,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         "format": .format, "formats": .format, "parameters": .parameters, "removed": .removed,
     ]
 
-    package static let help = "model, version, stage, tag, author, created, message, format, parameters, removed, params.KEY, metrics.KEY or card.KEY"
+    package static let help = "model, version, stage, tag, author, created, message, format, parameters, removed, params.KEY, metrics.KEY, card.KEY or environment.KEY"
 
     /// Reads a field from its dotted parts (`["params", "optimizer", "lr"]`); nil when unknown.
     /// A part that was quoted with backticks keeps its dots, so ``params.`a.b` `` has key `a.b`.
@@ -33,6 +36,8 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
             return rest.isEmpty ? nil : .metric(rest)
         case "card":
             return rest.isEmpty ? nil : .card(rest)
+        case "environment", "env":
+            return rest.isEmpty ? nil : .environment(rest)
         case "attributes", "attribute":
             return parts.count == 2 ? builtins[parts[1].lowercased()] : nil
         default:
@@ -66,6 +71,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         case .param(let k): return "params." + Self.quoted(k)
         case .metric(let k): return "metrics." + Self.quoted(k)
         case .card(let k): return "card." + Self.quoted(k)
+        case .environment(let k): return "environment." + Self.quoted(k)
         }
     }
 

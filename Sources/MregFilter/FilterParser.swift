@@ -148,7 +148,7 @@ private struct Parser {
         guard case .name(let parts, _) = nameToken.kind else { throw fail(nameToken.column, "expected a field") }
         guard let field = FilterField.named(parts) else {
             let head = parts[0].lowercased()
-            if ["params", "param", "metrics", "metric", "card"].contains(head) && parts.count == 1 {
+            if ["params", "param", "metrics", "metric", "card", "environment", "env"].contains(head) && parts.count == 1 {
                 throw fail(nameToken.column, "'\(nameToken.text)' needs a key: \(head).KEY (quote odd keys with backticks: \(head).`my-key`)")
             }
             throw fail(nameToken.column, "unknown field '\(nameToken.text)': use \(FilterField.help)")
@@ -267,7 +267,7 @@ private struct Parser {
             case .string(let s) where ["true", "false"].contains(s.lowercased()): return .bool(s.lowercased() == "true")
             default: throw fail(t.column, "removed compares with true or false, not \(t.text)")
             }
-        case .param, .metric, .card:
+        case .param, .metric, .card, .environment:
             return literal
         }
     }

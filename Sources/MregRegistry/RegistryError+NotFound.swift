@@ -21,6 +21,8 @@ extension RegistryError {
             case signingKey = "signing key"
             /// A program mreg runs (ssh-keygen).
             case program
+            /// The dependency files of a version's environment (`export --environment`); `name` says why there are none.
+            case environmentFiles = "dependency files"
         }
 
         public var kind: Kind
@@ -115,6 +117,8 @@ extension RegistryError {
                 return "signing key '\(name)' does not exist"
             case .program:
                 return "\(name) is not installed"
+            case .environmentFiles:
+                return "\(of) has no dependency files to export: \(name)"
             }
         }
     }

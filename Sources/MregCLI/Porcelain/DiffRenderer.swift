@@ -7,7 +7,7 @@ import MregSupport
 
 /// Renders a `VersionDiff` for people (text) and for pull requests (Markdown).
 enum DiffRenderer {
-    static let order: [VersionDiff.Section] = [.params, .metrics, .files, .lineage, .provenance]
+    static let order: [VersionDiff.Section] = [.params, .metrics, .files, .lineage, .environment, .provenance]
 
     static func value(_ v: JSONValue?) -> String { v.map(\.displayText) ?? "-" }
 
@@ -18,15 +18,19 @@ enum DiffRenderer {
 
     static func rows(_ diff: VersionDiff, _ section: VersionDiff.Section, all: Bool) -> [[String]] {
         switch section {
-        case .params, .metrics, .provenance, .lineage:
+        case .params, .metrics, .provenance, .lineage, .environment:
             let list: [VersionDiff.ValueChange]
             switch section {
             case .params: list = diff.params
             case .metrics: list = diff.metrics
             case .provenance: list = diff.provenance
+            case .environment: list = diff.environment
             default: list = diff.lineage
             }
-            return list.filter { all || ($0.changed && !(section == .provenance && VersionDiff.isVolatileProvenance($0.key))) }.map { c in
+            return list.filter {
+                all || ($0.changed && !(section == .provenance && VersionDiff.isVolatileProvenance($0.key))
+                        && !(section == .environment && EnvironmentSummary.isMachineDetail($0.key)))
+            }.map { c in
                 var row = [c.key, value(c.old), value(c.new)]
                 if section == .metrics { row.append(c.diff.map(signed) ?? "") }
                 return row

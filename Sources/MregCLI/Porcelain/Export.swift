@@ -28,12 +28,15 @@ extension MregCommand {
         @Flag(name: .shortAndLong, help: "Overwrite files that exist.")
         var force = false
 
+        @Flag(name: .long, help: "Write the dependency files recorded with the version's environment (requirements*.txt, pyproject.toml, uv.lock, …) instead of its files.")
+        var environment = false
+
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             let registry = try Store.registry()
             let progress = ByteProgress(verb: "exporting")
-            let result = try registry.export(revision, to: directory, force: force, observer: progress.enabled ? progress : nil)
+            let result = try registry.export(revision, to: directory, force: force, environment: environment, observer: progress.enabled ? progress : nil)
             if output.json {
                 output.emit(["model": .string(result.version.model), "version": .int(result.version.version),
                              "manifest": .string(result.version.manifestID.hex), "directory": .string(result.directory),

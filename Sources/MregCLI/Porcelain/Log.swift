@@ -99,7 +99,7 @@ extension MregCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare two versions: params, metrics, files, provenance and lineage.",
+            abstract: "Compare two versions: params, metrics, files, provenance, lineage and environment.",
             discussion: """
             Without REV_B, compares REV_A with the version before it. --json follows DVC's \
             'params diff --json' shape: {"params": {"lr": {"old": 0.01, "new": 0.02}}, \
@@ -122,7 +122,7 @@ extension MregCommand {
         @Flag(name: .long, help: "Include unchanged entries.")
         var all = false
 
-        @Option(name: .long, help: ArgumentHelp("Only these sections: params, metrics, files, provenance, lineage (comma-separated or repeated).", valueName: "sections"))
+        @Option(name: .long, help: ArgumentHelp("Only these sections: params, metrics, files, provenance, lineage, environment (comma-separated or repeated).", valueName: "sections"))
         var only: [String] = []
 
         @Flag(name: .long, help: "Exit 1 if the versions differ (0 if not).")
@@ -138,7 +138,7 @@ extension MregCommand {
             var out = Set<VersionDiff.Section>()
             for name in only.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 guard let s = VersionDiff.Section(rawValue: name) else {
-                    throw ValidationError("unknown section '\(name)' in --only: use params, metrics, files, provenance, lineage")
+                    throw ValidationError("unknown section '\(name)' in --only: use params, metrics, files, provenance, lineage, environment")
                 }
                 out.insert(s)
             }

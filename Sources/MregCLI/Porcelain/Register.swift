@@ -15,8 +15,10 @@ extension MregCommand {
             discussion: """
             Stores the files (folders recursively, relative paths and modes kept), the params and \
             metrics, dataset digests and provenance (git commit, branch, remote and dirty state, \
-            user, host, time, command line), and prints the new version. Registering the same \
-            artefacts and metadata again reports the existing version and changes nothing.
+            user, host, time, command line), the software environment (OS, GPUs, the Python \
+            environment's packages, dependency files at the work tree's root; --env none to \
+            skip), and prints the new version. Registering the same artefacts and metadata again \
+            (from any environment) reports the existing version and changes nothing.
 
             Examples:
               mreg register fraud-detector out/ --params params.yaml --metrics metrics.json -m "more trees"
@@ -59,6 +61,15 @@ extension MregCommand {
         @Option(name: .long, help: ArgumentHelp("Read license, base_model, datasets, tags… from this Hugging Face-style card (its YAML front matter); register the file itself as a PATH to keep its text.", valueName: "file"))
         var card: String?
 
+        @Option(name: .long, help: ArgumentHelp("Record the software environment (OS, GPUs, Python packages, dependency files): 'auto' (the default) or 'none'.", valueName: "auto|none"))
+        var env: String = "auto"
+
+        @Option(name: .long, help: ArgumentHelp("The Python interpreter (or virtualenv/conda folder) whose packages to record, instead of $VIRTUAL_ENV, $CONDA_PREFIX or python3 on PATH.", valueName: "path"))
+        var python: String?
+
+        @Flag(name: .long, help: "Do not read metrics and params from trainer outputs in the folders (Hugging Face Trainer, Lightning, Keras history).")
+        var noAuto = false
+
         @Option(name: .long, help: "Tag the new version.")
         var tag: [String] = []
 
@@ -66,6 +77,13 @@ extension MregCommand {
         var stage: String?
 
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard env == "auto" || env == "none" else {
+                throw ValidationError("--env takes 'auto' or 'none', not '\(env)'")
+            }
+            if env == "none" && python != nil { throw ValidationError("--python names the environment to record: drop it, or drop --env none") }
+        }
 
         func run() throws {
             let registry = try Store.registry()
@@ -82,6 +100,10 @@ extension MregCommand {
             request.cardFile = card
             request.tags = tag
             request.stage = stage
+            request.readTrainerOutputs = !noAuto
+            request.captureEnvironment = env != "none"
+            request.python = python
+            request.variables = ProcessInfo.processInfo.environment
             request.arguments = ["mreg"] + CommandLine.arguments.dropFirst()
             let progress = ByteProgress(verb: "storing")
             let result = try registry.register(request, observer: progress.enabled ? progress : nil)
@@ -91,7 +113,8 @@ extension MregCommand {
                     "model": .string(result.model), "version": .int(result.version), "manifest": .string(result.manifestID.hex),
                     "existing": .bool(result.existing), "files": .int(Int64(result.fileCount)), "bytes": .int(result.totalBytes),
                     "new_bytes": .int(result.newBytes), "tags": .array(result.tags.map { .string($0) }), "stage": JSONValue(result.stage),
-                    "warnings": .array(result.warnings.map { .string($0) }),
+                    "warnings": .array(result.warnings.map { .string($0) }), "environment": JSONValue(result.environmentSummary),
+                    "read": .array(result.trainerOutputs.map { .string($0) }),
                 ])
                 return
             }
@@ -105,6 +128,8 @@ extension MregCommand {
                 Terminal.line(head + (result.version == 1 ? " (new model)" : ""))
                 Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Format.bytes(result.newBytes)) new to the store)")
             }
+            if !result.existing { for line in result.trainerOutputs { Terminal.line("  \(Names.escaped(line))") } }
+            if let env = result.environmentSummary, !result.existing { Terminal.line("  environment: \(Names.escaped(env))") }
             if !result.tags.isEmpty { Terminal.line("  tagged \(result.tags.joined(separator: ", "))") }
             if let s = result.stage { Terminal.line("  promoted to \(s)") }
         }

@@ -93,6 +93,19 @@ extension MregCommand {
                 [d["name"]?.stringValue ?? "?", String((d["digest"]?.stringValue ?? "").prefix(19)) + "…",
                  Format.bytes(d["size"]?.intValue ?? 0), "\(d["files"]?.intValue ?? 0) file(s)"]
             })
+            let env = EnvironmentSummary(m.environment)
+            if env.captured {
+                var rows = [[String]]()
+                if let python = env.pythonLine { rows.append(["Python", python]) }
+                if !env.frameworks.isEmpty { rows.append(["Frameworks", env.frameworksLine]) }
+                if let gpu = env.gpuLine { rows.append(["GPU", gpu]) }
+                let system = ["os", "arch"].compactMap { env.system[$0]?.stringValue }
+                if !system.isEmpty { rows.append(["System", system.joined(separator: ", ")]) }
+                if !env.files.isEmpty {
+                    rows.append(["Files", env.files.map { $0.digest == nil ? "\($0.path) (not stored: too large)" : $0.path }.joined(separator: ", ")])
+                }
+                section("Environment", rows)
+            }
             if case .object(let card) = m.card {
                 section("Model card", card.keys.sorted().map { k in
                     let v = card[k]!

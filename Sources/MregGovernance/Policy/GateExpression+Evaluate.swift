@@ -21,6 +21,8 @@ extension GateExpression {
         public var metrics: [String: JSONValue]
         public var params: [String: JSONValue]
         public var card: [String: JSONValue]
+        /// The captured environment's search fields (`environment.python`, `environment.packages.torch`).
+        public var environment: [String: JSONValue] = [:]
         public var formats: [String]
         /// Total parameter count of the files that record one.
         public var parameters: Int64?
@@ -38,6 +40,7 @@ extension GateExpression {
             let fields = ManifestFields(manifest)
             self.init(metrics: fields.metrics, params: fields.params, card: fields.card, formats: fields.formats)
             model = manifest.model
+            environment = fields.environment
             message = fields.message
             parameters = fields.parameters
         }
@@ -73,6 +76,7 @@ extension GateExpression {
             case .param(let k): return FieldValues(params[k])
             case .metric(let k): return FieldValues(metrics[k])
             case .card(let k): return FieldValues(listOrValue: card[k])
+            case .environment(let k): return FieldValues(environment[k])
             }
         }
 

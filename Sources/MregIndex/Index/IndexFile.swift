@@ -26,7 +26,7 @@ final class IndexFile: @unchecked Sendable {
 
     static let magic: [UInt8] = Array("mregidx\n".utf8)
     /// Bumped whenever the layout changes; files of another version are rebuilt.
-    static let formatVersion: UInt32 = 3
+    static let formatVersion: UInt32 = 4  // 3: removed versions kept, flagged (namespace 5); 4: environment fields (namespace 6)
     static let headerSize = 24
 
     private let storage: UnsafeMutableRawBufferPointer

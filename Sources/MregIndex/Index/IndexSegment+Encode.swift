@@ -99,7 +99,7 @@ extension IndexSegment {
     /// How many fields a row has: one per param, metric and format, one per card field
     /// holding a value, one per item of a card field holding a list.
     static func fieldCountOf(_ row: VersionFields) -> Int {
-        var n = row.params.count + row.metrics.count + row.formats.count
+        var n = row.params.count + row.metrics.count + row.formats.count + row.environment.count
         for v in row.card.values { n += v.arrayValue?.count ?? 1 }
         if let removal = row.removal { n += removal.reason == nil ? 2 : 3 }
         return n
@@ -139,6 +139,7 @@ extension IndexSegment {
             add("by", .removal, .string(removal.by))
             if let reason = removal.reason { add("reason", .removal, .string(reason)) }
         }
+        for k in JSONValue.sortedByUTF8(row.environment.keys) { if let v = row.environment[k] { add(k, .environment, v) } }
         return out
     }
 

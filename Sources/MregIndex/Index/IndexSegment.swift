@@ -32,6 +32,8 @@ struct IndexSegment: @unchecked Sendable {
         case cardItem = 4
         /// A removed version's removal: keys `by`, `at` and `reason` (strings).
         case removal = 5
+        /// A field of the captured environment (`python`, `packages.torch`): one value each.
+        case environment = 6
     }
 
     /// How a field's 64 bits are to be read.
@@ -130,7 +132,7 @@ struct IndexSegment: @unchecked Sendable {
             let key = base.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian
             let ns = base[o + 4], kind = base[o + 5]
             let bits = base.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self).littleEndian
-            guard key < strings, ns <= 5, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
+            guard key < strings, ns <= Namespace.environment.rawValue, kind <= 5 else { throw IndexCorrupt("bad field \(f)") }
             if kind == Kind.string.rawValue || kind == Kind.json.rawValue { guard bits < UInt64(strings) else { throw IndexCorrupt("bad field \(f)") } }
         }
         for p in 0..<(stageCount + tagCount) {
@@ -312,7 +314,7 @@ struct IndexSegment: @unchecked Sendable {
     /// Everything indexed about one version.
     func versionFields(_ row: Int) -> VersionFields {
         var params = [String: JSONValue](), metrics = [String: JSONValue](), formats = [String]()
-        var card = [String: JSONValue](), lists = [String: [JSONValue]](), removal = [String: String]()
+        var card = [String: JSONValue](), lists = [String: [JSONValue]](), removal = [String: String](), environment = [String: JSONValue]()
         for f in fields(row) {
             switch Namespace(rawValue: fieldNamespace(f)) {
             case .param: params[string(fieldKey(f))] = value(f)
@@ -321,6 +323,7 @@ struct IndexSegment: @unchecked Sendable {
             case .card: card[string(fieldKey(f))] = value(f)
             case .cardItem: lists[string(fieldKey(f)), default: []].append(value(f))
             case .removal: removal[string(fieldKey(f))] = value(f).stringValue
+            case .environment: environment[string(fieldKey(f))] = value(f)
             case nil: break
             }
         }
@@ -328,7 +331,8 @@ struct IndexSegment: @unchecked Sendable {
         var fields = VersionFields(version: version(row), manifest: manifest(row), author: string(author(row)),
                                    created: string(createdText(row)),
                                    content: ManifestFields(message: string(message(row)), params: params, metrics: metrics,
-                                                           formats: formats, parameters: parameters(row), card: card))
+                                                           formats: formats, parameters: parameters(row), card: card,
+                                                           environment: environment))
         if isRemoved(row) { fields.removal = RemovalFields(by: removal["by"] ?? "", at: removal["at"] ?? "", reason: removal["reason"]) }
         return fields
     }

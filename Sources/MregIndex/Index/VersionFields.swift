@@ -23,6 +23,8 @@ public struct VersionFields: Sendable, Equatable {
     public var parameters: Int64?
     /// The model card's recorded fields.
     public var card: [String: JSONValue]
+    /// The captured environment's search fields (`environment.KEY`).
+    public var environment: [String: JSONValue]
     /// A removed version (kept in the index for `search 'removed = true'`): who removed it,
     /// when and why; nil for a live version.
     public var removal: RemovalFields?
@@ -38,10 +40,11 @@ public struct VersionFields: Sendable, Equatable {
         formats = content.formats
         parameters = content.parameters
         card = content.card
+        environment = content.environment
     }
 
     /// The manifest-derived part.
     public var content: ManifestFields {
-        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters, card: card)
+        ManifestFields(message: message, params: params, metrics: metrics, formats: formats, parameters: parameters, card: card, environment: environment)
     }
 }

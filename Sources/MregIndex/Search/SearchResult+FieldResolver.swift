@@ -19,7 +19,7 @@ extension SearchResult.Hit: FieldResolver {
         case .stage: return .set(stages.map { .text($0) })
         case .tag: return .set(tags.map { .text($0) })
         case .format: return .set(values(of: .format).map(FieldValue.init))
-        case .param, .metric: return FieldValues(values(of: field).first)
+        case .param, .metric, .environment: return FieldValues(values(of: field).first)
         case .card(let k):
             guard let key = s.find(k) else { return .missing }
             var items = [FieldValue]()

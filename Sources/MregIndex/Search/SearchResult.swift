@@ -66,8 +66,14 @@ public struct SearchResult: Sendable {
                     .map { .string(segment.string(segment.fieldKey($0))) }
             case .parameters: return segment.parameters(row).map { [.int($0)] } ?? []
             case .removed: return [.bool(segment.isRemoved(row))]
-            case .param(let k), .metric(let k):
-                let ns: IndexSegment.Namespace = { if case .param = field { return .param } else { return .metric } }()
+            case .param(let k), .metric(let k), .environment(let k):
+                let ns: IndexSegment.Namespace = {
+                    switch field {
+                    case .param: return .param
+                    case .metric: return .metric
+                    default: return .environment
+                    }
+                }()
                 guard let key = segment.find(k), let f = segment.field(row, ns, key) else { return [] }
                 return [segment.value(f)]
             case .card(let k):

@@ -116,8 +116,14 @@ struct SegmentMatcher {
                 guard let p = s.parameters(row) else { return c.op == .isNull }
                 return test.number(Double(p), exact: p)
             }
-        case .param(let key), .metric(let key):
-            let ns: IndexSegment.Namespace = { if case .param = c.field { return .param } else { return .metric } }()
+        case .param(let key), .metric(let key), .environment(let key):
+            let ns: IndexSegment.Namespace = {
+                switch c.field {
+                case .param: return .param
+                case .metric: return .metric
+                default: return .environment
+                }
+            }()
             guard let keyID = s.find(key) else { return .constant(c.op == .isNull) }
             let one = FieldTest(s, c.op, test)
             return .test { row in

@@ -11,7 +11,7 @@ enum SortKey {
     /// The segment's string id of a params/metrics field's key.
     static func keyID(_ s: IndexSegment, _ field: SearchField) -> UInt32? {
         switch field {
-        case .param(let key), .metric(let key), .card(let key): return s.find(key)
+        case .param(let key), .metric(let key), .card(let key), .environment(let key): return s.find(key)
         default: return nil
         }
     }
@@ -35,7 +35,7 @@ enum SortKey {
                 self = text(s.fieldKey(f))
                 break
             }
-        case .param, .metric, .card:
+        case .param, .metric, .card, .environment:
             guard let id = key, let f = Self.field(s, row, field, id) else { self = .missing; return }
             let bits = s.fieldBits(f)
             switch s.fieldKind(f) {
@@ -53,6 +53,7 @@ enum SortKey {
         switch field {
         case .param: return s.field(row, .param, id)
         case .metric: return s.field(row, .metric, id)
+        case .environment: return s.field(row, .environment, id)
         default:
             for f in s.fields(row) where s.fieldKey(f) == id {
                 let ns = s.fieldNamespace(f)

@@ -15,7 +15,7 @@ import SystemPackage
 public struct LinkCache: Sendable {
     static let magic: [UInt8] = Array("mreglnk\n".utf8)
     /// Bumped whenever the layout or the meaning of an entry changes; other files are ignored.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2  // 2: a manifest's links include its environment files
 
     /// The nodes known, by object.
     public var nodes = [ObjectID: LinkNode]()

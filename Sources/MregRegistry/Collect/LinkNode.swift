@@ -61,7 +61,8 @@ public struct LinkNode: Sendable, Equatable {
                 }
                 baseLinks = Registry.links(in: base)
             }
-            links = Registry.links(in: .array([body["files"] ?? .null, body["datasets"] ?? .null]))
+            // The environment's dependency files (FORMAT.md §1.4) are the version's files too.
+            links = Registry.links(in: .array([body["files"] ?? .null, body["datasets"] ?? .null, body["environment"]?["files"] ?? .null]))
         default:
             links = Registry.links(in: body)
         }

@@ -6,7 +6,7 @@ import MregSupport
 /// Its JSON follows DVC's `params diff --json` shape: `{"params": {"lr": {"old": 0.01, "new": 0.02}}, …}`.
 public struct VersionDiff: Sendable {
     public enum Section: String, Sendable, CaseIterable {
-        case params, metrics, files, provenance, lineage
+        case params, metrics, files, provenance, lineage, environment
     }
 
     public struct ValueChange: Sendable, Equatable {
@@ -36,6 +36,9 @@ public struct VersionDiff: Sendable {
     public var files: [FileChange]
     public var provenance: [ValueChange]
     public var lineage: [ValueChange]
+    /// `python`, `os`, `arch`, `cuda`, `packages.NAME`, `files.PATH` (digest), … of the captured
+    /// environments (`EnvironmentSummary.diffFields`): a package only one side has is added or removed.
+    public var environment: [ValueChange]
 
     public init(old: ResolvedVersion, oldManifest a: Manifest, new: ResolvedVersion, newManifest b: Manifest) {
         self.old = old
@@ -50,6 +53,14 @@ public struct VersionDiff: Sendable {
         for (i, d) in a.datasets.enumerated() { lineageA["datasets.\(d["name"]?.stringValue ?? String(i))"] = d["digest"] ?? .null }
         for (i, d) in b.datasets.enumerated() { lineageB["datasets.\(d["name"]?.stringValue ?? String(i))"] = d["digest"] ?? .null }
         lineage = Self.compare(lineageA, lineageB)
+        let envA = EnvironmentSummary(a.environment), envB = EnvironmentSummary(b.environment)
+        if envA.captured && envB.captured {
+            environment = Self.compare(envA.diffFields, envB.diffFields)
+        } else {
+            // One side recorded no environment (--env none, or older): not every package "added".
+            environment = envA.captured == envB.captured ? []
+                : [ValueChange(key: "captured", old: .bool(envA.captured), new: .bool(envB.captured))]
+        }
         let oldFiles = Dictionary(a.files.map { ($0.path, $0) }, uniquingKeysWith: { x, _ in x })
         let newFiles = Dictionary(b.files.map { ($0.path, $0) }, uniquingKeysWith: { x, _ in x })
         files = Set(oldFiles.keys).union(newFiles.keys).sorted().map { path in
@@ -83,6 +94,8 @@ public struct VersionDiff: Sendable {
             case .provenance:
                 if provenance.contains(where: { $0.changed && !Self.volatileProvenance($0.key) }) { return true }
             case .lineage: if lineage.contains(where: \.changed) { return true }
+            case .environment:
+                if environment.contains(where: { $0.changed && !EnvironmentSummary.isMachineDetail($0.key) }) { return true }
             }
         }
         return false
@@ -106,7 +119,8 @@ public struct VersionDiff: Sendable {
     public func json(sections: Set<Section>, all: Bool) -> JSONValue {
         func values(_ list: [ValueChange], withDiff: Bool) -> JSONValue {
             var o = [String: JSONValue]()
-            for c in list where all || (c.changed && !(list == provenance && Self.volatileProvenance(c.key))) {
+            for c in list where all || (c.changed && !(list == provenance && Self.volatileProvenance(c.key))
+                                         && !(list == environment && EnvironmentSummary.isMachineDetail(c.key))) {
                 var entry: [String: JSONValue] = ["old": c.old ?? .null, "new": c.new ?? .null]
                 if withDiff, let d = c.diff { entry["diff"] = d }
                 o[c.key] = .object(entry)
@@ -121,6 +135,7 @@ public struct VersionDiff: Sendable {
         if sections.contains(.metrics) { out["metrics"] = values(metrics, withDiff: true) }
         if sections.contains(.provenance) { out["provenance"] = values(provenance, withDiff: false) }
         if sections.contains(.lineage) { out["lineage"] = values(lineage, withDiff: false) }
+        if sections.contains(.environment) { out["environment"] = values(environment, withDiff: false) }
         if sections.contains(.files) {
             var groups = [String: [JSONValue]]()
             for kind in ["added", "removed", "changed"] + (all ? ["unchanged"] : []) { groups[kind] = [] }

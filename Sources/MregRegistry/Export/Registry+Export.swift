@@ -275,14 +275,17 @@ extension Registry {
     /// included, leaves `directory` as it was. Nothing is fsynced (as `cp`).
     ///
     /// - Parameter progress: called with each file's path before the files are written.
-    public func export(_ revision: String, to directory: String, force: Bool = false,
+    /// - Parameter environment: write the dependency files recorded with the version's environment
+    ///   (`requirements.txt`, `uv.lock`, …) instead of its files.
+    public func export(_ revision: String, to directory: String, force: Bool = false, environment: Bool = false,
                        progress: ((String) -> Void)? = nil, observer: (any TransferObserver)? = nil) throws -> ExportResult {
         defer { observer?.finish() }
         var progressBytes: (@Sendable (Int64) -> Void)?
         if let observer { progressBytes = { observer.advance(bytes: $0) } }
         let resolved = try resolve(revision)
-        let manifest = try Manifest.load(resolved.manifestID, from: store)
+        var manifest = try Manifest.load(resolved.manifestID, from: store)
         let label = resolved.label
+        if environment { manifest = try Self.environmentFiles(of: manifest, version: label) }
         let root = Repository.absolute(directory)
         if FileSystem.exists(FilePath(root)), !FileSystem.isDirectory(FilePath(root)) {
             throw RegistryError.badInput(.unusablePath(action: "export into", path: directory, problem: "it is a file"))
@@ -305,6 +308,25 @@ extension Registry {
             throw error
         }
         return ExportResult(version: resolved, directory: root, files: manifest.files.count, bytes: plan.bytes)
+    }
+
+    /// A manifest whose files are the dependency files `manifest` recorded with its environment
+    /// (those stored: one too large was recorded by name and size only); refused when there are none.
+    static func environmentFiles(of manifest: Manifest, version: String) throws -> Manifest {
+        let env = EnvironmentSummary(manifest.environment)
+        let files = env.files.compactMap { f -> ManifestFile? in
+            guard let digest = f.digest, let object = f.object else { return nil }
+            return ManifestFile(path: f.path, mode: ManifestFile.fileMode, size: f.size, digest: digest, object: object)
+        }
+        guard !files.isEmpty else {
+            throw RegistryError.notFound(.init(.environmentFiles, env.captured
+                ? "its environment records none stored (no requirements*.txt, pyproject.toml, *.lock… at the work tree's root, or too large)"
+                : "it was registered without an environment (--env none, or before mreg recorded one)", model: version))
+        }
+        if files.contains(where: { $0.path.contains("/") }) || ManifestPath.violation(in: files.map { ManifestPath.Entry(path: $0.path, target: nil) }) != nil {
+            throw RegistryError.corrupt(.init(object: "manifest of \(version)", reason: "its environment names a dependency file by an unsafe path"))
+        }
+        return Manifest(model: manifest.model, message: manifest.message, files: files)
     }
 
     /// The files of `manifest` to write into `root` (those not already there), after every check

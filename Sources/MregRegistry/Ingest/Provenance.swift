@@ -37,6 +37,11 @@ public enum Provenance {
 
     /// The full provenance block for a registration made at `time` (`Timestamp.now()`).
     public static func capture(directory: String, identity: Identity, arguments: [String], time: String) -> [String: JSONValue] {
+        capture(directory: directory, identity: identity, arguments: arguments, time: time, git: git(in: directory))
+    }
+
+    /// The full provenance block, with `git` (`git(in: directory)`) already read.
+    public static func capture(directory: String, identity: Identity, arguments: [String], time: String, git: JSONValue?) -> [String: JSONValue] {
         var out: [String: JSONValue] = [
             "user": .string(identity.display),
             "host": .string(ProcessInfo.processInfo.hostName),
@@ -45,7 +50,7 @@ public enum Provenance {
             "command": .array(arguments.map { .string($0) }),
             "cwd": .string(directory),
         ]
-        if let git = git(in: directory) { out["git"] = git }
+        if let git { out["git"] = git }
         return out
     }
 }

@@ -17,6 +17,16 @@ public struct RegisterRequest: Sendable {
     public var tags: [String] = []
     public var stage: String?
     public var reason: String?
+    /// Read metrics and params from trainer outputs in the inputs (`TrainerOutputs`): the command
+    /// line's default (`--no-auto` turns it off), off for the library's callers unless they ask.
+    public var readTrainerOutputs = false
+    /// Capture the software environment (`EnvironmentCapture`): the command line's default,
+    /// off for the library's callers unless they ask.
+    public var captureEnvironment = false
+    /// The Python interpreter (or virtualenv/conda folder) to read, instead of finding one.
+    public var python: String?
+    /// The process environment the capture reads (`VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`, `PYENV_*`).
+    public var variables: [String: String] = [:]
     /// The command line, recorded as provenance.
     public var arguments: [String] = []
     public var directory: String
@@ -41,6 +51,10 @@ public struct RegisterResult: Sendable {
     public var totalBytes: Int64
     public var newBytes: Int64
     public var warnings: [String]
+    /// What the environment capture recorded (python version, counts), for the output; nil when off.
+    public var environmentSummary: String?
+    /// What was read from trainer outputs, one line per file (`TrainerOutputs.Source.summary`).
+    public var trainerOutputs: [String] = []
     public var tags: [String]
     public var stage: String?
     /// For the first version of a new model: existing models whose names are close to its

@@ -27,10 +27,12 @@ extension Registry {
         // Gather and validate all inputs first.
         let entries = try FileWalker.walk(request.paths, dereference: request.dereference)
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
-        var params = [String: JSONValue]()
+        // Trainer outputs first: explicit --params, -p, --metrics and -M win over what they hold.
+        let trainer = request.readTrainerOutputs ? TrainerOutputs.read(entries) : TrainerOutputs()
+        var params = trainer.params
         for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v }
-        var metrics = [String: JSONValue]()
+        var metrics = trainer.metrics
         for file in request.metricFiles { metrics.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v }
         try ParamsLoader.checkMetrics(metrics)
@@ -66,6 +68,12 @@ extension Registry {
             throw RegistryError.conflict(.tagExists(tag: tag, model: model, version: v, wanted: nil))
         }
         let datasetSpecs = try request.datasets.map(DatasetRecorder.parseSpec)
+        let git = Provenance.git(in: request.directory)
+        var environment: EnvironmentCapture?
+        if request.captureEnvironment {
+            let root = git?["root"]?.stringValue ?? request.directory
+            environment = try EnvironmentCapture.read(python: request.python, variables: request.variables, root: root, directory: request.directory)
+        }
 
         // Write: datasets, files, manifest.
         let recorder = DatasetRecorder(store: store)
@@ -80,7 +88,7 @@ extension Registry {
         var ingester = Ingester(store: store, policy: try ChunkPolicy(repository: repository), cache: cache, progress: progress)
         ingester.readHook = request.readHook
         var files = [ManifestFile]()
-        var warnings = [String]()
+        var warnings = trainer.warnings
         for (entry, result) in zip(entries, try ingester.ingestAll(entries)) {
             files.append(result.file)
             newBytes += result.newBytes
@@ -89,10 +97,17 @@ extension Registry {
             }
         }
         cache.save()
+        var environmentJSON: JSONValue = .null
+        if let environment {
+            let (json, added) = try environment.store(in: store)
+            environmentJSON = json
+            newBytes += added
+            warnings += environment.warnings
+        }
         var manifest = Manifest(model: model, message: request.message, files: files, params: params, metrics: metrics,
-                                datasets: datasets, provenance: [:], base: base, card: card)
+                                datasets: datasets, provenance: [:], base: base, card: card, environment: environmentJSON)
         let now = try Timestamp.now()
-        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now)
+        manifest.provenance = Provenance.capture(directory: request.directory, identity: identity, arguments: request.arguments, time: now, git: git)
         let encoded = manifest.encodedWithParamTexts()
         let contentKey = encoded.contentKey
         for (tag, v) in retriedTags.sorted(by: { $0.key < $1.key }) where current.versions[v]?.content != contentKey {
@@ -133,7 +148,9 @@ extension Registry {
         }
         var result = RegisterResult(model: model, version: version, manifestID: manifestID, existing: appended == nil,
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
-                                    newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings, tags: [], stage: nil)
+                                    newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings,
+                                    environmentSummary: environment.map { _ in EnvironmentSummary(environmentJSON).line },
+                                    trainerOutputs: trainer.sources.map(\.summary), tags: [], stage: nil)
         if version == 1 && appended != nil {
             // A model whose every version was removed (the typo `mreg rm MODEL` fixed) is not suggested.
             result.similarModels = Suggestions.near(model, in: (try? models()) ?? []).filter {

@@ -24,10 +24,15 @@ public struct Manifest: Sendable, Equatable {
     public var base: JSONValue
     /// Fields read from a Hugging Face-style model card.
     public var card: JSONValue
+    /// The software environment the version was registered from (`EnvironmentCapture`):
+    /// `{system, nvidia, python, packages, frameworks, files}`, or null when not captured
+    /// (`--env none`, or a manifest older than the key), and then absent from the JSON.
+    /// Not part of `contentKey`: the same files and metadata from another environment are the same version.
+    public var environment: JSONValue
 
     public init(model: String, message: String = "", files: [ManifestFile] = [], params: [String: JSONValue] = [:],
                 metrics: [String: JSONValue] = [:], datasets: [JSONValue] = [], provenance: [String: JSONValue] = [:],
-                base: JSONValue = .null, card: JSONValue = .null) {
+                base: JSONValue = .null, card: JSONValue = .null, environment: JSONValue = .null) {
         self.model = model
         self.message = message
         self.files = files
@@ -37,10 +42,11 @@ public struct Manifest: Sendable, Equatable {
         self.provenance = provenance
         self.base = base
         self.card = card
+        self.environment = environment
     }
 
     public var json: JSONValue {
-        .object([
+        var o: [String: JSONValue] = [
             "schema": .string(Self.schema),
             "model": .string(model),
             "message": .string(message),
@@ -51,7 +57,9 @@ public struct Manifest: Sendable, Equatable {
             "provenance": .object(provenance),
             "base": base,
             "card": card,
-        ])
+        ]
+        if environment != .null { o["environment"] = environment }
+        return .object(o)
     }
 
     /// The parts that make two registrations "the same": everything but when, where and by which command.
@@ -87,13 +95,15 @@ public struct Manifest: Sendable, Equatable {
             git["commit"] = g["commit"] ?? .null
             git["dirty"] = g["dirty"] ?? .null
         }
-        let shared: [(String, [UInt8])] = [
+        var shared: [(String, [UInt8])] = [
             ("base", part(base)), ("card", part(card)), ("datasets", part(.array(datasets))), ("files", ManifestFile.canonicalBytes(files)),
             ("git", part(.object(git))), ("message", part(.string(message))), ("metrics", part(.object(metrics))),
             ("model", part(.string(model))), ("params", Self.canonicalBytes(params, compositeTexts: paramTexts)),
             ("provenance", part(.object(provenance))), ("schema", part(.string(Self.schema))),
         ]
-        // Keys in canonical (UTF-8) order; `git` is only in the content key, `provenance` and `schema` only in the manifest.
+        // `environment` (only in the manifest, and only when captured) sorts between `datasets` and `files`.
+        if environment != .null { shared.insert(("environment", part(environment)), at: 3) }
+        // Keys in canonical (UTF-8) order; `git` is only in the content key; `environment`, `provenance` and `schema` only in the manifest.
         var bytes = [UInt8]()
         bytes.reserveCapacity(shared.reduce(16) { $0 + $1.1.count + $1.0.utf8.count + 4 })
         var hasher = SHA256()
@@ -106,7 +116,7 @@ public struct Manifest: Sendable, Equatable {
                 bytes.append(contentsOf: value)
                 firstInManifest = false
             }
-            if key != "provenance" && key != "schema" {
+            if key != "provenance" && key != "schema" && key != "environment" {
                 hasher.update(data: [firstInKey ? 0x7b : 0x2c] + label)
                 hasher.update(data: value)
                 firstInKey = false
@@ -188,6 +198,10 @@ public struct Manifest: Sendable, Equatable {
         provenance = o["provenance"]?.objectValue ?? [:]
         base = o["base"] ?? .null
         card = o["card"] ?? .null
+        environment = o["environment"] ?? .null
+        guard environment == .null || environment.objectValue != nil else {
+            throw RegistryError.corrupt(.init(object: "manifest", reason: "its environment is not a JSON object"))
+        }
     }
 
     /// Reads a manifest from the store; a damaged one throws `RegistryError.corrupt` naming it.

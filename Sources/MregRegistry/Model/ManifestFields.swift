@@ -9,15 +9,18 @@ public struct ManifestFields: Sendable, Equatable {
     public var parameters: Int64?
     /// The model card's recorded fields (FORMAT.md §1.4); an empty list is not kept.
     public var card: [String: JSONValue]
+    /// The captured environment's search fields (`EnvironmentSummary.searchFields`): `python`, `packages.torch`, ….
+    public var environment: [String: JSONValue]
 
     public init(message: String, params: [String: JSONValue], metrics: [String: JSONValue], formats: [String], parameters: Int64?,
-                card: [String: JSONValue] = [:]) {
+                card: [String: JSONValue] = [:], environment: [String: JSONValue] = [:]) {
         self.message = message
         self.params = params
         self.metrics = metrics
         self.formats = formats
         self.parameters = parameters
         self.card = card.filter { $0.value != .array([]) }
+        self.environment = environment
     }
 
     public init(_ manifest: Manifest) {
@@ -31,5 +34,6 @@ public struct ManifestFields: Sendable, Equatable {
         }
         parameters = total
         card = (manifest.card.objectValue ?? [:]).filter { $0.value != .array([]) }
+        environment = EnvironmentSummary(manifest.environment).searchFields
     }
 }
