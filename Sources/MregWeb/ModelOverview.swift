@@ -24,10 +24,7 @@ public struct ModelOverview: Sendable {
     /// - Throws: not found for an unknown model; the model's damage when its chain cannot be read.
     public static func load(_ registry: Registry, model: String, versions range: ClosedRange<Int64>? = nil) throws -> ModelOverview {
         let state = try registry.existingState(of: model)
-        // Model names are letters, digits, '.', '_' and '-': safe inside quotes.
-        let query = try SearchQuery.parse("model = '\(model)'")
-        var hits = try RegistryIndex(registry: registry).search(query).hits.filter { $0.model == model }
-        hits.sort { $0.version > $1.version }
+        var hits = try RegistryIndex(registry: registry).versionHits(of: model)
         if let range { hits = hits.filter { range.contains($0.version) } }
         var overview = ModelOverview(state: state, versions: hits, events: try registry.cachedEvents(of: model))
         let latestNumber = range.flatMap { r in hits.first.map(\.version).flatMap { r.contains($0) ? $0 : nil } } ?? state.latestLiveVersion
