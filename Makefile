@@ -16,9 +16,10 @@ test:
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
-## A scripted tour in a temporary store on a generated sample model.
-demo: build
-	MREG=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/demo.sh
+## A scripted tour in a temporary store on a generated sample model (build output shown only if the build fails).
+demo:
+	@log=$$(mktemp); $(SWIFT) build $(BUILD_FLAGS) >"$$log" 2>&1 || { cat "$$log"; rm -f "$$log"; exit 1; }; rm -f "$$log"
+	@MREG=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/demo.sh
 
 install: release
 	install -d $(PREFIX)/bin
@@ -28,7 +29,7 @@ install: release
 bench: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench.sh
 
-## list/log/show/search/du latency and reindex time on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
+## list/log/show/search/du latency, reindex time and mreg serve's page latency on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
 bench-scale: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-scale.sh
 
