@@ -11,6 +11,7 @@ import PackageDescription
 //   MregIndex       services over a registry: the index and search
 //   MregGovernance  services over a registry: policy, signatures, hooks, verify
 //   MregRemote      services over a registry: remote storage (filesystem, S3), push, fetch, pull, clone
+//   MregWeb         services over a registry: the read-only web view (`mreg serve`) and HTML reports
 //   MregCLI         the command line: parse, call a service, render
 //   mreg            main
 let package = Package(
@@ -28,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // The web view (MregWeb): an HTTP server, templates, and Markdown for model cards.
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -58,8 +63,14 @@ let package = Package(
             "MregStore", "MregSupport", "MregRegistry", "MregIndex", "MregGovernance",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "MregCLI", dependencies: [
+        .target(name: "MregWeb", dependencies: [
             "MregStore", "MregSupport", "MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Ink", package: "Ink"),
+        ]),
+        .target(name: "MregCLI", dependencies: [
+            "MregStore", "MregSupport", "MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregWeb",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mreg", dependencies: ["MregCLI"]),
@@ -76,6 +87,7 @@ let package = Package(
         ]),
         .testTarget(name: "MregRegistryTests", dependencies: ["MregFilter", "MregRegistry", "MregIndex", "MregGovernance", "MregRemote", "MregTestSupport"]),
         .testTarget(name: "MregCLITests", dependencies: ["MregCLI", "MregTestSupport"]),
+        .testTarget(name: "MregWebTests", dependencies: ["MregWeb", "MregRegistry", "MregIndex", "MregRemote", "MregStore", "MregSupport", "MregTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MregStore", "MregTestSupport"]),
         .testTarget(name: "MregFuzzTests", dependencies: ["MregFuzzTargets", "MregTestSupport"]),
     ],

@@ -20,6 +20,7 @@
 # RUNS runs, with the index warm (the first run after a change catches up; that is shown too).
 # The store is kept in BENCH_DIR (default /tmp/mreg-bench-scale) and reused when it matches.
 set -euo pipefail
+scripts=$(cd "$(dirname "$0")" && pwd)
 MREG=${MREG:-mreg}
 case $MREG in
     */*) MREG=$(cd "$(dirname "$MREG")" && pwd)/$(basename "$MREG") ;;
@@ -267,6 +268,9 @@ for _ in range(runs):
 print(f"{'first mreg list after it (one record read beside the snapshot)':<64} {statistics.median(firsts):7.1f} ms")
 PY
 
+# The web view (mreg serve) on the same store: each page's latency and 50 concurrent loads.
+echo
+MREG="$MREG" RUNS="$RUNS" MID="$mid" python3 "$scripts/bench-web.py"
 # The same store packed: a copy (the loose store above is kept for the next run), `mreg gc`
 # timed (it packs every object: all are metadata or small), then the same latencies and a cold
 # reindex side by side with the loose figures above. BENCH_PACKED=0 skips it.

@@ -7,6 +7,7 @@ import MregGovernance
 import MregIndex
 import MregSupport
 import MregStore
+import MregWeb
 
 /// The `mreg` command: a git-style model registry.
 public struct MregCommand: ParsableCommand {
@@ -40,7 +41,7 @@ public struct MregCommand: ParsableCommand {
             CommandGroup(name: "Registry", subcommands: [
                 Init.self, Register.self, Show.self, List.self, LsFiles.self, Tag.self, Promote.self, Demote.self, Approve.self,
                 Log.self, Diff.self, Export.self, Cat.self, Rm.self, Prune.self, DiskUsageCommand.self,
-                Search.self, Reindex.self, Import.self,
+                Search.self, Reindex.self, Import.self, Serve.self, Report.self,
                 // search-commands (issue 7)
                 Verify.self, PolicyCommand.self,
                 // governance-commands (issue 6)

@@ -6,6 +6,7 @@ import MregGovernance
 import MregIndex
 import MregSupport
 import MregStore
+import MregWeb
 
 extension MregCommand {
     struct Log: ParsableCommand {
@@ -108,6 +109,7 @@ extension MregCommand {
               mreg diff fraud@3 fraud@4
               mreg diff fraud@production fraud@latest --only params,metrics --json
               mreg diff fraud@staging fraud@production --exit-code   # exit 1 if they differ
+              mreg diff fraud@3 fraud@4 --html -o fraud-3-4.html
             """)
 
         @Argument(help: "The old version.")
@@ -118,6 +120,12 @@ extension MregCommand {
 
         @Flag(name: .long, help: "Print a Markdown report (for pull requests and CI summaries).")
         var md = false
+
+        @Flag(name: .long, help: "Write a self-contained HTML page (inline CSS, no script; with -o FILE, else to stdout).")
+        var html = false
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("With --html, the file to write.", valueName: "file"))
+        var outputFile: String?
 
         @Flag(name: .long, help: "Include unchanged entries.")
         var all = false
@@ -146,7 +154,8 @@ extension MregCommand {
         }
 
         func validate() throws {
-            if md && output.json { throw ValidationError("choose one of --json and --md") }
+            if [md, output.json, html].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --md and --html") }
+            if outputFile != nil && !html { throw ValidationError("-o FILE goes with --html") }
             _ = try sections()
         }
 
@@ -157,7 +166,14 @@ extension MregCommand {
             let sections: Set<VersionDiff.Section> = tensors && only.isEmpty ? [] : try self.sections()
             let tensorDiff = tensors ? try registry.tensorDiff(old: Manifest.load(diff.old.manifestID, from: registry.store),
                                                                 new: Manifest.load(diff.new.manifestID, from: registry.store)) : nil
-            if output.json {
+            if html {
+                let page = HTMLReport.diff(diff, all: all)
+                if let outputFile {
+                    try HTMLReport.write(page, to: outputFile)
+                } else {
+                    Terminal.write(page)
+                }
+            } else if output.json {
                 var j = diff.json(sections: sections, all: all)
                 if let tensorDiff, case .object(var o) = j {
                     o["tensors"] = tensorDiff.json(all: all)
