@@ -191,6 +191,10 @@ struct AuditE2E {
             #expect(ok.stdout.contains("1 event") && ok.stdout.contains("out/report.csv"))
             #expect(try readFile("\(dir)/out/report.csv") == csv.stdoutBytes)
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/out") == ["report.csv"], "no temporary file left")
+            // Without --format, the extension names it (a trial wrote text into report.csv).
+            try mreg.run(["audit", "churn", "-o", "out/by-extension.csv"], cwd: dir).succeeded()
+            #expect(try readFile("\(dir)/out/by-extension.csv") == csv.stdoutBytes)
+            try FileManager.default.removeItem(atPath: "\(dir)/out/by-extension.csv")
             let folder = try mreg.run(["audit", "-o", "out"], cwd: dir)
             #expect(folder.status == 64 && folder.stderrIsOneLine, "\(folder)")
 

@@ -83,6 +83,10 @@ struct AuditReportTests {
             #expect(rows[2].approvals == [approval.hex] && rows[2].signature == .good)
             #expect(rows[4].approvals == [again.hex] && rows[4].verdictText == "passed" && rows[4].signature == nil)
             #expect(rows[4].manifest == r.manifestID)
+            // Who approved is readable without the event ids.
+            #expect(rows[4].approvers == ["val@example.com"] && rows[2].approvers == ["val@example.com"])
+            #expect(rows[4].approvalsText == "val@example.com (\(again.hex))")
+            #expect(rows[4].cells[11] == "val@example.com (\(again.hex))")
         }
     }
 

@@ -27,6 +27,17 @@ import MregStore
         }
     }
 
+    /// Groups that each name the next one twice, 40 deep: checked once per group (it took 2^40
+    /// steps, a hang of every command that reads the policy, found by an adversarial trial).
+    @Test func deeplyNestedGroupsAreCheckedInLinearTime() throws {
+        var text = "[groups]\n"
+        for i in 0..<40 { text += "g\(i) = [\"group:g\(i + 1)\", \"group:g\(i + 1)\"]\n" }
+        let policy = try Self.parse(text + "g40 = [\"val@example.com\"]\n")
+        #expect(policy.expand(["group:g0"]) == ["val@example.com"])
+        let circle = Self.refusal(text + "g40 = [\"group:g0\"]\n")
+        #expect(circle?.contains("in a circle") == true, "\(String(describing: circle))")
+    }
+
     static let full = """
         [stages.production]
         from = ["staging"]                 # allowed transitions into production

@@ -39,8 +39,8 @@ extension MregCommand {
         @Option(name: .long, help: ArgumentHelp("Only events up to the end of this date (2026-03 through March 31st).", valueName: "date"))
         var until: String?
 
-        @Option(name: .long, help: "text (aligned columns), json, csv, md or html.")
-        var format: ReportFormat = .text
+        @Option(name: .long, help: "text (aligned columns), json, csv, md or html (default: from -o's extension, else text).")
+        var format: ReportFormat?
 
         @Option(name: .customShort("o"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
         var output: String?
@@ -54,6 +54,7 @@ extension MregCommand {
             let registry = try Store.registry()
             let names = try models.map { try Revision.parse($0).model }
             let report = try Governance(registry).audit(models: names, since: start, until: end)
+            let format = self.format ?? output.map(Self.format(forFile:)) ?? .text
             let rendered: String
             switch format {
             case .text: rendered = report.text
@@ -74,6 +75,17 @@ extension MregCommand {
         }
 
         /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
+        /// The format a file's extension names (`q1.csv`), text for any other.
+        static func format(forFile path: String) -> ReportFormat {
+            switch (path as NSString).pathExtension.lowercased() {
+            case "json": return .json
+            case "csv": return .csv
+            case "md", "markdown": return .md
+            case "html", "htm": return .html
+            default: return .text
+            }
+        }
+
         static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
             let target = Repository.absolute(path)
             let folder = (target as NSString).deletingLastPathComponent

@@ -67,8 +67,9 @@ extension MregCommand {
                           : String(repeating: " ", count: widths[c] - cell.count) + cell
                 }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression))
             }
-            Terminal.line("store: \(usage.storeObjects) objects, \(Format.bytes(usage.storeBytes)); reclaimable: "
-                          + "\(usage.reclaimableObjects) objects, \(Format.bytes(usage.reclaimableBytes)) ('mreg gc' deletes them once older than the grace period)")
+            let hint = usage.reclaimableObjects > 0 ? " ('mreg gc' deletes them once older than the grace period)" : ""
+            Terminal.line("store: \(Format.plural(usage.storeObjects, "object")), \(Format.bytes(usage.storeBytes)); reclaimable: "
+                          + "\(Format.plural(usage.reclaimableObjects, "object")), \(Format.bytes(usage.reclaimableBytes))\(hint)")
         }
     }
 }

@@ -40,7 +40,7 @@ extension AuditReport.Row {
             "version": JSONValue(version), "action": .string(action), "stage": JSONValue(stage), "tag": JSONValue(tag),
             "actor": .string(actor), "signer": JSONValue(signer), "signature": JSONValue(signature?.rawValue),
             "signature_detail": JSONValue(signatureDetail), "reason": JSONValue(reason), "verdict": verdict,
-            "forced": .bool(forced), "approvals": .array(approvals.map { .string($0) }),
+            "forced": .bool(forced), "approvals": .array(approvals.map { .string($0) }), "approvers": .array(approvers.map { .string($0) }),
             "manifest": JSONValue(manifest?.hex), "weights_digest": JSONValue(weightsDigest),
             "datasets": .array(datasets.map { ["name": .string($0.name), "digest": JSONValue($0.digest)] }),
             "metrics": .object(Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),

@@ -19,7 +19,8 @@ extension AuditReport {
             table.append([
                 row.time, row.model, row.version.map { "v\($0)" } ?? "", row.action + (row.forced ? " (forced)" : ""),
                 row.stage ?? row.tag ?? "", row.actor, row.signer ?? "", row.signature?.rawValue ?? "",
-                row.verdictText, row.approvals.map { String($0.prefix(12)) }.joined(separator: " "),
+                row.verdictText, zip(row.approvals, row.approvers + Array(repeating: "?", count: row.approvals.count))
+                    .map { "\($1.isEmpty ? "?" : $1) (\($0.prefix(12)))" }.joined(separator: "; "),
                 row.manifest?.abbreviated() ?? "", weights, row.reason ?? "",
             ].map(Names.escaped))
         }

@@ -49,6 +49,8 @@ public struct AuditReport: Sendable {
         public var forced: Bool
         /// A promotion: the approve events it used; an unapprove: the approval it withdrew.
         public var approvals: [String] = []
+        /// Who signed each of `approvals` (the same order; empty when the chain does not hold it).
+        public var approvers: [String] = []
         public var manifest: ObjectID?
         /// `sha256:` of the version's files listed `sha256sum`-style, sorted by path.
         public var weightsDigest: String?
@@ -78,10 +80,18 @@ public struct AuditReport: Sendable {
             metrics.map { "\($0.name)=\($0.value.displayText)" }.joined(separator: "; ")
         }
 
+        /// The `approvals` column: `SIGNER (EVENT-ID)` joined by `; ` (ids in full).
+        public var approvalsText: String {
+            approvals.enumerated().map { i, id in
+                let who = i < approvers.count && !approvers[i].isEmpty ? approvers[i] : "?"
+                return "\(who) (\(id))"
+            }.joined(separator: "; ")
+        }
+
         /// The cells of a row, in `columns` order (ids in full).
         public var cells: [String] {
             [time, model, version.map { "\($0)" } ?? "", action, stage ?? "", tag ?? "", actor, signer ?? "",
-             signature?.rawValue ?? "", reason ?? "", verdictText, approvals.joined(separator: " "), manifest?.hex ?? "",
+             signature?.rawValue ?? "", reason ?? "", verdictText, approvalsText, manifest?.hex ?? "",
              weightsDigest ?? "", datasetsText, metricsText]
         }
     }

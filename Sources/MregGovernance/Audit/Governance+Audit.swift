@@ -33,8 +33,11 @@ extension Governance {
         var pending = [(row: AuditReport.Row, payload: [UInt8])]()
         var manifests = [ObjectID: Manifest?]()
         for model in report.models {
+            var signers = [String: String]()  // approve event id → its signer
             for link in chainLinks(of: model) {
-                guard let row = auditRow(link.json, id: link.id, model: model, versions: link.versions, manifests: &manifests) else { continue }
+                if link.json["action"]?.stringValue == "approve" { signers[link.id.hex] = link.json["signer"]?.stringValue ?? "" }
+                guard var row = auditRow(link.json, id: link.id, model: model, versions: link.versions, manifests: &manifests) else { continue }
+                row.approvers = row.approvals.map { signers[$0] ?? "" }
                 let time = Timestamp.parse(row.time)
                 if let since, (time ?? .distantPast) < since { continue }
                 if let until, (time ?? .distantFuture) > until { continue }
@@ -99,7 +102,8 @@ extension Governance {
             time: o["time"]?.stringValue ?? "", model: model, sequence: o["seq"]?.intValue ?? 0, event: id, version: version,
             action: action, stage: o["stage"]?.stringValue, tag: o["tag"]?.stringValue, actor: o["actor"]?.stringValue ?? "",
             signer: o["signer"]?.stringValue, signature: nil,
-            reason: o["reason"]?.stringValue, forced: o["force"]?.boolValue ?? false)
+            // `force` on a tag only says the tag moved; on a promotion it overrode a failed verdict.
+            reason: o["reason"]?.stringValue, forced: action == "promote" && (o["force"]?.boolValue ?? false))
         if let verdict = o["verdict"], verdict != .null {
             row.verdictPassed = verdict["passed"]?.boolValue ?? false
             row.verdictPolicy = verdict["policy"]?.stringValue

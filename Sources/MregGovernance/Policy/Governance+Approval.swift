@@ -149,7 +149,7 @@ extension Governance {
         try registry.validateStage(stage)
         if let reason { try Names.validateText(reason, field: "the reason", multiline: true) }
         let policy = try self.policy()
-        let v = try registry.resolveForPromotion(revision)
+        let v = try registry.resolveForPromotion(revision, action: revoking ? "revoke" : "approve")
         guard let rules = policy.rules(for: stage), rules.approvals > 0 else {
             throw RegistryError.refused(.approval(model: v.model, version: v.version, stage: stage,
                                                   problem: "the policy asks no approvals for \(stage) (set approvals = N in [stages.\(stage)] of .mreg/policy.toml)"))

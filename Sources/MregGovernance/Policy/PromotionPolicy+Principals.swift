@@ -69,11 +69,13 @@ extension PromotionPolicy {
     /// not empty, and every principal they name is in the allowed-signers file, which they need.
     func checkPrincipals(name: String) throws {
         func fail(_ problem: String) -> RegistryError { .badInput(.invalidPolicy(file: name, problem: problem)) }
-        // Groups naming groups: known, and no cycle.
-        for group in groups.keys.sorted() {
+        // Groups naming groups: known, and no cycle. Each group is walked once (a group reached
+        // again by another path is done): nesting that doubles at every level stays linear.
+        var done = Set<String>()
+        for group in groups.keys.sorted() where !done.contains(group) {
             var path = [group]
             func walk(_ g: String) throws {
-                for member in groups[g] ?? [] where member.hasPrefix("group:") {
+                for member in Set(groups[g] ?? []).sorted() where member.hasPrefix("group:") {
                     let other = String(member.dropFirst("group:".count))
                     guard groups[other] != nil else {
                         throw fail("group '\(g)' in [groups] names unknown group '\(other)' (groups are \(groups.keys.sorted().joined(separator: ", ")))")
@@ -81,10 +83,12 @@ extension PromotionPolicy {
                     if path.contains(other) {
                         throw fail("groups \((path + [other]).joined(separator: " -> ")) name each other in a circle: list e-mail addresses instead")
                     }
+                    if done.contains(other) { continue }
                     path.append(other)
                     try walk(other)
                     path.removeLast()
                 }
+                done.insert(g)
             }
             try walk(group)
         }

@@ -145,10 +145,10 @@ extension Registry {
     /// manifest id prefix. A bare model name is refused (promoting "whatever is latest" by
     /// accident is how the wrong model reaches production), the same for `promote` and for
     /// a policy check, so both answer alike.
-    public func resolveForPromotion(_ revision: String) throws -> ResolvedVersion {
+    public func resolveForPromotion(_ revision: String, action: String = "promote") throws -> ResolvedVersion {
         guard revision.contains("@") || (Hex.isHex(revision) && revision.count >= 4) else {
             let latest = (try? resolve(revision))?.version
-            throw RegistryError.badInput(.versionRequired(revision: revision, action: "promote", latest: latest))
+            throw RegistryError.badInput(.versionRequired(revision: revision, action: action, latest: latest))
         }
         return try resolve(revision)
     }
