@@ -2,44 +2,12 @@ import Foundation
 import MregRegistry
 import MregSupport
 
-/// Human renderings of sizes, counts and times on pages (as the command line words them).
+/// Human renderings on pages: `HumanFormat`'s (as the command line words them), and JSON values.
 enum WebFormat {
-    /// `1.5 MiB`, `812 B`.
-    static func bytes(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value, units[unit])
-    }
-
-    /// `268.4M` parameters.
-    static func count(_ n: Int64) -> String {
-        switch n {
-        case ..<1_000: return "\(n)"
-        case ..<1_000_000: return String(format: "%.1fK", Double(n) / 1e3)
-        case ..<1_000_000_000: return String(format: "%.1fM", Double(n) / 1e6)
-        default: return String(format: "%.2fB", Double(n) / 1e9)
-        }
-    }
-
-    /// `2026-11-26 15:20:11` from an RFC 3339 time.
-    static func time(_ text: String) -> String {
-        text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
-    }
-
-    /// A file's format and its tensor and parameter counts: `safetensors 12 tensors 1.2M params F32`.
-    static func fileSummary(_ f: ManifestFile) -> String {
-        if let target = f.target { return "symbolic link -> \(target)" }
-        var parts = [f.format ?? ""]
-        if let t = f.details["tensors"]?.intValue { parts.append("\(t) tensors") }
-        if let p = f.details["parameters"]?.intValue { parts.append("\(count(p)) params") }
-        if let d = f.details["dtypes"]?.arrayValue { parts.append(d.compactMap(\.stringValue).joined(separator: ",")) }
-        return parts.filter { !$0.isEmpty }.joined(separator: " ")
-    }
+    static func bytes(_ n: Int64) -> String { HumanFormat.bytes(n) }
+    static func count(_ n: Int64) -> String { HumanFormat.count(n) }
+    static func time(_ text: String) -> String { HumanFormat.time(text) }
+    static func fileSummary(_ f: ManifestFile) -> String { HumanFormat.fileSummary(f) }
 
     /// A JSON value as one line of text (a string without quotes).
     static func value(_ v: JSONValue?) -> String {

@@ -10,27 +10,11 @@ import Synchronization
 
 /// Human renderings shared by the porcelain commands.
 enum Format {
-    /// `1.5 MiB`, `812 B`.
-    static func bytes(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value, units[unit])
-    }
+    /// `1.5 MiB`, `812 B` (`HumanFormat`, shared with the web view).
+    static func bytes(_ n: Int64) -> String { HumanFormat.bytes(n) }
 
     /// `268.4M` parameters.
-    static func count(_ n: Int64) -> String {
-        switch n {
-        case ..<1_000: return "\(n)"
-        case ..<1_000_000: return String(format: "%.1fK", Double(n) / 1e3)
-        case ..<1_000_000_000: return String(format: "%.1fM", Double(n) / 1e6)
-        default: return String(format: "%.2fB", Double(n) / 1e9)
-        }
-    }
+    static func count(_ n: Int64) -> String { HumanFormat.count(n) }
 
     /// `1 object`, `3 objects`.
     static func plural(_ n: Int, _ noun: String) -> String {
@@ -38,9 +22,7 @@ enum Format {
     }
 
     /// `2026-11-26 15:20:11` from an RFC 3339 time.
-    static func time(_ text: String) -> String {
-        text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
-    }
+    static func time(_ text: String) -> String { HumanFormat.time(text) }
 
     /// The span a typed date names (`UserDate`); `option` (`--since`) is named in the error.
     static func dateSpan(_ text: String, option: String) throws -> DateSpan {
@@ -49,14 +31,7 @@ enum Format {
         }
     }
 
-    static func fileSummary(_ f: ManifestFile) -> String {
-        if let target = f.target { return "symbolic link -> \(target)" }
-        var parts = [f.format ?? ""]
-        if let t = f.details["tensors"]?.intValue { parts.append("\(t) tensors") }
-        if let p = f.details["parameters"]?.intValue { parts.append("\(count(p)) params") }
-        if let d = f.details["dtypes"]?.arrayValue { parts.append(d.compactMap(\.stringValue).joined(separator: ",")) }
-        return parts.filter { !$0.isEmpty }.joined(separator: " ")
-    }
+    static func fileSummary(_ f: ManifestFile) -> String { HumanFormat.fileSummary(f) }
 }
 
 /// Bytes done, percent, rate and time left on stderr: drawn only when stderr is a
