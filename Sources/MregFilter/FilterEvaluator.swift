@@ -38,7 +38,7 @@ public struct FilterEvaluator: Sendable {
             switch c.op {
             case .isNull: return false
             case .isNotNull: return true
-            default: return ValueTest(op: c.op, literals: c.values).value(v)
+            default: return ValueTest(op: c.op, literals: c.values, versions: c.field.comparesAsVersion).value(v)
             }
         case .set(let items):
             switch c.op {

@@ -37,12 +37,39 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         case "card":
             return rest.isEmpty ? nil : .card(rest)
         case "environment", "env":
-            return rest.isEmpty ? nil : .environment(rest)
+            return environmentKey(rest).map(FilterField.environment)
         case "attributes", "attribute":
             return parts.count == 2 ? builtins[parts[1].lowercased()] : nil
         default:
             return parts.count == 1 ? builtins[head] : nil
         }
+    }
+
+    /// The environment keys search knows besides `packages.NAME`.
+    package static let environmentKeys = ["python", "python_kind", "os", "kernel", "arch", "cores", "memory", "cuda", "driver", "gpus", "gpu"]
+
+    /// The environment key a query means, or nil when it names none: the keys of
+    /// `EnvironmentSummary.searchFields`, also as `show --json` spells them (`python.version`,
+    /// `system.arch`), and `packages.NAME` / `frameworks.NAME` with the name normalized as pip
+    /// does (`packages.PyYAML` is `packages.pyyaml`).
+    package static func environmentKey(_ rest: String) -> String? {
+        let lower = rest.lowercased()
+        for prefix in ["packages.", "package.", "frameworks.", "framework."] where lower.hasPrefix(prefix) {
+            let name = rest.dropFirst(prefix.count)
+            return name.isEmpty ? nil : "packages." + PackageVersion.normalizeName(String(name))
+        }
+        let aliases = ["python.version": "python", "python_version": "python", "python.kind": "python_kind",
+                       "gpus.count": "gpus", "gpu.name": "gpu"]
+        var key = aliases[lower] ?? lower
+        if key.hasPrefix("system.") { key = String(key.dropFirst("system.".count)) }
+        return environmentKeys.contains(key) ? key : nil
+    }
+
+    /// Whether the field's text values are versions, compared in version order (`1.9 < 1.16`):
+    /// `environment.python`, `environment.packages.NAME`, `environment.cuda` and `environment.driver`.
+    public var comparesAsVersion: Bool {
+        guard case .environment(let k) = self else { return false }
+        return k == "python" || k == "cuda" || k == "driver" || k.hasPrefix("packages.")
     }
 
     /// A field holds a set of values per version (a version can be in several stages, have

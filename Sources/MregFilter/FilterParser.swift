@@ -151,6 +151,9 @@ private struct Parser {
             if ["params", "param", "metrics", "metric", "card", "environment", "env"].contains(head) && parts.count == 1 {
                 throw fail(nameToken.column, "'\(nameToken.text)' needs a key: \(head).KEY (quote odd keys with backticks: \(head).`my-key`)")
             }
+            if ["environment", "env"].contains(head) {
+                throw fail(nameToken.column, "unknown environment field '\(nameToken.text)': use environment. followed by \(FilterField.environmentKeys.joined(separator: ", ")) or packages.NAME")
+            }
             throw fail(nameToken.column, "unknown field '\(nameToken.text)': use \(FilterField.help)")
         }
         let start = nameToken.column

@@ -20,10 +20,13 @@ package struct ValueTest {
     private let strings: [[UInt8]?]
     private let numbers: [(Double, Int64?)?]
     private let pattern: LikePattern?
+    /// Text values and text literals compare in version order (`PackageVersion.compare`) when both read as versions.
+    private let versions: Bool
 
-    package init(op: FilterExpression.Operator, literals: [FilterExpression.Literal]) {
+    package init(op: FilterExpression.Operator, literals: [FilterExpression.Literal], versions: Bool = false) {
         self.op = op
         self.literals = literals
+        self.versions = versions
         strings = literals.map { lit in
             if case .string(let s) = lit { return Array(s.utf8) }
             return nil
@@ -114,7 +117,15 @@ package struct ValueTest {
         var parsed: (Double, Int64?)??
         return apply({ k in
             if let bytes = strings[k] {
+                if versions, case .string(let literal) = literals[k],
+                   let c = PackageVersion.compare(String(decoding: v, as: UTF8.self), literal) {
+                    return c
+                }
                 return bytes.withUnsafeBytes { Self.compareBytes(v, $0) }
+            }
+            if versions, case .number(let d, let exact) = literals[k],
+               let c = PackageVersion.compare(String(decoding: v, as: UTF8.self), exact.map { String($0) } ?? JSONValue.format(d)) {
+                return c  // `environment.python >= 3.9` unquoted: the number as written, in version order.
             }
             if let n = numbers[k] {
                 if parsed == nil { parsed = .some(Self.numeric(String(decoding: v, as: UTF8.self))) }

@@ -15,6 +15,8 @@ extension RegistryError {
             case file
             /// A file or folder given to register.
             case input
+            /// A folder `mreg import` was given.
+            case importFolder = "import folder"
             case modelCard = "model card"
             case paramsFile = "params file"
             case dataset
@@ -107,6 +109,8 @@ extension RegistryError {
                 return "\(of) has no file '\(name)'" + (suggestions.isEmpty ? "" : " (files: \(list(suggestions, max: 6)))")
             case .input:
                 return "cannot register '\(name)': no such file or folder"
+            case .importFolder:
+                return "cannot import '\(name)': no such folder"
             case .modelCard:
                 return "cannot read model card '\(name)': no such file"
             case .paramsFile:

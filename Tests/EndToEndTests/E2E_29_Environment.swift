@@ -152,4 +152,51 @@ import Testing
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
         }
     }
+
+    @Test func packageAndPythonVersionsCompareAsVersionsAndKeysReadAsShowSpellsThem() throws {
+        try withStore { mreg, dir in
+            let (site, version) = try Self.makeVenv("\(dir)/venv", mreg: mreg)
+            try Self.distInfo(site, "six", "1.16.0")
+            try Self.distInfo(site, "PyYAML", "6.0.1")
+            try Self.distInfo(site, "torch", "2.3.1+cu121")
+            try writeFile("\(dir)/out/model.bin", randomBytes(64))
+            let env: [String: String?] = ["VIRTUAL_ENV": "\(dir)/venv", "CONDA_PREFIX": nil]
+            try mreg.run(["register", "m", "out"], cwd: dir, env: env).succeeded()
+            func count(_ query: String) throws -> Int {
+                let r = try mreg.run(["search", query, "--json"], cwd: dir).succeeded()
+                return try #require(try JSONSerialization.jsonObject(with: Data(r.stdoutBytes)) as? [Any]).count
+            }
+            // Text order would put '1.16.0' before '1.9' and '3.11' before '3.9'.
+            #expect(try count("environment.packages.six >= '1.9'") == 1)
+            #expect(try count("environment.packages.six < '1.9'") == 0)
+            #expect(try count("environment.python >= '3.9'") == (version.hasPrefix("3.") ? 1 : 0))
+            #expect(try count("environment.python > 3.0") == 1)
+            // A local label is ignored against a version without one, as pip's ==2.3.1.
+            #expect(try count("environment.packages.torch = '2.3.1'") == 1)
+            #expect(try count("environment.packages.torch < '2.10'") == 1)
+            // Names as written (PEP 503), and the keys as show --json spells them.
+            #expect(try count("environment.packages.PyYAML IS NOT NULL") == 1)
+            #expect(try count("environment.python.version = '\(version)'") == 1)
+            #expect(try count("environment.system.arch IS NOT NULL") == 1)
+            let unknown = try mreg.run(["search", "environment.pythn = '3.11'"], cwd: dir)
+            #expect(unknown.status == 64 && unknown.stderrIsOneLine && unknown.stderr.contains("unknown environment field") && unknown.stderr.contains("packages.NAME"), "\(unknown)")
+
+            // The same files again from a changed environment: nothing recorded, and it says why.
+            try Self.distInfo(site, "six", "1.17.0")
+            try FileManager.default.removeItem(atPath: "\(site)/six-1.16.0.dist-info")
+            let again = try mreg.run(["register", "m", "out"], cwd: dir, env: env).succeeded()
+            #expect(again.stdout.contains("already registered") && again.stderr.contains("environment differs from v1") && again.stderr.contains("packages.six"), "\(again)")
+        }
+    }
+
+    @Test func aProgramThatIsNotPythonIsRefused() throws {
+        try withStore { mreg, dir in
+            try writeFile("\(dir)/out/model.bin", randomBytes(64))
+            let truth = try #require(which("true"))
+            let before = snapshot("\(dir)/.mreg")
+            let r = try mreg.run(["register", "m", "out", "--python", truth], cwd: dir)
+            #expect(r.status == 64 && r.stderrIsOneLine && r.stderr.contains("Python interpreter"), "\(r)")
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+        }
+    }
 }

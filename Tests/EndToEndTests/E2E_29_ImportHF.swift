@@ -79,4 +79,37 @@ import Testing
             #expect(plain.lines == ["my-bert v1 imported"], "\(plain)")
         }
     }
+
+    @Test func aLinkLoopASnapshotAFileOrTheHubFolderIsRefusedWithTheFolderToImport() throws {
+        try withStore { mreg, dir in
+            let repo = "\(dir)/hub/models--org--m"
+            try Self.makeSnapshot(repo, commit: "abc", ["config.json": Array("{}".utf8)], mtime: Date())
+            try writeFile("\(repo)/refs/main", "abc")
+            try writeFile("\(repo)/refs/gone", "zzz")
+            try writeFile("\(dir)/secret.txt", "token")
+            let before = snapshot("\(dir)/.mreg")
+            // What snapshot_download() returns, the hub folder, and a file.
+            let one = try mreg.run(["import", "hf", "\(repo)/snapshots/abc"], cwd: dir)
+            #expect(one.status == 64 && one.stderrIsOneLine && one.stderr.contains("mreg import hf \(repo)") && !one.stderr.contains("--dereference"), "\(one)")
+            let hub = try mreg.run(["import", "hf", "hub"], cwd: dir)
+            #expect(hub.status == 64 && hub.stderrIsOneLine && hub.stderr.contains("models--org--m"), "\(hub)")
+            let file = try mreg.run(["import", "hf", "secret.txt"], cwd: dir)
+            #expect(file.status == 64 && file.stderrIsOneLine && file.stderr.contains("not a folder"), "\(file)")
+            let missing = try mreg.run(["import", "hf", "nowhere"], cwd: dir)
+            #expect(missing.status == 2 && missing.stderr.contains("cannot import 'nowhere'"), "\(missing)")
+            // A link to a parent folder inside the repo: a loop, refused without recursing forever.
+            try FileManager.default.createSymbolicLink(atPath: "\(repo)/snapshots/abc/up", withDestinationPath: "..")
+            let loop = try mreg.run(["import", "hf", repo], cwd: dir)
+            #expect(loop.status == 64 && loop.stderrIsOneLine && loop.stderr.contains("link loop"), "\(loop)")
+            try FileManager.default.removeItem(atPath: "\(repo)/snapshots/abc/up")
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+
+            // A ref naming no snapshot is named; re-importing lists the version's tags, moving none.
+            let r = try mreg.run(["import", "hf", repo, "--json"], cwd: dir).succeeded()
+            #expect(r.stderr.contains("ref 'gone'") && r.stderr.contains("no snapshot"), "\(r)")
+            let again = try #require(try JSONSerialization.jsonObject(with: Data(try mreg.run(["import", "hf", repo, "--json"], cwd: dir).succeeded().stdoutBytes)) as? [String: Any])
+            let versions = try #require(again["versions"] as? [[String: Any]])
+            #expect(versions.first?["tags"] as? [String] == ["main"] && versions.first?["moved"] as? [String] == [], "\(again)")
+        }
+    }
 }

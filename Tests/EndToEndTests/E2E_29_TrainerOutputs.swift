@@ -53,7 +53,7 @@ import Testing
         try withStore { mreg, dir in
             try Self.huggingFaceRun("\(dir)/out")
             let reg = try mreg.run(["register", "bert", "out", "-M", "eval_loss=0.5", "--env", "none"], cwd: dir).succeeded()
-            #expect(reg.stdout.contains("read 8 metrics (epoch, eval_accuracy, eval_loss, eval_runtime, …) from all_results.json (Hugging Face Trainer)"), "\(reg)")
+            #expect(reg.stdout.contains("read 8 metrics (epoch, eval_accuracy, eval_loss, eval_runtime, …) from all_results.json (Hugging Face Trainer; eval_loss given explicitly instead)"), "\(reg)")
             #expect(reg.stdout.contains("from trainer_state.json (Hugging Face Trainer)"), "\(reg)")
             let show = try #require(try JSONSerialization.jsonObject(with: Data(try mreg.run(["show", "bert", "--json"], cwd: dir).succeeded().stdoutBytes)) as? [String: Any])
             let metrics = try #require(show["metrics"] as? [String: Any])
@@ -105,6 +105,25 @@ import Testing
             let reg = try mreg.run(["register", "m", "out", "--env", "none"], cwd: dir).succeeded()
             #expect(reg.stderr.contains("all_results.json looks like Hugging Face Trainer output but cannot be read"), "\(reg)")
             #expect(reg.stdout.contains("m v1"))
+        }
+    }
+
+    @Test func theLatestLightningRunIsReadAndTheOthersAreNamed() throws {
+        try withStore { mreg, dir in
+            for n in [9, 10] {
+                try writeFile("\(dir)/run/lightning_logs/version_\(n)/hparams.yaml", "learning_rate: 0.\(n)\n")
+                try writeFile("\(dir)/run/lightning_logs/version_\(n)/metrics.csv", "epoch,val_acc\n0,0.\(n)\n")
+            }
+            try writeFile("\(dir)/run/model.ckpt", randomBytes(64))
+            let reg = try mreg.run(["register", "lit", "run", "--env", "none", "--json"], cwd: dir).succeeded()
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(reg.stdoutBytes)) as? [String: Any])
+            let read = try #require(json["read"] as? [[String: Any]])
+            #expect(read.map { $0["path"] as? String } == ["lightning_logs/version_10/hparams.yaml", "lightning_logs/version_10/metrics.csv"], "\(reg)")
+            #expect(read.first?["trainer"] as? String == "PyTorch Lightning" && read.first?["params"] as? [String] == ["learning_rate"])
+            let warnings = try #require(json["warnings"] as? [String])
+            #expect(warnings.contains { $0.contains("version_10/hparams.yaml") && $0.contains("passed over lightning_logs/version_9/hparams.yaml") }, "\(warnings)")
+            let show = try #require(try JSONSerialization.jsonObject(with: Data(try mreg.run(["show", "lit", "--json"], cwd: dir).succeeded().stdoutBytes)) as? [String: Any])
+            #expect((show["params"] as? [String: Any])?["learning_rate"] as? Double == 0.1)
         }
     }
 }

@@ -33,11 +33,12 @@ extension MregCommand {
 
             func run() throws {
                 let registry = try Store.registry()
-                let (model, imported) = try registry.importHuggingFace(path: path, name: name, arguments: ["mreg"] + CommandLine.arguments.dropFirst())
+                let (model, imported, warnings) = try registry.importHuggingFace(path: path, name: name, arguments: ["mreg"] + CommandLine.arguments.dropFirst())
+                for w in warnings { Terminal.warning(w) }
                 if output.json {
-                    output.emit(.object(["model": .string(model), "versions": .array(imported.map { s in
+                    output.emit(.object(["model": .string(model), "warnings": .array(warnings.map { .string($0) }), "versions": .array(imported.map { s in
                         .object(["commit": JSONValue(s.commit), "version": .int(s.version), "added": .bool(s.added),
-                                 "tags": .array(s.tags.map { .string($0) })])
+                                 "tags": .array(s.tags.map { .string($0) }), "moved": .array(s.moved.map { .string($0) })])
                     })]))
                     return
                 }
@@ -45,7 +46,7 @@ extension MregCommand {
                     var line = "\(Names.escaped(model)) v\(s.version)"
                     if let commit = s.commit { line += " \(String(commit.prefix(12)))" }
                     line += s.added ? " imported" : " (already imported)"
-                    if !s.tags.isEmpty { line += "; tagged \(s.tags.joined(separator: ", "))" }
+                    if !s.moved.isEmpty { line += "; tagged \(s.moved.joined(separator: ", "))" }
                     Terminal.line(line)
                 }
             }

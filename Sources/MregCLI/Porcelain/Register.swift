@@ -114,7 +114,7 @@ extension MregCommand {
                     "existing": .bool(result.existing), "files": .int(Int64(result.fileCount)), "bytes": .int(result.totalBytes),
                     "new_bytes": .int(result.newBytes), "tags": .array(result.tags.map { .string($0) }), "stage": JSONValue(result.stage),
                     "warnings": .array(result.warnings.map { .string($0) }), "environment": JSONValue(result.environmentSummary),
-                    "read": .array(result.trainerOutputs.map { .string($0) }),
+                    "read": .array(result.trainerOutputs.map(\.json)),
                 ])
                 return
             }
@@ -128,7 +128,7 @@ extension MregCommand {
                 Terminal.line(head + (result.version == 1 ? " (new model)" : ""))
                 Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Format.bytes(result.newBytes)) new to the store)")
             }
-            if !result.existing { for line in result.trainerOutputs { Terminal.line("  \(Names.escaped(line))") } }
+            if !result.existing { for source in result.trainerOutputs { Terminal.line("  \(Names.escaped(source.summary))") } }
             if let env = result.environmentSummary, !result.existing { Terminal.line("  environment: \(Names.escaped(env))") }
             if !result.tags.isEmpty { Terminal.line("  tagged \(result.tags.joined(separator: ", "))") }
             if let s = result.stage { Terminal.line("  promoted to \(s)") }

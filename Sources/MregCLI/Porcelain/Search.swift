@@ -14,8 +14,11 @@ extension MregCommand {
             abstract: "Find versions across all models with a filter (MLflow's syntax, with OR and parentheses).",
             discussion: """
             Fields: model, version, stage, tag, author, created, message, format, parameters (parameter \
-            count), params.KEY, metrics.KEY, card.KEY (model-card fields; quote odd keys with backticks: \
-            params.`drop-out`). Policy gates use the same language. \
+            count), removed (true for removed versions, which search otherwise skips), params.KEY, \
+            metrics.KEY, card.KEY (model-card fields; quote odd keys with backticks: params.`drop-out`), \
+            environment.KEY (python, python_kind, os, kernel, arch, cores, memory, cuda, driver, gpus, \
+            gpu, packages.NAME; python, cuda, driver and package versions compare as versions: \
+            environment.packages.torch >= '2.1' holds for 2.10.0). Policy gates use the same language. \
             Operators: = != < <= > >=, LIKE and ILIKE ('%' any run, '_' one character), IN (...), \
             NOT IN, NOT LIKE, IS NULL, IS NOT NULL; combine with AND, OR, NOT and parentheses. \
             Text and dates in single quotes; dates are spans ('2026-03' is all of March, UTC).
@@ -32,7 +35,7 @@ extension MregCommand {
                 help: ArgumentHelp("Sort by FIELD [ASC|DESC] (repeatable; default: newest first).", valueName: "field [ASC|DESC]"))
         var orderBy: [String] = []
 
-        @Option(name: .long, help: "Show at most N versions.")
+        @Option(name: .long, parsing: .unconditional, help: "Show at most N versions.")
         var limit: Int?
 
         @OptionGroup var output: OutputOptions

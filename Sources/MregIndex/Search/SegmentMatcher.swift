@@ -83,7 +83,7 @@ struct SegmentMatcher {
     }
 
     private static func condition(_ c: FilterExpression.Condition, _ s: IndexSegment) -> Compiled {
-        let test = ValueTest(op: c.op, literals: c.values)
+        let test = ValueTest(op: c.op, literals: c.values, versions: c.field.comparesAsVersion)
         switch c.field {
         case .model:
             switch c.op {

@@ -128,7 +128,12 @@ public struct PythonEnvironment: Sendable, Equatable {
             throw RegistryError.badInput(.unusablePath(action: "read the Python environment", path: path, problem: "\(why); name another with --python, or pass --env none"))
         }
         let lines = out.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.count >= 2 else { return nil }
+        // A program that runs and exits 0 but does not print a version and a prefix (`/bin/true`) is not Python.
+        guard lines.count >= 2, lines[0].first?.isNumber == true, lines[1].hasPrefix("/") else {
+            if !explicit { return nil }
+            throw RegistryError.badInput(.unusablePath(action: "read the Python environment", path: path,
+                problem: "it does not answer as a Python interpreter (no version and prefix); name another with --python, or pass --env none"))
+        }
         if let env = fromPrefix(lines[1]) { return env }
         return read(kind: .system, prefix: lines[1], version: lines[0])
     }
@@ -240,18 +245,7 @@ public struct PythonEnvironment: Sendable, Equatable {
 
     /// A distribution name as PEP 503 compares them: lowercase, each run of `-`, `_` and `.` as one `-`.
     public static func normalize(_ name: String) -> String {
-        var out = ""
-        var inRun = false
-        for c in name.lowercased() {
-            if c == "-" || c == "_" || c == "." {
-                if !inRun { out.append("-") }
-                inRun = true
-            } else {
-                out.append(c)
-                inRun = false
-            }
-        }
-        return out
+        PackageVersion.normalizeName(name)
     }
 
     /// `version` (or uv's `version_info`) from a `pyvenv.cfg`.

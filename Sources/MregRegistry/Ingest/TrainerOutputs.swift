@@ -13,6 +13,14 @@ public struct TrainerOutputs: Sendable, Equatable {
         public var path: String
         public var params: [String]
         public var metrics: [String]
+        /// Keys read here that an explicit `--params`, `-p`, `--metrics` or `-M` replaced (set by register).
+        public var overridden: [String] = []
+
+        /// The source as `register --json` lists it under `read`.
+        public var json: JSONValue {
+            .object(["trainer": .string(trainer), "path": .string(path), "params": .array(params.map(JSONValue.string)),
+                     "metrics": .array(metrics.map(JSONValue.string)), "overridden": .array(overridden.map(JSONValue.string))])
+        }
 
         /// `read 3 metrics (eval_loss, …) from out/all_results.json (Hugging Face Trainer)`.
         public var summary: String {
@@ -22,7 +30,8 @@ public struct TrainerOutputs: Sendable, Equatable {
                 return "\(keys.count) \(noun)\(keys.count == 1 ? "" : "s") (\(shown))"
             }
             let what = [list(params, "param"), list(metrics, "metric")].compactMap { $0 }.joined(separator: " and ")
-            return "read \(what) from \(path) (\(trainer))"
+            let replaced = overridden.isEmpty ? "" : "; \(overridden.prefix(4).joined(separator: ", "))\(overridden.count > 4 ? ", …" : "") given explicitly instead"
+            return "read \(what) from \(path) (\(trainer)\(replaced))"
         }
     }
 
@@ -35,19 +44,38 @@ public struct TrainerOutputs: Sendable, Equatable {
     static let maximumFileBytes = 64 << 20
 
     static let huggingFace = "Hugging Face Trainer", lightning = "PyTorch Lightning", keras = "Keras"
+    /// The files read, by name.
+    static let fileNames: Set<String> = ["all_results.json", "train_results.json", "eval_results.json",
+                                         "trainer_state.json", "hparams.yaml", "metrics.csv", "history.json"]
 
     /// Reads what `entries` (a register's walked inputs) hold; for each kind of file, the one
-    /// nearest the top of the version (then the first by path).
+    /// nearest the top of the version, then the latest by its path with numbers compared as
+    /// numbers (`lightning_logs/version_10` over `version_9`: Lightning numbers its runs). Others
+    /// of that name at the same depth are named in a warning.
     public static func read(_ entries: [FileWalker.Entry]) -> TrainerOutputs {
         var out = TrainerOutputs()
         var byName = [String: FileWalker.Entry]()
+        var passedOver = [String: [String]]()
         for e in entries where e.target == nil {
             let name = (e.path as NSString).lastPathComponent
+            guard Self.fileNames.contains(name) else { continue }
             if let seen = byName[name] {
                 let depth = e.path.split(separator: "/").count, seenDepth = seen.path.split(separator: "/").count
-                if depth > seenDepth || (depth == seenDepth && e.path >= seen.path) { continue }
+                if depth > seenDepth { continue }
+                if depth == seenDepth {
+                    let later = e.path.compare(seen.path, options: .numeric) == .orderedDescending
+                    passedOver[name, default: []].append(later ? seen.path : e.path)
+                    if !later { continue }
+                } else {
+                    passedOver[name] = nil
+                }
             }
             byName[name] = e
+        }
+        for name in passedOver.keys.sorted() {
+            guard let chosen = byName[name], let others = passedOver[name], !others.isEmpty else { continue }
+            let shown = others.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+            out.warnings.append("read \(chosen.path), the latest of \(others.count + 1) at that depth; passed over \(shown.prefix(3).joined(separator: ", "))\(shown.count > 3 ? ", …" : "") (register that run's folder, or give --params/--metrics, to choose another)")
         }
         // Hugging Face: all_results.json holds train and eval; else the two separately.
         if let all = byName["all_results.json"] {

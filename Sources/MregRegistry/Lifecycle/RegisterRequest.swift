@@ -53,8 +53,8 @@ public struct RegisterResult: Sendable {
     public var warnings: [String]
     /// What the environment capture recorded (python version, counts), for the output; nil when off.
     public var environmentSummary: String?
-    /// What was read from trainer outputs, one line per file (`TrainerOutputs.Source.summary`).
-    public var trainerOutputs: [String] = []
+    /// What was read from trainer outputs, one per file (`TrainerOutputs.Source.summary` says it in a line).
+    public var trainerOutputs: [TrainerOutputs.Source] = []
     public var tags: [String]
     public var stage: String?
     /// For the first version of a new model: existing models whose names are close to its

@@ -8,8 +8,10 @@ public struct ImportedSnapshot: Sendable {
     public var version: Int64
     /// False when an identical version was there already (an import run again).
     public var added: Bool
-    /// The tags set or moved on this version (the refs naming its commit).
+    /// The tags on this version from the refs naming its commit.
     public var tags: [String]
+    /// Those of `tags` this import set or moved (none when run again with nothing changed).
+    public var moved: [String] = []
 }
 
 extension Registry {
@@ -20,7 +22,7 @@ extension Registry {
     /// Everything about the folder is checked before the first version is written; importing
     /// again adds only what is new (the same snapshot is the same version) and moves tags whose
     /// refs moved. An interrupted import is completed by running it again.
-    public func importHuggingFace(path: String, name: String?, arguments: [String]) throws -> (model: String, snapshots: [ImportedSnapshot]) {
+    public func importHuggingFace(path: String, name: String?, arguments: [String]) throws -> (model: String, snapshots: [ImportedSnapshot], warnings: [String]) {
         let cache = try HuggingFaceCache.read(path)
         let model = name ?? cache.name
         try Names.validateModel(model)
@@ -48,14 +50,15 @@ extension Registry {
             }
             if let repo = cache.repo { request.params.append("hf.repo='\(repo)'") }
             let result = try register(request)
-            var moved = [String]()
+            var tags = [String](), moved = [String]()
             for ref in snapshot.refs {
                 let name = refTags[ref] ?? ref
                 let change = try tag(model: model, version: result.version, tag: name, force: true)
+                tags.append(name)
                 if change.changed { moved.append(name) }
             }
-            out.append(ImportedSnapshot(commit: snapshot.commit, version: result.version, added: !result.existing, tags: moved))
+            out.append(ImportedSnapshot(commit: snapshot.commit, version: result.version, added: !result.existing, tags: tags, moved: moved))
         }
-        return (model, out)
+        return (model, out, cache.warnings)
     }
 }

@@ -29,12 +29,18 @@ extension Registry {
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         // Trainer outputs first: explicit --params, -p, --metrics and -M win over what they hold.
         let trainer = request.readTrainerOutputs ? TrainerOutputs.read(entries) : TrainerOutputs()
-        var params = trainer.params
-        for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
-        for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v }
-        var metrics = trainer.metrics
-        for file in request.metricFiles { metrics.merge(try ParamsLoader.load(file: file)) { _, b in b } }
-        for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v }
+        var params = trainer.params, explicitParams = Set<String>()
+        for file in request.paramFiles { let loaded = try ParamsLoader.load(file: file); explicitParams.formUnion(loaded.keys); params.merge(loaded) { _, b in b } }
+        for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v; explicitParams.insert(k) }
+        var metrics = trainer.metrics, explicitMetrics = Set<String>()
+        for file in request.metricFiles { let loaded = try ParamsLoader.load(file: file); explicitMetrics.formUnion(loaded.keys); metrics.merge(loaded) { _, b in b } }
+        for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v; explicitMetrics.insert(k) }
+        // What was read and then given explicitly is named as overridden in the output.
+        let trainerSources = trainer.sources.map { source in
+            var s = source
+            s.overridden = (s.params.filter(explicitParams.contains) + s.metrics.filter(explicitMetrics.contains)).sorted()
+            return s
+        }
         try ParamsLoader.checkMetrics(metrics)
         var base: JSONValue = .null
         if let baseText = request.base {
@@ -146,11 +152,20 @@ extension Registry {
         guard let version = appended?.event.version ?? existingVersion, let manifestID else {
             throw RegistryError.corrupt(.init(object: "event chain of \(model)", reason: "the registration event names no version"))
         }
+        if appended == nil, environment != nil, let old = try? Manifest.load(manifestID, from: store) {
+            // The environment is not part of a version's identity: say so when it differs, rather than "nothing changed".
+            let was = EnvironmentSummary(old.environment).diffFields, now = EnvironmentSummary(environmentJSON).diffFields
+            let changed = Set(was.keys).union(now.keys).filter { !EnvironmentSummary.isMachineDetail($0) && was[$0] != now[$0] }
+            if !changed.isEmpty {
+                let shown = changed.sorted().prefix(3).joined(separator: ", ") + (changed.count > 3 ? ", …" : "")
+                warnings.append("the software environment differs from v\(version)'s (\(changed.count) change\(changed.count == 1 ? "" : "s"): \(shown)) but is not part of a version's identity, so it was not recorded; v\(version) keeps the environment it was registered with")
+            }
+        }
         var result = RegisterResult(model: model, version: version, manifestID: manifestID, existing: appended == nil,
                                     fileCount: files.count, totalBytes: files.reduce(0) { $0 + $1.size },
                                     newBytes: appended == nil ? 0 : newBytes, warnings: warnings + hookWarnings,
                                     environmentSummary: environment.map { _ in EnvironmentSummary(environmentJSON).line },
-                                    trainerOutputs: trainer.sources.map(\.summary), tags: [], stage: nil)
+                                    trainerOutputs: trainerSources, tags: [], stage: nil)
         if version == 1 && appended != nil {
             // A model whose every version was removed (the typo `mreg rm MODEL` fixed) is not suggested.
             result.similarModels = Suggestions.near(model, in: (try? models()) ?? []).filter {

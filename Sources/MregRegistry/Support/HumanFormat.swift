@@ -34,7 +34,7 @@ public enum HumanFormat {
     public static func fileSummary(_ f: ManifestFile) -> String {
         if let target = f.target { return "symbolic link -> \(target)" }
         var parts = [f.format ?? ""]
-        if let t = f.details["tensors"]?.intValue { parts.append("\(t) tensors") }
+        if let t = f.details["tensors"]?.intValue { parts.append("\(t) tensor\(t == 1 ? "" : "s")") }
         if let p = f.details["parameters"]?.intValue { parts.append("\(count(p)) params") }
         if let d = f.details["dtypes"]?.arrayValue { parts.append(d.compactMap(\.stringValue).joined(separator: ",")) }
         return parts.filter { !$0.isEmpty }.joined(separator: " ")
