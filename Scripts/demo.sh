@@ -11,7 +11,20 @@ export GIT_AUTHOR_NAME="Demo Engineer" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo Engineer" GIT_COMMITTER_EMAIL="demo@example.com"
 
 if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
-step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain" >&2; "$@"; }
+# quoted ARG: ARG as a user would type it in a shell (quoted only when it needs to be).
+quoted() {
+    local a=$1
+    if [[ -n $a && $a =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then printf '%s' "$a"
+    elif [[ $a != *"'"* ]]; then printf "'%s'" "$a"
+    else a=${a//\\/\\\\}; a=${a//\"/\\\"}; a=${a//\$/\\\$}; a=${a//\`/\\\`}; printf '"%s"' "$a"; fi
+}
+# step CMD ARG...: prints the command exactly as typed (quotes kept), then runs it.
+step() {
+    local line='' a
+    for a in "$@"; do line+="${line:+ }$(quoted "$a")"; done
+    printf '\n%s$ %s%s\n' "$bold" "$line" "$plain" >&2
+    "$@"
+}
 mreg() { "$MREG" "$@"; }
 
 # le64 N: N as 8 little-endian bytes.

@@ -70,6 +70,7 @@ public struct MregCommand: ParsableCommand {
     /// flushed before exit, and a failure to write it is an error too (`finish`).
     public static func main(_ arguments: [String]) {
         StandardOutput.claimClosedDescriptors()
+        if arguments.first == "--generate-manual" { ManualPages.run(arguments) }
         if let unknown = UnknownCommand.message(for: arguments) { fail(unknown, .usage) }
         do {
             var command = try parseAsRoot(arguments)

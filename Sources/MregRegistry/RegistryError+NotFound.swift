@@ -43,6 +43,8 @@ extension RegistryError {
         public var removal: Removal?
         /// With `removal` (the newest): every version of the model was removed.
         public var everyVersionRemoved = false
+        /// For an unknown revision: the stages that hold a version of the model (tags are in `suggestions`).
+        public var stages: [String] = []
 
         public init(_ kind: Kind, _ name: String, model: String? = nil, remote: String? = nil, asOf: String? = nil,
                     latest: Int64? = nil, suggestions: [String] = []) {
@@ -95,9 +97,10 @@ extension RegistryError {
                 return "\(of) has no tag '\(name)'" + (suggestions.isEmpty ? "" : " (tags: \(list(suggestions, max: 8)))")
             case .revision:
                 guard let model else { return "'\(name)' is neither a model nor the id of a version" }
+                let stages = self.stages.isEmpty ? "" : "; stages: \(list(self.stages, max: 8))"
                 let tags = suggestions.isEmpty ? "" : "; tags: \(list(suggestions, max: 8))"
                 let versions = latest.map { $0 == 1 ? "version 1" : "versions 1-\($0)" } ?? "no versions"
-                return "\(model) has no version, stage or tag '\(name)'\(when) (\(versions)\(tags))"
+                return "\(model) has no version, stage or tag '\(name)'\(when) (\(versions)\(stages)\(tags))"
             case .manifest:
                 return "manifest \(name) of \(of) is not a registered version"
             case .remote:

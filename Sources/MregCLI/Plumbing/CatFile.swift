@@ -22,12 +22,15 @@ extension MregCommand {
         @Flag(name: .customShort("e"), help: "Exit 0 if the object exists and is valid, 1 if not; print nothing.")
         var exists = false
 
-        @Argument(help: "An object id, a unique id prefix (4+ hex digits), a ref, or a revision such as model@3.")
+        @Argument(help: "An object id, a unique id prefix (4+ hex digits), a ref, or a revision such as model@3.", completion: StoreCompletions.revisions)
         var object: String
+
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             let n = [showType, showSize, prettyPrint, exists].filter { $0 }.count
             if n != 1 { throw ValidationError("give exactly one of -t, -s, -p, -e") }
+            if exists && output.json { throw ValidationError("-e prints nothing; --json goes with -t, -s or -p") }
         }
 
         func run() throws {
@@ -44,10 +47,15 @@ extension MregCommand {
             }
             let id = try Resolver(repository: repo).objectID(object)
             let reader = try repo.objects.openReader(id)
-            if showType || showSize {
+            if showType || showSize || (output.json && (reader.header.type == .blob || !ObjectType.mregTypes.contains(reader.header.type))) {
                 // The header is believed only once the payload matches it (its size, the id).
                 while try reader.next() != nil {}
-                Terminal.line(showType ? reader.header.type.rawValue : String(reader.header.size))
+                if output.json {
+                    if prettyPrint { throw CommandFailure(.usage, message: "mreg: error: \(id.hex) is a \(reader.header.type.rawValue): its bytes are not JSON; use 'mreg cat-file -p' without --json") }
+                    output.emit(header(id, reader.header))
+                } else {
+                    Terminal.line(showType ? reader.header.type.rawValue : String(reader.header.size))
+                }
                 return
             }
             if reader.header.type == .blob || !ObjectType.mregTypes.contains(reader.header.type) {
@@ -55,12 +63,24 @@ extension MregCommand {
                 try repo.objects.withVerifiedPayload(of: id) { try StandardOutput.writeChecked($0) }
             } else {
                 let payload = try reader.readAll()
-                if let json = try? JSONValue.parse(payload) {
+                if output.json {
+                    guard let json = try? JSONValue.parse(payload) else {
+                        throw CommandFailure(.corrupt, message: "mreg: error: \(reader.header.type.rawValue) \(id.hex) does not hold JSON; run 'mreg fsck'")
+                    }
+                    guard case .object(var fields) = header(id, reader.header) else { return }
+                    fields["content"] = json
+                    output.emit(.object(fields))
+                } else if let json = try? JSONValue.parse(payload) {
                     Terminal.line(json.pretty)
                 } else {
                     Terminal.writeBytes(payload)
                 }
             }
+        }
+
+        /// `{"id", "type", "size"}` of an object.
+        func header(_ id: ObjectID, _ header: ObjectHeader) -> JSONValue {
+            .object(["id": .string(id.hex), "type": .string(header.type.rawValue), "size": .int(Int64(header.size))])
         }
     }
 }

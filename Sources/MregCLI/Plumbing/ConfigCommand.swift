@@ -30,9 +30,12 @@ extension MregCommand {
         @Argument(help: "The value to set; without it, print the current value.")
         var value: String?
 
+        @OptionGroup var output: OutputOptions
+
         func validate() throws {
             if !list && key == nil { throw ValidationError("give a KEY (or --list)") }
             if unset && value != nil { throw ValidationError("--unset takes only a KEY") }
+            if output.json && (unset || value != nil) { throw ValidationError("--json goes with --list or a KEY to print") }
         }
 
         func run() throws {
@@ -47,7 +50,7 @@ extension MregCommand {
             if global {
                 let path = Config.globalPath()
                 var config = try Config.load(path)
-                if list { for e in config.entries { Terminal.line("\(e.key)=\(Redaction.setting(key: e.key, value: e.value))") }; return }
+                if list { printList([("global", config)]); return }
                 guard let key else { return }
                 if unset {
                     if try !config.unset(key) { throw CommandFailure(.negative) }
@@ -57,13 +60,13 @@ extension MregCommand {
                     try config.save(path)
                 } else {
                     guard let v = config.get(key) else { throw CommandFailure(.negative) }
-                    Terminal.line(v)
+                    printValue(key: key, value: v)
                 }
                 return
             }
             var repo = try Store.open()
             if list {
-                for e in repo.globalConfig.entries + repo.config.entries { Terminal.line("\(e.key)=\(Redaction.setting(key: e.key, value: e.value))") }
+                printList([("global", repo.globalConfig), ("store", repo.config)])
                 return
             }
             guard let key else { return }
@@ -73,7 +76,29 @@ extension MregCommand {
                 try repo.setConfig(key, value)
             } else {
                 guard let v = repo.setting(key) else { throw CommandFailure(.negative) }
-                Terminal.line(v)
+                printValue(key: key, value: v)
+            }
+        }
+
+        /// `key=value` lines (the user's settings first, then the store's, which win), or with
+        /// --json an array of `{"key", "value", "scope"}`; secrets are redacted either way.
+        func printList(_ scopes: [(name: String, config: Config)]) {
+            let entries = scopes.flatMap { scope in
+                scope.config.entries.map { (key: $0.key, value: Redaction.setting(key: $0.key, value: $0.value), scope: scope.name) }
+            }
+            if output.json {
+                output.emit(.array(entries.map { .object(["key": .string($0.key), "value": .string($0.value), "scope": .string($0.scope)]) }))
+            } else {
+                for e in entries { Terminal.line("\(e.key)=\(e.value)") }
+            }
+        }
+
+        /// One setting's value as stored, or with --json `{"key", "value"}`.
+        func printValue(key: String, value: String) {
+            if output.json {
+                output.emit(.object(["key": .string(key), "value": .string(value)]))
+            } else {
+                Terminal.line(value)
             }
         }
 

@@ -22,7 +22,8 @@ extension MregCommand {
             under 64 MiB (--aggressive: of every pack), into one new pack, and their loose copies and \
             the old packs are deleted. --prune=now deletes every unreachable \
             object, however new: do not use it while other mreg commands write to the store.
-            Examples: mreg gc --dry-run; mreg gc --prune=3.days.ago; mreg gc --remote origin
+            Examples:
+              mreg gc --dry-run; mreg gc --prune=3.days.ago; mreg gc --remote origin
             """)
 
         @Option(name: .long, help: "Delete unreachable objects older than this: now, never, 2.weeks.ago, or a date.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MregStore
+import MregSupport
 
 extension MregCommand {
     struct HashObject: ParsableCommand {
@@ -21,6 +22,8 @@ extension MregCommand {
         @Argument(help: "Files to hash.")
         var files: [String] = []
 
+        @OptionGroup var output: OutputOptions
+
         func validate() throws {
             if !stdin && files.isEmpty { throw ValidationError("give a FILE or --stdin") }
         }
@@ -28,17 +31,26 @@ extension MregCommand {
         func run() throws {
             let type = try ObjectType(parsing: self.type)
             let repo = write ? try Store.open() : nil
+            var hashed = [JSONValue]()
+            func report(_ id: ObjectID, _ source: JSONValue) {
+                if output.json {
+                    hashed.append(.object(["file": source, "id": .string(id.hex), "type": .string(type.rawValue), "written": .bool(repo != nil)]))
+                } else {
+                    Terminal.line(id.hex)
+                }
+            }
             if stdin {
-                Terminal.line(try hashStdin(type: type, repo: repo).hex)
+                report(try hashStdin(type: type, repo: repo), .null)
             }
             for file in files {
                 // A missing or unreadable file is a StoreError that names it.
                 if let repo {
-                    Terminal.line(try repo.objects.write(type: type, file: file).id.hex)
+                    report(try repo.objects.write(type: type, file: file).id, .string(file))
                 } else {
-                    Terminal.line(try ObjectStore.hash(type: type, file: file).hex)
+                    report(try ObjectStore.hash(type: type, file: file), .string(file))
                 }
             }
+            if output.json { output.emit(.array(hashed)) }
         }
 
         /// Standard input may be a pipe of unknown length: the store spools it to a temp file first.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MregStore
+import MregSupport
 
 extension MregCommand {
     struct Init: ParsableCommand {
@@ -23,6 +24,8 @@ extension MregCommand {
         @Flag(name: .shortAndLong, help: "Print nothing.")
         var quiet = false
 
+        @OptionGroup var output: OutputOptions
+
         func validate() throws {
             if let shared, !["group", "true"].contains(shared) {
                 throw ValidationError("--shared takes 'group'")
@@ -31,6 +34,13 @@ extension MregCommand {
 
         func run() throws {
             let (repo, existed) = try Repository.initialize(at: directory, sharedGroup: shared != nil)
+            if output.json {
+                GitIgnore.apply(storeRoot: repo.root, skip: noGitignore, quiet: true)
+                if !quiet {
+                    output.emit(.object(["path": .string(repo.root), "created": .bool(!existed), "shared": .bool(repo.sharedGroup)]))
+                }
+                return
+            }
             if !quiet {
                 Terminal.line("\(existed ? "Reinitialized existing" : "Initialized empty")\(repo.sharedGroup ? " shared" : "") mreg store in \(repo.root)/")
             }

@@ -16,16 +16,25 @@ extension MregCommand {
         @Option(name: .long, help: "Print an abbreviated id of this many digits.")
         var short: Int?
 
-        @Argument(help: "Id prefixes (4+ hex digits), refs (refs/...), or revisions (model@3, model@production).")
+        @Argument(help: "Id prefixes (4+ hex digits), refs (refs/...), or revisions (model@3, model@production).", completion: StoreCompletions.revisions)
         var names: [String]
+
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let repo = try Store.open()
             let resolver = Resolver(repository: repo)
+            var resolved = [JSONValue]()
             for name in names {
                 let id = try resolver.objectID(name)
-                Terminal.line(short.map { id.abbreviated(max(4, $0)) } ?? id.hex)
+                let shown = short.map { id.abbreviated(max(4, $0)) } ?? id.hex
+                if output.json {
+                    resolved.append(.object(["name": .string(name), "id": .string(shown)]))
+                } else {
+                    Terminal.line(shown)
+                }
             }
+            if output.json { output.emit(.array(resolved)) }
         }
     }
 }

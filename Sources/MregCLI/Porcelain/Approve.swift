@@ -17,10 +17,10 @@ extension MregCommand {
               mreg approve --revoke fraud@4 production --sign
             """)
 
-        @Argument(help: "The version (MODEL@REV).")
+        @Argument(help: "The version (MODEL@REV).", completion: StoreCompletions.revisions)
         var revision: String
 
-        @Argument(help: "The stage the approval is for.")
+        @Argument(help: "The stage the approval is for.", completion: StoreCompletions.stages)
         var stage: String
 
         @Option(name: .long, help: "Why (recorded in the audit trail).")

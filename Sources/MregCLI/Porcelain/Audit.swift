@@ -30,7 +30,7 @@ extension MregCommand {
               mreg audit --format html -o audit.html
             """)
 
-        @Argument(help: "Models to audit (default: all).")
+        @Argument(help: "Models to audit (default: all).", completion: StoreCompletions.models)
         var models: [String] = []
 
         @Option(name: .long, help: ArgumentHelp("Only events from the start of this date on (UTC unless an offset is given).", valueName: "date"))

@@ -17,7 +17,7 @@ extension MregCommand {
             Examples: mreg du; mreg du fraud; mreg du fraud@3 --json
             """)
 
-        @Argument(help: "A model, or one version (MODEL@REV); default: every model.")
+        @Argument(help: "A model, or one version (MODEL@REV); default: every model.", completion: StoreCompletions.revisions)
         var target: String?
 
         @Flag(name: .long, help: "Without MODEL: list every version of every model too.")

@@ -19,7 +19,7 @@ extension MregCommand {
             Example: mreg export fraud@production ./serving/model
             """)
 
-        @Argument(help: "The version (MODEL@REV).")
+        @Argument(help: "The version (MODEL@REV).", completion: StoreCompletions.revisions)
         var revision: String
 
         @Argument(help: "The folder to write into (created if missing).")
@@ -56,7 +56,7 @@ extension MregCommand {
             Example: mreg cat fraud@3 config.json | jq .
             """)
 
-        @Argument(help: "The version (MODEL@REV).")
+        @Argument(help: "The version (MODEL@REV).", completion: StoreCompletions.revisions)
         var revision: String
 
         @Argument(help: "The file's path in the version (see 'mreg ls-files').")

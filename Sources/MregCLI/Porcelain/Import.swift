@@ -20,7 +20,8 @@ extension MregCommand {
                 refused), the model card is read from README.md, the commit is recorded (message, \
                 param hf.commit). A save_pretrained folder becomes one version. Importing again adds \
                 only what is new and moves tags whose refs moved.
-                Example: mreg import hf ~/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2
+                Example:
+                  mreg import hf ~/.cache/huggingface/hub/models--google--gemma-2b
                 """)
 
             @Argument(help: "The cache repo folder (models--ORG--NAME) or a save_pretrained folder.")

@@ -17,7 +17,11 @@ extension MregCommand {
               mreg tag -f fraud@5 reviewed       # move the tag to v5
               mreg tag -d fraud reviewed         # delete it
               mreg tag fraud                     # list fraud's tags
+              mreg tag --list                    # every model's tags
             """)
+
+        @Flag(name: .shortAndLong, help: "List tags: MODEL's, or every model's without one.")
+        var list = false
 
         @Flag(name: .shortAndLong, help: "Move the tag if it names another version.")
         var force = false
@@ -31,16 +35,23 @@ extension MregCommand {
         @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey (a protected tag's signers need it).")
         var sign = false
 
-        @Argument(help: "MODEL@REV to tag (MODEL with -d or to list).")
-        var revision: String
+        @Argument(help: "MODEL@REV to tag (MODEL with -d or to list).", completion: StoreCompletions.revisions)
+        var revision: String?
 
-        @Argument(help: "The tag name.")
+        @Argument(help: "The tag name.", completion: StoreCompletions.tags)
         var tag: String?
 
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if list && (tag != nil || delete || force) { throw ValidationError("--list takes at most a MODEL") }
+            if !list && revision == nil { throw ValidationError("give MODEL@REV and a TAG (or --list)") }
+        }
+
         func run() throws {
             let registry = try Store.registry()
+            if list { return try listTags(registry) }
+            guard let revision else { return }
             guard let tag else {
                 if delete { throw ValidationError("give MODEL and TAG to delete") }
                 let state = try registry.existingState(of: try Revision.parse(revision).model)
@@ -68,6 +79,22 @@ extension MregCommand {
                 Terminal.line("\(v.model) v\(v.version) tagged '\(tag)'")
             }
         }
+
+        /// `tag --list [MODEL]`: one row per tag (model, tag, version), or with --json an array
+        /// of `{"model", "tag", "version"}`, by model then tag.
+        func listTags(_ registry: Registry) throws {
+            let models = try revision.map { [try Revision.parse($0).model] } ?? registry.models().sorted()
+            var rows = [(model: String, tag: String, version: Int64)]()
+            for model in models {
+                let state = try registry.existingState(of: model)
+                rows += state.tags.sorted { $0.key < $1.key }.map { (model, $0.key, $0.value) }
+            }
+            if output.json {
+                output.emit(.array(rows.map { .object(["model": .string($0.model), "tag": .string($0.tag), "version": .int($0.version)]) }))
+            } else {
+                for line in Terminal.table(rows.map { [$0.model, $0.tag, "v\($0.version)"] }) { Terminal.line(line) }
+            }
+        }
     }
 
     struct Promote: ParsableCommand {
@@ -79,13 +106,14 @@ extension MregCommand {
             The policy in .mreg/policy.toml judges each promotion and its verdict is recorded in the event;
             --force overrides a failed verdict where the policy allows it (recorded as forced).
             --sign signs the event with the SSH key in user.signingKey ('mreg verify' checks it).
-            Example: mreg promote fraud@4 production --reason "passed shadow test" --sign
+            Example:
+              mreg promote fraud@4 production --reason "passed shadow test" --sign
             """)
 
-        @Argument(help: "The version (MODEL@REV).")
+        @Argument(help: "The version (MODEL@REV).", completion: StoreCompletions.revisions)
         var revision: String
 
-        @Argument(help: "The stage.")
+        @Argument(help: "The stage.", completion: StoreCompletions.stages)
         var stage: String
 
         @Option(name: .long, help: "Why (recorded in the audit trail).")
@@ -123,10 +151,10 @@ extension MregCommand {
             Example: mreg demote fraud production --reason "incident 42" --sign
             """)
 
-        @Argument(help: "The model (MODEL@REV: refused unless the stage holds that version).")
+        @Argument(help: "The model (MODEL@REV: refused unless the stage holds that version).", completion: StoreCompletions.revisions)
         var model: String
 
-        @Argument(help: "The stage to empty.")
+        @Argument(help: "The stage to empty.", completion: StoreCompletions.stages)
         var stage: String
 
         @Option(name: .long, help: "Why (recorded in the audit trail).")

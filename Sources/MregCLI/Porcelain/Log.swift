@@ -14,11 +14,13 @@ extension MregCommand {
             abstract: "Show the event history, newest first: who did what, when and why.",
             discussion: """
             Without MODEL, the history of every model, merged by time.
-            Auditor's questions: 'mreg log fraud --stage production' (every promotion to and demotion \
-            from production) and 'mreg show fraud@production --as-of 2026-03-01'.
+            Auditor's questions: every promotion to and demotion from production, and what was in
+            production on a day:
+              mreg log fraud --stage production
+              mreg show fraud@production --as-of 2026-03-01
             """)
 
-        @Argument(help: "The model (default: all models).")
+        @Argument(help: "The model (default: all models).", completion: StoreCompletions.models)
         var model: String?
 
         @Flag(name: .long, help: "One line per event.")
@@ -108,14 +110,14 @@ extension MregCommand {
             Examples:
               mreg diff fraud@3 fraud@4
               mreg diff fraud@production fraud@latest --only params,metrics --json
-              mreg diff fraud@staging fraud@production --exit-code   # exit 1 if they differ
+              mreg diff fraud@staging fraud@production --exit-code   # 1: they differ
               mreg diff fraud@3 fraud@4 --html -o fraud-3-4.html
             """)
 
-        @Argument(help: "The old version.")
+        @Argument(help: "The old version.", completion: StoreCompletions.revisions)
         var old: String
 
-        @Argument(help: "The new version (default: compare REV_A with its previous version).")
+        @Argument(help: "The new version (default: compare REV_A with its previous version).", completion: StoreCompletions.revisions)
         var new: String?
 
         @Flag(name: .long, help: "Print a Markdown report (for pull requests and CI summaries).")

@@ -14,14 +14,14 @@ extension MregCommand.PolicyCommand {
             discussion: """
             Afterwards 'pull' and 'clone' adopt it, and 'push' into the remote refuses promotions \
             it does not accept. A remote without a policy gets this one; a remote whose policy \
-            differs keeps it (exit 3) unless --replace is given: 'mreg push' never changes a \
+            differs keeps it (exit 3) unless --replace is given: a plain push never changes a \
             remote's policy, and replacing one is always this explicit command. REMOTE defaults to 'origin'.
             Examples:
               mreg policy push                # origin has no policy yet
               mreg policy push origin --replace
             """)
 
-        @Argument(help: "A remote name or URL (default: origin).")
+        @Argument(help: "A remote name or URL (default: origin).", completion: StoreCompletions.remotes)
         var remote: String?
 
         @Flag(name: .long, help: "Replace the remote's policy when it differs (only if nobody changed it meanwhile).")

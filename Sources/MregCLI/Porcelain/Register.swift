@@ -21,11 +21,13 @@ extension MregCommand {
             (from any environment) reports the existing version and changes nothing.
 
             Examples:
-              mreg register fraud-detector out/ --params params.yaml --metrics metrics.json -m "more trees"
-              mreg register fraud-detector model.safetensors -p lr=0.01 -M auc=0.93 --dataset train=data/train.csv
+              mreg register fraud-detector out/ -m "more trees" \\
+                --params params.yaml --metrics metrics.json
+              mreg register fraud-detector model.safetensors -p lr=0.01 -M auc=0.93 \\
+                --dataset train=data/train.csv
             """)
 
-        @Argument(help: "The model's name (letters, digits, '.', '_', '-').")
+        @Argument(help: "The model's name (letters, digits, '.', '_', '-').", completion: StoreCompletions.models)
         var model: String
 
         @Argument(help: "Files and folders to store.")
@@ -126,12 +128,21 @@ extension MregCommand {
                 Terminal.line("\(head) (already registered: identical files and metadata; nothing changed)")
             } else {
                 Terminal.line(head + (result.version == 1 ? " (new model)" : ""))
-                Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Format.bytes(result.newBytes)) new to the store)")
+                Terminal.line("  \(result.fileCount) file\(result.fileCount == 1 ? "" : "s"), \(Format.bytes(result.totalBytes)) (\(Self.newBytes(result.newBytes, of: result.totalBytes)))")
             }
             if !result.existing { for source in result.trainerOutputs { Terminal.line("  \(Names.escaped(source.summary))") } }
             if let env = result.environmentSummary, !result.existing { Terminal.line("  environment: \(Names.escaped(env))") }
             if !result.tags.isEmpty { Terminal.line("  tagged \(result.tags.joined(separator: ", "))") }
             if let s = result.stage { Terminal.line("  promoted to \(s)") }
+        }
+
+        /// "X new to the store": the stored bytes the version added (compressed files, chunk
+        /// lists, manifest, event, environment). When that exceeds the files' total (files that
+        /// do not compress), the line says the difference is metadata rather than showing a
+        /// part larger than its whole.
+        static func newBytes(_ new: Int64, of total: Int64) -> String {
+            guard new > total else { return "\(Format.bytes(new)) new to the store" }
+            return "\(Format.bytes(new)) new to the store: more than the files, with the version's metadata"
         }
     }
 }

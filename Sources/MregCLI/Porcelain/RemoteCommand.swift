@@ -38,7 +38,8 @@ extension MregCommand {
             (remote.NAME.endpoint, .region, .accessKeyId, .secretAccessKey) or the usual AWS_* variables.
             Examples:
               mreg remote add origin /mnt/team/registry
-              mreg remote add s3 s3://ml-models/registry --endpoint http://127.0.0.1:9000
+              mreg remote add s3 s3://ml-models/registry \\
+                --endpoint http://127.0.0.1:9000
               mreg remote -v
             """,
             subcommands: [RemoteList.self, RemoteAdd.self, RemoteRemove.self],
@@ -111,7 +112,7 @@ extension MregCommand {
             abstract: "Remove a remote and its remote-tracking refs.",
             aliases: ["rm"])
 
-        @Argument(help: "The remote's name.")
+        @Argument(help: "The remote's name.", completion: StoreCompletions.remotes)
         var name: String
 
         func run() throws {

@@ -23,7 +23,7 @@ extension MregCommand {
               mreg push /mnt/team/registry
             """)
 
-        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).")
+        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).", completion: StoreCompletions.remotesAndModels)
         var words: [String] = []
 
         @OptionGroup var output: OutputOptions
@@ -52,7 +52,7 @@ extension MregCommand {
             a damaged one is reported and not stored.
             """)
 
-        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).")
+        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).", completion: StoreCompletions.remotesAndModels)
         var words: [String] = []
 
         @OptionGroup var output: OutputOptions
@@ -83,7 +83,7 @@ extension MregCommand {
               mreg pull --ours          # yours override them (recorded in the log)
             """)
 
-        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).")
+        @Argument(help: "[REMOTE] [MODEL...]: a remote name or URL (default: origin), then models (default: all).", completion: StoreCompletions.remotesAndModels)
         var words: [String] = []
 
         @Flag(name: .long, help: "On a conflict, keep the remote's moves and drop the conflicting local ones.")

@@ -23,7 +23,7 @@ extension MregCommand {
               mreg rm fruad --reason "typo of fraud"
             """)
 
-        @Argument(help: "MODEL@REV to remove (MODEL: every version of it).")
+        @Argument(help: "MODEL@REV to remove (MODEL: every version of it).", completion: StoreCompletions.revisions)
         var revisions: [String]
 
         @Option(name: .long, help: "Why (required; recorded in each remove event).")
@@ -84,7 +84,7 @@ extension MregCommand {
             Then: mreg prune --dry-run, mreg prune, mreg gc.
             """)
 
-        @Argument(help: "The models to prune (default: all).")
+        @Argument(help: "The models to prune (default: all).", completion: StoreCompletions.models)
         var models: [String] = []
 
         @Flag(name: .long, help: "Only say which versions would be removed.")

@@ -10,14 +10,15 @@ extension MregCommand {
             discussion: """
             The file has its CSS and SVG plots inline and loads nothing (no script, no font, no \
             image from the network): attach it to a CI run, a review thread or a compliance folder. \
-            Without -o it is printed. For a diff, see 'mreg diff A B --html -o FILE.html'.
+            Without -o it is printed.
             Examples:
               mreg report fraud -o fraud.html
+              mreg diff fraud@3 fraud@4 --html -o diff.html   # the same for a diff
               mreg report fraud --versions 3..7 -o fraud-3-7.html
               mreg report fraud --versions v5..production > fraud.html
             """)
 
-        @Argument(help: "The model.")
+        @Argument(help: "The model.", completion: StoreCompletions.models)
         var model: String
 
         @Option(name: .long, help: ArgumentHelp("Only versions A to B (revisions: 3..7, v3..production, 5..).", valueName: "A..B"))

@@ -23,8 +23,10 @@ extension MregCommand {
             NOT IN, NOT LIKE, IS NULL, IS NOT NULL; combine with AND, OR, NOT and parentheses. \
             Text and dates in single quotes; dates are spans ('2026-03' is all of March, UTC).
             Examples:
-              mreg search "params.optimizer = 'adam' and (metrics.auc >= 0.9 or tag = 'reviewed') and stage = 'production'"
-              mreg search "model LIKE 'fraud%' and created >= '2026-01-01'" --order-by 'metrics.auc DESC' --limit 5
+              mreg search "params.optimizer = 'adam' and stage = 'production'"
+              mreg search "metrics.auc >= 0.9 or (tag = 'reviewed' and metrics.auc >= 0.8)"
+              mreg search "model LIKE 'fraud%' and created >= '2026-01-01'" \\
+                --order-by 'metrics.auc DESC' --limit 5
               mreg search "format = 'gguf' and parameters > 7B" --json
             """)
 
@@ -48,10 +50,33 @@ extension MregCommand {
             let query = try SearchQuery.parse(expression.joined(separator: " "))
             let order = try orderBy.map(SearchOrder.parse)
             let registry = try Store.registry()
-            let result = try RegistryIndex(registry: registry).search(query, order: order, limit: limit)
+            let index = RegistryIndex(registry: registry)
+            let result = try index.search(query, order: order, limit: limit)
             // A damaged model is named on stderr (exit 4); the others are searched as usual.
+            let unknown = result.total == 0 && result.damaged.isEmpty ? try Self.keysNoVersionHas(query, index: index) : []
+            if !unknown.isEmpty {
+                if output.json { output.emit(.array([])) }
+                let names = unknown.map(\.description).joined(separator: " or ")
+                throw CommandFailure(.negative, message: "mreg: error: no version has \(names) (searched \(result.searched); see 'mreg show MODEL' for the keys a version has)")
+            }
             try render(result)
             try DamagedModels.finish(result.damaged)
+        }
+
+        /// The keyed fields (`params.X`, `metrics.X`, `card.X`, `environment.X`) of `query` that
+        /// no version has, so an empty result can say why instead of a bare "no version matches".
+        static func keysNoVersionHas(_ query: SearchQuery, index: RegistryIndex) throws -> [SearchField] {
+            var missing = [SearchField]()
+            for field in query.fields where !missing.contains(field) {
+                switch field {
+                case .param, .metric, .card, .environment:
+                    let probe = try SearchQuery.parse("\(field) IS NOT NULL" + (query.fields.contains(.removed) ? " and (removed = true or removed = false)" : ""))
+                    if try index.search(probe, order: [], limit: 0).total == 0 { missing.append(field) }
+                default:
+                    continue
+                }
+            }
+            return missing
         }
 
         func render(_ result: SearchResult) throws {

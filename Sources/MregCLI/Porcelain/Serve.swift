@@ -18,7 +18,7 @@ extension MregCommand {
             Examples:
               mreg serve
               mreg serve --port 9000 --open
-              mreg serve --host 0.0.0.0 --port 8480   # unauthenticated: for a trusted network only
+              mreg serve --host 0.0.0.0 --port 8480   # unauthenticated: trusted LANs only
             """)
 
         @Option(name: .long, help: "The port (0 picks a free one).")

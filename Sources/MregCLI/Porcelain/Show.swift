@@ -14,10 +14,11 @@ extension MregCommand {
             abstract: "Show one version: files, params, metrics, datasets, provenance, stages and tags.",
             discussion: """
             REV is MODEL (latest), MODEL@3, MODEL@v3, MODEL@latest, MODEL@STAGE, MODEL@TAG or a manifest id prefix.
-            With --as-of, answers what REV named at that time, e.g. 'mreg show fraud@production --as-of 2026-03-01'.
+            With --as-of, answers what REV named at that time, e.g.:
+              mreg show fraud@production --as-of 2026-03-01
             """)
 
-        @Argument(help: "The version to show.")
+        @Argument(help: "The version to show.", completion: StoreCompletions.revisions)
         var revision: String
 
         @Option(name: .long, help: ArgumentHelp("Resolve REV as it stood at the end of this date (2026, 2026-03, 2026-03-01, '2026-03-01 14:30', RFC 3339; UTC unless an offset is given).", valueName: "date"))
@@ -127,7 +128,7 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "List models with their latest version, stages, tags and last change; with MODEL, its versions.")
 
-        @Argument(help: "List this model's versions (newest first) instead.")
+        @Argument(help: "List this model's versions (newest first) instead.", completion: StoreCompletions.models)
         var model: String?
 
         @OptionGroup var output: OutputOptions
@@ -218,7 +219,7 @@ extension MregCommand {
             commandName: "ls-files",
             abstract: "List a version's files: mode, object id, size and path.")
 
-        @Argument(help: "The version (MODEL@REV).")
+        @Argument(help: "The version (MODEL@REV).", completion: StoreCompletions.revisions)
         var revision: String
 
         @Flag(name: .shortAndLong, help: "Print the sha256 digest and format too.")

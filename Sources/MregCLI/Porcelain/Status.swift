@@ -21,7 +21,7 @@ extension MregCommand {
               mreg fetch && mreg status fraud --json
             """)
 
-        @Argument(help: "The model (default: every model here or seen on the remote).")
+        @Argument(help: "The model (default: every model here or seen on the remote).", completion: StoreCompletions.models)
         var model: String?
 
         @Option(name: .long, help: "The remote to compare with (default: origin, or the only one).")

@@ -24,7 +24,7 @@ extension MregCommand {
               mreg verify fraud --json
             """)
 
-        @Argument(help: "Models to verify (default: all).")
+        @Argument(help: "Models to verify (default: all).", completion: StoreCompletions.models)
         var models: [String] = []
 
         @Flag(name: .long, help: "Accept a rewritten history as the new checkpoint (after checking it).")

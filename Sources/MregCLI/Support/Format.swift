@@ -73,18 +73,28 @@ final class ByteProgress: TransferObserver, Sendable {
             let now = Date()
             guard whole >= Self.minimumBytes, now.timeIntervalSince(s.lastDraw) >= 0.2 else { return }
             s.lastDraw = now
-            let elapsed = now.timeIntervalSince(start)
-            let pct = whole > 0 ? Int(Double(done) * 100 / Double(whole)) : 100
-            var line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(whole))"
-            // Rate and time left only once there is enough to estimate from.
-            if elapsed >= 0.5 {
-                let rate = Double(done) / elapsed
-                let left = rate > 0 ? Double(whole - done) / rate : 0
-                line += " \(Format.bytes(Int64(rate)))/s \(Int(left.rounded()))s left"
-            }
+            let line = Self.line(verb: verb, done: done, whole: whole, elapsed: now.timeIntervalSince(start))
             Terminal.writeBytes(Array(("\r" + line + "\u{1b}[K").utf8), fd: 2)
             s.drawn = true
         }
+    }
+
+    /// Rate and time left appear only once there is enough to estimate from: a second and a MiB.
+    static let estimateAfterSeconds = 1.0
+    static let estimateAfterBytes: Int64 = 1 << 20
+
+    /// One progress line: `pushing 42% 3.4 MiB/8.0 MiB`, then `… 12.0 MiB/s 3s left` once
+    /// the rate means something (the first ticks of a transfer would show absurd ones).
+    static func line(verb: String, done: Int64, whole: Int64, elapsed: TimeInterval) -> String {
+        let pct = whole > 0 ? Int(Double(done) * 100 / Double(whole)) : 100
+        var line = "\(verb) \(pct)% \(Format.bytes(done))/\(Format.bytes(whole))"
+        if elapsed >= estimateAfterSeconds && done >= estimateAfterBytes {
+            let rate = Double(done) / elapsed
+            let left = Double(max(whole - done, 0)) / rate
+            let seconds = Int(left.rounded())
+            line += " \(Format.bytes(Int64(rate)))/s " + (seconds < 120 ? "\(seconds)s left" : "\(seconds / 60)m left")
+        }
+        return line
     }
 
     func finish() {

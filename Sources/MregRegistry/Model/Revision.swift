@@ -89,8 +89,10 @@ extension Registry {
                 throw RegistryError.badInput(.ambiguous(prefix: sel, model: rev.model, matches: matches.count))
             }
         }
-        throw RegistryError.notFound(.init(.revision, sel, model: rev.model, asOf: when, latest: state.latestLiveVersion,
-                                           suggestions: state.tags.keys.sorted()))
+        var unknown = RegistryError.NotFound(.revision, sel, model: rev.model, asOf: when, latest: state.latestLiveVersion,
+                                             suggestions: state.tags.keys.sorted())
+        unknown.stages = state.stages.keys.sorted()
+        throw RegistryError.notFound(unknown)
     }
 
     func resolveManifestPrefix(_ prefix: String) throws -> ResolvedVersion {

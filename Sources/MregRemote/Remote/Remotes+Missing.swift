@@ -18,6 +18,7 @@ extension Remotes {
         var lacking = Set<ObjectID>()
         var children = [ObjectID: [ObjectID]]()
         var sizes = [ObjectID: Int64]()
+        var payloadSizes = [ObjectID: Int64]()
 
         // The new events, found locally.
         var frontier = [ObjectID]()
@@ -50,7 +51,9 @@ extension Remotes {
                     throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it is missing from this store"))
                 }
                 sizes[id] = store.storedSize(of: id) ?? 0
-                let type = try store.header(of: id).type
+                let header = try store.header(of: id)
+                payloadSizes[id] = header.size
+                let type = header.type
                 guard Registry.linkedTypes.contains(type) else { continue }
                 var unique = Set<ObjectID>()
                 // A removed version's files are not sent (a removed version needs none); those a
@@ -93,6 +96,6 @@ extension Remotes {
             kids.flatMap { kid in passedThrough.contains(kid) ? (children[kid] ?? []).filter { lacking.contains($0) } : [kid] }
                 .filter { lacking.contains($0) }
         }
-        return TransferPlan(order: order, children: sendChildren, sizes: sizes)
+        return TransferPlan(order: order, children: sendChildren, sizes: sizes, payloadSizes: payloadSizes)
     }
 }

@@ -61,7 +61,7 @@ extension Remotes {
         // Objects first.
         let plan = try missingObjects(from: moves.map(\.local), known: Set(moves.compactMap { $0.remote?.id }), remote: remote)
         report.objects = plan.count
-        report.bytes = plan.bytes
+        report.bytes = plan.payloadBytes
         try send(plan, to: remote, observer: observer)
 
         // A shared store's policy governs what enters it: judged before anything visible changes.

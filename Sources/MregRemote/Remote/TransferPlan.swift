@@ -15,12 +15,14 @@ import MregGovernance
 public struct TransferPlan: Sendable {
     public var levels: [[ObjectID]] = []
     public var bytes: Int64 = 0
+    /// The objects' payload (uncompressed) bytes: what fetch, clone and register count.
+    public var payloadBytes: Int64 = 0
 
     public var count: Int { levels.reduce(0) { $0 + $1.count } }
     public var isEmpty: Bool { levels.allSatisfy(\.isEmpty) }
 
     /// Groups objects given children-first (`order`) by their height over `children`.
-    init(order: [ObjectID], children: [ObjectID: [ObjectID]], sizes: [ObjectID: Int64]) {
+    init(order: [ObjectID], children: [ObjectID: [ObjectID]], sizes: [ObjectID: Int64], payloadSizes: [ObjectID: Int64] = [:]) {
         var height = [ObjectID: Int]()
         for id in order {
             let h = (children[id] ?? []).compactMap { height[$0] }.max().map { $0 + 1 } ?? 0
@@ -29,6 +31,7 @@ public struct TransferPlan: Sendable {
             levels[h].append(id)
         }
         bytes = order.reduce(0) { $0 + (sizes[$1] ?? 0) }
+        payloadBytes = order.reduce(0) { $0 + (payloadSizes[$1] ?? 0) }
     }
 
     public init() {}

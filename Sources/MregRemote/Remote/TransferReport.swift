@@ -10,7 +10,8 @@ public struct TransferReport: Sendable {
     public var remoteName: String?
     public var location: RemoteLocation
     public var models: [ModelUpdate] = []
-    /// Objects copied and their bytes (compressed size for push, payload for fetch).
+    /// Objects copied and their payload (uncompressed) bytes, the same count for push, fetch
+    /// and clone (and the one register's totals use), whatever compression the stores use.
     public var objects = 0
     public var bytes: Int64 = 0
     /// Things that went wrong without failing the transfer (a remote-tracking ref left unmoved).
