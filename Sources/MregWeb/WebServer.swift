@@ -10,11 +10,15 @@ public struct WebServer: Sendable {
     public var site: WebSite
     public var host: String
     public var port: UInt16
+    /// How long a connection may wait idle (no request arriving, or a response not being read)
+    /// before it is closed.
+    public var idleTimeout: Duration
 
-    public init(site: WebSite, host: String = "127.0.0.1", port: UInt16 = 8480) {
+    public init(site: WebSite, host: String = "127.0.0.1", port: UInt16 = 8480, idleTimeout: Duration = .seconds(30)) {
         self.site = site
         self.host = host
         self.port = port
+        self.idleTimeout = idleTimeout
     }
 
     /// Why the server could not start: a bad `--host` (usage) or an address it cannot listen on (I/O).
@@ -44,11 +48,12 @@ public struct WebServer: Sendable {
         let handler = SiteHandler(site: site)
         let server: HTTPServer
         let ip = host == "localhost" ? "127.0.0.1" : host
+        let pool = IdleTimeoutPool(base: HTTPServer.defaultPool(), idle: idleTimeout)
         do {
             if ip.contains(":") {
-                server = HTTPServer(address: try sockaddr_in6.inet6(ip6: ip, port: port), logger: DisabledLogger.disabled, handler: handler)
+                server = HTTPServer(address: try sockaddr_in6.inet6(ip6: ip, port: port), pool: pool, logger: DisabledLogger.disabled, handler: handler)
             } else {
-                server = HTTPServer(address: try sockaddr_in.inet(ip4: ip, port: port), logger: DisabledLogger.disabled, handler: handler)
+                server = HTTPServer(address: try sockaddr_in.inet(ip4: ip, port: port), pool: pool, logger: DisabledLogger.disabled, handler: handler)
             }
         } catch {
             throw Failure(message: "--host '\(host)' is not an IP address: use one such as 127.0.0.1, 0.0.0.0 or ::1", isUsage: true)
@@ -58,9 +63,11 @@ public struct WebServer: Sendable {
                 do {
                     try await server.run()
                 } catch SocketError.failed(let type, let code, let message) {
-                    let what = code == EADDRINUSE ? "is in use: stop what uses it or choose another port with --port"
-                        : code == EACCES ? "needs privileges: choose a port of 1024 or more with --port" : "cannot be used (\(type): \(message))"
-                    throw Failure(message: "cannot serve on \(host):\(port): the port \(what)", isUsage: false)
+                    let what = code == EADDRINUSE ? "the port is in use: stop what uses it or choose another port with --port"
+                        : code == EACCES ? "the port needs privileges: choose a port of 1024 or more with --port"
+                        : code == EADDRNOTAVAIL ? "\(host) is not an address of this machine: use one of its addresses, 0.0.0.0 (all) or 127.0.0.1"
+                        : "the port cannot be used (\(type): \(message))"
+                    throw Failure(message: "cannot serve on \(host):\(port): \(what)", isUsage: false)
                 }
             }
             group.addTask {
