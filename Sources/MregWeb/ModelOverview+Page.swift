@@ -35,7 +35,7 @@ extension ModelOverview {
             let a = versions[1].version, b = versions[0].version
             links.append([WebPage.Cell("latest change"), WebPage.Cell("diff v\(a) → v\(b)", href: "\(base)/diff/\(a)/\(b)")])
         }
-        if served { page.sections.append(WebPage.Section(id: "links", table: WebPage.Table(headers: [WebPage.Cell("See"), WebPage.Cell("")], rows: links))) }
+        if served { page.sections.append(WebPage.Section(id: "links", table: WebPage.Table(headers: [WebPage.Cell("See"), WebPage.Cell("Link")], rows: links))) }
 
         // Stages now.
         if !state.stages.isEmpty || !state.tags.isEmpty {
@@ -49,7 +49,7 @@ extension ModelOverview {
         let plots = self.plots
         if !plots.isEmpty {
             page.sections.append(WebPage.Section(title: "Metrics across versions", id: "plots",
-                                                 note: "One point per version; dashed lines mark promotions into a stage.",
+                                                 note: "One point per version, on the same version axis in every plot (a gap where a version has no value); dashed lines mark promotions into a stage.",
                                                  plots: plots.prefix(24).map(\.svg)))
         }
 
@@ -97,6 +97,17 @@ extension ModelOverview {
             page.sections.append(WebPage.Section(title: "Model card", id: "card", html: cardHTML))
         }
         return page
+    }
+
+    /// What the versions table sorts by: `version`, `created`, and `metrics.KEY` / `params.KEY` of the keys some version has.
+    public var sortKeys: [String] {
+        var metrics = Set<String>(), params = Set<String>()
+        for v in versions {
+            let f = v.fields
+            metrics.formUnion(f.metrics.keys)
+            params.formUnion(f.params.keys)
+        }
+        return ["version", "created"] + metrics.sorted().map { "metrics.\($0)" } + params.sorted().map { "params.\($0)" }
     }
 
     /// The versions in the order of `sort`; versions without the key go last.

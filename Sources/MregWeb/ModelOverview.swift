@@ -56,16 +56,18 @@ public struct ModelOverview: Sendable {
         return keys.sorted()
     }
 
-    /// One plot per numeric metric, stage changes marked.
+    /// One plot per numeric metric, stage changes marked, all on one axis of the versions shown
+    /// (a version sits at the same x in every plot; one without the metric is a gap).
     public var plots: [MetricPlot] {
         let markers = events.compactMap { e -> MetricPlot.Marker? in
             guard e.event.action == .promote, let v = e.event.version, let s = e.event.stage else { return nil }
             return MetricPlot.Marker(version: v, stage: s)
         }
         let fields = versions.map { ($0.version, $0.fields.metrics) }
+        let axis = versions.map(\.version)
         return metricKeys.map { key in
             MetricPlot(metric: key, points: fields.compactMap { v, m in m[key]?.doubleValue.map { MetricPlot.Point(version: v, value: $0) } },
-                       markers: markers)
+                       markers: markers, versions: axis)
         }
     }
 }

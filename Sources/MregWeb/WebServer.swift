@@ -10,11 +10,15 @@ public struct WebServer: Sendable {
     public var site: WebSite
     public var host: String
     public var port: UInt16
+    /// How long a connection may wait idle (no request arriving, or a response not being read)
+    /// before it is closed.
+    public var idleTimeout: Duration
 
-    public init(site: WebSite, host: String = "127.0.0.1", port: UInt16 = 8480) {
+    public init(site: WebSite, host: String = "127.0.0.1", port: UInt16 = 8480, idleTimeout: Duration = .seconds(30)) {
         self.site = site
         self.host = host
         self.port = port
+        self.idleTimeout = idleTimeout
     }
 
     /// Why the server could not start: a bad `--host` (usage) or an address it cannot listen on (I/O).
@@ -38,17 +42,48 @@ public struct WebServer: Sendable {
 
     /// Serves until the process ends; `listening` is called once with the bound port (useful with port 0).
     ///
+    /// When every file descriptor is taken (a crowd of clients holding connections open), the
+    /// server drops its connections and listens again on the same port rather than ending.
+    ///
     /// - Throws: `Failure` for a host that is not an IP address, or an address that cannot be
     ///   bound (a port in use, a port below 1024).
     public func run(listening: @escaping @Sendable (UInt16) -> Void) async throws {
+        Self.raiseOpenFileLimit()
+        let bound = BoundPort()
+        while true {
+            do {
+                try await runOnce(port: bound.get() ?? port) { p in
+                    if bound.set(p) { listening(p) }
+                }
+                return
+            } catch is OutOfFiles {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// Accepting a connection failed for want of file descriptors.
+    struct OutOfFiles: Error {}
+
+    /// Raises the soft limit of open files to the hard limit, so idle clients run out the
+    /// limit later (each is closed after `idleTimeout`).
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = max(limit.rlim_cur, min(limit.rlim_max, 65536))
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    func runOnce(port: UInt16, listening: @escaping @Sendable (UInt16) -> Void) async throws {
         let handler = SiteHandler(site: site)
         let server: HTTPServer
         let ip = host == "localhost" ? "127.0.0.1" : host
+        let pool = IdleTimeoutPool(base: HTTPServer.defaultPool(), idle: idleTimeout)
         do {
             if ip.contains(":") {
-                server = HTTPServer(address: try sockaddr_in6.inet6(ip6: ip, port: port), logger: DisabledLogger.disabled, handler: handler)
+                server = HTTPServer(address: try sockaddr_in6.inet6(ip6: ip, port: port), pool: pool, logger: DisabledLogger.disabled, handler: handler)
             } else {
-                server = HTTPServer(address: try sockaddr_in.inet(ip4: ip, port: port), logger: DisabledLogger.disabled, handler: handler)
+                server = HTTPServer(address: try sockaddr_in.inet(ip4: ip, port: port), pool: pool, logger: DisabledLogger.disabled, handler: handler)
             }
         } catch {
             throw Failure(message: "--host '\(host)' is not an IP address: use one such as 127.0.0.1, 0.0.0.0 or ::1", isUsage: true)
@@ -58,9 +93,12 @@ public struct WebServer: Sendable {
                 do {
                     try await server.run()
                 } catch SocketError.failed(let type, let code, let message) {
-                    let what = code == EADDRINUSE ? "is in use: stop what uses it or choose another port with --port"
-                        : code == EACCES ? "needs privileges: choose a port of 1024 or more with --port" : "cannot be used (\(type): \(message))"
-                    throw Failure(message: "cannot serve on \(host):\(port): the port \(what)", isUsage: false)
+                    if (code == EMFILE || code == ENFILE) && type == "Accept" { throw OutOfFiles() }
+                    let what = code == EADDRINUSE ? "the port is in use: stop what uses it or choose another port with --port"
+                        : code == EACCES ? "the port needs privileges: choose a port of 1024 or more with --port"
+                        : code == EADDRNOTAVAIL ? "\(host) is not an address of this machine: use one of its addresses, 0.0.0.0 (all) or 127.0.0.1"
+                        : "the port cannot be used (\(type): \(message))"
+                    throw Failure(message: "cannot serve on \(host):\(port): \(what)", isUsage: false)
                 }
             }
             group.addTask {
@@ -144,4 +182,12 @@ final class FailureBox: Sendable {
     private let error = Mutex<(any Error)?>(nil)
     func set(_ e: any Error) { error.withLock { $0 = e } }
     func get() -> (any Error)? { error.withLock { $0 } }
+}
+
+/// The port a server bound first, kept across restarts.
+final class BoundPort: Sendable {
+    private let port = Mutex<UInt16?>(nil)
+    func get() -> UInt16? { port.withLock { $0 } }
+    /// Records `p`; true the first time.
+    func set(_ p: UInt16) -> Bool { port.withLock { old in defer { old = p }; return old == nil } }
 }

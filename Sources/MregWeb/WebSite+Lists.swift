@@ -24,6 +24,7 @@ extension WebSite {
 
     /// `/`: every model with its latest version, stages, tags and last change; damaged models named.
     func modelsPage(_ registry: Registry, _ r: Request) throws -> WebPage {
+        try checkParameters(r)
         let (all, damaged) = try RegistryIndex(registry: registry).modelSummariesAndDamage()
         let models = all.filter { $0.versionCount > 0 }
         var page = WebPage(title: "Models", heading: "Models",
@@ -58,6 +59,7 @@ extension WebSite {
 
     /// `/search?q=EXPR`: matching versions as a table; a query that does not parse is shown with its column.
     func searchPage(_ registry: Registry, _ r: Request) throws -> WebResponse {
+        try checkParameters(r)
         let text = r.query["q"] ?? ""
         var page = WebPage(title: "Search", heading: "Search")
         page.query = text

@@ -8,8 +8,14 @@ extension WebSite {
     /// `/models/NAME`: versions (sortable), stages, plots, timeline and the latest card.
     func modelPage(_ registry: Registry, model: String, _ r: Request) throws -> WebResponse {
         let name = try checkedModel(model)
+        try checkParameters(r, ["dir": ["asc", "desc"]])
         let overview = try ModelOverview.load(registry, model: name)
         let sort = ModelOverview.Sort(key: r.query["sort"] ?? "version", descending: r.query["dir"] != "asc")
+        let keys = overview.sortKeys
+        guard keys.contains(sort.key) else {
+            let shown = keys.prefix(12).joined(separator: ", ") + (keys.count > 12 ? ", …" : "")
+            throw WebFailure(status: 400, title: "Bad request", message: "?sort=\(sort.key) is not a column of \(name): sort by \(shown)")
+        }
         let page = overview.page(sort: sort, served: true) { rows in
             self.paged(rows, r, path: Self.modelHref(name), keeping: ["sort", "dir"])
         }
@@ -18,7 +24,7 @@ extension WebSite {
 
     /// `/models/NAME/versions/N`: files, params, metrics, datasets, provenance, base, signatures, card.
     func versionPage(_ registry: Registry, model: String, version: String, _ r: Request) throws -> WebPage {
-        let v = try registry.resolve(try checkedRevision(model, version))
+        let v = try registry.resolve(try checkedRevision(model, version, in: registry))
         let m = try Manifest.load(v.manifestID, from: registry.store)
         return try Self.versionPage(registry, v, m, served: true)
     }
@@ -112,9 +118,21 @@ extension WebSite {
             })
     }
 
+    /// A metric's change as the command line shows it, signed (`+0.05`, `-0.02`), with an
+    /// arrow so the direction does not rest on the colour alone (`+0.05 ▲`).
+    static func deltaCell(_ delta: JSONValue?) -> WebPage.Cell {
+        guard let delta else { return WebPage.Cell("", cssClass: "num") }
+        let text = delta.displayText
+        let value = delta.doubleValue ?? 0
+        if value > 0 { return WebPage.Cell((text.hasPrefix("+") ? text : "+" + text) + " ▲", cssClass: "num up") }
+        if value < 0 { return WebPage.Cell(text + " ▼", cssClass: "num down") }
+        return WebPage.Cell(text.hasPrefix("-") || text.hasPrefix("+") ? text : "+" + text, cssClass: "num")
+    }
+
     /// `/models/NAME/log`: the audit trail, newest first.
     func logPage(_ registry: Registry, model: String, _ r: Request) throws -> WebPage {
         let name = try checkedModel(model)
+        try checkParameters(r)
         let events = try registry.logAndDamage(model: name).entries.map { (id: $0.id, event: $0.event) }
         var page = WebPage(title: "\(name) log", heading: "\(name): audit trail")
         page.subtitle = "\(events.count) event(s), newest first; check signatures with 'mreg verify \(name)'"
@@ -125,7 +143,8 @@ extension WebSite {
 
     /// `/models/NAME/diff/A/B`: params, metrics, files and the rest side by side.
     func diffPage(_ registry: Registry, model: String, old: String, new: String, _ r: Request) throws -> WebPage {
-        let diff = try registry.diff(try checkedRevision(model, old), try checkedRevision(model, new))
+        try checkParameters(r, ["all": ["0", "1"]])
+        let diff = try registry.diff(try checkedRevision(model, old, in: registry), try checkedRevision(model, new, in: registry))
         return Self.diffPage(diff, all: r.query["all"] == "1", served: true)
     }
 
@@ -142,7 +161,7 @@ extension WebSite {
                 headers: (["Key", diff.old.label, diff.new.label] + (diffColumn ? ["Change"] : [])).map { WebPage.Cell($0) },
                 rows: shown.map { c in
                     [WebPage.Cell(c.key), WebPage.Cell(WebFormat.value(c.old)), WebPage.Cell(WebFormat.value(c.new))]
-                        + (diffColumn ? [WebPage.Cell(c.diff.map(\.displayText) ?? "", cssClass: "num")] : [])
+                        + (diffColumn ? [Self.deltaCell(c.diff)] : [])
                 },
                 rowClasses: shown.map { c in c.old == nil ? "added" : c.new == nil ? "removed" : c.changed ? "changed" : nil })))
         }

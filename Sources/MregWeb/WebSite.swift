@@ -130,12 +130,35 @@ public struct WebSite: Sendable {
     }
 
     /// `MODEL@SELECTOR` from a URL's version segment (`3`, `v3`, a stage, a tag, `latest`).
-    func checkedRevision(_ model: String, _ selector: String) throws -> String {
+    /// A number that is no version (`0`, too large) is worded as any missing version number:
+    /// `m has no version 0 (latest: v4)`.
+    func checkedRevision(_ model: String, _ selector: String, in registry: Registry) throws -> String {
         let text = "\(try checkedModel(model))@\(selector)"
         do { _ = try Revision.parse(text) } catch {
             throw WebFailure(status: 404, title: "Not found", message: "no version '\(selector)' of \(model)")
         }
+        let digits = selector.hasPrefix("v") || selector.hasPrefix("V") ? selector.dropFirst() : Substring(selector)
+        if Revision.versionNumber(selector) == nil, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            let latest = try registry.existingState(of: model).latestLiveVersion
+            throw WebFailure(status: 404, title: "Not found",
+                             message: "\(model) has no version \(digits)" + " (latest: \(latest.map { "v\($0)" } ?? "none"))")
+        }
         return text
+    }
+
+    /// Checks the query parameters a page knows (`page`, and the page's own `choices`: a name and
+    /// its allowed values, nil for any); unknown parameters are ignored.
+    ///
+    /// - Throws: a 400 naming the parameter, its value and what it takes.
+    func checkParameters(_ r: Request, _ choices: [String: [String]?] = [:]) throws {
+        if let page = r.query["page"], (Int(page) ?? 0) < 1 {
+            throw WebFailure(status: 400, title: "Bad request", message: "?page=\(page) is not a page number: use 1 or more")
+        }
+        for (name, allowed) in choices.sorted(by: { $0.key < $1.key }) {
+            guard let value = r.query[name], let allowed, !allowed.contains(value) else { continue }
+            throw WebFailure(status: 400, title: "Bad request",
+                             message: "?\(name)=\(value) is not known: use \(allowed.map { "\(name)=\($0)" }.joined(separator: " or "))")
+        }
     }
 
     func errorPage(status: Int, title: String, message: String) -> WebResponse {

@@ -71,16 +71,63 @@ import Glibc
         }
     }
 
+    /// A JSON document of an API endpoint or a command's `--json`, keys sorted (to compare two).
+    static func json(_ text: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: try parsed(text), options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+    }
+
+    static func parsed(_ text: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+
+    @Test func theAPIGivesTheCommandsJSON() throws {
+        try withStore { mreg, dir in
+            try Self.store(mreg, dir)
+            try Self.serving(mreg, dir) { port in
+                func get(_ path: String) throws -> String {
+                    let r = try HTTPProbe.request(port: port, path: path)
+                    #expect(r.status == 200, "\(path): \(r.body)")
+                    return r.body
+                }
+                func api(_ path: String) throws -> String { try Self.json(try get(path)) }
+                func cli(_ args: [String]) throws -> String { try Self.json(try mreg.run(args + ["--json"], cwd: dir).succeeded().stdout) }
+                #expect(try api("/api/models") == cli(["list"]))
+                #expect(try api("/api/models/fraud/versions/3") == cli(["show", "fraud@3"]))
+                #expect(try api("/api/models/fraud/log") == cli(["log", "fraud"]))
+                #expect(try api("/api/models/fraud/diff/1/3") == cli(["diff", "fraud@1", "fraud@3"]))
+                #expect(try api("/api/search?q=metrics.auc+%3E+0.85") == cli(["search", "metrics.auc > 0.85"]))
+                // list NAME --json, each version with its params and metrics too.
+                let versions = try #require(try Self.parsed(try get("/api/models/fraud")) as? [[String: Any]])
+                let listed = try #require(try Self.parsed(try mreg.run(["list", "fraud", "--json"], cwd: dir).succeeded().stdout) as? [[String: Any]])
+                #expect(versions.count == 4 && listed.count == 4)
+                for (v, l) in zip(versions, listed) {
+                    #expect(Set(v.keys) == Set(l.keys).union(["params", "metrics"]))
+                    var common = v
+                    common["params"] = nil
+                    common["metrics"] = nil
+                    let a = try JSONSerialization.data(withJSONObject: common, options: [.sortedKeys])
+                    let b = try JSONSerialization.data(withJSONObject: l, options: [.sortedKeys])
+                    #expect(a == b)
+                }
+                #expect((versions.first?["metrics"] as? [String: Any])?["auc"] as? Double == 0.92)
+            }
+        }
+    }
+
     @Test func aPortInUseOrABadHostIsAClearError() throws {
         try withStore { mreg, dir in
             try Self.serving(mreg, dir) { port in
                 let second = try mreg.run(["serve", "--port", String(port)], cwd: dir)
                 #expect(second.status == 5, "\(second)")
                 #expect(second.stderrIsOneLine && second.stderr.contains("in use") && second.stderr.contains("--port"))
-                // Off loopback: a warning first (then the same port-in-use error here).
+                // Off loopback the warning comes only once the address is bound: here just the error.
                 let open = try mreg.run(["serve", "--host", "0.0.0.0", "--port", String(port)], cwd: dir)
-                #expect(open.stderr.contains("warning") && open.stderr.contains("no login"))
+                #expect(open.status == 5 && open.stderrIsOneLine && !open.stderr.contains("warning"), "\(open)")
             }
+            // An address that is not this machine's: one line, no warning about serving.
+            let foreign = try mreg.run(["serve", "--host", "10.255.255.1", "--port", "0"], cwd: dir)
+            #expect(foreign.status == 5 && foreign.stderrIsOneLine, "\(foreign)")
+            #expect(foreign.stderr.contains("not an address of this machine") && !foreign.stderr.contains("warning"))
             let bad = try mreg.run(["serve", "--host", "example.com"], cwd: dir)
             #expect(bad.status == 64 && bad.stderr.contains("--host"))
         }
@@ -99,9 +146,20 @@ import Glibc
             #expect(ranged.contains("v2…v3") && ranged.components(separatedBy: "<circle").count - 1 == 4)
             #expect(try mreg.run(["report", "fraud", "--versions", "3-4"], cwd: dir).status == 64)
             #expect(try mreg.run(["report", "nope"], cwd: dir).status == 2)
-            try mreg.run(["diff", "fraud@1", "fraud@3", "--html", "-o", "diff.html"], cwd: dir).succeeded()
+            let wroteDiff = try mreg.run(["diff", "fraud@1", "fraud@3", "--html", "-o", "diff.html"], cwd: dir).succeeded()
             let diff = try String(contentsOfFile: "\(dir)/diff.html", encoding: .utf8)
             #expect(diff.contains("fraud@v1 → fraud@v3") && diff.contains("auc") && !diff.contains("<script"))
+            // Signed changes, and -o says what it wrote as report -o does.
+            #expect(diff.contains("+0.07 ▲") && diff.contains("-0.1 ▼"))
+            #expect(wroteDiff.stderr == "Wrote diff.html (\(diff.utf8.count) bytes)\n", "\(wroteDiff)")
+            let wroteReport = try mreg.run(["report", "fraud", "-o", "again.html"], cwd: dir, env: ["MREG_NOW": "2026-03-01T12:00:00Z"]).succeeded()
+            #expect(wroteReport.stderr.hasPrefix("Wrote again.html ("))
+            let again = try String(contentsOfFile: "\(dir)/again.html", encoding: .utf8)
+            #expect(again.contains("generated 2026-03-01 12:00:00 UTC"))
+            // A folder that does not exist: one line naming it and what to do, nothing written.
+            let missing = try mreg.run(["report", "fraud", "-o", "/nonexistent/dir/r.html"], cwd: dir)
+            #expect(missing.status == 5 && missing.stderrIsOneLine, "\(missing)")
+            #expect(missing.stderr.contains("the folder /nonexistent/dir does not exist") && missing.stderr.contains("mkdir -p"))
             #expect(try mreg.run(["diff", "fraud@1", "fraud@3", "--html", "--json"], cwd: dir).status == 64)
         }
     }
@@ -116,6 +174,10 @@ import Glibc
                 #expect(dom.contains("<h1>fraud</h1>"))
                 #expect(dom.components(separatedBy: "<svg").count - 1 == 2)  // auc, loss
                 #expect(dom.components(separatedBy: "<circle").count - 1 == 8)
+                // Values written beside the points, labelled ticks, one label per promoted version.
+                #expect(dom.components(separatedBy: "class=\"value\"").count - 1 == 8)
+                #expect(dom.contains("class=\"axis y-tick\"") && dom.contains(">v4</text>"))
+                #expect(dom.contains(">staging v2</text>") && dom.contains(">production v3</text>"))
                 // The card rendered, its <script> shown as text: the title is still the page's.
                 #expect(dom.contains("Fraud detector") && dom.contains("<title>fraud · mreg</title>") && !dom.contains("<script"))
                 let shot = "\(mreg.home)/model-page.png"

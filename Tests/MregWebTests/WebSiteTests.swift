@@ -180,3 +180,112 @@ import Testing
         #expect(none == nil)
     }
 }
+
+/// The fixes of a new-user trial of the web view (issue 15): shared plot axes, signed deltas,
+/// checked parameters, one wording for missing versions, report footers and the API's shapes.
+@Suite struct WebTrialTests {
+    /// The `cx` of each circle of the plot of `metric` in `html`.
+    static func xs(_ html: String, metric: String) throws -> [Double] {
+        let start = try #require(html.range(of: "data-metric=\"\(metric)\""))
+        let end = try #require(html[start.upperBound...].range(of: "</svg>"))
+        return MetricPlotTests.circleXs(String(html[start.upperBound..<end.lowerBound]))
+    }
+
+    @Test func theModelPagesPlotsShareOneVersionAxis() throws {
+        try WebFixture.with { f in
+            try f.register("m", metrics: ["auc=0.8", "f1=0.5"])
+            try f.register("m", metrics: ["auc=0.85"])
+            try f.register("m", metrics: ["auc=0.9", "f1=0.6"])
+            let html = f.get("/models/m").text
+            let auc = try Self.xs(html, metric: "auc"), f1 = try Self.xs(html, metric: "f1")
+            #expect(auc.count == 3 && f1.count == 2)
+            #expect(f1 == [auc[0], auc[2]], "v3 must sit at the same x in both plots")
+        }
+    }
+
+    @Test func diffPagesShowSignedChanges() throws {
+        try WebFixture.with { f in
+            try f.register("m", metrics: ["auc=0.5", "loss=0.4"])
+            try f.register("m", metrics: ["auc=0.75", "loss=0.3"], files: ["model.bin": "other"])
+            let html = f.get("/models/m/diff/1/2").text
+            #expect(html.contains("+0.25 ▲"))
+            #expect(html.contains("-0.1 ▼"))
+            let diff = try f.registry.diff("m@1", "m@2")
+            let report = HTMLReport.diff(diff, store: f.dir, environment: ["MREG_NOW": "2026-03-01T12:00:00Z"])
+            #expect(report.contains("+0.25 ▲") && report.contains("-0.1 ▼"))
+            #expect(report.contains("generated 2026-03-01 12:00:00 UTC") && report.contains(f.dir))
+        }
+    }
+
+    @Test func aBadValueOfAKnownParameterIsA400NamingIt() throws {
+        try WebFixture.with { f in
+            try f.register("m", metrics: ["auc=0.5"])
+            try f.register("m", metrics: ["auc=0.6"])
+            let sort = f.get("/models/m?sort=bogus")
+            #expect(sort.status == 400)
+            #expect(sort.text.contains("?sort=bogus") && sort.text.contains("metrics.auc"))
+            #expect(f.get("/models/m?sort=metrics.auc&dir=up").status == 400)
+            let page = f.get("/models/m?page=x")
+            #expect(page.status == 400 && page.text.contains("?page=x"))
+            #expect(f.get("/models/m/diff/1/2?all=yes").status == 400)
+            #expect(f.get("/search?q=&page=0").status == 400)
+            let limit = f.get("/api/search?q=&limit=ten")
+            #expect(limit.status == 400)
+            #expect(try JSONValue.parse(limit.text)["error"]?.stringValue?.contains("?limit=ten") == true)
+            // Unknown parameters are ignored; good values still work.
+            #expect(f.get("/models/m?n=2").status == 200)
+            #expect(f.get("/models/m?sort=metrics.auc&dir=asc&page=1").status == 200)
+        }
+    }
+
+    @Test func aMissingVersionNumberIsWordedOneWay() throws {
+        try WebFixture.with { f in
+            try f.register("m", files: ["model.bin": "a"])
+            try f.register("m", files: ["model.bin": "b"])
+            let zero = f.get("/models/m/versions/0"), high = f.get("/models/m/versions/99")
+            #expect(zero.status == 404 && high.status == 404)
+            #expect(zero.text.contains("m has no version 0 (latest: v2)"), "\(zero.text)")
+            #expect(high.text.contains("m has no version 99 (latest: v2)"))
+            let api = try JSONValue.parse(f.get("/api/models/m/versions/v0").text)
+            #expect(api["error"]?.stringValue == "m has no version 0 (latest: v2)")
+        }
+    }
+
+    @Test func reportsSayWhenAndFromWhichStoreAndTablesHaveNoEmptyHeader() throws {
+        try WebFixture.with { f in
+            try f.register("m", metrics: ["auc=0.5"])
+            try f.register("m", metrics: ["auc=0.6"])
+            let report = try HTMLReport.model(f.registry, model: "m", environment: ["MREG_NOW": "2026-03-01T12:00:00Z"])
+            #expect(report.contains("generated 2026-03-01 12:00:00 UTC"))
+            #expect(report.contains("from the store in \(f.registry.repository.workTree)"))
+            #expect(!f.get("/models/m").text.contains("<th></th>"))
+        }
+    }
+
+    @Test func writingAReportIntoAMissingFolderNamesTheFolder() throws {
+        try withTemporaryDirectory(prefix: "mreg-web-out") { dir in
+            let path = "\(dir)/missing/r.html"
+            let error = #expect(throws: RegistryError.self) { try HTMLReport.write("<p>x</p>", to: path) }
+            let text = "\(error.map { "\($0)" } ?? "")"
+            #expect(text.contains("the folder \(dir)/missing does not exist") && text.contains("mkdir -p"), "\(text)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/missing"))
+            try HTMLReport.write("<p>x</p>", to: "\(dir)/r.html")
+            #expect(try String(contentsOfFile: "\(dir)/r.html", encoding: .utf8) == "<p>x</p>")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["r.html"])
+            #expect(throws: RegistryError.self) { try HTMLReport.write("<p>y</p>", to: dir) }
+        }
+    }
+
+    @Test func theAPIHasMetricsPerVersionAndApprovals() throws {
+        try WebFixture.with { f in
+            try f.register("m", metrics: ["auc=0.9"], params: ["lr=0.1"])
+            let versions = try JSONValue.parse(f.get("/api/models/m").text)
+            let first = try #require(versions.arrayValue?.first)
+            #expect(first["metrics"]?["auc"]?.doubleValue == 0.9)
+            #expect(first["params"]?["lr"]?.doubleValue == 0.1)
+            #expect(first["manifest"]?.stringValue?.count == 64 && first["registered_by"] != nil)
+            let show = try JSONValue.parse(f.get("/api/models/m/versions/1").text)
+            #expect(show["approvals"]?.arrayValue?.isEmpty == true)
+        }
+    }
+}

@@ -169,9 +169,10 @@ extension MregCommand {
             let tensorDiff = tensors ? try registry.tensorDiff(old: Manifest.load(diff.old.manifestID, from: registry.store),
                                                                 new: Manifest.load(diff.new.manifestID, from: registry.store)) : nil
             if html {
-                let page = HTMLReport.diff(diff, all: all)
+                let page = HTMLReport.diff(diff, all: all, store: registry.repository.workTree)
                 if let outputFile {
                     try HTMLReport.write(page, to: outputFile)
+                    Terminal.error(HTMLReport.confirmation(page, path: outputFile))
                 } else {
                     Terminal.write(page)
                 }

@@ -33,7 +33,7 @@ extension MregCommand {
             let html = try HTMLReport.model(registry, model: name, versions: versions)
             if let output {
                 try HTMLReport.write(html, to: output)
-                Terminal.error("Wrote \(output) (\(html.utf8.count) bytes)")
+                Terminal.error(HTMLReport.confirmation(html, path: output))
             } else {
                 Terminal.write(html)
             }

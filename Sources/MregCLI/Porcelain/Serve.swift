@@ -9,10 +9,14 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve a read-only web view of the store: models, versions, plots, diffs, the audit trail.",
             discussion: """
-            Pages: / (models and a search box), /models/NAME, /models/NAME/versions/N, \
-            /models/NAME/diff/A/B, /models/NAME/log, /search?q=EXPR; the same data as JSON under \
-            /api/models, /api/models/NAME, /api/models/NAME/versions/N, /api/search?q=EXPR \
-            (schemas in Docs/COMMANDS.md). Only GET and HEAD are answered; the store is read \
+            Pages: / (models and a search box), /models/NAME (?sort=KEY&dir=asc|desc), \
+            /models/NAME/versions/N, /models/NAME/diff/A/B (?all=1), /models/NAME/log, \
+            /search?q=EXPR; long tables take ?page=N. The same data as JSON, in the shapes of \
+            the commands' --json: /api/models (list), /api/models/NAME (list NAME, with params \
+            and metrics), /api/models/NAME/versions/N (show), /api/models/NAME/log (log), \
+            /api/models/NAME/diff/A/B (diff), /api/search?q=EXPR&order=FIELD&limit=N (search); \
+            schemas in Docs/COMMANDS.md. A bad value of a known parameter is a 400 naming it. \
+            Only GET and HEAD are answered; the store is read \
             afresh for every request. It listens on 127.0.0.1 unless --host says otherwise: \
             there is no login, so anyone who can reach the port can read the registry.
             Examples:
@@ -40,9 +44,6 @@ extension MregCommand {
         func run() throws {
             let repository = try Store.open()
             let site = WebSite(storeRoot: repository.root)
-            if !WebServer.isLoopback(host) {
-                Terminal.warning("serving on \(host): this view has no login, anyone who can reach port \(port) can read the whole registry")
-            }
             // A browser closing a connection mid-answer must not end the server.
             signal(SIGPIPE, SIG_IGN)
             let host = self.host, open = self.open
@@ -51,6 +52,10 @@ extension MregCommand {
                 try server.runBlocking { bound in
                     let shown = host.contains(":") ? "[\(host)]" : host
                     let url = "http://\(shown):\(bound)/"
+                    // Warned once the address is bound: an address that cannot be served gets only its error.
+                    if !WebServer.isLoopback(host) {
+                        Terminal.warning("serving on \(host): this view has no login, anyone who can reach port \(bound) can read the whole registry")
+                    }
                     Terminal.line("Serving \(repository.workTree) at \(url) (read-only; Ctrl-C stops)")
                     _ = StandardOutput.flush()
                     if open { Self.openBrowser(url) }
