@@ -45,6 +45,15 @@ enum GovernanceRendering {
         if let signer = event.signer { out.append("Signed: by \(signer) (check with 'mreg verify')") }
         if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
         if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
+        if case .object(let o)? = event.imported {
+            var line = "Imported: from \(o["from"]?.stringValue ?? "?")"
+            if let model = o["model"]?.stringValue { line += " \(model)" }
+            if let version = o["version"]?.intValue { line += " version \(version)" }
+            if let run = o["run"]?.stringValue { line += " (run \(run))" }
+            if let user = o["user"]?.stringValue { line += ", by \(user)" }
+            if let time = o["time"]?.stringValue { line += " at \(time)" }
+            out.append(line)
+        }
         return out
     }
 

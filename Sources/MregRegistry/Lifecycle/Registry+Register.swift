@@ -29,10 +29,10 @@ extension Registry {
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         // Trainer outputs first: explicit --params, -p, --metrics and -M win over what they hold.
         let trainer = request.readTrainerOutputs ? TrainerOutputs.read(entries) : TrainerOutputs()
-        var params = trainer.params
+        var params = request.presetParams.merging(trainer.params) { _, b in b }
         for file in request.paramFiles { params.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v }
-        var metrics = trainer.metrics
+        var metrics = request.presetMetrics.merging(trainer.metrics) { _, b in b }
         for file in request.metricFiles { metrics.merge(try ParamsLoader.load(file: file)) { _, b in b } }
         for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v }
         try ParamsLoader.checkMetrics(metrics)
@@ -42,7 +42,9 @@ extension Registry {
             base = .object(["model": .string(resolved.model), "version": .int(resolved.version), "manifest": .string(resolved.manifestID.hex)])
         }
         var card: JSONValue = .null
-        if let cardFile = request.cardFile {
+        if let preset = request.presetCard {
+            card = preset
+        } else if let cardFile = request.cardFile {
             card = try ModelCard.load(path: cardFile) ?? .null
         } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }) {
             // A registered README.md is a card only if it reads as one; otherwise it is just a file.
@@ -138,6 +140,7 @@ extension Registry {
             var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
                               manifest: manifestID, content: contentKey, actor: identity.display,
                               time: now, reason: request.message.isEmpty ? nil : request.message)
+            event.imported = request.imported
             Self.place(&event, on: state)
             try governor.beforeAppend(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings, in: self)
             return .append(event)
