@@ -46,7 +46,8 @@ enum GovernanceRendering {
         if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
         if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
         if case .object(let o)? = event.imported {
-            var line = "Imported: from \(o["from"]?.stringValue ?? "?")"
+            let from = o["from"]?.stringValue ?? "?"
+            var line = "Imported: from \(from == "mlflow" ? "MLflow" : from)"
             if let model = o["model"]?.stringValue { line += " \(model)" }
             if let version = o["version"]?.intValue { line += " version \(version)" }
             if let run = o["run"]?.stringValue { line += " (run \(run))" }

@@ -47,7 +47,7 @@ extension MregCommand.Import {
                     "dry_run": .bool(dryRun),
                     "versions": .array(imported.map { v in
                         .object(["model": .string(v.model), "mlflow_version": .int(v.mlflowVersion), "run_id": JSONValue(v.runID),
-                                 "version": .int(v.version), "added": .bool(v.added), "files": .int(Int64(v.files)),
+                                 "version": .int(v.version), "added": .bool(v.added), "files": v.added ? .int(Int64(v.files)) : .null,
                                  "tags": .array(v.tags.map { .string($0) }), "stage": JSONValue(v.stage), "missing": JSONValue(v.missing)])
                     }),
                 ]))
