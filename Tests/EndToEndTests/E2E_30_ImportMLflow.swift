@@ -81,6 +81,10 @@ import Testing
             #expect(resumed.lines.last == "fraud-detector v2 from MLflow version 2 (already imported); tagged champion", "\(resumed)")
             let latest = try #require(try Self.json(mreg.run(["show", "fraud-detector", "--json"], cwd: dir)) as? [String: Any])
             #expect(latest["version"] as? Int == 2)
+            // A version removed here stays removed.
+            try mreg.run(["rm", "churn@1", "--reason", "not ours"], cwd: dir).succeeded()
+            let afterRemoval = try mreg.run(["import", "mlflow", uri], cwd: dir).succeeded()
+            #expect(afterRemoval.lines.first == "churn v1 from MLflow version 1 (already imported)", "\(afterRemoval)")
         }
     }
 

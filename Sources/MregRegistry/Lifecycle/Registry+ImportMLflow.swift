@@ -81,6 +81,11 @@ extension Registry {
                                                  version: 0, added: false, tags: [], stage: nil, files: 0, missing: nil)
                 if let mine = imported[version.version] {
                     item.version = mine
+                    // Removed here since: left removed, its tags and stage left alone.
+                    if state.removed[mine] != nil {
+                        out.append(item)
+                        continue
+                    }
                 } else {
                     var found = source.artifacts(of: version)
                     if let path = found.path, FileSystem.isDirectory(FilePath(path)), FileSystem.listDirectory(path).isEmpty {
@@ -126,7 +131,7 @@ extension Registry {
             }
             // Each legacy stage goes to the newest version MLflow has in it (an mreg stage holds one).
             var stages = [String: (item: Int, stage: String)]()
-            for (i, item) in out.enumerated() where item.model == model.name {
+            for (i, item) in out.enumerated() where item.model == model.name && state.removed[item.version] == nil {
                 let original = model.versions.first { $0.version == item.mlflowVersion }?.stage
                 if let stage = Self.mlflowStage(original), let original { stages[stage] = (i, original) }
             }
