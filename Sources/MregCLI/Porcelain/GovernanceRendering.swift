@@ -45,6 +45,16 @@ enum GovernanceRendering {
         if let signer = event.signer { out.append("Signed: by \(signer) (check with 'mreg verify')") }
         if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
         if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
+        if case .object(let o)? = event.imported {
+            let from = o["from"]?.stringValue ?? "?"
+            var line = "Imported: from \(from == "mlflow" ? "MLflow" : from)"
+            if let model = o["model"]?.stringValue { line += " \(model)" }
+            if let version = o["version"]?.intValue { line += " version \(version)" }
+            if let run = o["run"]?.stringValue { line += " (run \(run))" }
+            if let user = o["user"]?.stringValue { line += ", by \(user)" }
+            if let time = o["time"]?.stringValue { line += " at \(time)" }
+            out.append(line)
+        }
         return out
     }
 

@@ -6,8 +6,8 @@ import MregSupport
 extension MregCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import models from elsewhere (the Hugging Face cache).",
-            subcommands: [HuggingFace.self])
+            abstract: "Import models from elsewhere (the Hugging Face cache, an MLflow store).",
+            subcommands: [HuggingFace.self, MLflow.self])
 
         struct HuggingFace: ParsableCommand {
             static let configuration = CommandConfiguration(

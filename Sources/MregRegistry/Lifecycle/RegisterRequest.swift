@@ -27,6 +27,14 @@ public struct RegisterRequest: Sendable {
     public var python: String?
     /// The process environment the capture reads (`VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`, `PYENV_*`).
     public var variables: [String: String] = [:]
+    /// Params and metrics given as values (an importer's), below trainer outputs and files:
+    /// `params`/`paramFiles` and `metrics`/`metricFiles` win over them.
+    public var presetParams: [String: JSONValue] = [:]
+    public var presetMetrics: [String: JSONValue] = [:]
+    /// The model card as a value (an importer's), instead of `cardFile` or a registered README.md.
+    public var presetCard: JSONValue?
+    /// Import provenance recorded in the register event (`Event.imported`).
+    public var imported: JSONValue?
     /// The command line, recorded as provenance.
     public var arguments: [String] = []
     public var directory: String

@@ -28,7 +28,8 @@ extension Registry {
     /// be named like a stage (`validateNewTag`). A tag the policy protects (`[tags.NAME]`) obeys
     /// its rules; `sign` signs the event.
     @discardableResult
-    public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil, sign: Bool = false) throws -> Change {
+    public func tag(model: String, version: Int64, tag: String, force: Bool, reason: String? = nil, sign: Bool = false,
+                    imported: JSONValue? = nil) throws -> Change {
         try validateNewTag(tag)
         try validateChangeText(reason: reason)
         let judge = try governing().moveJudge(in: self, sign: sign)
@@ -50,6 +51,7 @@ extension Registry {
             var event = Event(model: model, sequence: 0, parent: nil, action: .tag, version: version,
                               manifest: info.manifest, tag: tag, previous: previous,
                               force: previous != nil, actor: actor, time: try Timestamp.now(), reason: reason)
+            event.imported = imported
             try judge.judge(&event, state: state, warnings: &warnings)
             return .append(event)
         }
@@ -84,7 +86,7 @@ extension Registry {
     /// with `user.signingKey`. The `post-promote` hook runs after it is recorded.
     @discardableResult
     public func promote(model: String, version: Int64, stage: String, reason: String?,
-                        sign: Bool = false, force: Bool = false) throws -> Change {
+                        sign: Bool = false, force: Bool = false, imported: JSONValue? = nil) throws -> Change {
         try validateStage(stage)
         try validateChangeText(reason: reason)
         let governor = try governing()
@@ -102,6 +104,7 @@ extension Registry {
             var event = Event(model: model, sequence: 0, parent: nil, action: .promote, version: version,
                               manifest: info.manifest, stage: stage, previous: previous, actor: actor,
                               time: try Timestamp.now(), reason: reason)
+            event.imported = imported
             try judge.judge(&event, state: state, warnings: &warnings)
             return .append(event)
         }

@@ -29,10 +29,10 @@ extension Registry {
         observer?.expect(bytes: entries.reduce(0) { $0 + $1.size })
         // Trainer outputs first: explicit --params, -p, --metrics and -M win over what they hold.
         let trainer = request.readTrainerOutputs ? TrainerOutputs.read(entries) : TrainerOutputs()
-        var params = trainer.params, explicitParams = Set<String>()
+        var params = request.presetParams.merging(trainer.params) { _, b in b }, explicitParams = Set<String>()
         for file in request.paramFiles { let loaded = try ParamsLoader.load(file: file); explicitParams.formUnion(loaded.keys); params.merge(loaded) { _, b in b } }
         for text in request.params { let (k, v) = try ParamsLoader.parseAssignment(text); params[k] = v; explicitParams.insert(k) }
-        var metrics = trainer.metrics, explicitMetrics = Set<String>()
+        var metrics = request.presetMetrics.merging(trainer.metrics) { _, b in b }, explicitMetrics = Set<String>()
         for file in request.metricFiles { let loaded = try ParamsLoader.load(file: file); explicitMetrics.formUnion(loaded.keys); metrics.merge(loaded) { _, b in b } }
         for text in request.metrics { let (k, v) = try ParamsLoader.parseAssignment(text); metrics[k] = v; explicitMetrics.insert(k) }
         // What was read and then given explicitly is named as overridden in the output.
@@ -48,7 +48,9 @@ extension Registry {
             base = .object(["model": .string(resolved.model), "version": .int(resolved.version), "manifest": .string(resolved.manifestID.hex)])
         }
         var card: JSONValue = .null
-        if let cardFile = request.cardFile {
+        if let preset = request.presetCard {
+            card = preset
+        } else if let cardFile = request.cardFile {
             card = try ModelCard.load(path: cardFile) ?? .null
         } else if let readme = entries.first(where: { $0.path.lowercased() == "readme.md" && $0.target == nil }) {
             // A registered README.md is a card only if it reads as one; otherwise it is just a file.
@@ -144,6 +146,7 @@ extension Registry {
             var event = Event(model: model, sequence: 0, parent: nil, action: .register, version: next,
                               manifest: manifestID, content: contentKey, actor: identity.display,
                               time: now, reason: request.message.isEmpty ? nil : request.message)
+            event.imported = request.imported
             Self.place(&event, on: state)
             try governor.beforeAppend(.preRegister, event: event, what: "registering \(model) v\(next)", warnings: &hookWarnings, in: self)
             return .append(event)

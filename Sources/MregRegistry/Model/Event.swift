@@ -54,6 +54,10 @@ public struct Event: Sendable, Equatable {
     public var approval: ObjectID?
     /// A promotion into a stage that requires approvals: the `approve` events it used, oldest first.
     public var approvals: [ObjectID]?
+    /// An event recorded by an import (`mreg import mlflow`): where it came from, with the
+    /// original's ids, user and time, `{"from": "mlflow", "model", "version", "run", "user", "time"}`.
+    /// The event's own `actor` and `time` are the importer's.
+    public var imported: JSONValue?
 
     public init(model: String, sequence: Int64, parent: ObjectID?, action: Action, version: Int64? = nil,
                 manifest: ObjectID? = nil, content: String? = nil, tag: String? = nil, stage: String? = nil,
@@ -99,6 +103,7 @@ public struct Event: Sendable, Equatable {
         if let renumberedFrom { o["renumbered_from"] = .int(renumberedFrom) }
         if let approval { o["approval"] = .string(approval.hex) }
         if let approvals { o["approvals"] = .array(approvals.map { .string($0.hex) }) }
+        if let imported { o["imported"] = imported }
         return .object(o)
     }
 
@@ -193,6 +198,14 @@ public struct Event: Sendable, Equatable {
             approvals = try items.map { try id($0, "approvals entry") }
         } else {
             approvals = nil
+        }
+        if let value = o["imported"], value != .null {
+            guard case .object(let fields) = value, fields["from"]?.stringValue != nil else {
+                throw RegistryError.corrupt(.init(object: "event", reason: "its imported field is not an object naming where it came from"))
+            }
+            imported = value
+        } else {
+            imported = nil
         }
     }
 
