@@ -84,9 +84,12 @@ public struct UsageCache: Sendable {
 
     /// Whether figures computed from `folders`, scanned at `scanStart` (nanoseconds since
     /// 1970, this machine's clock), may be saved: no folder was modified within
-    /// `settleNanoseconds` before the scan (or after it).
+    /// `settleNanoseconds` before the scan (or after it). An entry added, renamed or removed
+    /// sets the modification time to the time of that change, so a change made after the
+    /// scan gives a time unlike the (older) one recorded. The change time is compared for
+    /// equality only (it also moves when a folder's times or permissions are set).
     static func isSettled(_ folders: [Folder], scanStart: Int64) -> Bool {
-        folders.allSatisfy { $0.modificationTime < scanStart - settleNanoseconds && $0.changeTime < scanStart - settleNanoseconds }
+        folders.allSatisfy { $0.modificationTime < scanStart - settleNanoseconds }
     }
 
     // MARK: reading
