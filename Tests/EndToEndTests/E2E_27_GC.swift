@@ -254,6 +254,8 @@ struct GCTests {
             _ = try GCTests.orphan(mreg, dir, randomBytes(5_000, seed: 4))
             let cache = "\(dir)/.mreg/index/links"
             func du() throws -> NSDictionary {
+                // Without the saved figures (.mreg/index/du), which a settled store would use instead.
+                try? FileManager.default.removeItem(atPath: "\(dir)/.mreg/index/du")
                 let r = try mreg.run(["du", "--versions", "--json"], cwd: dir).succeeded()
                 #expect(r.stderr.isEmpty, "\(r)")
                 return try GCTests.json(r) as NSDictionary
@@ -285,6 +287,77 @@ struct GCTests {
             #expect(now != first)
             try writeFile(cache, older)
             #expect(try du() == now, "a stale cache changed the figures")
+            try GCTests.expectClean(mreg, dir)
+        }
+    }
+
+    /// Sets the times of every folder under `.mreg/refs` and `.mreg/objects` a while back, as a
+    /// store left alone for a while has them (du saves its figures only for such a store).
+    static func settleFolders(_ dir: String) throws {
+        for top in ["refs", "objects"] {
+            let root = "\(dir)/.mreg/\(top)"
+            var folders = [root]
+            for case let rel as String in FileManager.default.enumerator(atPath: root)?.allObjects ?? [] {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: "\(root)/\(rel)", isDirectory: &isDir), isDir.boolValue { folders.append("\(root)/\(rel)") }
+            }
+            for folder in folders { try GCTests.age(folder, to: Date().addingTimeInterval(-3600)) }
+        }
+    }
+
+    /// du keeps the whole store's figures in `.mreg/index/du` while no folder under refs/ or
+    /// objects/ changes: every change after it was written (a new version, a new model, a
+    /// removal, a gc) gives exactly a cold run's figures, and a damaged file is ignored.
+    @Test func duUsageCacheFollowsTheStore() throws {
+        try withStore { mreg, dir in
+            let f1 = randomBytes(30_000, seed: 11), f2 = randomBytes(20_000, seed: 12), f3 = randomBytes(7_000, seed: 13)
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f2": f2])
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f3": f3])
+            try GCTests.register(mreg, dir, "b", ["f2": f2])
+            _ = try GCTests.orphan(mreg, dir, randomBytes(4_000, seed: 14))
+            let figures = "\(dir)/.mreg/index/du", links = "\(dir)/.mreg/index/links"
+            let queries = [["du", "--versions", "--json"], ["du", "a", "--json"], ["du", "a@2", "--json"], ["count-objects", "-v"]]
+            func du() throws -> [String] {
+                try queries.map { try mreg.run($0, cwd: dir).succeeded().output }
+            }
+            func cold() throws -> [String] {
+                try? FileManager.default.removeItem(atPath: figures)
+                try? FileManager.default.removeItem(atPath: links)
+                return try du()
+            }
+            /// Settles the store, runs du (which saves its figures), checks a second run agrees.
+            func warm(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+                try GCTests.settleFolders(dir)
+                let first = try du()
+                #expect(GCTests.exists(figures), "\(what): du saved no figures", sourceLocation: sourceLocation)
+                #expect(try du() == first, "\(what): the saved figures differ", sourceLocation: sourceLocation)
+                return first
+            }
+            var before = try warm("start")
+            #expect(before == (try cold()), "the saved figures differ from a cold run")
+            // Each change after the figures were saved: the next du gives the cold figures.
+            let changes: [(String, () throws -> Void)] = [
+                ("a new version", { try GCTests.register(mreg, dir, "a", ["f3": f3, "f4": randomBytes(5_000, seed: 15)]) }),
+                ("a new model", { try GCTests.register(mreg, dir, "c", ["f1": f1]) }),
+                ("a removal", { try mreg.run(["rm", "a@1", "--reason", "test"], cwd: dir).succeeded() }),
+                ("a gc", { try mreg.run(["gc", "--prune=now"], cwd: dir).succeeded() }),
+            ]
+            for (what, change) in changes {
+                _ = try warm("before \(what)")
+                try change()
+                let after = try du()
+                #expect(after != before, "\(what) changed no figure")
+                #expect(after == (try cold()), "after \(what), du differs from a cold run")
+                before = after
+            }
+            // A damaged file is ignored (and replaced).
+            _ = try warm("damaged")
+            var bytes = try readFile(figures)
+            bytes[bytes.count / 2] ^= 0xff
+            try writeFile(figures, bytes)
+            try GCTests.settleFolders(dir)
+            #expect(try du() == before, "a damaged figures file was trusted")
+            #expect(try readFile(figures) != bytes, "a damaged figures file was not replaced")
             try GCTests.expectClean(mreg, dir)
         }
     }

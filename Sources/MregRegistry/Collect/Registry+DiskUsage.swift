@@ -1,3 +1,4 @@
+import Foundation
 import MregStore
 import MregSupport
 
@@ -9,6 +10,38 @@ extension Registry {
     ///   - version: only this version of `model`.
     ///   - listVersions: list every version of every model (without a model, only the models).
     public func diskUsage(model: String? = nil, version: Int64? = nil, listVersions: Bool = false) throws -> DiskUsage {
+        let full = try fullDiskUsage()
+        var usage = full
+        usage.versions = []
+        if let model {
+            usage.models = [full.models.first { $0.model == model }
+                ?? DiskUsage.Entry(model: model, version: nil, objects: 0, totalBytes: 0, uniqueBytes: 0, removed: false)]
+            usage.versions = full.versions.filter { $0.model == model && (version == nil || $0.version == version) }
+        } else if listVersions {
+            usage.versions = full.versions
+        }
+        return usage
+    }
+
+    /// Every model's and every version's figures: from the usage cache (`UsageCache`,
+    /// `.mreg/index/du`) when no folder under `refs/` or `objects/` changed since it was
+    /// written, else computed (a whole-store walk) and saved there.
+    func fullDiskUsage() throws -> DiskUsage {
+        let path = UsageCache.path(root: repository.root)
+        if let cached = UsageCache.load(path), cached.matches(root: repository.root) { return cached.usage }
+        let scanStart = Int64(Date().timeIntervalSince1970 * 1e9)
+        let folders = UsageCache.scanFolders(root: repository.root)
+        let usage = try computeDiskUsage()
+        if UsageCache.isSettled(folders, scanStart: scanStart) {
+            UsageCache(folders: folders, usage: usage).save(path, shared: repository.sharedGroup)
+        } else {
+            UsageCache.remove(path)
+        }
+        return usage
+    }
+
+    /// Every model's and every version's figures, from a walk of the whole store.
+    func computeDiskUsage() throws -> DiskUsage {
         let objects = store.looseObjects() + store.packedOnlyObjects()  // packed: the bytes of their entries
         var size = [ObjectID: Int64]()
         size.reserveCapacity(objects.count)
@@ -50,8 +83,7 @@ extension Registry {
         }
         for id in reach.live where !fileObjects.contains(id) { usage.metadataBytes += size[id] ?? 0 }
 
-        let names = model.map { [$0] } ?? byModel.keys.sorted()
-        for name in names {
+        for name in byModel.keys.sorted() {
             let set = modelSets[name] ?? []
             var entry = DiskUsage.Entry(model: name, version: nil, objects: 0, totalBytes: 0, uniqueBytes: 0, removed: false)
             for id in set {
@@ -61,12 +93,12 @@ extension Registry {
                 if modelHolders[id] == 1 { entry.uniqueBytes += bytes }
             }
             usage.models.append(entry)
-            guard model != nil || listVersions else { continue }
-            for key in (byModel[name] ?? []).sorted() where version == nil || key.version == version {
+            for key in (byModel[name] ?? []).sorted() {
                 var v = DiskUsage.Entry(model: name, version: key.version, objects: 0, totalBytes: 0, uniqueBytes: 0,
                                         removed: reach.removed.contains(key))
-                // A version counts each object once, however many of its files share it.
-                for id in Set(held(key)) {
+                // A version counts each object once, however many of its files share it
+                // (the walk lists each of a manifest's objects once).
+                for id in held(key) {
                     guard let bytes = size[id] else { continue }
                     v.objects += 1
                     v.totalBytes += bytes

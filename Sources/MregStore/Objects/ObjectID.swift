@@ -8,16 +8,37 @@ import Crypto
 ///     let id = try ObjectID(hex: "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813")
 ///     id.abbreviated() // "473a0f4c"
 public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    // The digest as four big-endian words: no heap storage, so sets and dictionaries of
+    // ids (hundreds of thousands in `du` and `gc`) hash, compare and copy without
+    // allocating or reference counting.
+    @usableFromInline let w0: UInt64
+    @usableFromInline let w1: UInt64
+    @usableFromInline let w2: UInt64
+    @usableFromInline let w3: UInt64
+
     /// The 32 raw digest bytes.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            for (w, word) in [w0, w1, w2, w3].enumerated() {
+                for j in 0..<8 { out[8 * w + j] = UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * j)) }
+            }
+            count = 32
+        }
+    }
 
     public static let hexLength = 64
     /// The shortest prefix accepted when looking an object up.
     public static let minimumPrefixLength = 4
 
-    public init(bytes: [UInt8]) {
+    public init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 32, "an object id has 32 bytes")
-        self.bytes = bytes
+        var words: [UInt64] = [0, 0, 0, 0]
+        var i = 0
+        for b in bytes {
+            words[i >> 3] = words[i >> 3] << 8 | UInt64(b)
+            i += 1
+        }
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
     }
 
     public init<D: Digest>(digest: D) {
@@ -26,20 +47,53 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Parses a full 64-digit hex id (either case).
     public init(hex: some StringProtocol) throws {
-        guard hex.utf8.count == Self.hexLength, let raw = Hex.decode(hex) else {
+        guard let id = Self(parsing: hex) else {
             throw StoreError.invalid(reason: "'\(hex)' is not an object id: expected \(Self.hexLength) hex digits")
         }
-        self.init(bytes: raw)
+        self = id
     }
 
     /// Parses an id, returning nil when `hex` is not a full id.
     public init?(parsing hex: some StringProtocol) {
-        guard hex.utf8.count == Self.hexLength, let raw = Hex.decode(hex) else { return nil }
-        self.init(bytes: raw)
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var count = 0
+        for c in hex.utf8 {
+            guard count < Self.hexLength, let v = Hex.value(c) else { return nil }
+            switch count / 16 {
+            case 0: words.0 = words.0 << 4 | UInt64(v)
+            case 1: words.1 = words.1 << 4 | UInt64(v)
+            case 2: words.2 = words.2 << 4 | UInt64(v)
+            default: words.3 = words.3 << 4 | UInt64(v)
+            }
+            count += 1
+        }
+        guard count == Self.hexLength else { return nil }
+        (w0, w1, w2, w3) = words
+    }
+
+    /// The first byte of the digest (the fan-out byte).
+    public var firstByte: UInt8 { UInt8(truncatingIfNeeded: w0 >> 56) }
+
+    /// A digest is uniformly random: its first word is as good a hash as all four.
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
+
+    public static func == (lhs: ObjectID, rhs: ObjectID) -> Bool {
+        lhs.w0 == rhs.w0 && lhs.w1 == rhs.w1 && lhs.w2 == rhs.w2 && lhs.w3 == rhs.w3
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: Self.hexLength) { out in
+            var at = 0
+            for word in [w0, w1, w2, w3] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    out[at] = Hex.digit(UInt8(truncatingIfNeeded: word >> UInt64(shift)) & 0xf)
+                    at += 1
+                }
+            }
+            return Self.hexLength
+        }
+    }
     public var description: String { hex }
 
     /// The first `length` hex digits (default 8).
@@ -55,7 +109,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
     }
 }
 
@@ -86,6 +140,9 @@ public enum Hex {
         }
         return out
     }
+
+    /// The lowercase hex digit of `nibble` (0...15).
+    static func digit(_ nibble: UInt8) -> UInt8 { digits[Int(nibble)] }
 
     public static func isHex(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { value($0) != nil }

@@ -75,14 +75,14 @@ public struct PackIndex: Sendable {
 
     /// Where an object sits in the pack, or nil when the pack does not hold it.
     public func lookup(_ id: ObjectID) -> (offset: Int64, length: Int64)? {
-        guard id.bytes.count == 32 else { return nil }
-        let first = Int(id.bytes[0])
+        let key = id.bytes
+        let first = Int(id.firstByte)
         var low = first == 0 ? 0 : Int(Self.uint32(bytes, Self.headerSize + 4 * (first - 1)))
         var high = Int(Self.uint32(bytes, Self.headerSize + 4 * first))
         let ids = Self.headerSize + Self.fanOutSize
         while low < high {
             let mid = (low + high) / 2
-            let order = compare(id.bytes, at: ids + 32 * mid)
+            let order = compare(key, at: ids + 32 * mid)
             if order == 0 { return entry(mid) }
             if order < 0 { high = mid } else { low = mid + 1 }
         }
@@ -92,7 +92,7 @@ public struct PackIndex: Sendable {
     /// The id of the `i`-th object (in id order).
     public func id(at i: Int) -> ObjectID {
         let at = Self.headerSize + Self.fanOutSize + 32 * i
-        return ObjectID(bytes: Array(bytes[at..<at + 32]))
+        return ObjectID(bytes: bytes[at..<at + 32])
     }
 
     /// The offset and length of the `i`-th object (in id order).
@@ -127,7 +127,7 @@ public struct PackIndex: Sendable {
         append32(&out, version)
         append32(&out, UInt32(sorted.count))
         var counts = [Int](repeating: 0, count: 256)
-        for e in sorted { counts[Int(e.id.bytes[0])] += 1 }
+        for e in sorted { counts[Int(e.id.firstByte)] += 1 }
         var running = 0
         for b in 0..<256 {
             running += counts[b]

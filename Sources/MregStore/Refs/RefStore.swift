@@ -54,12 +54,17 @@ public struct RefStore: Sendable {
         guard status.isRegularFile else { throw StoreError.corruptRef(ref: name, path: p) }
         var bytes = [UInt8](repeating: 0, count: Self.maximumRefFileSize)
         let count = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
-        let text = String(decoding: bytes[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard count < Self.maximumRefFileSize, let id = ObjectID(parsing: text) else {
+        // The id, without the whitespace around it (ASCII only: an id is hex).
+        var start = 0, end = min(count, bytes.count)
+        while start < end, Self.isSpace(bytes[start]) { start += 1 }
+        while end > start, Self.isSpace(bytes[end - 1]) { end -= 1 }
+        guard count < Self.maximumRefFileSize, let id = ObjectID(parsing: String(decoding: bytes[start..<end], as: UTF8.self)) else {
             throw StoreError.corruptRef(ref: name, path: p)
         }
         return id
     }
+
+    private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (0x09...0x0d).contains(c) }
 
     /// Moves (or creates) a ref by compare-and-swap.
     public func update(_ name: RefName, to new: ObjectID, expecting old: RefExpectation = .any) throws {
