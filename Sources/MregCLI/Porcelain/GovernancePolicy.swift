@@ -16,27 +16,31 @@ extension MregCommand {
             discussion: """
             .mreg/policy.toml, per stage (every key optional):
               [stages.production]
-              from = ["staging"]                      # the version must be in one of these stages now
-              require = "metrics.auc >= 0.9 and params.optimizer = 'adam'"   # a gate expression
-              no_regression = ["auc", { metric = "latency_ms", better = "lower", tolerance = 2 }]
-              card_fields = ["license"]               # model-card fields that must be present
-              require_reason = true                   # promote needs --reason
-              signed = true                           # promote needs --sign (user.signingKey)
-              allow_force = false                     # may --force override a refusal?
-              signers = ["group:release"]             # who may promote into and demote out of it (signed)
-              approvals = 1                           # signed approvals ('mreg approve') needed
-              approvers = ["group:validators"]        # who may approve (default: any allowed signer)
-              separation_of_duties = true             # registrant and promoter cannot approve
-              approval_max_age_days = 30              # older approvals do not count
+              # the version must be in one of these stages now
+              from = ["staging"]
+              # a gate expression
+              require = "metrics.auc >= 0.9 and params.optimizer = 'adam'"
+              no_regression = ["auc", { metric = "latency_ms", better = "lower" }]
+              card_fields = ["license"]     # model-card fields that must be there
+              require_reason = true         # promote needs --reason
+              signed = true                 # promote needs --sign (user.signingKey)
+              allow_force = false           # may --force override a refusal?
+              signers = ["group:release"]   # who may promote into / demote out
+              approvals = 1                 # signed approvals ('mreg approve')
+              approvers = ["group:validators"]  # who may approve
+              separation_of_duties = true   # registrant, promoter cannot approve
+              approval_max_age_days = 30    # older approvals do not count
               [tags.released]
-              signers = ["group:release"]             # who may set, move or delete the tag
+              signers = ["group:release"]   # who may set, move or delete the tag
               require_reason = true
               [groups]
               release = ["ada@example.com", "bob@example.com"]
               [signing]
-              allowed_signers = "allowed_signers"     # ssh-keygen allowed-signers file, relative to .mreg/
-            A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it;
-            'mreg policy push' shares this store's policy with a remote (S3 or a filesystem).
+              allowed_signers = "allowed_signers"   # relative to .mreg/
+            Principals are exact e-mail addresses (as in the allowed-signers file) or
+            group:NAME. A shared store's policy is adopted by 'pull' and 'clone', and
+            guards 'push' into it; 'mreg policy push' shares this store's policy with a
+            remote (S3 or a filesystem).
             """,
             subcommands: [Show.self, Check.self, PolicyPush.self])
 

@@ -32,6 +32,9 @@ extension Registry {
                 return nil
             }
             try Self.validateText(of: event)
+            if let last = current.lastChange, let before = Timestamp.parse(last), (Timestamp.parse(event.time) ?? .distantPast) < before {
+                throw RegistryError.refused(.backDated(model: model, time: event.time, parentTime: last))
+            }
             event.model = model
             event.sequence = current.eventCount + 1
             event.parent = current.head
