@@ -74,7 +74,7 @@ struct GovernanceBypassesE2E {
         #expect(audit.status == 1, "\(audit)", sourceLocation: sourceLocation)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdoutBytes)) as? [String: Any], sourceLocation: sourceLocation)
         let rows = json["rows"] as? [[String: Any]] ?? []
-        let flagged = rows.last?["violations"] as? [String] ?? []
+        let flagged = rows.flatMap { $0["violations"] as? [String] ?? [] }
         #expect(flagged.contains { $0.contains(words) }, "the crafted event's row: \(rows.last ?? [:])", sourceLocation: sourceLocation)
     }
 
@@ -85,7 +85,7 @@ struct GovernanceBypassesE2E {
             try mreg.run(["init", "-q", shared], cwd: work).succeeded()
             try Self.store(mreg, shared, keys: work)
             try mreg.run(["init", "-q", val], cwd: work).succeeded()
-            try ApprovalsE2E.keys(mreg, work, store: val)
+            try FileManager.default.copyItem(atPath: "\(shared)/.mreg/allowed_signers", toPath: "\(val)/.mreg/allowed_signers")
             try writeFile("\(val)/.mreg/policy.toml", Self.policy)
             try mreg.run(["remote", "add", "origin", shared], cwd: val).succeeded()
             // Ada approves her own version (which `approve` refuses), bob promotes with it.
@@ -94,6 +94,7 @@ struct GovernanceBypassesE2E {
                                                           "actor": "Ada <ada@example.com>"], key: "\(work)/ada-key", signer: "ada@example.com")
             try Self.craft(mreg, shared, ["action": "promote", "version": 1, "manifest": manifest, "stage": "production", "approvals": [approval],
                                           "actor": "Bob <bob@example.com>"], key: "\(work)/bob-key", signer: "bob@example.com")
+            try mreg.run(["config", "user.signingKey", "\(work)/val-key"], cwd: val).succeeded()
             let before = snapshot("\(val)/.mreg")
             let pull = try Self.run(mreg, "val", ["pull"], in: val, keys: work)
             #expect(pull.status == 3 && (pull.stdout + pull.stderr).contains("ada@example.com registered it"), "\(pull)")
@@ -155,6 +156,7 @@ struct GovernanceBypassesE2E {
             try Self.store(mreg, dir, keys: dir)
             let manifest = try mreg.run(["rev-parse", "fraud@1"], cwd: dir).succeeded().output
             // A local command whose clock is behind the last event: refused, nothing written.
+            try mreg.run(["config", "user.signingKey", "\(dir)/val-key"], cwd: dir).succeeded()
             let before = snapshot("\(dir)/.mreg")
             let early = try Self.run(mreg, "val", ["approve", "fraud@1", "production", "--sign"], in: dir, keys: dir, now: "2026-01-15T00:00:00Z")
             #expect(early.status == 3 && early.stderrIsOneLine && early.stderr.contains("cannot be back-dated"), "\(early)")
@@ -187,6 +189,7 @@ struct GovernanceBypassesE2E {
             try mreg.run(["update-ref", "refs/models/fraud/head", promoted], cwd: dir).succeeded()
             try writeFile("\(dir)/m/model.bin", randomBytes(2000, seed: 22))
             try Self.run(mreg, "ada", ["register", "fraud", "m"], in: dir, keys: dir, now: "2026-03-02T00:00:00Z").succeeded()
+            try mreg.run(["config", "user.signingKey", "\(dir)/eve-key"], cwd: dir).succeeded()
             let before = snapshot("\(dir)/.mreg")
             let prune = try Self.run(mreg, "eve", ["prune"], in: dir, keys: dir, now: "2026-03-03T00:00:00Z")
             #expect(prune.status == 3 && prune.stderrIsOneLine && prune.stderr.contains("moves out of production must be signed"), "\(prune)")

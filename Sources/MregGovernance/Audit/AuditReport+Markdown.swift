@@ -25,7 +25,7 @@ extension AuditReport {
             ("Models", models.isEmpty ? "none" : models.joined(separator: ", ")),
             ("Period", "\(since ?? "start") to \(until ?? "now")"),
             ("Chain verification", verificationText),
-            ("Policy digest (in force now; each event's own is in its policy column)", policyDigest ?? (policyError.map { "unreadable: \($0)" } ?? "none (no .mreg/policy.toml)")),
+            ("Policy digest", policyDigest ?? (policyError.map { "unreadable: \($0)" } ?? "none (no .mreg/policy.toml)")),
             ("Allowed signers", allowedSigners ?? "none"),
         ]
         let counts = signatureCounts
