@@ -29,6 +29,10 @@ extension RegistryError {
         case removalPolicy(model: String, version: Int64, problem: String)
         /// An approval (`mreg approve`, `--revoke`) cannot be recorded (`problem`: why and what to do).
         case approval(model: String, version: Int64, stage: String, problem: String)
+        /// A withdrawal of an approval (`mreg approve --revoke`) cannot be recorded (`problem`: why and what to do).
+        case revocation(model: String, version: Int64, stage: String, problem: String)
+        /// A new event would be dated before the model's last event (the clock, or MREG_NOW, is behind it).
+        case backDated(model: String, time: String, parentTime: String)
         /// The policy refuses a move out of a governed stage or of a protected tag (`action`: e.g. "demoting fraud v3 from production").
         case movePolicy(action: String, problem: String)
 
@@ -40,6 +44,9 @@ extension RegistryError {
                 return "\(name) hook refused \(action): \(message)"
             case .hookNotRunnable(let path, let reason):
                 return "cannot run hook \(path): \(reason) (does it start with #!?)"
+            case .signatureWouldNotVerify(_, let principal, let allowed, let detail)
+                where detail.contains("expired") || detail.contains("not yet valid"):
+                return "your signature would not verify: the key of \(principal) in \(allowed) is not valid at this time (\(detail)); ask whoever keeps that file to renew it (valid-before/valid-after), or use a valid key in user.signingKey"
             case .signatureWouldNotVerify(let key, let principal, let allowed, let detail):
                 return "your signature would not verify: '\(key)' is not a key of \(principal) in \(allowed) (\(detail)); add its public key there as '\(principal) <key>'"
             case .signingFailed(let key, let detail):
@@ -61,6 +68,10 @@ extension RegistryError {
                 return "policy refuses removing \(model)@\(version): \(problem); nothing was removed"
             case .approval(let model, let version, let stage, let problem):
                 return "cannot approve \(model)@\(version) for \(stage): \(problem); nothing was written"
+            case .revocation(let model, let version, let stage, let problem):
+                return "cannot revoke the approval of \(model)@\(version) for \(stage): \(problem); nothing was written"
+            case .backDated(let model, let time, let parentTime):
+                return "refusing to date an event of \(model) \(time), before its last event (\(parentTime)): events cannot be back-dated; check the clock (or MREG_NOW); nothing was written"
             case .movePolicy(let action, let problem):
                 return "policy refuses \(action): \(problem); nothing was written"
             case .newerFormat(let location, let version, let supported):

@@ -119,7 +119,9 @@ struct GovernanceE2E {
             try mreg.run(["verify"], cwd: dir).succeeded()
             // Swap #2 and #3 with consistent sequence numbers and parents.
             let newSecond = try Self.forge(mreg, dir, ids[3]!, ["seq": 2, "parent": ids[1]!, "previous": NSNull()])
-            let newThird = try Self.forge(mreg, dir, ids[2]!, ["seq": 3, "parent": newSecond])
+            // Dated as the later of the two: no event may be dated before its parent.
+            let third = try #require(try JSONSerialization.jsonObject(with: Data(mreg.run(["cat-file", "-p", ids[3]!], cwd: dir).succeeded().stdoutBytes)) as? [String: Any])
+            let newThird = try Self.forge(mreg, dir, ids[2]!, ["seq": 3, "parent": newSecond, "time": third["time"] ?? ""])
             try mreg.run(["update-ref", "refs/models/fraud/head", newThird], cwd: dir).succeeded()
             try Self.expectVerifyFails(mreg, dir, naming: "fraud event #2 \(Self.abbrev(newSecond))", saying: "rewritten from here")
             // A deliberate rewrite can be accepted, after which verify passes again.

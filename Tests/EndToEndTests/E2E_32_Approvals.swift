@@ -110,7 +110,7 @@ struct ApprovalsE2E {
             try Self.registerAsAda(mreg, dir)
 
             // Bad input: nothing written, a one-line error.
-            try Self.expectRefused(mreg, "val", ["approve", "fraud@1", "production"], in: dir, saying: "approvals are always signed: add --sign")
+            try Self.expectRefused(mreg, "val", ["approve", "fraud@1", "production"], in: dir, status: 64, saying: "approvals must be signed: add --sign")
             try Self.expectRefused(mreg, "val", ["approve", "fraud@1", "staging", "--sign"], in: dir, saying: "asks no approvals for staging")
             try Self.expectRefused(mreg, "val", ["approve", "fraud@7", "production", "--sign"], in: dir, status: 2, saying: "7")
             try Self.expectRefused(mreg, "eve", ["approve", "fraud@1", "production", "--sign"], in: dir, saying: "eve@example.com is not an approver")
@@ -312,7 +312,7 @@ struct S3ApprovalsTests {
             try run("val", ["approve", "fraud@1", "production", "--sign"], in: val).succeeded()
             try run("val", ["push"], in: val).succeeded()
             try run("bob", ["pull"], in: bob).succeeded()
-            try run("bob", ["promote", "fraud@1", "production"], in: bob).succeeded()
+            try run("bob", ["promote", "fraud@1", "production", "--sign"], in: bob).succeeded()  // separation of duties: signed
             try run("bob", ["push"], in: bob).succeeded()
             let fresh = "\(work)/fresh"
             try mreg.run(["clone", "-q", url, fresh], cwd: work, env: s3.environment).succeeded()

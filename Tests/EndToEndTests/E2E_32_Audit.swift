@@ -61,10 +61,15 @@ struct AuditE2E {
             let r = try mreg.run(["audit", "fraud", "--format", "csv"], cwd: dir)
             #expect(r.status == 1 && r.stderrIsOneLine && r.stderr.contains("verification failed"), "\(r)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty, "audit writes nothing (no checkpoint either)")
-            let rows = try Self.parseCSV(mreg, r.stdoutBytes)
+            let all = try Self.parseCSV(mreg, r.stdoutBytes)
+            // A preamble of NAME,VALUE rows (who, when, which store, the policy), an empty row, then the table.
+            let blank = try #require(all.firstIndex(of: []))
+            let preamble = Dictionary(all[..<blank].map { ($0.first ?? "", $0.last ?? "") }, uniquingKeysWith: { a, _ in a })
+            #expect(preamble["Store"]?.isEmpty == false && preamble["Policy digest"] != nil && preamble["Generated"] != nil, "\(preamble)")
+            let rows = Array(all[(blank + 1)...])
             let header = try #require(rows.first)
             #expect(header == ["time", "model", "version", "action", "stage", "tag", "actor", "signer", "signature", "reason",
-                               "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics"])
+                               "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics", "policy", "violations"])
             let body = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
             #expect(body.count == 6)
             #expect(body.map { $0["signature"] ?? "?" } == Self.signatures)
@@ -182,17 +187,18 @@ struct AuditE2E {
             #expect(badDate.status == 64 && badDate.stderrIsOneLine && badDate.stderr.contains("--since"), "\(badDate)")
 
             // -o: written whole, by rename; the same bytes as standard output.
-            let csv = try mreg.run(["audit", "churn", "--format", "csv"], cwd: dir).succeeded()
-            let written = try mreg.run(["audit", "churn", "--format", "csv", "-o", "out/report.csv"], cwd: dir)
+            let at: [String: String?] = ["MREG_NOW": "2026-06-01T00:00:00Z"]  // the preamble says when
+            let csv = try mreg.run(["audit", "churn", "--format", "csv"], cwd: dir, env: at).succeeded()
+            let written = try mreg.run(["audit", "churn", "--format", "csv", "-o", "out/report.csv"], cwd: dir, env: at)
             #expect(written.status == 5 && written.stderrIsOneLine && !FileManager.default.fileExists(atPath: "\(dir)/out"), "\(written)")
             try FileManager.default.createDirectory(atPath: "\(dir)/out", withIntermediateDirectories: true)
             try writeFile("\(dir)/out/report.csv", "old")
-            let ok = try mreg.run(["audit", "churn", "--format", "csv", "-o", "out/report.csv"], cwd: dir).succeeded()
+            let ok = try mreg.run(["audit", "churn", "--format", "csv", "-o", "out/report.csv"], cwd: dir, env: at).succeeded()
             #expect(ok.stdout.contains("1 event") && ok.stdout.contains("out/report.csv"))
             #expect(try readFile("\(dir)/out/report.csv") == csv.stdoutBytes)
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/out") == ["report.csv"], "no temporary file left")
             // Without --format, the extension names it (a trial wrote text into report.csv).
-            try mreg.run(["audit", "churn", "-o", "out/by-extension.csv"], cwd: dir).succeeded()
+            try mreg.run(["audit", "churn", "-o", "out/by-extension.csv"], cwd: dir, env: at).succeeded()
             #expect(try readFile("\(dir)/out/by-extension.csv") == csv.stdoutBytes)
             try FileManager.default.removeItem(atPath: "\(dir)/out/by-extension.csv")
             let folder = try mreg.run(["audit", "-o", "out"], cwd: dir)

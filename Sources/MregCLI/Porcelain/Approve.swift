@@ -34,6 +34,10 @@ extension MregCommand {
 
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            guard sign else { throw ValidationError("approvals must be signed: add --sign (with user.signingKey set)") }
+        }
+
         func run() throws {
             let governance = Governance(try Store.registry())
             let change = revoke

@@ -35,8 +35,10 @@ extension MregCommand {
               release = ["ada@example.com", "bob@example.com"]
               [signing]
               allowed_signers = "allowed_signers"   # ssh-keygen's file, in .mreg/
-            A shared store's policy is adopted by 'pull' and 'clone', and guards 'push' into it;
-            'mreg policy push' shares this store's policy with a remote (S3 or a filesystem).
+            Principals are exact e-mail addresses (as in the allowed-signers file) or
+            group:NAME. A shared store's policy is adopted by 'pull' and 'clone', and
+            guards 'push' into it; 'mreg policy push' shares this store's policy with a
+            remote (S3 or a filesystem).
             """,
             subcommands: [Show.self, Check.self, PolicyPush.self],
             defaultSubcommand: Show.self)

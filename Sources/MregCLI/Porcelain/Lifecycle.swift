@@ -32,6 +32,9 @@ extension MregCommand {
         @Option(name: .shortAndLong, help: "Why (recorded in the event).")
         var message: String?
 
+        @Option(name: .long, help: "Why (the same as -m, as promote and demote spell it).")
+        var reason: String?
+
         @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey (a protected tag's signers need it).")
         var sign = false
 
@@ -46,12 +49,14 @@ extension MregCommand {
         func validate() throws {
             if list && (tag != nil || delete || force) { throw ValidationError("--list takes at most a MODEL") }
             if !list && revision == nil { throw ValidationError("give MODEL@REV and a TAG (or --list)") }
+            if message != nil, reason != nil { throw ValidationError("give the reason once: -m or --reason, not both") }
         }
 
         func run() throws {
             let registry = try Store.registry()
             if list { return try listTags(registry) }
             guard let revision else { return }
+            let message = self.message ?? reason
             guard let tag else {
                 if delete { throw ValidationError("give MODEL and TAG to delete") }
                 let state = try registry.existingState(of: try Revision.parse(revision).model)

@@ -2,10 +2,17 @@ import MregStore
 import MregSupport
 import MregRegistry
 
-/// The CSV report: RFC 4180, a header row of `columns`, CRLF line ends.
+/// The CSV report: RFC 4180, CRLF line ends. A preamble of the header facts (`headerFacts`: who
+/// made it, when, of which store, the verification, the policy digest), one `name,value` row
+/// each, then an empty row, then the header row of `columns` and one row per event.
 extension AuditReport {
     public var csv: String {
-        var out = Self.columns.map(Self.csvField).joined(separator: ",") + "\r\n"
+        var out = ""
+        for (name, value) in headerFacts {
+            out += Self.csvField(name) + "," + Self.csvField(value) + "\r\n"
+        }
+        out += "\r\n"
+        out += Self.columns.map(Self.csvField).joined(separator: ",") + "\r\n"
         for row in rows {
             out += row.cells.map(Self.csvField).joined(separator: ",") + "\r\n"
         }

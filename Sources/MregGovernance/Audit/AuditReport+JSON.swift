@@ -8,7 +8,7 @@ extension AuditReport {
         let counts = signatureCounts
         return [
             "schema": .string(Self.schema),
-            "generated": .string(generated),
+            "generated": .string(generated), "generated_by": JSONValue(generatedBy), "store": JSONValue(store),
             "models": .array(models.map { .string($0) }),
             "since": JSONValue(since), "until": JSONValue(until),
             "policy": ["digest": JSONValue(policyDigest), "error": JSONValue(policyError), "allowed_signers": JSONValue(allowedSigners)],
@@ -44,6 +44,7 @@ extension AuditReport.Row {
             "manifest": JSONValue(manifest?.hex), "weights_digest": JSONValue(weightsDigest),
             "datasets": .array(datasets.map { ["name": .string($0.name), "digest": JSONValue($0.digest)] }),
             "metrics": .object(Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
+            "violations": .array(violations.map { .string($0) }),
         ]
     }
 }

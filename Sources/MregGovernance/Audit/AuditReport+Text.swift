@@ -7,7 +7,7 @@ import MregRegistry
 extension AuditReport {
     /// The columns the text report shows.
     static let textColumns = ["TIME", "MODEL", "VERSION", "ACTION", "STAGE/TAG", "ACTOR", "SIGNER", "SIGNATURE",
-                              "VERDICT", "APPROVALS", "MANIFEST", "WEIGHTS", "REASON"]
+                              "VERDICT", "APPROVALS", "MANIFEST", "WEIGHTS", "REASON", "VIOLATIONS"]
 
     public var text: String {
         var out = ""
@@ -21,7 +21,7 @@ extension AuditReport {
                 row.stage ?? row.tag ?? "", row.actor, row.signer ?? "", row.signature?.rawValue ?? "",
                 row.verdictText, zip(row.approvals, row.approvers + Array(repeating: "?", count: row.approvals.count))
                     .map { "\($1.isEmpty ? "?" : $1) (\($0.prefix(12)))" }.joined(separator: "; "),
-                row.manifest?.abbreviated() ?? "", weights, row.reason ?? "",
+                row.manifest?.abbreviated() ?? "", weights, row.reason ?? "", row.violations.joined(separator: "; "),
             ].map(Names.escaped))
         }
         let widths = (0..<Self.textColumns.count).map { c in table.map { $0[c].count }.max() ?? 0 }

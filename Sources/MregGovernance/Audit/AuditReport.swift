@@ -11,7 +11,8 @@ import MregRegistry
 public struct AuditReport: Sendable {
     /// The column names, in order (the CSV header row; the JSON row keys).
     public static let columns = ["time", "model", "version", "action", "stage", "tag", "actor", "signer", "signature",
-                                 "reason", "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics"]
+                                 "reason", "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics",
+                                 "policy", "violations"]
 
     /// The schema name in the JSON report.
     public static let schema = "mreg.audit/1"
@@ -57,6 +58,11 @@ public struct AuditReport: Sendable {
         public var datasets: [Dataset] = []
         /// The version's scalar metrics (numbers, strings, booleans).
         public var metrics: [(name: String, value: JSONValue)] = []
+        /// What `verify` has against this event (a policy violation, a forged or damaged link), if anything.
+        public var violations: [String] = []
+
+        /// The `policy` column: the digest of the policy the event was judged under, when it records one.
+        public var policyText: String { verdictPolicy ?? "not recorded" }
 
         /// The `verdict` column: `passed`, `failed: RULE, …`, with ` (forced)` when overridden; `forced` without a verdict.
         public var verdictText: String {
@@ -92,7 +98,7 @@ public struct AuditReport: Sendable {
         public var cells: [String] {
             [time, model, version.map { "\($0)" } ?? "", action, stage ?? "", tag ?? "", actor, signer ?? "",
              signature?.rawValue ?? "", reason ?? "", verdictText, approvalsText, manifest?.hex ?? "",
-             weightsDigest ?? "", datasetsText, metricsText]
+             weightsDigest ?? "", datasetsText, metricsText, policyText, violations.joined(separator: "; ")]
         }
     }
 
@@ -121,6 +127,10 @@ public struct AuditReport: Sendable {
     /// `verify` of every chosen model.
     public var chains: [ChainStatus]
     public var rows: [Row]
+    /// The store audited (its folder).
+    public var store: String?
+    /// Who made the report (the identity, when one is configured).
+    public var generatedBy: String?
 
     /// Every chain verified.
     public var verified: Bool { chains.allSatisfy(\.ok) }

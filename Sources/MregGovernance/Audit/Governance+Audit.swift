@@ -54,12 +54,20 @@ extension Governance {
                                   signature: (try? JSONValue.parse(item.payload))?["signature"]?.stringValue,
                                   time: item.time, allowedSigners: allowed)
         }
+        // What verify has against each event: a policy violation or a forged link is flagged on its row.
+        var violations = [ObjectID: [String]]()
+        for problem in verification.models.flatMap(\.problems) {
+            if let id = problem.event { violations[id, default: []].append(problem.message) }
+        }
         report.rows = zip(pending, checked).map { item, check in
             var row = item.row
             row.signature = check.status
             row.signatureDetail = check.detail
+            row.violations = violations[row.event] ?? []
             return row
         }
+        report.store = (repository.root as NSString).deletingLastPathComponent
+        report.generatedBy = (try? identity())?.display
         return report
     }
 

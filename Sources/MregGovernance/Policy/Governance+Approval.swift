@@ -32,24 +32,26 @@ extension Governance {
         let now = Timestamp.parse(nowText) ?? Date()
         var counted = [String: Approval]()
         var ignored = [String]()
+        let cache = SignatureCache()
         for a in state.approvals(of: version, stage: stage) {
-            let label = "#\(a.sequence)"
-            guard let who = a.signer else { ignored.append("\(label) is unsigned"); continue }
-            if a.manifest != manifest { ignored.append("\(who) (\(label)) approved another manifest"); continue }
-            if let approvers, !approvers.contains(who) { ignored.append("\(who) (\(label)) is not an approver for \(stage)"); continue }
-            if rules.separationOfDuties, who == registrant { ignored.append("\(who) (\(label)) registered v\(version)"); continue }
-            if rules.separationOfDuties, who == promoter { ignored.append("\(who) (\(label)) is the promoter"); continue }
-            if let days = rules.approvalMaxAgeDays, let t = Timestamp.parse(a.time), now.timeIntervalSince(t) > Double(days) * 86_400 {
-                ignored.append("\(who) (\(label)) approved at \(a.time), more than \(days) days ago"); continue
+            if let who = a.signer, counted[who] != nil, a.manifest == manifest {
+                ignored.append("\(who) (#\(a.sequence)) approved twice (counted once)"); continue
             }
-            if counted[who] != nil { ignored.append("\(who) (\(label)) approved twice (counted once)"); continue }
-            if let problem = approvalSignatureProblem(a, policy: policy) { ignored.append("\(who) (\(label)): \(problem)"); continue }
-            counted[who] = a
+            if let why = approvalIgnoredReason(a, manifest: manifest, stage: stage, version: version, rules: rules, policy: policy,
+                                               registrants: [registrant], promoter: promoter, at: now,
+                                               registered: state.versions[version]?.registeredAt, cache: cache) {
+                ignored.append(why); continue
+            }
+            if let who = a.signer { counted[who] = a }
         }
         let used = counted.values.sorted { $0.sequence < $1.sequence }
-        let passed = used.count >= rules.approvals
+        // Under separation of duties the promoter is who signs: an unsigned actor could name anyone.
+        let unsignedPromoter = rules.separationOfDuties && signer == nil
+        let passed = used.count >= rules.approvals && !unsignedPromoter
         var detail: String
-        if used.isEmpty {
+        if unsignedPromoter {
+            detail = "\(stage) asks for separation of duties, so the promoter must be established by a signature: add --sign"
+        } else if used.isEmpty {
             detail = "v\(version) has no approval for \(stage) that counts (needs \(rules.approvals): 'mreg approve \(state.model)@\(version) \(stage) --sign' by an approver)"
         } else {
             detail = "\(used.count) of \(rules.approvals) approval(s): " + used.map { "\($0.signer ?? "?") (#\($0.sequence))" }.joined(separator: ", ")
@@ -73,14 +75,17 @@ extension Governance {
     }
 
     /// Why an approval's signature does not count (nil: it verifies against the allowed signers).
-    func approvalSignatureProblem(_ a: Approval, policy: PromotionPolicy) -> String? {
+    func approvalSignatureProblem(_ a: Approval, policy: PromotionPolicy, cache: SignatureCache = SignatureCache()) -> String? {
         guard let signer = a.signer else { return "it is unsigned" }
         guard let allowed = policy.allowedSigners else { return "no allowed-signers file to check it against" }
         guard let payload = try? store.read(a.id, as: .event), let bytes = try? Event.signedBytes(payload: payload),
               let event = try? Event.decode(payload, id: a.id), let signature = event.signature else {
             return "its event cannot be read"
         }
-        guard let check = try? SSHSignature.verify(bytes, signature: signature, principal: signer, allowedSigners: allowed, time: event.time) else {
+        let checked = cache.check(a.id) {
+            try? SSHSignature.verify(bytes, signature: signature, principal: signer, allowedSigners: allowed, time: event.time)
+        }
+        guard let check = checked else {
             return "its signature cannot be checked"
         }
         return check.valid ? nil : "its signature does not verify (\(Self.signatureFailure(check)))"
@@ -124,14 +129,16 @@ extension Governance {
     @discardableResult
     public func revokeApproval(_ revision: String, stage: String, reason: String?, sign: Bool) throws -> Registry.Change {
         let (v, policy, _, signing) = try approvalSetup(revision, stage: stage, reason: reason, sign: sign, revoking: true)
+        func refuse(_ problem: String) -> RegistryError {
+            .refused(.revocation(model: v.model, version: v.version, stage: stage, problem: problem))
+        }
         let actor = try identity().display
         let appended = try registry.appendEvent(model: v.model) { state in
             guard let info = state.versions[v.version] else {
                 throw RegistryError.notFound(.init(.version, "\(v.version)", model: v.model, latest: state.latestVersion))
             }
             guard let mine = state.approvals(of: v.version, stage: stage).last(where: { $0.signer == signing.principal }) else {
-                throw RegistryError.refused(.approval(model: v.model, version: v.version, stage: stage,
-                                                      problem: "\(signing.principal) has no approval of it in force to revoke (only one's own approval can be revoked, once)"))
+                throw refuse("\(signing.principal) has no approval of it in force to revoke (only one's own approval can be revoked, once)")
             }
             var event = Event(model: v.model, sequence: 0, parent: nil, action: .unapprove, version: v.version, manifest: info.manifest,
                               stage: stage, actor: actor, time: try Timestamp.now(), reason: reason)
@@ -150,13 +157,15 @@ extension Governance {
         if let reason { try Names.validateText(reason, field: "the reason", multiline: true) }
         let policy = try self.policy()
         let v = try registry.resolveForPromotion(revision, action: revoking ? "revoke" : "approve")
+        func refuse(_ problem: String) -> RegistryError {
+            revoking ? .refused(.revocation(model: v.model, version: v.version, stage: stage, problem: problem))
+                : .refused(.approval(model: v.model, version: v.version, stage: stage, problem: problem))
+        }
         guard let rules = policy.rules(for: stage), rules.approvals > 0 else {
-            throw RegistryError.refused(.approval(model: v.model, version: v.version, stage: stage,
-                                                  problem: "the policy asks no approvals for \(stage) (set approvals = N in [stages.\(stage)] of .mreg/policy.toml)"))
+            throw refuse("the policy asks no approvals for \(stage) (set approvals = N in [stages.\(stage)] of .mreg/policy.toml)")
         }
         guard sign else {
-            throw RegistryError.refused(.approval(model: v.model, version: v.version, stage: stage,
-                                                  problem: "approvals are always signed: add --sign (with user.signingKey set)"))
+            throw refuse("approvals must be signed: add --sign (with user.signingKey set)")
         }
         let identity = try identity()
         try Names.validateText(identity.display, field: "the actor (user.name, user.email)", multiline: false)
@@ -181,9 +190,10 @@ extension Governance {
             }
         case .tag, .untag:
             guard let tag = event.tag, let rules = policy.tags[tag] else { return [] }
-            if rules.requireReason, !reasonGiven { problems.append("tag '\(tag)' is protected: moving it needs a reason (-m)") }
+            let verb = event.action == .untag ? "deleting" : event.previous == nil ? "creating" : "moving"
+            if rules.requireReason, !reasonGiven { problems.append("tag '\(tag)' is protected: \(verb) it needs a reason (--reason or -m)") }
             if let signers = rules.signers {
-                let r = signersRule(signers, policy: policy, signer: signer, what: "moves of tag '\(tag)'")
+                let r = signersRule(signers, policy: policy, signer: signer, what: "changes to tag '\(tag)'")
                 if !r.passed { problems.append(r.detail) }
             }
         default:
@@ -198,7 +208,7 @@ extension Governance {
         switch e.action {
         case .demote: return "demoting \(e.model) \(v) from \(e.stage ?? "")"
         case .untag: return "deleting tag '\(e.tag ?? "")' of \(e.model)"
-        default: return "moving tag '\(e.tag ?? "")' of \(e.model) to \(v)"
+        default: return "\(e.previous == nil ? "creating" : "moving") tag '\(e.tag ?? "")' of \(e.model) \(e.previous == nil ? "on" : "to") \(v)"
         }
     }
 }

@@ -113,8 +113,12 @@ extension Governance {
             throw RegistryError.refused(.notJudgedByRemotePolicy(model: model, sequence: e.sequence, id: id.abbreviated(),
                                                                  version: e.version ?? 0, stage: stage))
         }
+        guard let first = events.first else { return }
+        var state = try judge.state(of: model, before: first.event)
+        let cache = SignatureCache()
         for (id, event) in events {
-            try judge.validateIncoming(event, id: id, model: model, policy: policy)
+            try judge.validateIncoming(event, id: id, model: model, policy: policy, state: state, cache: cache)
+            state.apply(event, id: id)
         }
     }
 

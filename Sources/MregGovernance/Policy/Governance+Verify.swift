@@ -58,6 +58,8 @@ extension Governance {
         /// The manifests of the current model's removed versions, whose files may be missing.
         var removed = Set<ObjectID>()
         private var loaded: Result<PromotionPolicy, any Error>?
+        /// Signatures checked in this run, by event id (each is checked once).
+        let signatures = SignatureCache()
         /// Whether a clean run moves the checkpoint.
         var recordCheckpoint = true
 
@@ -163,6 +165,10 @@ extension Governance {
             if complete, let message = replayProblem(e, state: state) { fail(message) }
             if let manifest = e.manifest { verifyManifest(manifest, event: link, report: &report, context: context, problems: &messages) }
             verifyGovernance(link, verifiedBefore: link.event.sequence <= checkpointSequence, report: &report, context: context, problems: &messages)
+            if complete {
+                verifyRules(link, state: state, verifiedBefore: link.event.sequence <= checkpointSequence, report: &report,
+                            context: context, problems: &messages)
+            }
             for message in messages { problem(e.sequence, link.id, message) }
             state.apply(e, id: link.id)
             older = link
@@ -355,9 +361,6 @@ extension Governance {
         guard e.signature != nil || e.signer != nil else {
             if needsSignature {
                 fail("its policy verdict required a signature, but it has none")
-            } else if e.action == .remove, case .success(let policy) = context.policy, policy.removal?.signed == true, !verifiedBefore {
-                report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
-                                             message: "removes v\(e.version ?? 0) without a signature, but the policy requires removals to be signed (now)"))
             } else if e.action == .promote, let stage = e.stage, case .success(let policy) = context.policy, policy.rules(for: stage)?.signed == true {
                 let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
                 if policyChanged || verifiedBefore {
@@ -376,10 +379,6 @@ extension Governance {
             fail(e.signer.map { "names a signer (\($0)) but has no signature" } ?? "has a signature but no signer")
             return
         }
-        if e.action == .approve, case .success(let policy) = context.policy, let stage = e.stage,
-           let approvers = policy.rules(for: stage)?.approvers, !policy.expand(approvers).contains(signer) {
-            fail("approves v\(e.version ?? 0) for \(stage), but \(signer) is not an approver there (approvers: \(approvers.joined(separator: ", ")))")
-        }
         let allowed: String
         switch context.policy {
         case .failure(let error):
@@ -395,6 +394,7 @@ extension Governance {
         do {
             let bytes = try Event.signedBytes(payload: link.payload)
             let check = try SSHSignature.verify(bytes, signature: signature, principal: signer, allowedSigners: allowed, time: e.time)
+            context.signatures.record(link.id, check)
             if check.valid {
                 report.signatures.append(.init(sequence: e.sequence, event: link.id, signer: signer, fingerprint: check.fingerprint))
             } else {
@@ -402,6 +402,29 @@ extension Governance {
             }
         } catch {
             fail("its signature by \(signer) cannot be checked: \(error)")
+        }
+    }
+
+    /// The access rules (`eventRuleProblems`, the checker pull and the local commands share) applied
+    /// to a recorded event. What they have against an event is a problem, or only a warning when an
+    /// earlier clean run accepted the event or its recorded verdict was judged under another policy
+    /// (the policy changed since). The `signed` rule of a promotion is `verifyGovernance`'s.
+    func verifyRules(_ link: ChainLink, state: ModelState, verifiedBefore: Bool, report: inout VerifyReport.ModelReport,
+                     context: VerifyContext, problems: inout [String]) {
+        guard case .success(let policy) = context.policy else { return }
+        let e = link.event
+        let found = eventRuleProblems(e, id: link.id, state: state, policy: policy, cache: context.signatures, signedRule: false)
+        guard !found.isEmpty else { return }
+        let judgedUnder = e.verdict.flatMap { try? PolicyVerdict(json: $0) }?.policy
+        let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
+        if verifiedBefore || policyChanged {
+            let why = policyChanged ? "it was judged under an earlier policy" : "an earlier verify accepted it"
+            for message in found {
+                report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
+                                             message: "\(message) (under the policy now; \(why))"))
+            }
+        } else {
+            problems += found.map { "\($0) (a policy violation: it was not written by mreg under this policy)" }
         }
     }
 

@@ -103,9 +103,22 @@ extension PromotionPolicy {
             if let s = tags[tag]?.signers { lists.append(("[tags.\(tag)]", "signers", s)) }
         }
         guard !lists.isEmpty else { return }
+        for group in groups.keys.sorted() {
+            for member in groups[group] ?? [] where !member.hasPrefix("group:") && member.contains(where: { "*?[]!".contains($0) }) {
+                throw fail("group '\(group)' in [groups] names the pattern '\(member)': members are exact e-mail addresses (patterns are not matched); list each person")
+            }
+        }
         for (place, key, principals) in lists {
             if key != "approvals", principals.isEmpty {
                 throw fail("\(key) in \(place) is empty: nobody could pass it; name e-mail addresses or group:NAME")
+            }
+            for p in principals where !p.hasPrefix("group:") {
+                if groups[p] != nil {
+                    throw fail("\(key) in \(place) names '\(p)', which is not an e-mail address: did you mean group:\(p)?")
+                }
+                if p.contains(where: { "*?[]!".contains($0) }) {
+                    throw fail("\(key) in \(place) names the pattern '\(p)': \(key) are exact e-mail addresses or group:NAME (patterns are not matched); list each person, or a group")
+                }
             }
             for p in principals where p.hasPrefix("group:") {
                 let g = String(p.dropFirst("group:".count))

@@ -59,7 +59,8 @@ struct MoveJudge: PromotionJudge {
     }
 }
 
-/// One user's removals judged by one reading of the policy's `[removal]` rules.
+/// One user's removals judged by one reading of the policy's `[removal]` rules and, for a version
+/// a governed stage holds (`prune`), that stage's rules for moving out of it (`removalProblems`).
 struct RemovalJudge: PromotionJudge {
     let governance: Governance
     let policy: PromotionPolicy
@@ -67,13 +68,10 @@ struct RemovalJudge: PromotionJudge {
 
     func judge(_ event: inout Event, state: ModelState, warnings: inout [String]) throws {
         Registry.place(&event, on: state)
-        let rules = policy.removal ?? PromotionPolicy.RemovalRules()
-        let version = event.version ?? 0
-        if rules.requireReason, (event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw RegistryError.refused(.removalPolicy(model: state.model, version: version, problem: "[removal] requires a reason"))
-        }
-        if rules.signed, signing == nil {
-            throw RegistryError.refused(.removalPolicy(model: state.model, version: version, problem: "[removal] requires removals to be signed"))
+        // [removal], and the rules for moving the version out of each governed stage holding it (prune).
+        let problems = Governance.removalProblems(event, state: state, policy: policy, signer: signing?.principal)
+        if !problems.isEmpty {
+            throw RegistryError.refused(.removalPolicy(model: state.model, version: event.version ?? 0, problem: problems.joined(separator: "; ")))
         }
         if let signing { try governance.sign(&event, with: signing, policy: policy) }
     }

@@ -32,6 +32,15 @@ extension Registry {
                 return nil
             }
             try Self.validateText(of: event)
+            // No event is dated before its parent (FORMAT.md §1.5): an unsigned one whose clock is
+            // behind (a concurrent writer, MREG_NOW) takes its parent's time; a signed one, whose
+            // signature covers its time, is refused.
+            if let last = current.lastChange, let before = Timestamp.parse(last), (Timestamp.parse(event.time) ?? .distantPast) < before {
+                guard event.signature == nil else {
+                    throw RegistryError.refused(.backDated(model: model, time: event.time, parentTime: last))
+                }
+                event.time = last
+            }
             event.model = model
             event.sequence = current.eventCount + 1
             event.parent = current.head

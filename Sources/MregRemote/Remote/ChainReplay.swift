@@ -20,7 +20,8 @@ import MregGovernance
 ///   which only `.theirs` resolves (by dropping it).
 /// - A register event that gets another number records the old one in `renumbered_from`.
 /// - Other actions are kept, pointing at the renumbered version.
-/// - Every kept event keeps its actor, time, reason and policy verdict, and gets a new `seq`
+/// - Every kept event keeps its actor, time (unless that is before its new parent's: then it
+///   takes its parent's time, as no event may be dated before its parent), reason and policy verdict, and gets a new `seq`
 ///   and `parent`; a signature (which covered the old ones) is dropped and counted in `unsigned`,
 ///   unless `resign` signs it again. An `approve` or `unapprove` that cannot be signed again is
 ///   dropped; an `unapprove`'s `approval` and a promotion's `approvals` name the replayed ids.
@@ -110,6 +111,10 @@ public enum ChainReplay {
             }
             event.sequence = state.eventCount + 1
             event.parent = state.head
+            // No event is dated before its parent (FORMAT.md §4): one replayed after newer events takes its parent's time.
+            if let last = state.lastChange, let before = Timestamp.parse(last), (Timestamp.parse(event.time) ?? .distantPast) < before {
+                event.time = last
+            }
             // An if-chain rather than a switch: actions added later are kept (see the last branch).
             let action = original.action
             if action == .register {
