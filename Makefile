@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BUILD_FLAGS ?=
 
-.PHONY: build release test demo install bench bench-scale fuzz fuzz-build fuzz-seeds clean
+.PHONY: build release test demo install bench bench-scale bench-remote fuzz fuzz-build fuzz-seeds clean
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -40,6 +40,11 @@ bench: release
 ## list/log/show/search/du latency, reindex time and mreg serve's page latency on 1,000 models x 100 versions (see Scripts/bench-scale.sh).
 bench-scale: release
 	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-scale.sh
+
+## push/clone/fetch seconds and request counts through packs and loose objects, side by side, against a
+## local S3 server (moto) and a filesystem remote, on 10 models x 100 versions (see Scripts/bench-remote.sh).
+bench-remote: release
+	MREG=$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mreg bash Scripts/bench-remote.sh
 
 ## libFuzzer on every fuzz target for FUZZ_SECONDS each (default 120; FUZZ_TARGETS picks some).
 ## Builds FuzzTesting/ into .build-fuzz with coverage and AddressSanitizer; see Scripts/fuzz.sh.

@@ -179,6 +179,8 @@ PY
     fi
     echo "$stamp" > "$work/.bench-store"
 fi
+# make bench-remote reuses the generator: BENCH_GENERATE_ONLY=1 stops here.
+[ "${BENCH_GENERATE_ONLY:-0}" = 1 ] && exit 0
 cd "$work"
 
 mid=$(printf 'm-%04d' $((MODELS / 2)))

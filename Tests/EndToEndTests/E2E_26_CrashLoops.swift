@@ -381,6 +381,8 @@ struct CrashLoopTests {
             let remote = "\(dir)/../remote"
             try mreg.run(["init", "-q", remote]).succeeded()
             try mreg.run(["remote", "add", "origin", remote], cwd: dir).succeeded()
+            // Loose objects, one write each (the kill points counted here); packs: E2E_54.
+            try mreg.run(["config", "remote.origin.packs", "false"], cwd: dir).succeeded()
             var versions = [Files]()
             var kills = 0
             for (i, kill) in Self.plan(20, seed: 31, Self.writePoints(objects: 6, locks: 4, refs: 3)).enumerated() {

@@ -27,6 +27,14 @@ import Glibc
         try mreg.run(["register", model, folder, "-m", message] + extra, cwd: dir).succeeded()
     }
 
+    /// `env` with pack transfers off (`MREG_REMOTE_PACKS=0`): pushes send loose objects, the
+    /// layout these tests inspect (E2E_54 covers transfers in packs).
+    static func loose(_ env: [String: String?] = [:]) -> [String: String?] {
+        var env = env
+        env["MREG_REMOTE_PACKS"] = "0"
+        return env
+    }
+
     static func json(_ r: RunResult) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(r.stdoutBytes)) as? [String: Any] ?? [:]
     }
@@ -211,7 +219,7 @@ import Glibc
             let remote = "\(base)/remote"
             try Self.initStore(mreg, remote)
             try Self.register(mreg, dir, "fraud", message: "one", size: 100_000)
-            try mreg.run(["push", remote], cwd: dir).succeeded()
+            try mreg.run(["push", remote], cwd: dir, env: Self.loose()).succeeded()
             let files = try JSONSerialization.jsonObject(with: Data(try mreg.run(["ls-files", "fraud", "--json"], cwd: dir).succeeded().stdoutBytes)) as! [[String: Any]]
             let weights = files.first { $0["path"] as? String == "model.bin" }!["object"] as! String
             let small = files.first { $0["path"] as? String == "f0.txt" }!["object"] as! String
@@ -316,13 +324,13 @@ import Glibc
                 let there = try Self.objectCount(mreg, remote)
                 let remaining = total - there
                 let killAfter = step == 2 ? remaining - 1 : max(1, remaining / 3)
-                let r = try mreg.run(["push"], cwd: dir, env: ["MREG_TEST_KILL_AFTER_OBJECTS": String(killAfter)])
+                let r = try mreg.run(["push"], cwd: dir, env: Self.loose(["MREG_TEST_KILL_AFTER_OBJECTS": String(killAfter)]))
                 #expect(r.status == 128 + SIGKILL, "\(r)")
                 try Self.expectClean(mreg, remote)
                 #expect(try mreg.run(["show-ref"], cwd: remote).status == 1)  // no head moved
                 #expect(try Self.objectCount(mreg, remote) >= there + killAfter)
             }
-            let finished = try Self.json(try mreg.run(["push", "--json"], cwd: dir).succeeded())
+            let finished = try Self.json(try mreg.run(["push", "--json"], cwd: dir, env: Self.loose()).succeeded())
             #expect((finished["objects"] as? Int ?? 0) < total)  // what the killed pushes sent is not sent again
             try Self.expectClean(mreg, remote)
             #expect(try Self.objectCount(mreg, remote) == total)
@@ -462,7 +470,7 @@ import Glibc
                 try RemoteTests.register(mreg, dir, "fraud", message: "one", extra: ["--tag", "first"])
                 try RemoteTests.register(mreg, dir, "ranker", message: "r1", seed: 3)
                 try mreg.run(["remote", "add", "origin", url], cwd: dir).succeeded()
-                let pushed = try RemoteTests.json(try mreg.run(["push", "--json"], cwd: dir, env: s3.environment).succeeded())
+                let pushed = try RemoteTests.json(try mreg.run(["push", "--json"], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded())
                 #expect(RemoteTests.statuses(pushed) == ["fraud": "pushed", "ranker": "pushed"])
                 let keys = try s3.keys(bucket: bucket, prefix: "team/registry/")
                 #expect(keys.contains("team/registry/config") && keys.contains("team/registry/refs/models/fraud/head"))
@@ -473,16 +481,16 @@ import Glibc
                 #expect(try s3.get(bucket: bucket, key: someKey) == readFile("\(dir)/.mreg/objects/\(id.prefix(2))/\(id.dropFirst(2))"))
 
                 let clone = "\(RemoteTests.base(dir))/clone"
-                try mreg.run(["clone", url, clone], cwd: dir, env: s3.environment).succeeded()
+                try mreg.run(["clone", url, clone], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded()
                 try RemoteTests.expectClean(mreg, clone)
                 #expect(try mreg.run(["log", "--json"], cwd: clone).stdout == mreg.run(["log", "--json"], cwd: dir).stdout)
                 #expect(try mreg.run(["cat", "fraud@first", "model.bin"], cwd: clone).succeeded().stdoutBytes == randomBytes(40_000, seed: 1))
 
                 try RemoteTests.register(mreg, dir, "fraud", message: "two", seed: 9)
-                try mreg.run(["push"], cwd: dir, env: s3.environment).succeeded()
-                let fetched = try RemoteTests.json(try mreg.run(["fetch", "--json"], cwd: clone, env: s3.environment).succeeded())
+                try mreg.run(["push"], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded()
+                let fetched = try RemoteTests.json(try mreg.run(["fetch", "--json"], cwd: clone, env: RemoteTests.loose(s3.environment)).succeeded())
                 #expect(fetched["objects"] as? Int == 5)  // event, manifest, three changed files
-                try mreg.run(["pull"], cwd: clone, env: s3.environment).succeeded()
+                try mreg.run(["pull"], cwd: clone, env: RemoteTests.loose(s3.environment)).succeeded()
                 #expect(try RemoteTests.versions(mreg, clone, "fraud") == [1: "one", 2: "two"])
                 try RemoteTests.expectClean(mreg, clone)
             }
@@ -503,43 +511,43 @@ import Glibc
                     try mreg.run(["remote", "add", "origin", url], cwd: s).succeeded()
                     stores.append(s)
                 }
-                let created = try stores.map { try mreg.start(["push"], cwd: $0, env: s3.environment) }.map { $0.wait() }
+                let created = try stores.map { try mreg.start(["push"], cwd: $0, env: RemoteTests.loose(s3.environment)) }.map { $0.wait() }
                 // moto checks conditions and stores without a lock, so under a burst of concurrent
                 // requests more than one may pass (S3 itself is atomic); exclusivity is checked
                 // deterministically below, and no-loss at the end.
                 #expect(created.filter { $0.status == 0 }.count >= 1)
                 for r in created where r.status != 0 { #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)") }
                 // Then each adds to it from the same base: If-Match lets exactly one of them move the head.
-                for s in stores { try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded() }
-                for s in stores { _ = try mreg.run(["push"], cwd: s, env: s3.environment) }  // the replayed ones
-                for s in stores { try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded() }
+                for s in stores { try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded() }
+                for s in stores { _ = try mreg.run(["push"], cwd: s, env: RemoteTests.loose(s3.environment)) }  // the replayed ones
+                for s in stores { try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded() }
                 for (i, s) in stores.enumerated() { try RemoteTests.register(mreg, s, "shared", message: "again \(i)", seed: UInt64(70 + i)) }
-                let moved = try stores.map { try mreg.start(["push"], cwd: $0, env: s3.environment) }.map { $0.wait() }
+                let moved = try stores.map { try mreg.start(["push"], cwd: $0, env: RemoteTests.loose(s3.environment)) }.map { $0.wait() }
                 #expect(moved.filter { $0.status == 0 }.count >= 1)
                 // Deterministic compare-and-swap: two stores at the same head; the second push is refused.
-                for s in stores.prefix(2) { try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded() }
+                for s in stores.prefix(2) { try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded() }
                 for _ in 0..<3 {
                     for s in stores {
-                        try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded()
-                        _ = try mreg.run(["push"], cwd: s, env: s3.environment)
+                        try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded()
+                        _ = try mreg.run(["push"], cwd: s, env: RemoteTests.loose(s3.environment))
                     }
                 }
-                for s in stores.prefix(2) { try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded() }
+                for s in stores.prefix(2) { try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded() }
                 try RemoteTests.register(mreg, stores[0], "shared", message: "cas a", seed: 90)
                 try RemoteTests.register(mreg, stores[1], "shared", message: "cas b", seed: 91)
-                try mreg.run(["push"], cwd: stores[0], env: s3.environment).succeeded()
-                let second = try mreg.run(["push"], cwd: stores[1], env: s3.environment)
+                try mreg.run(["push"], cwd: stores[0], env: RemoteTests.loose(s3.environment)).succeeded()
+                let second = try mreg.run(["push"], cwd: stores[1], env: RemoteTests.loose(s3.environment))
                 #expect(second.status == 3 && second.stderr.contains("mreg pull"), "\(second)")
                 for r in moved where r.status != 0 { #expect(r.status == 3 && r.stderr.contains("mreg pull"), "\(r)") }
                 // Pull (replay) and push until everyone's versions are in.
                 for _ in 0..<3 {
                     for s in stores {
-                        try mreg.run(["pull"], cwd: s, env: s3.environment).succeeded()
-                        _ = try mreg.run(["push"], cwd: s, env: s3.environment)
+                        try mreg.run(["pull"], cwd: s, env: RemoteTests.loose(s3.environment)).succeeded()
+                        _ = try mreg.run(["push"], cwd: s, env: RemoteTests.loose(s3.environment))
                     }
                 }
                 let clone = "\(base)/clone"
-                try mreg.run(["clone", "-q", url, clone], cwd: base, env: s3.environment).succeeded()
+                try mreg.run(["clone", "-q", url, clone], cwd: base, env: RemoteTests.loose(s3.environment)).succeeded()
                 try RemoteTests.expectClean(mreg, clone)
                 let all = try RemoteTests.versions(mreg, clone, "shared")
                 #expect(Set(all.values) == Set((0..<8).flatMap { ["from \($0)", "again \($0)"] } + ["cas a", "cas b"]))
@@ -552,7 +560,7 @@ import Glibc
             try withStore { mreg, dir in
                 let bucket = try s3.makeBucket()
                 let trace = "\(RemoteTests.base(dir))/trace.txt"
-                var env = s3.environment
+                var env = RemoteTests.loose(s3.environment)
                 env["MREG_S3_TRACE"] = trace
                 try RemoteTests.register(mreg, dir, "fraud", message: "big", size: 20 << 20)
                 try mreg.run(["push", "s3://\(bucket)/p"], cwd: dir, env: env).succeeded()
@@ -576,7 +584,7 @@ import Glibc
                 #expect(prefixes == ["GET p/refs/models/frau"])
                 // The uploaded object reads back intact.
                 let clone = "\(RemoteTests.base(dir))/clone"
-                try mreg.run(["clone", "-q", "s3://\(bucket)/p", clone], cwd: dir, env: s3.environment).succeeded()
+                try mreg.run(["clone", "-q", "s3://\(bucket)/p", clone], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded()
                 #expect(try mreg.run(["cat", "fraud", "model.bin"], cwd: clone).succeeded().stdoutBytes == randomBytes(20 << 20, seed: 1))
             }
         }
@@ -586,7 +594,7 @@ import Glibc
             try withStore { mreg, dir in
                 let bucket = try s3.makeBucket()
                 try RemoteTests.register(mreg, dir, "fraud", message: "one")
-                try mreg.run(["push", "s3://\(bucket)/r"], cwd: dir, env: s3.environment).succeeded()
+                try mreg.run(["push", "s3://\(bucket)/r"], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded()
                 let files = try JSONSerialization.jsonObject(with: Data(try mreg.run(["ls-files", "fraud", "--json"], cwd: dir).stdoutBytes)) as! [[String: Any]]
                 let weights = files.first { $0["path"] as? String == "model.bin" }!["object"] as! String
                 let other = files.first { $0["path"] as? String == "f0.txt" }!["object"] as! String
@@ -594,7 +602,7 @@ import Glibc
                 try s3.put(bucket: bucket, key: key, bytes: try s3.get(bucket: bucket, key: "r/objects/\(other.prefix(2))/\(other.dropFirst(2))")!)
                 let store = "\(RemoteTests.base(dir))/fresh"
                 try RemoteTests.initStore(mreg, store)
-                let r = try mreg.run(["fetch", "s3://\(bucket)/r"], cwd: store, env: s3.environment)
+                let r = try mreg.run(["fetch", "s3://\(bucket)/r"], cwd: store, env: RemoteTests.loose(s3.environment))
                 #expect(r.status == 4 && r.stderrIsOneLine && r.stderr.contains("corrupt") && r.stderr.contains(weights))
                 #expect(!FileManager.default.fileExists(atPath: "\(store)/.mreg/objects/\(weights.prefix(2))/\(weights.dropFirst(2))"))
                 try RemoteTests.expectClean(mreg, store)
@@ -611,14 +619,14 @@ import Glibc
                 try RemoteTests.register(mreg, dir, "fraud", message: "two", files: 8, seed: 4)
                 try mreg.run(["remote", "add", "origin", "s3://\(bucket)/k"], cwd: dir).succeeded()
                 let total = try RemoteTests.objectCount(mreg, dir)
-                var env = s3.environment
+                var env = RemoteTests.loose(s3.environment)
                 env["MREG_TEST_KILL_AFTER_OBJECTS"] = String(total - 1)
                 #expect(try mreg.run(["push"], cwd: dir, env: env).status == 128 + SIGKILL)
                 #expect(try s3.keys(bucket: bucket, prefix: "k/refs/").isEmpty)
-                let finished = try RemoteTests.json(try mreg.run(["push", "--json"], cwd: dir, env: s3.environment).succeeded())
+                let finished = try RemoteTests.json(try mreg.run(["push", "--json"], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded())
                 #expect((finished["objects"] as? Int ?? 0) < total)
                 let clone = "\(RemoteTests.base(dir))/clone"
-                try mreg.run(["clone", "-q", "s3://\(bucket)/k", clone], cwd: dir, env: s3.environment).succeeded()
+                try mreg.run(["clone", "-q", "s3://\(bucket)/k", clone], cwd: dir, env: RemoteTests.loose(s3.environment)).succeeded()
                 try RemoteTests.expectClean(mreg, clone)
                 #expect(try RemoteTests.versions(mreg, clone, "fraud") == [1: "one", 2: "two"])
             }

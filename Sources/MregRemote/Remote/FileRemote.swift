@@ -21,6 +21,9 @@ public struct FileRemote: RemoteStorage {
     /// The remote store seen as a registry (models, derived refs).
     let registry: Registry
     public var parallelism: Int { transferJobs(default: 4) }
+    /// The remote's packs (nil when pack transfer is off): a push sends its small objects as
+    /// one pack; reads go through the remote store itself, packs and loose objects alike.
+    public var packs: RemotePacks?
 
     /// Opens the store at `path` (a folder holding `.mreg`, or the `.mreg` folder).
     public init(path: String) throws {
@@ -37,6 +40,14 @@ public struct FileRemote: RemoteStorage {
         location = .filesystem(path)
     }
 
+    /// This remote with transfers in packs, for the local store at `root` (its `.mreg`).
+    public func withPacks(localRoot root: String, objects: ObjectStore, pushing: Bool = true) -> FileRemote {
+        var copy = self
+        copy.packs = RemotePacks(storage: FilePackStorage(location: location, objects: repository.objects),
+                                 storeRoot: root, objects: objects, readsThroughList: false, pushesPacks: pushing)
+        return copy
+    }
+
     static func isStore(_ path: String) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: "\(path)/objects", isDirectory: &isDir) && isDir.boolValue
@@ -45,14 +56,17 @@ public struct FileRemote: RemoteStorage {
 
     /// Every model with a head, damaged heads included (reading one fails, naming it).
     public func modelNames() throws -> [String] {
-        Array(Set(try registry.models() + registry.damagedModels().map(\.model))).sorted()
+        RemoteRequests.note()
+        return Array(Set(try registry.models() + registry.damagedModels().map(\.model))).sorted()
     }
 
     public func readHead(model: String) throws -> RemoteHead? {
-        try registry.head(of: model).map { RemoteHead(id: $0) }
+        RemoteRequests.note()
+        return try registry.head(of: model).map { RemoteHead(id: $0) }
     }
 
     public func moveHead(model: String, to new: ObjectID, from old: RemoteHead?) throws {
+        RemoteRequests.note()
         let ref = try Registry.headRef(model)
         let deadline = Date().addingTimeInterval(30)
         var attempt = 0
@@ -72,20 +86,24 @@ public struct FileRemote: RemoteStorage {
     }
 
     public func contains(_ id: ObjectID) throws -> Bool {
-        repository.objects.contains(id)
+        RemoteRequests.note()
+        return repository.objects.contains(id)
     }
 
     public func freshen(_ id: ObjectID) throws -> Bool {
-        repository.objects.freshen(id)
+        RemoteRequests.note()
+        return repository.objects.freshen(id)
     }
 
     public func send(_ id: ObjectID, from local: ObjectStore, progress: (Int64) -> Void) throws {
+        RemoteRequests.note()
         _ = try ReaderSource.copy(try local.openReader(id), into: repository.objects)
         // Progress counts stored (compressed) bytes, as the push plan does.
         progress(local.storedSize(of: id) ?? 0)
     }
 
     public func open(_ id: ObjectID) throws -> RemoteObject {
+        RemoteRequests.note()
         do {
             return RemoteObject(reader: try repository.objects.openReader(id))
         } catch let e as StoreError where e.code == .notFound {

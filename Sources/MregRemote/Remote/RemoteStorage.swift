@@ -69,10 +69,16 @@ public protocol RemoteStorage: Sendable {
 
     /// Releases temporary files (downloads in progress). The remote can still be used afterwards.
     func close()
+
+    /// The remote's packs, when transfers use packs (nil: loose objects only, as before packs,
+    /// or `remote.<name>.packs = false`).
+    var packs: RemotePacks? { get }
 }
 
 extension RemoteStorage {
     public func close() {}
+
+    public var packs: RemotePacks? { nil }
 
     /// `$MREG_TRANSFER_JOBS` (1–64) when set, else `fallback`: how many transfers run at once.
     func transferJobs(default fallback: Int) -> Int {

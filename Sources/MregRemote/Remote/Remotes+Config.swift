@@ -106,10 +106,25 @@ extension Remotes {
             if remote.repository.root == repository.root {
                 throw RegistryError.badInput(.remoteIsThisStore(path: path))
             }
-            return remote
+            return remote.withPacks(localRoot: repository.root, objects: store, pushing: try packTransfers(name: name, environment: environment))
         case .s3(let bucket, let prefix):
             let settings = try S3Settings.resolve(remote: name, bucket: bucket, config: { repository.setting($0) }, environment: environment)
-            return S3Remote(bucket: bucket, prefix: prefix, settings: settings, stagingParent: store.directory)
+            let packs = try packTransfers(name: name, environment: environment)
+            return S3Remote(bucket: bucket, prefix: prefix, settings: settings, stagingParent: store.directory,
+                            packsFor: (repository.root, store), pushingPacks: packs)
+        }
+    }
+
+    /// Whether a push sends packs: `remote.<name>.packs` (true by default),
+    /// overridden by `$MREG_REMOTE_PACKS` (`0` or `1`).
+    func packTransfers(name: String?, environment: [String: String]) throws -> Bool {
+        if let forced = environment["MREG_REMOTE_PACKS"], !forced.isEmpty { return forced != "0" && forced.lowercased() != "false" }
+        guard let name, let raw = repository.config.get("remote.\(name).packs") else { return true }
+        switch raw.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default:
+            throw RegistryError.badInput(.invalidSetting(key: "remote.\(name).packs", value: raw, expected: "true or false"))
         }
     }
 

@@ -87,7 +87,7 @@ extension Remotes {
             let tolerated = reclaimable
             let results = try Parallel.map(level, width: remote.parallelism) { id -> (ObjectType, [UInt8]?, Int64)? in
                 do {
-                    let object = try remote.open(id)
+                    let object = try remote.packs.flatMap { $0.readsThroughList ? try $0.open(id) : nil } ?? remote.open(id)
                     defer { object.close() }
                     let type = object.header.type
                     if Registry.linkedTypes.contains(type) {

@@ -9,7 +9,10 @@ extension Remotes {
     public func gc(_ storage: any RemoteStorage, expiry: PruneExpiry?, now: Date, dryRun: Bool) throws -> GCReport {
         if let file = storage as? FileRemote {
             let remote = file.registry
-            return try remote.gc(expiry: expiry ?? remote.configuredPruneExpiry(now: now), now: now, dryRun: dryRun, pack: false)
+            let report = try remote.gc(expiry: expiry ?? remote.configuredPruneExpiry(now: now), now: now, dryRun: dryRun, pack: false)
+            // The store's gc may have merged packs a push listed: the list keeps only packs still there.
+            if !dryRun { try FilePackStorage(location: file.location, objects: file.repository.objects).dropMissingPacks() }
+            return report
         }
         if let s3 = storage as? S3Remote {
             return try s3.collectGarbage(expiry: expiry ?? registry.configuredPruneExpiry(now: now), now: now, dryRun: dryRun)

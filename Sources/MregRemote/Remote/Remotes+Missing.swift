@@ -15,6 +15,7 @@ extension Remotes {
     /// into what it has: a handful of round trips, however long the history.
     public func missingObjects(from tips: [ObjectID], known: Set<ObjectID>, remote: any RemoteStorage) throws -> TransferPlan {
         var present = known
+        let threshold = remote.packs?.pushesPacks != true ? 0 : try registry.configuredPackThreshold()
         var lacking = Set<ObjectID>()
         var children = [ObjectID: [ObjectID]]()
         var sizes = [ObjectID: Int64]()
@@ -69,7 +70,7 @@ extension Remotes {
             }
             let unknown = discovered.filter { !present.contains($0) && !lacking.contains($0) }
             // Reused objects are freshened: a gc of the remote must not delete them now.
-            let missing = try remote.missing(unknown, freshening: true)
+            let missing = try lackingObjects(unknown, remote: remote, threshold: threshold)
             for id in unknown { if missing.contains(id) { lacking.insert(id) } else { present.insert(id) } }
             // A live version's manifest the remote has is still looked into: it may be one of a
             // version removed there, whose files were reclaimed.

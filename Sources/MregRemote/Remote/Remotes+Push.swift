@@ -109,6 +109,7 @@ extension Remotes {
 
     /// Sends a plan level by level, `remote.parallelism` objects at a time.
     func send(_ plan: TransferPlan, to remote: any RemoteStorage, observer: (any TransferObserver)?) throws {
+        if let packs = remote.packs, packs.pushesPacks { return try sendInPacks(plan, packs: packs, to: remote, observer: observer) }
         observer?.expect(bytes: plan.bytes)
         defer { observer?.finish() }
         // Test hook: die (as by `kill -9`) after sending N objects, to check that an interrupted push is harmless.

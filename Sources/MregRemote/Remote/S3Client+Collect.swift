@@ -64,3 +64,16 @@ extension S3Client {
         guard [200, 204, 404].contains(r.status) else { throw failure(r, "DELETE \(key)") }
     }
 }
+
+extension S3Client {
+    /// `length` bytes of an object from `offset` (a `Range` request), or nil when the key does not exist.
+    func range(_ key: String, offset: Int64, length: Int64) throws -> [UInt8]? {
+        let r = try send("GET", key: key, headers: [("Range", "bytes=\(offset)-\(offset + length - 1)")])
+        switch r.status {
+        case 206: return r.body
+        case 200: return r.body.count >= Int(offset + length) ? Array(r.body[Int(offset)..<Int(offset + length)]) : nil
+        case 404 where Self.parseError(r).code != "NoSuchBucket": return nil
+        default: throw failure(r, "GET \(key)")
+        }
+    }
+}

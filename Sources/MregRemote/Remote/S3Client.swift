@@ -80,6 +80,7 @@ final class S3Client: Sendable {
             for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
             if case .none = body {} else { request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type") }
             let started = Date()
+            RemoteRequests.note()
             do {
                 let transport = transports.acquire()
                 defer { transports.release(transport) }

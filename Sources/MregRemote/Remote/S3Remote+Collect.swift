@@ -15,6 +15,10 @@ extension S3Remote {
     /// and chunk lists whole), and deletes the unreachable objects last modified before the
     /// expiry, referrers first, re-reading each one's time right before deleting it.
     ///
+    /// Objects in the packs the pack list names count as present and are never deleted (nor
+    /// is a listed pack); packs the list does not name (left by an interrupted push) are
+    /// deleted once last modified before the expiry.
+    ///
     /// - Parameter liveFiles: further versions whose files are not live (the walk already drops
     ///   the files of every version a `remove` event in the bucket's chains names).
     public func collectGarbage(expiry: PruneExpiry, now: Date, dryRun: Bool,
@@ -23,7 +27,19 @@ extension S3Remote {
         report.dryRun = dryRun
         let objectsPrefix = "\(prefix)objects/"
         var objects = [ObjectID: S3Client.Listed]()
+        let packPrefix = "\(objectsPrefix)pack/"
+        var packFiles = [S3Client.Listed]()
+        let listed = try packs?.list()?.names ?? []
+        var packed = Set<ObjectID>()
+        for name in listed.sorted() {
+            guard let index = try packs?.index(of: name) else { continue }
+            for i in 0..<index.count { packed.insert(index.id(at: i)) }
+        }
         for item in try client.listDetailed(prefix: objectsPrefix) {
+            if item.key.hasPrefix(packPrefix) {
+                packFiles.append(item)
+                continue
+            }
             let rest = item.key.dropFirst(objectsPrefix.count)
             guard rest.count == ObjectID.hexLength + 1, let id = ObjectID(parsing: rest.replacingOccurrences(of: "/", with: "")),
                   objectKey(id) == item.key else { continue }
@@ -36,6 +52,13 @@ extension S3Remote {
         var cache = [ObjectID: (ObjectType, [UInt8]?)]()
         func read(_ id: ObjectID) throws -> (ObjectType, [UInt8]?)? {
             if let hit = cache[id] { return hit }
+            if objects[id] == nil, packed.contains(id), let object = try packs?.open(id) {
+                defer { object.close() }
+                let type = object.header.type
+                let payload = Registry.linkedTypes.contains(type) ? try object.reader.readAll(limit: ObjectStore.maximumLinkedPayload) : nil
+                cache[id] = (type, payload)
+                return (type, payload)
+            }
             guard objects[id] != nil, let first = try client.firstBytes(objectKey(id), count: ObjectHeader.peekLength) else { return nil }
             guard let header = ObjectHeader.peek(compressed: first) else {
                 throw RegistryError.corrupt(.init(object: "object \(id.hex)", reason: "it does not begin with an object header; nothing was deleted",
@@ -50,12 +73,12 @@ extension S3Remote {
             cache[id] = (header.type, payload)
             return (header.type, payload)
         }
-        let reach = try Reachability.walk(roots: roots, liveFiles: liveFiles, contains: { objects[$0] != nil }, read: read)
+        let reach = try Reachability.walk(roots: roots, liveFiles: liveFiles, contains: { objects[$0] != nil || packed.contains($0) }, read: read)
         let cutoff = expiry.cutoff(now: now)
         report.objects = objects.count
         var unreachable = [ObjectID: Int64]()
         for (id, item) in objects {
-            if reach.live.contains(id) { report.reachable += 1 } else { unreachable[id] = item.modified }
+            if reach.live.contains(id) || packed.contains(id) { report.reachable += 1 } else { unreachable[id] = item.modified }
         }
         var plan = GCPlan(unreachable: unreachable, cutoff: cutoff) { id in
             guard let found = try? read(id), let payload = found.1, let named = try? Registry.links(type: found.0, payload: payload) else { return [] }
@@ -80,6 +103,29 @@ extension S3Remote {
             try client.delete(key)
             KillPoint.reach("gc-object-deleted")
             report.deleted.append(.init(id: id, path: nil, bytes: size))
+        }
+        // Packs no list names (an interrupted push), past the grace: the pack, then its index.
+        // The list is read again first: a push may have listed one meanwhile.
+        let stillListed = packFiles.isEmpty ? listed : (try packs?.storage.readPackList()?.names ?? []).union(listed)
+        var strays = [String: [S3Client.Listed]]()
+        for item in packFiles {
+            let file = String(item.key.dropFirst(packPrefix.count))
+            let name = file.hasSuffix(".pack") ? String(file.dropLast(5)) : file.hasSuffix(".idx") ? String(file.dropLast(4)) : nil
+            guard let name, RemotePackList.isPackName(name), !stillListed.contains(name) else { continue }
+            strays[name, default: []].append(item)
+        }
+        for (name, items) in strays.sorted(by: { $0.key < $1.key }) {
+            guard items.allSatisfy({ $0.modified < cutoff }) else {
+                report.keptRecent += 1
+                report.keptRecentBytes += items.reduce(0) { $0 + $1.size }
+                continue
+            }
+            for item in items.sorted(by: { $0.key.hasSuffix(".pack") && !$1.key.hasSuffix(".pack") }) {
+                if !dryRun { try client.delete(item.key) }
+                report.deleted.append(.init(id: nil, path: item.key, bytes: item.size))
+            }
+            _ = name
+            if !dryRun { report.packsRemoved += 1 }
         }
         return report
     }

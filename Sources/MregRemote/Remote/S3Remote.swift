@@ -25,24 +25,45 @@ public final class S3Remote: RemoteStorage, Sendable {
     /// Downloads land here (on the local store's filesystem) and are verified before use.
     let staging: ObjectStore
     public var parallelism: Int { transferJobs(default: 8) }
+    /// The bucket's packs (nil when pack transfer is off).
+    public let packs: RemotePacks?
 
     /// Objects larger than this go up with multipart upload.
     static let multipartThreshold: Int64 = 16 << 20
     static let partSize = 8 << 20
 
-    /// - Parameter stagingParent: a folder on the local store's filesystem for verified downloads.
-    public init(bucket: String, prefix: String, settings: S3Settings, stagingParent: String) {
-        location = .s3(bucket: bucket, prefix: prefix)
-        self.prefix = prefix.isEmpty ? "" : prefix + "/"
-        client = S3Client(settings: settings, bucket: bucket)
+    /// - Parameters:
+    ///   - stagingParent: a folder on the local store's filesystem for verified downloads.
+    ///   - packsFor: the local store's `.mreg` folder and objects, for transfers in packs
+    ///     (its pack index cache and downloads); nil transfers loose objects only.
+    ///   - pushingPacks: whether a push sends packs (false: loose objects; fetches still read packs).
+    public init(bucket: String, prefix: String, settings: S3Settings, stagingParent: String,
+                packsFor local: (root: String, objects: ObjectStore)? = nil, pushingPacks: Bool = true) {
+        let location = RemoteLocation.s3(bucket: bucket, prefix: prefix)
+        self.location = location
+        let keyPrefix = prefix.isEmpty ? "" : prefix + "/"
+        self.prefix = keyPrefix
+        let client = S3Client(settings: settings, bucket: bucket)
+        self.client = client
         // Created by the first download (a push never needs it).
         staging = ObjectStore(directory: "\(stagingParent)/tmp_obj_incoming_\(getpid())_\(UInt64.random(in: 0...UInt64.max))")
+        if let local {
+            let storage = S3PackStorage(location: location, client: client, prefix: keyPrefix) {
+                try S3Remote.writeConfig(client: client, key: "\(keyPrefix)config", location: location)
+            }
+            packs = RemotePacks(storage: storage, storeRoot: local.root, objects: local.objects, readsThroughList: true, pushesPacks: pushingPacks)
+        } else {
+            packs = nil
+        }
     }
 
     deinit { close() }
 
     /// Removes the download folder.
-    public func close() { try? FileManager.default.removeItem(atPath: staging.directory) }
+    public func close() {
+        try? FileManager.default.removeItem(atPath: staging.directory)
+        packs?.close()
+    }
 
     func objectKey(_ id: ObjectID) -> String {
         let hex = id.hex
@@ -137,7 +158,13 @@ public final class S3Remote: RemoteStorage, Sendable {
     }
 
     public func prepareForHeads() throws {
-        let key = "\(prefix)config"
+        // A bucket with a pack list has its config: the first list is written after it.
+        if try packs?.list() != nil { return }
+        try Self.writeConfig(client: client, key: "\(prefix)config", location: location)
+    }
+
+    /// Checks the bucket's `config` (refusing a newer format), or writes it when there is none.
+    static func writeConfig(client: S3Client, key: String, location: RemoteLocation) throws {
         if let (body, _) = try client.get(key) {
             let config = Config(text: String(decoding: body, as: UTF8.self))
             if let v = config.get("core.formatVersion"), let n = Int(v), n > Repository.formatVersion {

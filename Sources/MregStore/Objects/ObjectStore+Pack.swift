@@ -69,10 +69,12 @@ extension ObjectStore {
     /// each is fsynced before it is renamed into `objects/pack/`, the pack first, and the
     /// folder is fsynced after. Objects no longer in the store are left out.
     ///
+    /// - Parameter target: the folder to write it in, when not this store's `objects/pack`
+    ///   (a push writes the pack it uploads aside; temp files still go in `objects/`).
     /// - Returns: the new pack, loaded and checked; nil when no object was left to pack.
     /// - Throws: `corrupt` when an object to pack is damaged (nothing is written then).
-    public func writePack(_ ids: [ObjectID]) throws -> Pack? {
-        let folder = "\(directory)/pack"
+    public func writePack(_ ids: [ObjectID], into target: String? = nil) throws -> Pack? {
+        let folder = target ?? "\(directory)/pack"
         try FileSystem.makeDirectories(FilePath(folder), mode: dirMode)
         let tempPack = FilePath("\(directory)/\(Self.tempPrefix)pack_\(LocalHost.processID)_\(LocalHost.randomSuffix())")
         let file = try OpenFile.open(tempPack, .readWrite, options: [.create, .exclusiveCreate], permissions: 0o444)
@@ -131,7 +133,7 @@ extension ObjectStore {
         }
         Self.syncFolder(folder)
         KillPoint.reach("gc-pack-indexed")
-        packSet.reload()
+        if target == nil { packSet.reload() }
         return try Pack.load(folder: folder, name: name)
     }
 

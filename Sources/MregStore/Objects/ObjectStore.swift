@@ -26,7 +26,7 @@ public struct ObjectStore: Sendable {
         self.fsyncObjects = fsyncObjects
     }
 
-    static let tempPrefix = "tmp_obj_"
+    package static let tempPrefix = "tmp_obj_"
 
     /// Where the object with `id` lives (whether or not it exists).
     public func path(for id: ObjectID) -> String {

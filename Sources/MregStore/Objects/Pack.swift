@@ -12,6 +12,8 @@ public struct Pack: Sendable {
     static let magic: [UInt8] = Array("MREGPACK".utf8)
     static let headerSize: Int64 = 16
     static let trailerSize: Int64 = 32
+    /// The size of a pack holding nothing: header and trailer.
+    public static let minimumSize: Int64 = headerSize + trailerSize
 
     /// `pack-<64 hex>`: the hex is the SHA-256 of the pack's bytes before its trailer.
     public let name: String

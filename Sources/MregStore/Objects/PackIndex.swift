@@ -19,7 +19,7 @@ public struct PackIndex: Sendable {
     public static let maximumCount = 1 << 28
 
     /// The raw bytes of the index file.
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// How many objects the pack holds.
     public let count: Int
     /// The SHA-256 of the pack file it indexes (the pack's trailer).

@@ -50,6 +50,12 @@ struct S3Server: Sendable {
         guard r.status == 200 else { throw RunnerError(message: "cannot put \(key): HTTP \(r.status) \(r.text)") }
     }
 
+    /// Deletes an object (to take one away in tests).
+    func delete(bucket: String, key: String) throws {
+        let r = try request("DELETE", "/\(bucket)/\(key)")
+        guard r.status == 204 || r.status == 200 else { throw RunnerError(message: "cannot delete \(key): HTTP \(r.status) \(r.text)") }
+    }
+
     /// An object's bytes, or nil when it does not exist.
     func get(bucket: String, key: String) throws -> [UInt8]? {
         let r = try request("GET", "/\(bucket)/\(key)")
