@@ -71,6 +71,7 @@ public struct MregCommand: ParsableCommand {
     public static func main(_ arguments: [String]) {
         StandardOutput.claimClosedDescriptors()
         if arguments.first == "--generate-manual" { ManualPages.run(arguments) }
+        BashCompletion.runIfAsked(arguments)
         if let unknown = UnknownCommand.message(for: arguments) { fail(unknown, .usage) }
         do {
             var command = try parseAsRoot(arguments)

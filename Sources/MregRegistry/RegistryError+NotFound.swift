@@ -17,6 +17,8 @@ extension RegistryError {
             case input
             /// A folder `mreg import` was given.
             case importFolder = "import folder"
+            /// A registered model `--model` names that the MLflow store (`remote`: its URI) lacks.
+            case mlflowModel = "MLflow model"
             case modelCard = "model card"
             case paramsFile = "params file"
             case dataset
@@ -113,7 +115,10 @@ extension RegistryError {
             case .input:
                 return "cannot register '\(name)': no such file or folder"
             case .importFolder:
-                return "cannot import '\(name)': no such folder"
+                return "cannot import '\(name)': no such file or folder"
+            case .mlflowModel:
+                let has = suggestions.isEmpty ? "it has none" : "it has: \(list(suggestions, max: 8))"
+                return "the MLflow store \(remote ?? "") has no registered model '\(name)' (\(has))"
             case .modelCard:
                 return "cannot read model card '\(name)': no such file"
             case .paramsFile:

@@ -104,7 +104,7 @@ import Testing
             #expect(versions.count == 1 && versions.first?["model"] as? String == "churn" && versions.first?["added"] as? Bool == true)
             #expect((out["store"] as? [String: Any])?["schema"] as? String == "bda7b8c39065")
             let unknown = try mreg.run(["import", "mlflow", uri, "--model", "nope"], cwd: dir)
-            #expect(unknown.status == 64 && unknown.stderrIsOneLine && unknown.stderr.contains("'nope'"), "\(unknown)")
+            #expect(unknown.status == 2 && unknown.stderrIsOneLine && unknown.stderr.contains("'nope'"), "\(unknown)")
         }
     }
 
@@ -116,6 +116,11 @@ import Testing
                 FileManager.default.fileExists(atPath: "\(dir)/sqlite/mlruns/\($0)/\(run2)")
             })
             try FileManager.default.removeItem(atPath: "\(dir)/sqlite/mlruns/\(experiment)/\(run2)/artifacts")
+            // A dry run predicts the failure (exit 1), writing nothing.
+            let before = snapshot("\(dir)/.mreg")
+            let dry = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector", "--dry-run"], cwd: dir)
+            #expect(dry.status == 1 && dry.stderrIsOneLine && dry.stderr.contains("would be imported without"), "\(dry)")
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
             let r = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector"], cwd: dir)
             #expect(r.status == 1 && r.stderrIsOneLine && r.stderr.contains("--allow-missing"), "\(r)")
             #expect(r.lines.last?.hasPrefix("fraud-detector v2 from MLflow version 2 imported without files; tagged champion; staging; artefacts missing: ") == true

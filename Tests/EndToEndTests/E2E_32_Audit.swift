@@ -62,11 +62,9 @@ struct AuditE2E {
             #expect(r.status == 1 && r.stderrIsOneLine && r.stderr.contains("verification failed"), "\(r)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty, "audit writes nothing (no checkpoint either)")
             let all = try Self.parseCSV(mreg, r.stdoutBytes)
-            // A preamble of NAME,VALUE rows (who, when, which store, the policy), an empty row, then the table.
-            let blank = try #require(all.firstIndex(of: []))
-            let preamble = Dictionary(all[..<blank].map { ($0.first ?? "", $0.last ?? "") }, uniquingKeysWith: { a, _ in a })
-            #expect(preamble["Store"]?.isEmpty == false && preamble["Policy digest"] != nil && preamble["Generated"] != nil, "\(preamble)")
-            let rows = Array(all[(blank + 1)...])
+            // One table: the header row first (csv.DictReader and spreadsheets read it as is).
+            #expect(!all.contains([]), "no empty row: nothing but the table")
+            let rows = all
             let header = try #require(rows.first)
             #expect(header == ["time", "model", "version", "action", "stage", "tag", "actor", "signer", "signature", "reason",
                                "verdict", "approvals", "manifest", "weights_digest", "datasets", "metrics", "policy", "violations"])
@@ -187,7 +185,7 @@ struct AuditE2E {
             #expect(badDate.status == 64 && badDate.stderrIsOneLine && badDate.stderr.contains("--since"), "\(badDate)")
 
             // -o: written whole, by rename; the same bytes as standard output.
-            let at: [String: String?] = ["MREG_NOW": "2026-06-01T00:00:00Z"]  // the preamble says when
+            let at: [String: String?] = ["MREG_NOW": "2026-06-01T00:00:00Z"]
             let csv = try mreg.run(["audit", "churn", "--format", "csv"], cwd: dir, env: at).succeeded()
             let written = try mreg.run(["audit", "churn", "--format", "csv", "-o", "out/report.csv"], cwd: dir, env: at)
             #expect(written.status == 5 && written.stderrIsOneLine && !FileManager.default.fileExists(atPath: "\(dir)/out"), "\(written)")
@@ -203,6 +201,9 @@ struct AuditE2E {
             try FileManager.default.removeItem(atPath: "\(dir)/out/by-extension.csv")
             let folder = try mreg.run(["audit", "-o", "out"], cwd: dir)
             #expect(folder.status == 64 && folder.stderrIsOneLine, "\(folder)")
+            let xlsx = try mreg.run(["audit", "-o", "out/report.xlsx"], cwd: dir)
+            #expect(xlsx.status == 64 && xlsx.stderrIsOneLine && xlsx.stderr.contains("--format")
+                    && !FileManager.default.fileExists(atPath: "\(dir)/out/report.xlsx"), "\(xlsx)")
 
             let unknown = try mreg.run(["audit", "nosuch"], cwd: dir)
             #expect(unknown.status == 2 && unknown.stderrIsOneLine && unknown.stdout.isEmpty, "\(unknown)")

@@ -184,6 +184,11 @@ struct GovernanceBypassesE2E {
             try mreg.run(["update-ref", "refs/models/fraud/head", promoted], cwd: dir).succeeded()
             try Self.craft(mreg, dir, ["action": "untag", "version": 1, "tag": "released", "reason": "x"])
             try Self.expectCaught(mreg, dir, saying: "changes to tag 'released' must be signed")
+            // A verdict claiming another policy excuses nothing: its digest is the writer's claim.
+            try mreg.run(["update-ref", "refs/models/fraud/head", promoted], cwd: dir).succeeded()
+            try Self.craft(mreg, dir, ["action": "demote", "version": 1, "stage": "production",
+                                       "verdict": ["passed": true, "policy": "sha256:" + String(repeating: "0", count: 64), "rules": [Any]()]])
+            try Self.expectCaught(mreg, dir, saying: "moves out of production must be signed")
 
             // prune by a stranger, unsigned, would take v1 out of production: refused like a demotion.
             try mreg.run(["update-ref", "refs/models/fraud/head", promoted], cwd: dir).succeeded()
@@ -194,6 +199,13 @@ struct GovernanceBypassesE2E {
             let prune = try Self.run(mreg, "eve", ["prune"], in: dir, keys: dir, now: "2026-03-03T00:00:00Z")
             #expect(prune.status == 3 && prune.stderrIsOneLine && prune.stderr.contains("moves out of production must be signed"), "\(prune)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+            // Removing a version drops its tags: a protected one only as its signers may.
+            try Self.run(mreg, "bob", ["tag", "fraud@2", "released", "-f", "--reason", "v2", "--sign"], in: dir, keys: dir, now: "2026-03-03T00:00:00Z").succeeded()
+            try mreg.run(["config", "user.signingKey", "\(dir)/eve-key"], cwd: dir).succeeded()
+            let tagged = snapshot("\(dir)/.mreg")
+            let rm = try Self.run(mreg, "eve", ["rm", "fraud@2", "--reason", "cleanup"], in: dir, keys: dir, now: "2026-03-04T00:00:00Z")
+            #expect(rm.status == 3 && rm.stderrIsOneLine && rm.stderr.contains("tag 'released'"), "\(rm)")
+            #expect(differences(tagged, snapshot("\(dir)/.mreg")).isEmpty)
         }
     }
 
@@ -205,6 +217,8 @@ struct GovernanceBypassesE2E {
             let broken: [(String, String)] = [
                 ("[groups]\nrelease = [\"ada@example.com\"]\n[stages.production]\nsigners = [\"release\"]", "did you mean group:release?"),
                 ("[stages.production]\napprovals = 1\napprovers = [\"*@example.com\"]", "patterns are not matched"),
+                // A decomposed é: one person to Swift's ==, another to ssh-keygen's byte compare.
+                ("[stages.production]\napprovals = 1\napprovers = [\"jose\u{301}@example.com\"]", "normalization form C"),
             ]
             for (text, words) in broken {
                 try writeFile("\(dir)/.mreg/policy.toml", text + signing)

@@ -323,7 +323,8 @@ struct PullConflictTests {
             let t = try #require(try Self.team(tmp))
             try Self.register(t.bob, t.bobDir, seed: 3)
             try Self.register(t.ada, t.adaDir, seed: 2)
-            try t.ada.run(["push"], cwd: t.adaDir).succeeded()
+            // Loose objects on the remote, so one of them can be taken away below.
+            try t.ada.run(["push"], cwd: t.adaDir, env: ["MREG_REMOTE_PACKS": "0"]).succeeded()
 
             // A head locked by a live process: refused before anything is written.
             let lock = "\(t.bobDir)/.mreg/refs/models/fraud/head.lock"

@@ -50,6 +50,28 @@ struct CLIPolishTests {
             // The generated scripts call back into the binary for these arguments.
             let bash = try mreg.run(["--generate-completion-script", "bash"], cwd: dir).succeeded()
             #expect(bash.stdout.contains("---completion show -- positional@0"), "\(bash.stdout.prefix(300))")
+
+            // In bash itself, whose COMP_WORDBREAKS splits `fraud@pro` at '@': the words bash gives.
+            if let shell = which("bash") {
+                try writeFile("\(dir)/mreg-completion.bash", bash.stdoutBytes)
+                let folder = (mreg.binary as NSString).deletingLastPathComponent
+                func reply(_ line: String, _ words: [String]) throws -> [String] {
+                    let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+                    let script = """
+                        source ./mreg-completion.bash
+                        COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+                        _mreg_at mreg "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                        printf '%s\\n' "${COMPREPLY[@]}"
+                        """
+                    let r = try mreg.runProgram(shell, ["-c", script], cwd: dir, env: ["PATH": folder + ":/usr/bin:/bin"])
+                    #expect(r.status == 0, "\(r)")
+                    return r.lines.filter { !$0.isEmpty }
+                }
+                #expect(try reply("mreg show fraud@pro", ["mreg", "show", "fraud", "@", "pro"]) == ["production"])
+                #expect(Set(try reply("mreg show fraud@", ["mreg", "show", "fraud", "@"])).isSuperset(of: ["2", "staging", "best"]))
+                #expect(Set(try reply("mreg promote fraud@2 ", ["mreg", "promote", "fraud", "@", "2", ""])) == ["development", "staging", "production", "archived"])
+                #expect(try reply("mreg log ch", ["mreg", "log", "ch"]) == ["churn"])
+            }
         }
         // Outside a store: nothing, silently.
         try withMreg { mreg, dir in

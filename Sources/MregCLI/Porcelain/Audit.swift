@@ -54,7 +54,7 @@ extension MregCommand {
             let registry = try Store.registry()
             let names = try models.map { try Revision.parse($0).model }
             let report = try Governance(registry).audit(models: names, since: start, until: end)
-            let format = self.format ?? output.map(Self.format(forFile:)) ?? .text
+            let format = try self.format ?? output.map(Self.format(forFile:)) ?? .text
             let rendered: String
             switch format {
             case .text: rendered = report.text
@@ -75,14 +75,18 @@ extension MregCommand {
         }
 
         /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
-        /// The format a file's extension names (`q1.csv`), text for any other.
-        static func format(forFile path: String) -> ReportFormat {
-            switch (path as NSString).pathExtension.lowercased() {
+        /// The format a file's extension names (`q1.csv`; `.txt` or none: text); another extension
+        /// (`.xlsx`, `.pdf`) is refused rather than filled with text it does not promise.
+        static func format(forFile path: String) throws -> ReportFormat {
+            let ext = (path as NSString).pathExtension.lowercased()
+            switch ext {
             case "json": return .json
             case "csv": return .csv
             case "md", "markdown": return .md
             case "html", "htm": return .html
-            default: return .text
+            case "txt", "text", "log", "": return .text
+            default:
+                throw ValidationError("-o \(path): cannot tell the format from '.\(ext)'; name the file .txt, .json, .csv, .md or .html, or give --format")
             }
         }
 

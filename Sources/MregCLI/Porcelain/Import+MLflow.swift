@@ -67,9 +67,12 @@ extension MregCommand.Import {
                     Terminal.line(line)
                 }
             }
-            if !missing.isEmpty && !allowMissing && !dryRun {
+            if !missing.isEmpty && !allowMissing {
+                // A dry run predicts the real run's exit code, so CI can use it as a check.
                 let n = missing.count
-                throw CommandFailure(.negative, message: "mreg: error: \(n) version\(n == 1 ? " was" : "s were") imported without \(n == 1 ? "its" : "their") artefacts (named above): they are not local or not there; pass --allow-missing to accept that")
+                let what = dryRun ? (n == 1 ? " would be" : "s would be") : (n == 1 ? " was" : "s were")
+                let named = output.json ? "(see \"missing\")" : "(named above)"
+                throw CommandFailure(.negative, message: "mreg: error: \(n) version\(what) imported without \(n == 1 ? "its" : "their") artefacts \(named): they are not local or not there; pass --allow-missing to accept that")
             }
         }
     }

@@ -2,16 +2,13 @@ import MregStore
 import MregSupport
 import MregRegistry
 
-/// The CSV report: RFC 4180, CRLF line ends. A preamble of the header facts (`headerFacts`: who
-/// made it, when, of which store, the verification, the policy digest), one `name,value` row
-/// each, then an empty row, then the header row of `columns` and one row per event.
+/// The CSV report: RFC 4180, CRLF line ends; the header row of `columns`, then one row per event,
+/// so any CSV reader (Python's `csv.DictReader`, pandas, a spreadsheet) reads it as one table.
+/// The report's facts (who made it, when, of which store, the verification, the policy digest)
+/// are in the other formats' header; each event's policy digest is in its `policy` column.
 extension AuditReport {
     public var csv: String {
         var out = ""
-        for (name, value) in headerFacts {
-            out += Self.csvField(name) + "," + Self.csvField(value) + "\r\n"
-        }
-        out += "\r\n"
         out += Self.columns.map(Self.csvField).joined(separator: ",") + "\r\n"
         for row in rows {
             out += row.cells.map(Self.csvField).joined(separator: ",") + "\r\n"

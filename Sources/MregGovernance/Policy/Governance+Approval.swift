@@ -38,7 +38,7 @@ extension Governance {
                 ignored.append("\(who) (#\(a.sequence)) approved twice (counted once)"); continue
             }
             if let why = approvalIgnoredReason(a, manifest: manifest, stage: stage, version: version, rules: rules, policy: policy,
-                                               registrants: [registrant], promoter: promoter, at: now,
+                                               registrants: [registrant.lowercased()], promoter: promoter, at: now,
                                                registered: state.versions[version]?.registeredAt, cache: cache) {
                 ignored.append(why); continue
             }
@@ -107,7 +107,7 @@ extension Governance {
             guard let info = state.versions[v.version] else {
                 throw RegistryError.notFound(.init(.version, "\(v.version)", model: v.model, latest: state.latestVersion))
             }
-            if rules.separationOfDuties, Approval.principal(ofActor: info.registeredBy) == signing.principal {
+            if rules.separationOfDuties, Approval.principal(ofActor: info.registeredBy).lowercased() == signing.principal.lowercased() {
                 throw RegistryError.refused(.approval(model: v.model, version: v.version, stage: stage,
                                                       problem: "\(signing.principal) registered it, and \(stage) asks for separation of duties: another approver must approve"))
             }

@@ -57,7 +57,7 @@ extension Governance {
             if let approvers = rules.approvers, !policy.expand(approvers).contains(signer) {
                 problems.append("approves v\(v) for \(stage), but \(signer) is not an approver there (approvers: \(approvers.joined(separator: ", ")))")
             }
-            if rules.separationOfDuties, let info = state.versions[v], Self.registrants(of: info).contains(signer) {
+            if rules.separationOfDuties, let info = state.versions[v], Self.registrants(of: info).contains(signer.lowercased()) {
                 problems.append("approves v\(v) for \(stage), but \(signer) registered it and \(stage) asks for separation of duties")
             }
             if state.approvals(of: v, stage: stage).contains(where: { $0.signer == signer && $0.manifest == e.manifest }) {
@@ -109,7 +109,8 @@ extension Governance {
 
     /// Who registered a version, as principals: the register event's author e-mail (see FORMAT.md §4).
     static func registrants(of info: ModelState.VersionInfo) -> Set<String> {
-        [Approval.principal(ofActor: info.registeredBy)]
+        // Lowercased, as every comparison with it: an e-mail's case names no other person.
+        [Approval.principal(ofActor: info.registeredBy).lowercased()]
     }
 
     /// What the policy has against removing `e.version` (a `remove` event): `[removal]`, and the
@@ -126,6 +127,13 @@ extension Governance {
             demote.action = .demote
             demote.stage = stage
             problems += moveProblems(demote, policy: policy, signer: signer)
+        }
+        // Removing a version drops its tags: a protected one ([tags.NAME]) as `tag -d` would.
+        for tag in state.tags.filter({ $0.value == v }).map(\.key).sorted() where policy.tags[tag] != nil {
+            var untag = e
+            untag.action = .untag
+            untag.tag = tag
+            problems += moveProblems(untag, policy: policy, signer: signer)
         }
         return problems
     }
@@ -187,8 +195,8 @@ extension Governance {
         guard let who = a.signer else { return "\(label) is unsigned" }
         if a.manifest != manifest { return "\(who) (\(label)) approved another manifest" }
         if let approvers = rules.approvers, !policy.expand(approvers).contains(who) { return "\(who) (\(label)) is not an approver for \(stage)" }
-        if rules.separationOfDuties, registrants.contains(who) { return "\(who) (\(label)) registered v\(version)" }
-        if rules.separationOfDuties, who == promoter { return "\(who) (\(label)) is the promoter" }
+        if rules.separationOfDuties, registrants.contains(who.lowercased()) { return "\(who) (\(label)) registered v\(version)" }
+        if rules.separationOfDuties, who.lowercased() == promoter.lowercased() { return "\(who) (\(label)) is the promoter" }
         if let registered, let t = Timestamp.parse(a.time), let r = Timestamp.parse(registered), t < r {
             return "\(who) (\(label)) is dated \(a.time), before v\(version) was registered (back-dated)"
         }

@@ -22,11 +22,14 @@ extension Governance {
     /// The store's hooks (`.mreg/hooks/`).
     public var hooks: Hooks { Hooks(root: repository.root) }
 
-    /// The signing key (`user.signingKey`, `~/` expanded) and principal (the user's email).
+    /// The signing key (`$MREG_SIGNING_KEY`, else `user.signingKey`; `~/` expanded) and principal
+    /// (the user's email). The variable lets one machine act as several people, as
+    /// `$MREG_USER_NAME`/`$MREG_USER_EMAIL` do for the identity.
     ///
     /// - Throws: when no key is configured, or signatures could not be checked (no allowed-signers file).
     public func signingSetup(identity: Identity, policy: PromotionPolicy) throws -> SigningSetup {
-        guard let raw = repository.setting("user.signingKey"), !raw.isEmpty else {
+        let fromEnvironment = ProcessInfo.processInfo.environment["MREG_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let raw = fromEnvironment ?? repository.setting("user.signingKey"), !raw.isEmpty else {
             throw RegistryError.badInput(.noSigningKey)
         }
         var key = raw

@@ -337,9 +337,9 @@ extension Governance {
 
     /// The recorded verdict must be consistent, and every signature must verify.
     ///
-    /// An unsigned promotion into a stage whose policy requires signatures is an error, unless it
-    /// was judged under another policy (its verdict names another policy digest: the policy changed
-    /// since) or an earlier clean run already verified it (`verifiedBefore`): then it is a warning.
+    /// An unsigned promotion into a stage whose policy requires signatures is an error, unless an
+    /// earlier clean run already verified it (`verifiedBefore`): then it is a warning. A verdict
+    /// naming another policy digest excuses nothing (the digest is the event writer's claim).
     func verifyGovernance(_ link: ChainLink, verifiedBefore: Bool, report: inout VerifyReport.ModelReport,
                           context: VerifyContext, problems: inout [String]) {
         func fail(_ message: String) { problems.append(message) }
@@ -362,15 +362,15 @@ extension Governance {
             if needsSignature {
                 fail("its policy verdict required a signature, but it has none")
             } else if e.action == .promote, let stage = e.stage, case .success(let policy) = context.policy, policy.rules(for: stage)?.signed == true {
-                let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
-                if policyChanged || verifiedBefore {
+                // Only a checkpoint (an earlier clean verify) excuses it: the verdict's policy digest is
+                // written by whoever wrote the event, so "judged under another policy" proves nothing.
+                if verifiedBefore {
                     report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
-                                                 message: "promotes into \(stage) without a signature: the policy requires one now, but "
-                                                     + (policyChanged ? "it was judged under an earlier policy" : "an earlier verify accepted it")))
+                                                 message: "promotes into \(stage) without a signature: the policy requires one now, but an earlier verify accepted it"))
                 } else {
                     fail("promotes into \(stage) without a signature, but the policy requires signed promotions there"
-                         + (judgedUnder == nil ? " and the event records no policy verdict" : " and its verdict, under this same policy, has no signing rule")
-                         + ": it was not made by mreg promote (crafted or altered)")
+                         + (judgedUnder == nil ? " and the event records no policy verdict" : judgedUnder == policy.digest ? " and its verdict, under this same policy, has no signing rule" : " (its verdict names another policy, \(judgedUnder ?? ""): if the policy was tightened since, run 'mreg verify' once under the old policy to accept what it allowed)")
+                         + ": it was not made by mreg promote under this policy (crafted or altered)")
                 }
             }
             return
@@ -407,24 +407,25 @@ extension Governance {
 
     /// The access rules (`eventRuleProblems`, the checker pull and the local commands share) applied
     /// to a recorded event. What they have against an event is a problem, or only a warning when an
-    /// earlier clean run accepted the event or its recorded verdict was judged under another policy
-    /// (the policy changed since). The `signed` rule of a promotion is `verifyGovernance`'s.
+    /// earlier clean run accepted the event (a checkpoint). The `signed` rule of a promotion is `verifyGovernance`'s.
     func verifyRules(_ link: ChainLink, state: ModelState, verifiedBefore: Bool, report: inout VerifyReport.ModelReport,
                      context: VerifyContext, problems: inout [String]) {
         guard case .success(let policy) = context.policy else { return }
         let e = link.event
         let found = eventRuleProblems(e, id: link.id, state: state, policy: policy, cache: context.signatures, signedRule: false)
         guard !found.isEmpty else { return }
+        // Only a checkpoint (an earlier clean verify) makes these warnings: a verdict's policy
+        // digest is the event writer's claim, not proof that another policy was in force.
         let judgedUnder = e.verdict.flatMap { try? PolicyVerdict(json: $0) }?.policy
-        let policyChanged = judgedUnder != nil && judgedUnder != policy.digest
-        if verifiedBefore || policyChanged {
-            let why = policyChanged ? "it was judged under an earlier policy" : "an earlier verify accepted it"
+        if verifiedBefore {
             for message in found {
                 report.warnings.append(.init(model: e.model, sequence: e.sequence, event: link.id,
-                                             message: "\(message) (under the policy now; \(why))"))
+                                             message: "\(message) (under the policy now; an earlier verify accepted it)"))
             }
         } else {
-            problems += found.map { "\($0) (a policy violation: it was not written by mreg under this policy)" }
+            let hint = judgedUnder != nil && judgedUnder != policy.digest
+                ? "; its verdict names another policy: if the policy was tightened since, run 'mreg verify' once under the old policy to accept what it allowed" : ""
+            problems += found.map { "\($0) (a policy violation: it was not written by mreg under this policy\(hint))" }
         }
     }
 

@@ -137,11 +137,36 @@ extension PromotionPolicy {
             throw fail("\(first.key) in \(first.place) needs the allowed-signers file \(allowedSigners), which cannot be read")
         }
         let patterns = Self.allowedPrincipals(String(decoding: data, as: UTF8.self))
+        // ssh-keygen compares principals byte for byte, Swift's == by canonical equivalence: a
+        // principal in another Unicode normalization (`jose\u{301}` beside `jos\u{e9}`) would be one
+        // person to mreg and two to the signature check, so only NFC spellings are accepted.
+        let fileName = (allowedSigners as NSString).lastPathComponent
+        for p in patterns where !Self.isNFC(p) {
+            throw fail("the allowed-signers file \(fileName) names '\(Names.escaped(p))', which is not in Unicode normalization form C (a look-alike of another spelling): write it composed")
+        }
         for (place, key, principals) in lists {
-            for p in expand(principals) where !patterns.contains(where: { fnmatch($0, p, 0) == 0 }) {
+            for p in principals where !Self.isNFC(p) {
+                throw fail("\(key) in \(place) names '\(Names.escaped(p))', which is not in Unicode normalization form C (a look-alike of another spelling): write it composed")
+            }
+        }
+        for group in groups.keys.sorted() {
+            for member in groups[group] ?? [] where !Self.isNFC(member) {
+                throw fail("group '\(group)' in [groups] names '\(Names.escaped(member))', which is not in Unicode normalization form C (a look-alike of another spelling): write it composed")
+            }
+        }
+        // Exact principals by their bytes (a set: a group of thousands stays linear); patterns by fnmatch.
+        let exact = Set(patterns.filter { !$0.contains(where: { "*?[]!".contains($0) }) }.map { Array($0.utf8) })
+        let globs = patterns.filter { $0.contains(where: { "*?[]!".contains($0) }) }
+        for (place, key, principals) in lists {
+            for p in expand(principals) where !exact.contains(Array(p.utf8)) && !globs.contains(where: { fnmatch($0, p, 0) == 0 }) {
                 throw fail("\(key) in \(place) names \(p), who is not in the allowed-signers file \((allowedSigners as NSString).lastPathComponent): add their key there as '\(p) <key>'")
             }
         }
+    }
+
+    /// Whether `text` is in Unicode normalization form C, byte for byte.
+    static func isNFC(_ text: String) -> Bool {
+        Array(text.precomposedStringWithCanonicalMapping.utf8) == Array(text.utf8)
     }
 
     /// The principal patterns of an allowed-signers file (each line's first field, split at commas).

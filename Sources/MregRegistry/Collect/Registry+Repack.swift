@@ -1,3 +1,4 @@
+import Foundation
 import MregStore
 import SystemPackage
 
@@ -40,7 +41,11 @@ extension Registry {
     /// loose with their pack's time, so they age as loose objects and gc prunes them later.
     func repack(reach: Reachability, plan: GCPlan, drop: Set<ObjectID>, threshold: Int64, aggressive: Bool,
                 report: inout GCReport) throws {
-        let packs = store.packSet.packs
+        // A store that is also a filesystem remote lists the packs pushes sent in objects/pack/LIST
+        // (FORMAT.md §6.1); clients fetch by that list, so those packs are never merged away here.
+        // An unreadable list keeps every pack.
+        let listed = Self.listedPacks(packFolder: store.packSet.packs.first.map { ($0.packPath.string as NSString).deletingLastPathComponent })
+        let packs = store.packSet.packs.filter { pack in listed.map { !$0.contains(pack.name) } ?? false }
         var seenTimes = [String: Int64]()
         for pack in packs { seenTimes[pack.name] = (try? FileStatus(path: pack.packPath.string))?.modificationTime }
         let rewrite = packs.filter { pack in
@@ -73,5 +78,19 @@ extension Registry {
         for pack in rewrite where pack.name != written?.name {
             if store.removePack(pack, seenTime: seenTimes[pack.name] ?? 0) { report.packsRemoved += 1 }
         }
+    }
+
+    /// The pack names `objects/pack/LIST` holds: empty when there is no list, nil when there is
+    /// one that cannot be read (then no pack may be rewritten).
+    static func listedPacks(packFolder: String?) -> Set<String>? {
+        guard let packFolder else { return [] }
+        let path = packFolder + "/LIST"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var names = Set<String>()
+        for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            if let first = line.split(separator: " ").first, first.hasPrefix("pack-") { names.insert(String(first)) }
+        }
+        return names
     }
 }

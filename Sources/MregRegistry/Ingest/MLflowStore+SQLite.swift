@@ -6,7 +6,7 @@ extension MLflowStore {
     /// Reads a SQLite tracking store (read-only) after checking its schema revision.
     static func readSQLite(_ path: String, shown: String) throws -> MLflowStore {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RegistryError.notFound(.init(.input, shown))
+            throw RegistryError.notFound(.init(.importFolder, shown))
         }
         let header = (try? handle.read(upToCount: 16)) ?? nil
         try? handle.close()

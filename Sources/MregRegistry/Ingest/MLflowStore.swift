@@ -100,13 +100,12 @@ public struct MLflowStore: Sendable {
         } else if FileManager.default.fileExists(atPath: absolute) {
             store = try readSQLite(absolute, shown: uri)
         } else {
-            throw RegistryError.notFound(.init(.input, uri))
+            throw RegistryError.notFound(.init(.importFolder, uri))
         }
         if !wanted.isEmpty {
             let names = Set(store.models.map(\.name))
             for name in wanted where !names.contains(name) {
-                throw RegistryError.badInput(.unusablePath(action: "import", path: uri,
-                    problem: "it has no registered model '\(name)' (it has: \(names.sorted().joined(separator: ", ")))"))
+                throw RegistryError.notFound(.init(.mlflowModel, name, remote: uri, suggestions: names.sorted()))
             }
             store.models = store.models.filter { wanted.contains($0.name) }
         }

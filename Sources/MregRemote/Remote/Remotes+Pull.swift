@@ -50,6 +50,11 @@ extension Remotes {
         for (model, id) in heads.sorted(by: { $0.key < $1.key }) {
             if let w = track(remoteName, model, id) { report.warnings.append(w) }
         }
+        if !oldPolicy.isEmpty {
+            // A changed allowed-signers file changes who may sign: never adopted silently.
+            let files = oldPolicy.keys.sorted().joined(separator: ", ")
+            report.warnings.append("adopted the remote's policy: \(files) changed here (who may sign, approve or promote may differ now); review it with 'mreg policy show' and the allowed-signers file")
+        }
         report.models = try heads.sorted { $0.key < $1.key }.map {
             try integrate(model: $0.key, remoteHead: $0.value, resolution: resolution)
         }
