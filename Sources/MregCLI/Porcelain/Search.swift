@@ -54,10 +54,14 @@ extension MregCommand {
             let result = try index.search(query, order: order, limit: limit)
             // A damaged model is named on stderr (exit 4); the others are searched as usual.
             let unknown = result.total == 0 && result.damaged.isEmpty ? try Self.keysNoVersionHas(query, index: index) : []
-            if !unknown.isEmpty {
+            // An --order-by key no version has would sort nothing and print '-' in every row: a typo.
+            let unordered = unknown.isEmpty && result.damaged.isEmpty
+                ? try Self.keysNoVersionHas(order.map(\.field), includingRemoved: query.fields.contains(.removed), index: index) : []
+            if !unknown.isEmpty || !unordered.isEmpty {
                 if output.json { output.emit(.array([])) }
-                let names = unknown.map(\.description).joined(separator: " or ")
-                throw CommandFailure(.negative, message: "mreg: error: no version has \(names) (searched \(result.searched); see 'mreg show MODEL' for the keys a version has)")
+                let names = (unknown.isEmpty ? unordered : unknown).map(\.description).joined(separator: " or ")
+                throw CommandFailure(.negative, message: "mreg: error: \(unknown.isEmpty ? "--order-by: " : "")no version has \(names) "
+                                     + "(searched \(result.searched); see 'mreg show MODEL' for the keys a version has)")
             }
             try render(result)
             try DamagedModels.finish(result.damaged)
@@ -66,11 +70,17 @@ extension MregCommand {
         /// The keyed fields (`params.X`, `metrics.X`, `card.X`, `environment.X`) of `query` that
         /// no version has, so an empty result can say why instead of a bare "no version matches".
         static func keysNoVersionHas(_ query: SearchQuery, index: RegistryIndex) throws -> [SearchField] {
+            try keysNoVersionHas(query.fields, includingRemoved: query.fields.contains(.removed), index: index)
+        }
+
+        /// The keyed fields among `fields` that no version has (removed versions count when
+        /// `includingRemoved`, as they do in a query that names `removed`).
+        static func keysNoVersionHas(_ fields: [SearchField], includingRemoved: Bool, index: RegistryIndex) throws -> [SearchField] {
             var missing = [SearchField]()
-            for field in query.fields where !missing.contains(field) {
+            for field in fields where !missing.contains(field) {
                 switch field {
                 case .param, .metric, .card, .environment:
-                    let probe = try SearchQuery.parse("\(field) IS NOT NULL" + (query.fields.contains(.removed) ? " and (removed = true or removed = false)" : ""))
+                    let probe = try SearchQuery.parse("\(field) IS NOT NULL" + (includingRemoved ? " and (removed = true or removed = false)" : ""))
                     if try index.search(probe, order: [], limit: 0).total == 0 { missing.append(field) }
                 default:
                     continue
