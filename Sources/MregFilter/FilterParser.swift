@@ -3,8 +3,8 @@ import MregSupport
 ///
 /// Values are checked against their field as they are read: `version` and `parameters`
 /// compare with numbers (`version` also with `'3'` and `'v3'`), `created` with quoted dates,
-/// `model`, `author`, `message`, `stage`, `tag` and `format` with quoted text; `params.`,
-/// `metrics.` and `card.` keys with any value.
+/// `model`, `author`, `message`, `stage`, `tag` and `format` with quoted text; `metrics.` keys
+/// with numbers, numeric text or true/false; `params.`, `card.` and `environment.` keys with any value.
 public enum FilterParser {
     /// How deeply parentheses and NOTs may nest (a deeper filter is refused, not a stack overflow).
     public static let maxDepth = 100
@@ -270,7 +270,16 @@ private struct Parser {
             case .string(let s) where ["true", "false"].contains(s.lowercased()): return .bool(s.lowercased() == "true")
             default: throw fail(t.column, "removed compares with true or false, not \(t.text)")
             }
-        case .param, .metric, .card, .environment:
+        case .metric:
+            // Metrics are numbers (or true/false): text that reads as neither never compares equal
+            // or in order with one, so `metrics.auc > 'abc'` would silently match nothing.
+            if case .string(let s) = literal, ValueTest.numeric(s) == nil, s != "true", s != "false" {
+                let list = op == .in || op == .notIn
+                throw fail(t.column, "\(field) \(op.rawValue) \(list ? "(… \(t.text) …)" : t.text) compares a number with text and never holds: "
+                           + "metrics are numbers, so write one, as in \(field) \(list ? ">=" : op.rawValue) 0.9")
+            }
+            return literal
+        case .param, .card, .environment:
             return literal
         }
     }
