@@ -153,7 +153,7 @@ enum ErrorWording {
     // MARK: did you mean
 
     /// `text; did you mean 'x'?` when one of `names` is close to `name` (same letters in
-    /// another case, or at most two edits away), else `text`.
+    /// another case, or at most two edits away, swapping two neighbours counting as one), else `text`.
     static func didYouMean(_ text: String, _ name: String, among names: [String]) -> String {
         guard let near = nearest(name, among: names) else { return text }
         return "\(text); did you mean '\(near)'?"
@@ -173,17 +173,24 @@ enum ErrorWording {
         return best?.name
     }
 
-    /// Levenshtein distance, stopping early (returning `limit + 1`) once it exceeds `limit`.
+    /// Edit distance with adjacent transpositions (`fruad` is one edit from `fraud`: optimal
+    /// string alignment), stopping early (returning `limit + 1`) once it exceeds `limit`.
     static func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
         let a = Array(a), b = Array(b)
         if abs(a.count - b.count) > limit { return limit + 1 }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var beforePrevious = [Int]()
         var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
+        for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
+            for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
             if current.min() ?? 0 > limit { return limit + 1 }
+            beforePrevious = previous
             previous = current
         }
         return previous[b.count]
