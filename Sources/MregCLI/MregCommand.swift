@@ -92,6 +92,9 @@ public struct MregCommand: ParsableCommand {
             fail("stored JSON cannot be read: \(error)", .corrupt)
         } catch {
             let code = exitCode(for: error)
+            // A completion request the parser cannot place (`---completion` alone, an unknown
+            // subcommand or argument) completes nothing: the shell gets no words, not an error.
+            if arguments.first == "---completion" && code != .success { finish(.success) }
             if code == .success {
                 // Help and version go to stdout like any output, so a failed write is reported.
                 let text = fullMessage(for: error)
