@@ -29,9 +29,10 @@ public enum HTMLReport {
     }
 
     /// A diff of two versions as one page; the footer names `store` (the folder of the store) and when.
-    public static func diff(_ diff: VersionDiff, all: Bool = false, store: String? = nil,
+    /// A metric's change is green when it improves (a fall for those in `lowerIsBetter`, else a rise).
+    public static func diff(_ diff: VersionDiff, all: Bool = false, store: String? = nil, lowerIsBetter: Set<String> = [],
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        var page = WebSite.diffPage(diff, all: all, served: false)
+        var page = WebSite.diffPage(diff, all: all, served: false, lowerIsBetter: lowerIsBetter)
         page.footer = "Diff \(diff.old.label) → \(diff.new.label)" + (store.map { " from the store in \($0)" } ?? "")
             + ", generated \(generated(environment)) by mreg \(MregVersion.string)."
         return page.render()

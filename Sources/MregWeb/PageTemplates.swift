@@ -57,7 +57,7 @@ enum PageTemplates {
     table{border-collapse:collapse;background:#fff;font-size:13px}
     th,td{border:1px solid #dde;padding:.25em .6em;text-align:left;vertical-align:top}
     th{background:#eef0f4}th a{color:inherit}
-    td.num{text-align:right;font-variant-numeric:tabular-nums}td.up{color:#11602a}td.down{color:#9a2a10}
+    td.num{text-align:right;font-variant-numeric:tabular-nums}td.better{color:#11602a}td.worse{color:#9a2a10}
     tr.added td{background:#e9f7ec}tr.removed td{background:#fbeaea}tr.changed td{background:#fff7e0}
     figure{display:inline-block;margin:0 1em 1em 0;border:1px solid #dde;background:#fff}
     svg.plot text{font:11px sans-serif;fill:#334}svg.plot .plot-title{font-weight:700}svg.plot .marker{fill:#c60}svg.plot .value{font-size:10px;fill:#1d4fa0}svg.plot .axis{fill:#667}

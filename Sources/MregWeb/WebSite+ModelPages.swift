@@ -119,13 +119,16 @@ extension WebSite {
     }
 
     /// A metric's change as the command line shows it, signed (`+0.05`, `-0.02`), with an
-    /// arrow so the direction does not rest on the colour alone (`+0.05 ▲`).
-    static func deltaCell(_ delta: JSONValue?) -> WebPage.Cell {
+    /// arrow so the direction does not rest on the colour alone (`+0.05 ▲`). The colour says
+    /// whether it is an improvement (`better`, green) or a regression (`worse`, red): a rise,
+    /// unless the policy says lower is better for the metric (`lowerIsBetter`).
+    static func deltaCell(_ delta: JSONValue?, lowerIsBetter: Bool = false) -> WebPage.Cell {
         guard let delta else { return WebPage.Cell("", cssClass: "num") }
         let text = delta.displayText
         let value = delta.doubleValue ?? 0
-        if value > 0 { return WebPage.Cell((text.hasPrefix("+") ? text : "+" + text) + " ▲", cssClass: "num up") }
-        if value < 0 { return WebPage.Cell(text + " ▼", cssClass: "num down") }
+        func judged(_ rise: Bool) -> String { rise != lowerIsBetter ? "num better" : "num worse" }
+        if value > 0 { return WebPage.Cell((text.hasPrefix("+") ? text : "+" + text) + " ▲", cssClass: judged(true)) }
+        if value < 0 { return WebPage.Cell(text + " ▼", cssClass: judged(false)) }
         return WebPage.Cell(text.hasPrefix("-") || text.hasPrefix("+") ? text : "+" + text, cssClass: "num")
     }
 
@@ -145,11 +148,13 @@ extension WebSite {
     func diffPage(_ registry: Registry, model: String, old: String, new: String, _ r: Request) throws -> WebPage {
         try checkParameters(r, ["all": ["0", "1"]])
         let diff = try registry.diff(try checkedRevision(model, old, in: registry), try checkedRevision(model, new, in: registry))
-        return Self.diffPage(diff, all: r.query["all"] == "1", served: true)
+        return Self.diffPage(diff, all: r.query["all"] == "1", served: true,
+                             lowerIsBetter: Governance(registry).lowerIsBetterMetrics())
     }
 
-    /// The page of a diff (served, or in a report); `all` includes unchanged entries.
-    public static func diffPage(_ diff: VersionDiff, all: Bool, served: Bool) -> WebPage {
+    /// The page of a diff (served, or in a report); `all` includes unchanged entries. A metric's
+    /// change is green when it improves: when it falls for those in `lowerIsBetter`, else when it rises.
+    public static func diffPage(_ diff: VersionDiff, all: Bool, served: Bool, lowerIsBetter: Set<String> = []) -> WebPage {
         var page = WebPage(title: "diff \(diff.old.label) \(diff.new.label)", heading: "\(diff.old.label) → \(diff.new.label)")
         page.served = served
         let sections = Set(VersionDiff.Section.allCases)
@@ -161,7 +166,7 @@ extension WebSite {
                 headers: (["Key", diff.old.label, diff.new.label] + (diffColumn ? ["Change"] : [])).map { WebPage.Cell($0) },
                 rows: shown.map { c in
                     [WebPage.Cell(c.key), WebPage.Cell(WebFormat.value(c.old)), WebPage.Cell(WebFormat.value(c.new))]
-                        + (diffColumn ? [Self.deltaCell(c.diff)] : [])
+                        + (diffColumn ? [Self.deltaCell(c.diff, lowerIsBetter: lowerIsBetter.contains(c.key))] : [])
                 },
                 rowClasses: shown.map { c in c.old == nil ? "added" : c.new == nil ? "removed" : c.changed ? "changed" : nil })))
         }

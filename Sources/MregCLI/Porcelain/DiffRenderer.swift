@@ -44,7 +44,14 @@ enum DiffRenderer {
         }
     }
 
-    static func text(_ diff: VersionDiff, sections: Set<VersionDiff.Section>, all: Bool) -> String {
+    /// A metric's signed change in colour: green when it improves, red when it regresses (a
+    /// rise improves, unless the metric is in `lowerIsBetter`: the policy's `better = "lower"`).
+    static func paintedChange(_ text: String, _ change: JSONValue?, lowerIsBetter: Bool) -> String {
+        guard let value = change?.doubleValue, value != 0, !text.isEmpty else { return text }
+        return Terminal.paint(text, (value > 0) != lowerIsBetter ? .green : .red)
+    }
+
+    static func text(_ diff: VersionDiff, sections: Set<VersionDiff.Section>, all: Bool, lowerIsBetter: Set<String> = []) -> String {
         var out = "diff \(diff.old.label) \(diff.new.label)\n"
         var any = false
         for section in order where sections.contains(section) {
@@ -53,10 +60,15 @@ enum DiffRenderer {
             guard !r.isEmpty else { continue }
             any = true
             out += "\n" + Terminal.paint(section.rawValue, .bold) + "\n"
-            for (i, line) in Terminal.table(r.map { row in
+            let changes = section == .metrics ? diff.metrics.filter { all || $0.changed } : []
+            for (i, line) in Terminal.table(r.enumerated().map { k, row in
                 switch section {
                 case .files: return [row[0], row[1], row[2], "->", row[3]]
-                case .metrics: return [row[0], row[1], "->", row[2], row[3]]
+                case .metrics:
+                    // The change is the last column, which the table does not pad: colour codes cannot misalign it.
+                    let change = changes.indices.contains(k) ? changes[k] : nil
+                    return [row[0], row[1], "->", row[2],
+                            paintedChange(row[3], change?.diff, lowerIsBetter: change.map { lowerIsBetter.contains($0.key) } ?? false)]
                 default: return [row[0], row[1], "->", row[2]]
                 }
             }).enumerated() {

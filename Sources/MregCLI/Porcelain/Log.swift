@@ -169,7 +169,8 @@ extension MregCommand {
             let tensorDiff = tensors ? try registry.tensorDiff(old: Manifest.load(diff.old.manifestID, from: registry.store),
                                                                 new: Manifest.load(diff.new.manifestID, from: registry.store)) : nil
             if html {
-                let page = HTMLReport.diff(diff, all: all, store: registry.repository.workTree)
+                let page = HTMLReport.diff(diff, all: all, store: registry.repository.workTree,
+                                           lowerIsBetter: Governance(registry).lowerIsBetterMetrics())
                 if let outputFile {
                     try HTMLReport.write(page, to: outputFile)
                     Terminal.error(HTMLReport.confirmation(page, path: outputFile))
@@ -187,7 +188,10 @@ extension MregCommand {
                 Terminal.write(DiffRenderer.markdown(diff, sections: sections, all: all))
                 if let tensorDiff { Terminal.write(DiffRenderer.tensorsMarkdown(tensorDiff, all: all)) }
             } else {
-                if !sections.isEmpty || tensorDiff == nil { Terminal.write(DiffRenderer.text(diff, sections: sections, all: all)) }
+                if !sections.isEmpty || tensorDiff == nil {
+                    Terminal.write(DiffRenderer.text(diff, sections: sections, all: all,
+                                                     lowerIsBetter: Terminal.colorEnabled ? Governance(registry).lowerIsBetterMetrics() : []))
+                }
                 if let tensorDiff { Terminal.write(DiffRenderer.tensorsText(tensorDiff, all: all, header: sections.isEmpty ? "diff \(diff.old.label) \(diff.new.label)\n" : "")) }
             }
             let differs = diff.hasDifferences(in: sections) || (tensorDiff?.hasDifferences ?? false)
