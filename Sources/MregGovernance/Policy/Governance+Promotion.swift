@@ -136,9 +136,13 @@ extension Governance {
 
     /// Signs an event and checks the signature against the allowed signers before it is written.
     ///
+    /// - Parameter checkClock: false only when signing again an event this signer signed before (a
+    ///   replayed event keeps the time its first signature vouched for, checked then).
     /// - Throws: `RegistryError.refused(.clockSkew)` when the event's time is not the real time (`SigningClock`).
-    package func sign(_ event: inout Event, with signing: SigningSetup, policy: PromotionPolicy) throws {
-        try SigningClock.check(event.time, action: "sign the \(event.action.rawValue) event of \(event.model.isEmpty ? "the model" : event.model)")
+    package func sign(_ event: inout Event, with signing: SigningSetup, policy: PromotionPolicy, checkClock: Bool = true) throws {
+        if checkClock {
+            try SigningClock.check(event.time, action: "sign the \(event.action.rawValue) event of \(event.model.isEmpty ? "the model" : event.model)")
+        }
         event.signer = signing.principal
         event.signature = nil
         let bytes = event.signedBytes
