@@ -35,6 +35,10 @@ extension RegistryError {
         case backDated(model: String, time: String, parentTime: String)
         /// The policy refuses a move out of a governed stage or of a protected tag (`action`: e.g. "demoting fraud v3 from production").
         case movePolicy(action: String, problem: String)
+        /// A signed event (or a promotion judged by `approval_max_age_days`) would be dated `time`, too far
+        /// from the real clock `clock` (`action`: e.g. "sign the promote event of fraud"; `because`: why
+        /// its time must be real; `fromVariable`: the time came from MREG_NOW).
+        case clockSkew(action: String, time: String, clock: String, because: String, fromVariable: Bool)
 
         public var description: String {
             switch self {
@@ -74,6 +78,11 @@ extension RegistryError {
                 return "refusing to date an event of \(model) \(time), before its last event (\(parentTime)): events cannot be back-dated; check the clock (or MREG_NOW); nothing was written"
             case .movePolicy(let action, let problem):
                 return "policy refuses \(action): \(problem); nothing was written"
+            case .clockSkew(let action, let time, let clock, let because, let fromVariable):
+                let fix = fromVariable
+                    ? "unset MREG_NOW (only test suites may keep it, with MREG_ALLOW_CLOCK_OVERRIDE=1)"
+                    : "set this machine's clock right"
+                return "refusing to \(action): its time \(time) is more than 5 minutes from the real clock (\(clock)), and \(because); \(fix); nothing was written"
             case .newerFormat(let location, let version, let supported):
                 return "\(location) has format version \(version); this mreg writes version \(supported): upgrade mreg"
             }

@@ -80,13 +80,47 @@ struct AuditReportTests {
             #expect(rows.map(\.action) == ["register", "approve", "unapprove", "approve", "promote"])
             #expect(rows[1].signature == .good && rows[1].signer == "val@example.com" && rows[1].reason == "validated")
             #expect(rows[1].manifest == r.manifestID && rows[1].stage == "production")
-            #expect(rows[2].approvals == [approval.hex] && rows[2].signature == .good)
+            // A withdrawal lists no approvals: it names the one it revokes.
+            #expect(rows[2].approvals.isEmpty && rows[2].revokes == approval.hex && rows[2].signature == .good)
             #expect(rows[4].approvals == [again.hex] && rows[4].verdictText == "passed" && rows[4].signature == nil)
             #expect(rows[4].manifest == r.manifestID)
             // Who approved is readable without the event ids.
-            #expect(rows[4].approvers == ["val@example.com"] && rows[2].approvers == ["val@example.com"])
+            #expect(rows[4].approvers == ["val@example.com"] && rows[2].revokedApprover == "val@example.com")
             #expect(rows[4].approvalsText == "val@example.com (\(again.hex))")
             #expect(rows[4].cells[11] == "val@example.com (\(again.hex))")
+            #expect(rows[2].cells[11] == "revokes val@example.com (\(approval.hex))")
+            let report = try Governance(f.registry).audit()
+            #expect(report.text.contains("revokes val@example.com (\(approval.hex.prefix(12)))"))
+            let json = report.json["rows"]?.arrayValue?[2]
+            #expect(json?["approvals"] == .array([]) && json?["revokes"] == .string(approval.hex))
+        }
+    }
+
+    @Test func movesShowTheVerdictCheckedNowAndForcedTagsSaySo() throws {
+        try GovernanceFixture.with { f in
+            try f.writePolicy("[stages.staging]\nrequire_reason = true\n[tags.golden]\nrequire_reason = true\n")
+            try f.register(metrics: ["auc=0.9"])
+            try f.register(metrics: ["auc=0.95"], seed: 1)
+            _ = try f.registry.tag(model: "fraud", version: 1, tag: "golden", force: false, reason: "best so far")
+            _ = try f.registry.tag(model: "fraud", version: 2, tag: "golden", force: true, reason: "better")
+            _ = try f.registry.tag(model: "fraud", version: 2, tag: "nightly", force: false)
+            _ = try f.registry.promote(model: "fraud", version: 2, stage: "staging", reason: "eval")
+            _ = try f.registry.demote(model: "fraud", stage: "staging", reason: "regression")
+            // A demotion without the reason the stage asks for (crafted: demote would refuse it).
+            try Self.append(f, ["action": "demote", "version": 2, "stage": "staging", "time": "2099-01-01T00:00:00Z"])
+            let report = try Governance(f.registry).audit()
+            let digest = try #require(report.policyDigest)
+            let rows = report.rows
+            #expect(rows.map(\.action) == ["register", "register", "tag", "tag", "tag", "promote", "demote", "demote"])
+            #expect(rows.map(\.verdictText) == ["", "", "passed (checked now)", "passed (checked now, forced)", "no rules (checked now)",
+                                                "passed", "passed (checked now)", "failed: require_reason (checked now)"])
+            #expect(rows[3].forced && !rows[2].forced, "tag -f is forced, as log says [forced]")
+            #expect(rows[6].policyText == "\(digest) (checked now)" && rows[5].policyText == digest)
+            #expect(rows[0].policyText == "not recorded")
+            let json = report.json["rows"]?.arrayValue
+            #expect(json?[3]["forced"] == .bool(true))
+            #expect(json?[7]["verdict"]?["checked_now"] == .bool(true) && json?[7]["verdict"]?["failed_rules"] == ["require_reason"])
+            #expect(json?[5]["verdict"]?["checked_now"] == .bool(false))
         }
     }
 

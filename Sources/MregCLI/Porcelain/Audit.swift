@@ -18,11 +18,16 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "The report for auditors: every governance event with its signature, verdict, approvals and version facts.",
             discussion: """
-            One row per event (register, approve, unapprove, promote, demote, tag, untag, remove), oldest first, with \
-            columns time, model, version, action, stage, tag, actor, signer, signature, reason, verdict, approvals, \
-            manifest, weights_digest, datasets, metrics. 'signature' is good, bad, unknown key, expired or empty: \
-            checked now against the policy's allowed-signers file at the event's time. The header gives the chain \
-            verification (as 'mreg verify', without moving its checkpoint) and the digest of the policy in force. \
+            One row per event (register, approve, unapprove, promote, demote, tag, untag, remove), oldest first. \
+            csv, json, md and html have the columns \(AuditReport.columns.joined(separator: ", ")); \
+            text (for a terminal) shows \(AuditReport.textColumns.map { $0.lowercased() }.joined(separator: ", ")) \
+            (ids shortened; stage/tag is either, weights the weights_digest; datasets, metrics and policy only in the \
+            other formats). 'signature' is good, bad, unknown key, expired or empty: checked now against the policy's \
+            allowed-signers file at the event's time. 'verdict' is the one the event recorded (promote); a demote, \
+            tag or untag records none, so it shows the policy's verdict checked now ('passed (checked now)', \
+            'no rules (checked now)'). 'approvals' lists the approvals a promotion used; an unapprove's says \
+            'revokes SIGNER (ID)'. The header gives the chain verification (as 'mreg verify', without moving its \
+            checkpoint) and the digest of the policy in force (policy.toml and its allowed-signers file). \
             Derived from the event chains alone: anyone holding the store can regenerate it.
             Exit 1 (after writing the report) when a chain fails verification, 2 for an unknown model.
             Examples:

@@ -114,7 +114,7 @@ enum ErrorWording {
         case .removalPolicy(_, _, let problem) where problem.contains("signed"):
             return "\(r) (add --sign)"
         case .hook, .hookNotRunnable, .signatureWouldNotVerify, .signingFailed, .incomingEvent, .ungoverned,
-             .unsafeExport, .newerFormat, .remotePolicy, .removalPolicy, .approval, .revocation, .backDated, .movePolicy:
+             .unsafeExport, .newerFormat, .remotePolicy, .removalPolicy, .approval, .revocation, .backDated, .movePolicy, .clockSkew:
             return r.description
         }
     }

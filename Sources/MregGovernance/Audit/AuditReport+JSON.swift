@@ -33,7 +33,8 @@ extension AuditReport.Row {
         var verdict = JSONValue.null
         if let verdictPassed {
             verdict = ["passed": .bool(verdictPassed), "policy": JSONValue(verdictPolicy),
-                       "failed_rules": .array(failedRules.map { .string($0) })]
+                       "failed_rules": .array(failedRules.map { .string($0) }),
+                       "checked_now": .bool(checkedNow), "governed": .bool(governed)]
         }
         return [
             "time": .string(time), "model": .string(model), "seq": .int(sequence), "event": .string(event.hex),
@@ -41,6 +42,7 @@ extension AuditReport.Row {
             "actor": .string(actor), "signer": JSONValue(signer), "signature": JSONValue(signature?.rawValue),
             "signature_detail": JSONValue(signatureDetail), "reason": JSONValue(reason), "verdict": verdict,
             "forced": .bool(forced), "approvals": .array(approvals.map { .string($0) }), "approvers": .array(approvers.map { .string($0) }),
+            "revokes": JSONValue(revokes), "revoked_approver": JSONValue(revokedApprover),
             "manifest": JSONValue(manifest?.hex), "weights_digest": JSONValue(weightsDigest),
             "datasets": .array(datasets.map { ["name": .string($0.name), "digest": JSONValue($0.digest)] }),
             "metrics": .object(Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),

@@ -5,8 +5,8 @@ import MregRegistry
 /// The text report: the header, then aligned columns for a terminal (ids abbreviated;
 /// datasets and metrics are in the other formats).
 extension AuditReport {
-    /// The columns the text report shows.
-    static let textColumns = ["TIME", "MODEL", "VERSION", "ACTION", "STAGE/TAG", "ACTOR", "SIGNER", "SIGNATURE",
+    /// The columns the text report shows (`mreg audit --help` lists them).
+    public static let textColumns = ["TIME", "MODEL", "VERSION", "ACTION", "STAGE/TAG", "ACTOR", "SIGNER", "SIGNATURE",
                               "VERDICT", "APPROVALS", "MANIFEST", "WEIGHTS", "REASON", "VIOLATIONS"]
 
     public var text: String {
@@ -19,8 +19,7 @@ extension AuditReport {
             table.append([
                 row.time, row.model, row.version.map { "v\($0)" } ?? "", row.action + (row.forced ? " (forced)" : ""),
                 row.stage ?? row.tag ?? "", row.actor, row.signer ?? "", row.signature?.rawValue ?? "",
-                row.verdictText, zip(row.approvals, row.approvers + Array(repeating: "?", count: row.approvals.count))
-                    .map { "\($1.isEmpty ? "?" : $1) (\($0.prefix(12)))" }.joined(separator: "; "),
+                row.verdictText, row.approvalsCell(idLength: 12),
                 row.manifest?.abbreviated() ?? "", weights, row.reason ?? "", row.violations.joined(separator: "; "),
             ].map(Names.escaped))
         }

@@ -42,16 +42,25 @@ public struct AuditReport: Sendable {
         /// Why a signature is not good (ssh-keygen's words).
         public var signatureDetail: String?
         public var reason: String?
-        /// The recorded verdict: passed, the policy digest it was judged under, the failed rules.
+        /// The recorded verdict: passed, the policy digest it was judged under, the failed rules
+        /// (for a demote or tag, which record none: the verdict under the policy now, `checkedNow`).
         public var verdictPassed: Bool?
         public var verdictPolicy: String?
         public var failedRules: [String] = []
-        /// The event overrode a failed verdict (`--force`).
+        /// The verdict was not recorded but checked when the report was made (demote, tag, untag).
+        public var checkedNow = false
+        /// False when a verdict checked now found no rule of the policy governing the move.
+        public var governed = true
+        /// The event was forced: a promotion overrode a failed verdict; a tag moved from another version (`tag -f`).
         public var forced: Bool
-        /// A promotion: the approve events it used; an unapprove: the approval it withdrew.
+        /// A promotion: the approve events it used.
         public var approvals: [String] = []
         /// Who signed each of `approvals` (the same order; empty when the chain does not hold it).
         public var approvers: [String] = []
+        /// An unapprove: the approve event it withdraws.
+        public var revokes: String?
+        /// Who signed the approval `revokes` names (empty when the chain does not hold it).
+        public var revokedApprover: String?
         public var manifest: ObjectID?
         /// `sha256:` of the version's files listed `sha256sum`-style, sorted by path.
         public var weightsDigest: String?
@@ -61,19 +70,25 @@ public struct AuditReport: Sendable {
         /// What `verify` has against this event (a policy violation, a forged or damaged link), if anything.
         public var violations: [String] = []
 
-        /// The `policy` column: the digest of the policy the event was judged under, when it records one.
-        public var policyText: String { verdictPolicy ?? "not recorded" }
+        /// The `policy` column: the digest of the policy the event was judged under, when it records
+        /// one; for a verdict checked now, the digest in force now with ` (checked now)`.
+        public var policyText: String {
+            guard let verdictPolicy else { return "not recorded" }
+            return checkedNow ? verdictPolicy + " (checked now)" : verdictPolicy
+        }
 
-        /// The `verdict` column: `passed`, `failed: RULE, …`, with ` (forced)` when overridden; `forced` without a verdict.
+        /// The `verdict` column: `passed`, `failed: RULE, …` or (checked now) `no rules`, with the notes
+        /// `checked now` and `forced` in parentheses (`passed (checked now, forced)`); `forced` without a verdict.
         public var verdictText: String {
             var text: String
             switch verdictPassed {
-            case true?: text = "passed"
+            case true?: text = governed ? "passed" : "no rules"
             case false?: text = failedRules.isEmpty ? "failed" : "failed: " + failedRules.joined(separator: ", ")
             case nil: text = ""
             }
-            if forced { text = text.isEmpty ? "forced" : text + " (forced)" }
-            return text
+            let notes = (checkedNow ? ["checked now"] : []) + (forced ? ["forced"] : [])
+            if text.isEmpty { return notes.joined(separator: ", ") }
+            return notes.isEmpty ? text : text + " (" + notes.joined(separator: ", ") + ")"
         }
 
         /// The `datasets` column: `NAME DIGEST` joined by `; `.
@@ -86,11 +101,19 @@ public struct AuditReport: Sendable {
             metrics.map { "\($0.name)=\($0.value.displayText)" }.joined(separator: "; ")
         }
 
-        /// The `approvals` column: `SIGNER (EVENT-ID)` joined by `; ` (ids in full).
-        public var approvalsText: String {
-            approvals.enumerated().map { i, id in
+        /// The `approvals` column: `SIGNER (EVENT-ID)` joined by `; ` (ids in full); an unapprove's
+        /// `revokes SIGNER (EVENT-ID)`.
+        public var approvalsText: String { approvalsCell(idLength: 64) }
+
+        /// `approvalsText` with ids cut to `idLength` characters (the text report).
+        public func approvalsCell(idLength: Int) -> String {
+            if let revokes {
+                let who = (revokedApprover ?? "").isEmpty ? "?" : revokedApprover ?? "?"
+                return "revokes \(who) (\(revokes.prefix(idLength)))"
+            }
+            return approvals.enumerated().map { i, id in
                 let who = i < approvers.count && !approvers[i].isEmpty ? approvers[i] : "?"
-                return "\(who) (\(id))"
+                return "\(who) (\(id.prefix(idLength)))"
             }.joined(separator: "; ")
         }
 

@@ -38,6 +38,8 @@ extension Governance {
                 if link.json["action"]?.stringValue == "approve" { signers[link.id.hex] = link.json["signer"]?.stringValue ?? "" }
                 guard var row = auditRow(link.json, id: link.id, model: model, versions: link.versions, manifests: &manifests) else { continue }
                 row.approvers = row.approvals.map { signers[$0] ?? "" }
+                row.revokedApprover = row.revokes.map { signers[$0] ?? "" }
+                if let current = try? policy.get() { Self.checkMoveNow(&row, json: link.json, policy: current) }
                 let time = Timestamp.parse(row.time)
                 if let since, (time ?? .distantPast) < since { continue }
                 if let until, (time ?? .distantFuture) > until { continue }
@@ -69,6 +71,24 @@ extension Governance {
         report.store = (repository.root as NSString).deletingLastPathComponent
         report.generatedBy = (try? identity())?.display
         return report
+    }
+
+    /// A demote, tag or untag records no verdict: its row gets the verdict of the event-rules
+    /// checker (`moveVerdict`) under the policy in force now, marked as checked now (nothing
+    /// when the store has no policy, or the event cannot be read).
+    static func checkMoveNow(_ row: inout AuditReport.Row, json: JSONValue, policy: PromotionPolicy) {
+        guard row.verdictPassed == nil, ["demote", "tag", "untag"].contains(row.action), let digest = policy.digest,
+              let event = try? Event(json: json) else { return }
+        row.checkedNow = true
+        guard let verdict = moveVerdict(event, policy: policy, signer: event.signer) else {
+            row.verdictPassed = true
+            row.verdictPolicy = digest
+            row.governed = false
+            return
+        }
+        row.verdictPassed = verdict.passed
+        row.verdictPolicy = verdict.policy
+        row.failedRules = verdict.failures.map(\.rule)
     }
 
     /// One event as stored, with the versions (number to manifest) registered up to it.
@@ -110,8 +130,8 @@ extension Governance {
             time: o["time"]?.stringValue ?? "", model: model, sequence: o["seq"]?.intValue ?? 0, event: id, version: version,
             action: action, stage: o["stage"]?.stringValue, tag: o["tag"]?.stringValue, actor: o["actor"]?.stringValue ?? "",
             signer: o["signer"]?.stringValue, signature: nil,
-            // `force` on a tag only says the tag moved; on a promotion it overrode a failed verdict.
-            reason: o["reason"]?.stringValue, forced: action == "promote" && (o["force"]?.boolValue ?? false))
+            // `force` on a promotion overrode a failed verdict; on a tag, `tag -f` moved it from another version.
+            reason: o["reason"]?.stringValue, forced: o["force"]?.boolValue ?? false)
         if let verdict = o["verdict"], verdict != .null {
             row.verdictPassed = verdict["passed"]?.boolValue ?? false
             row.verdictPolicy = verdict["policy"]?.stringValue
@@ -122,7 +142,7 @@ extension Governance {
         if let used = o["approvals"]?.arrayValue {
             row.approvals = used.compactMap(\.stringValue)
         } else if let withdrawn = o["approval"]?.stringValue {
-            row.approvals = [withdrawn]
+            row.revokes = withdrawn
         }
         row.manifest = o["manifest"]?.stringValue.flatMap { ObjectID(parsing: $0) } ?? version.flatMap { versions[$0] }
         if let id = row.manifest {

@@ -177,29 +177,42 @@ extension Governance {
 extension Governance {
     /// What the policy has against `event` (a demote, tag or untag) signed by `signer`; empty when allowed.
     public static func moveProblems(_ event: Event, policy: PromotionPolicy, signer: String?) -> [String] {
+        moveVerdict(event, policy: policy, signer: signer)?.failures.map(\.detail) ?? []
+    }
+
+    /// The policy's verdict on `event` (a demote, tag or untag) signed by `signer`: one result per
+    /// rule the stage's table (`require_reason`, `signed`, `signers`) or the tag's (`require_reason`,
+    /// `signers`) sets; nil when the policy does not govern the move (another action, no table).
+    public static func moveVerdict(_ event: Event, policy: PromotionPolicy, signer: String?) -> PolicyVerdict? {
         let reasonGiven = !(event.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        var problems = [String]()
+        var results = [PolicyVerdict.RuleResult]()
         switch event.action {
         case .demote:
-            guard let stage = event.stage, let rules = policy.rules(for: stage) else { return [] }
-            if rules.requireReason, !reasonGiven { problems.append("moves out of \(stage) need --reason") }
-            if rules.signed, signer == nil { problems.append("moves out of \(stage) must be signed (--sign with user.signingKey set)") }
+            guard let stage = event.stage, let rules = policy.rules(for: stage) else { return nil }
+            if rules.requireReason {
+                results.append(.init(rule: "require_reason", passed: reasonGiven, detail: reasonGiven ? "a reason is given" : "moves out of \(stage) need --reason"))
+            }
+            if rules.signed {
+                results.append(.init(rule: "signed", passed: signer != nil,
+                                     detail: signer.map { "signed by \($0)" } ?? "moves out of \(stage) must be signed (--sign with user.signingKey set)"))
+            }
             if let signers = rules.signers {
-                let r = signersRule(signers, policy: policy, signer: signer, what: "moves into and out of \(stage)")
-                if !r.passed { problems.append(r.detail) }
+                results.append(signersRule(signers, policy: policy, signer: signer, what: "moves into and out of \(stage)"))
             }
         case .tag, .untag:
-            guard let tag = event.tag, let rules = policy.tags[tag] else { return [] }
+            guard let tag = event.tag, let rules = policy.tags[tag] else { return nil }
             let verb = event.action == .untag ? "deleting" : event.previous == nil ? "creating" : "moving"
-            if rules.requireReason, !reasonGiven { problems.append("tag '\(tag)' is protected: \(verb) it needs a reason (--reason or -m)") }
+            if rules.requireReason {
+                results.append(.init(rule: "require_reason", passed: reasonGiven,
+                                     detail: reasonGiven ? "a reason is given" : "tag '\(tag)' is protected: \(verb) it needs a reason (--reason or -m)"))
+            }
             if let signers = rules.signers {
-                let r = signersRule(signers, policy: policy, signer: signer, what: "changes to tag '\(tag)'")
-                if !r.passed { problems.append(r.detail) }
+                results.append(signersRule(signers, policy: policy, signer: signer, what: "changes to tag '\(tag)'"))
             }
         default:
-            return []
+            return nil
         }
-        return problems
+        return PolicyVerdict(policy: policy.digest ?? "none", rules: results)
     }
 
     /// `demoting fraud v3 from production`, `moving tag 'released' of fraud to v3`.

@@ -92,6 +92,11 @@ extension Governance {
         Registry.place(&event, on: state)
         guard let version = event.version, let stage = event.stage else { return }
         event.signer = signing?.principal
+        if let rules = policy.rules(for: stage), rules.approvals > 0, rules.approvalMaxAgeDays != nil {
+            // The approvals' age is judged at the event's time, which must be the real one.
+            try SigningClock.check(event.time, action: "promote \(state.model) v\(version) to \(stage)",
+                                  because: "approval_max_age_days in [stages.\(stage)] judges the approvals' age at that time")
+        }
         if let rules = policy.rules(for: stage),
            let verdict = try verdict(policy: policy, state: state, version: version, stage: stage, reason: event.reason, signer: signing?.principal) {
             event.verdict = verdict.json
@@ -130,7 +135,14 @@ extension Governance {
     }
 
     /// Signs an event and checks the signature against the allowed signers before it is written.
-    package func sign(_ event: inout Event, with signing: SigningSetup, policy: PromotionPolicy) throws {
+    ///
+    /// - Parameter checkClock: false only when signing again an event this signer signed before (a
+    ///   replayed event keeps the time its first signature vouched for, checked then).
+    /// - Throws: `RegistryError.refused(.clockSkew)` when the event's time is not the real time (`SigningClock`).
+    package func sign(_ event: inout Event, with signing: SigningSetup, policy: PromotionPolicy, checkClock: Bool = true) throws {
+        if checkClock {
+            try SigningClock.check(event.time, action: "sign the \(event.action.rawValue) event of \(event.model.isEmpty ? "the model" : event.model)")
+        }
         event.signer = signing.principal
         event.signature = nil
         let bytes = event.signedBytes

@@ -101,7 +101,9 @@ extension Governance {
         for (id, e) in events where e.action == .promote {
             guard let stage = e.stage, let rules = policy.rules(for: stage) else { continue }
             let judged = e.verdict.flatMap { try? PolicyVerdict(json: $0) }
-            if let judged, judged.policy == digest { continue }
+            // A verdict recorded before the digest covered the allowed-signers file names this
+            // policy.toml's legacy digest: the same rules (signatures are checked below anyway).
+            if let judged, judged.policy == digest || (policy.legacyDigest != nil && judged.policy == policy.legacyDigest) { continue }
             // Name the rule the remote's policy refuses, when it does.
             if let version = e.version, let verdict = try? judge.verdict(policy: policy, state: judge.state(of: model, before: e),
                                                                          version: version, stage: stage, reason: e.reason, signer: e.signer,

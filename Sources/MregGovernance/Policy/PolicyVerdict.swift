@@ -4,7 +4,7 @@ import MregRegistry
 import MregFilter
 /// What the policy said about one promotion, recorded in its event as `verdict`:
 ///
-///     {"passed": false, "policy": "sha256:<hex of policy.toml>",
+///     {"passed": false, "policy": "sha256:<the policy digest, PromotionPolicy+Digest>",
 ///      "rules": [{"rule": "from", "passed": true, "detail": "v3 is in staging"}, ...]}
 ///
 /// Rules appear in a fixed order (`from`, `require`, `no_regression`, `card_fields`,
@@ -25,7 +25,7 @@ public struct PolicyVerdict: Sendable, Equatable {
         }
     }
 
-    /// `sha256:` of the policy file the verdict was reached under.
+    /// The digest of the policy (and allowed-signers file) the verdict was reached under (`PromotionPolicy.digest`).
     public var policy: String
     public var rules: [RuleResult]
     /// The `approve` events the `approvals` rule counted, oldest first (recorded as the promotion's

@@ -21,7 +21,8 @@ extension PromotionPolicy {
             return PromotionPolicy()
         }
         var policy = try parse(bytes: Array(data), path: path, root: root, knownStages: knownStages)
-        policy.digest = Digest.sha256(Array(data))
+        policy.digest = digest(policy: Array(data), allowedSignersAt: policy.allowedSigners)
+        policy.legacyDigest = Digest.sha256(Array(data))
         return policy
     }
 

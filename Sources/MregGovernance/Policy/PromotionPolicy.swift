@@ -78,8 +78,12 @@ public struct PromotionPolicy: Sendable {
     public var stages: [String: StageRules] = [:]
     /// Absolute path of the allowed-signers file (`ssh-keygen` format), if the policy names one.
     public var allowedSigners: String?
-    /// `sha256:` of the policy file's bytes (nil without a file); recorded in each verdict.
+    /// The digest of the policy file and its allowed-signers file (`PromotionPolicy+Digest`;
+    /// nil without a policy file); recorded in each verdict.
     public var digest: String?
+    /// `sha256:` of the policy file's bytes alone: the digest verdicts recorded before the
+    /// digest covered the allowed-signers file (nil without a policy file).
+    public var legacyDigest: String?
     /// Where the policy was read from.
     public var path: String?
     /// `[retention]`: which versions `prune` keeps (nil: the policy has none).

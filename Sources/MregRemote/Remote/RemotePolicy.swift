@@ -24,8 +24,12 @@ public struct RemotePolicy: Sendable, Equatable {
         self.token = token
     }
 
-    /// `sha256:` of `policy.toml`'s bytes, as recorded in the verdicts it judged.
-    public var digest: String { Digest.sha256(Array(files[PromotionPolicy.fileName] ?? Data())) }
+    /// The policy digest (`PromotionPolicy.digest`: `policy.toml` and the allowed-signers file
+    /// beside it, when it travels with it), as recorded in the verdicts it judged.
+    public var digest: String {
+        let signers = files.keys.sorted().first { $0 != PromotionPolicy.fileName }.flatMap { files[$0] }
+        return PromotionPolicy.digest(policy: Array(files[PromotionPolicy.fileName] ?? Data()), allowedSigners: signers.map { Array($0) })
+    }
 
     /// Whether both hold the same files (tokens aside).
     public func sameFiles(as other: RemotePolicy?) -> Bool { other?.files == files }
@@ -68,7 +72,8 @@ public struct RemotePolicy: Sendable, Equatable {
             for name in files.keys.sorted() where name != PromotionPolicy.fileName && policy.allowedSigners != "\(folder)/\(name)" {
                 throw RegistryError.refused(.remotePolicy(remote: remote, problem: "it holds '\(name)', which its policy.toml does not name as its allowed-signers file; its owner must fix it with 'mreg policy push --replace'"))
             }
-            policy.digest = digest
+            policy.digest = PromotionPolicy.digest(policy: Array(bytes), allowedSignersAt: policy.allowedSigners)
+            policy.legacyDigest = Digest.sha256(Array(bytes))
             return (policy, folder)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)

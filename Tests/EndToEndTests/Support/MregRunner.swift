@@ -108,6 +108,9 @@ struct MregRunner: Sendable {
         env["NO_COLOR"] = "1"
         env["MREG_USER_NAME"] = "Test"
         env["MREG_USER_EMAIL"] = "test@example.com"
+        // Tests date events with MREG_NOW, signed ones too (expired keys, stale approvals): the
+        // documented test-only switch lets them; the test of the refusal unsets it.
+        env["MREG_ALLOW_CLOCK_OVERRIDE"] = "1"
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["LC_ALL"] = "C"
         return env
