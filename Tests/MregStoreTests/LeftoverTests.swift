@@ -18,7 +18,8 @@ struct LeftoverTests {
             let root = repo.root
             let temps = ["\(root)/objects/tmp_obj_12_abc", "\(root)/objects/tmp_obj_stdin_3_x",
                          "\(root)/refs/models/m/head.lock~k2", "\(root)/config.lock~9", "\(root)/statcache.lock~7",
-                         "\(root)/index/.tmp-4-5", "\(root)/refs/models/m/head.lock~break"]
+                         "\(root)/index/.tmp-4-5", "\(root)/index/models/team/.tmp-6-7",
+                         "\(root)/refs/models/m/head.lock~break"]
             for path in temps { try writeBytes([1], to: path) }
             try FileManager.default.createDirectory(atPath: "\(root)/objects/tmp_obj_incoming_1_2/ab", withIntermediateDirectories: true)
             // Not temp files: a ref, an object-like name, the index's own files.

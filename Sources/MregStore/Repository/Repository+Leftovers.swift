@@ -29,8 +29,9 @@ extension Repository {
     /// last changed, sorted by path.
     ///
     /// Looks in `objects/` (where mreg writes them; not in the fan-out folders, which fsck
-    /// lists anyway), everywhere under `refs/`, in the store's own folder and one level below
-    /// it (`index/`, `hooks/`…); symbolic links are not followed.
+    /// lists anyway), everywhere under `refs/` and `index/` (model records nest as deep as
+    /// model names do), in the store's own folder and one level below it (`hooks/`…);
+    /// symbolic links are not followed.
     public func tempFiles(now: Date = Date()) -> [(path: String, age: TimeInterval)] {
         var found = [String]()
         func collect(_ folder: String, depth: Int, skip: Set<String> = []) {
@@ -41,9 +42,10 @@ extension Repository {
                 collect(full, depth: depth - 1)
             }
         }
-        collect(root, depth: 1, skip: ["objects", "refs"])
+        collect(root, depth: 1, skip: ["objects", "refs", "index"])
         collect("\(root)/objects", depth: 0)
         collect("\(root)/refs", depth: 64)
+        collect("\(root)/index", depth: 64)
         return found.sorted().map { ($0, Self.secondsUnchanged(FilePath($0), now: now)) }
     }
 
