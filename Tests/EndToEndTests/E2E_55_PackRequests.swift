@@ -180,7 +180,7 @@ struct PackRequestTests {
             let listed = PackTransferTests.listed(try s3.get(bucket: bucket, key: listKey))
             try R.register(mreg, dir, "fraud", message: "two", seed: 2)
             var killing = s3.environment
-            killing["MREG_TEST_KILL_BEFORE_LIST"] = "1"
+            killing["MREG_TEST_KILL_AT"] = "push-pack-uploaded"
             let killed = try mreg.run(["push"], cwd: dir, env: killing)
             #expect(killed.status != 0, "\(killed)")
             let packs = try s3.keys(bucket: bucket, prefix: "kill/objects/pack/").filter { $0.hasSuffix(".pack") }

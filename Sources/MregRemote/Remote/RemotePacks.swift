@@ -75,6 +75,8 @@ public final class RemotePacks: Sendable {
     /// conditional list update fail (then the list is read) when it is not current. A push that
     /// writes no list calls `confirmList` before heads move.
     public func useCachedList() {
+        // A filesystem remote's list is a local read, and its own gc drops merged packs from it.
+        guard readsThroughList else { return }
         state.withLock { if !$0.loaded { $0.prefersCache = true } }
     }
 
@@ -156,7 +158,7 @@ public final class RemotePacks: Sendable {
     private func adopt(_ fresh: RemotePackList?) throws {
         cacheList(fresh)
         let counted = state.withLock { $0.list?.names ?? [] }
-        guard counted.isSubset(of: fresh?.names ?? []) else {
+        guard !readsThroughList || counted.isSubset(of: fresh?.names ?? []) else {
             state.withLock { $0.loaded = false; $0.unconfirmed = false; $0.prefersCache = false; $0.indexes = []; $0.list = nil }
             throw RegistryError.conflict(.headMoved(model: "objects/pack/LIST", remote: "\(storage.location)",
                                                     detail: "packs left the remote's pack list while this push ran (a repair by `mreg gc --remote`?); nothing moved: push again"))
@@ -294,8 +296,8 @@ public final class RemotePacks: Sendable {
     /// neither update is lost.
     public func publish(_ pack: Pack) throws {
         try storage.uploadPack(pack)
-        // Test hook (FORMAT.md §6.1): die as by `kill -9` after the pack and its index are up, before the list names them.
-        if ProcessInfo.processInfo.environment["MREG_TEST_KILL_BEFORE_LIST"] == "1" { kill(getpid(), SIGKILL) }
+        // Tests (`MREG_TEST_KILL_AT=push-pack-uploaded`): killed after the pack and its index are up, before the list names them.
+        KillPoint.reach("push-pack-uploaded")
         if let bytes = FileManager.default.contents(atPath: pack.indexPath.string) { cache(name: pack.name, index: Array(bytes)) }
         var current = try list()
         let entry = RemotePackList.Entry(name: pack.name, size: pack.size)

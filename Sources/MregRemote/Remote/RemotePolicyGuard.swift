@@ -45,8 +45,10 @@ struct RemotePolicyGuard {
             shared = nil
             folder = nil
         } else if let s3 = remote as? S3Remote {
-            // The heads listing of this push saw no policy pointer: none to read (confirm reads it again).
-            let read = s3.listedPolicy.withLock({ $0 }) == .absent ? nil : try s3.readPolicy()
+            // The heads listing of this push saw no policy pointer: none to read (confirm reads it
+            // again). Taken once: a later guard on the same remote reads the policy itself.
+            let listed = s3.listedPolicy.withLock { value in defer { value = nil }; return value }
+            let read = listed == .absent ? nil : try s3.readPolicy()
             if let read {
                 let staged = try read.staged(in: local.registry.store.directory, remote: "\(remote.location)", knownStages: local.registry.stages)
                 policy = staged.policy
