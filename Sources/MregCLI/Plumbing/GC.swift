@@ -64,6 +64,7 @@ extension MregCommand {
                 output.emit(report.json)
                 return
             }
+            for repair in report.packListRepairs { Terminal.line(repair) }
             let verb = dryRun ? "would delete" : "deleted"
             if dryRun {
                 for item in report.deleted { Terminal.line("\(verb) \(item.id?.hex ?? "?") (\(Format.bytes(item.bytes)))") }

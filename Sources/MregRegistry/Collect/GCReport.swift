@@ -45,6 +45,8 @@ public struct GCReport: Sendable {
     public var packsRemoved = 0
     /// Unreachable packed objects still within the grace, written out loose to age there.
     public var unpacked = 0
+    /// `gc --remote`: what was wrong with the remote's pack list and how it was repaired (empty: nothing).
+    public var packListRepairs = [String]()
 
     public init() {}
 
@@ -72,6 +74,7 @@ public struct GCReport: Sendable {
             "loose_removed": .int(Int64(looseRemoved)),
             "packs_removed": .int(Int64(packsRemoved)),
             "unpacked": .int(Int64(unpacked)),
+            "pack_list_repairs": .array(packListRepairs.map { .string($0) }),
         ])
     }
 }

@@ -31,7 +31,12 @@ struct FilePackStorage: RemotePackStorage {
         return try RemotePackList.parse(Array(data), token: nil, where: "\(location)")
     }
 
-    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> Bool {
+    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> RemotePackList? {
+        try writePackList(new, replacingBytes: old?.serialized())
+    }
+
+    /// Replaces the list whose bytes are `expected` (nil: there is none) by `new`, under the lock.
+    func writePackList(_ new: RemotePackList, replacingBytes expected: [UInt8]?) throws -> RemotePackList? {
         RemoteRequests.note()
         try FileSystem.makeDirectories(FilePath(folder), mode: dirMode)
         let lock: LockFile
@@ -49,7 +54,7 @@ struct FilePackStorage: RemotePackStorage {
         }
         defer { lock.release() }
         let current = FileManager.default.contents(atPath: listPath).map { Array($0) }
-        guard current == old?.serialized() else { return false }
+        guard current == expected else { return nil }
         let temp = "\(objects.directory)/\(ObjectStore.tempPrefix)list_\(getpid())_\(UInt64.random(in: 0...UInt64.max))"
         guard FileManager.default.createFile(atPath: temp, contents: Data(new.serialized())) else {
             throw RegistryError.io(.init("write", temp, reason: "the pack list cannot be written"))
@@ -61,19 +66,43 @@ struct FilePackStorage: RemotePackStorage {
             unlink(temp)
             throw error
         }
-        return true
+        return RemotePackList(entries: new.entries)
     }
 
-    /// Removes from the list the packs no longer in the folder (a gc of the remote store merged
-    /// them; their objects are in the pack that replaced them, which readers of the store see).
-    func dropMissingPacks() throws {
+    /// Repairs the list (`gc --remote`): drops the packs no longer in the folder (a gc of the
+    /// remote store merged them; their objects are in the pack that replaced them, which readers
+    /// of the store see); a damaged list is rebuilt from every pack in the folder.
+    ///
+    /// - Returns: what was wrong and repaired (or, with `dryRun`, would be).
+    func repairPackList(dryRun: Bool) throws -> [String] {
+        let would = dryRun ? "would be " : ""
         for _ in 0..<100 {
-            guard let list = try readPackList() else { return }
-            var kept = list
-            kept.entries = list.entries.filter { FileManager.default.fileExists(atPath: "\(folder)/\($0.name).idx") }
-            if kept.entries == list.entries { return }
-            if try writePackList(kept, replacing: list) { return }
+            guard let data = FileManager.default.contents(atPath: listPath) else { return [] }
+            var problems = [String]()
+            var kept = RemotePackList()
+            do {
+                let list = try RemotePackList.parse(Array(data), token: nil, where: "\(location)")
+                for entry in list.entries {
+                    if FileManager.default.fileExists(atPath: "\(folder)/\(entry.name).idx") && FileManager.default.fileExists(atPath: "\(folder)/\(entry.name).pack") {
+                        kept.entries.append(entry)
+                    } else {
+                        problems.append("\(entry.name) \(would)dropped from the pack list: it is no longer in objects/pack/")
+                    }
+                }
+            } catch RegistryError.corrupt(let problem) {
+                problems.append("the pack list objects/pack/LIST is damaged (\(problem.reason)); it \(dryRun ? "would be" : "was") rebuilt from the packs present")
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                for file in files.sorted() where file.hasSuffix(".pack") {
+                    let name = String(file.dropLast(5))
+                    guard RemotePackList.isPackName(name), FileManager.default.fileExists(atPath: "\(folder)/\(name).idx"),
+                          let size = (try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(file)"))?[.size] as? Int64 else { continue }
+                    kept.entries.append(.init(name: name, size: size))
+                }
+            }
+            if problems.isEmpty || dryRun { return problems }
+            if try writePackList(kept, replacingBytes: Array(data)) != nil { return problems }
         }
+        throw RegistryError.conflict(.headMoved(model: "objects/pack/LIST", remote: "\(location)", detail: "the pack list kept changing while gc checked it; run `mreg gc --remote` again"))
     }
 
     func uploadPack(_ pack: Pack) throws {

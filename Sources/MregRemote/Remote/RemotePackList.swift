@@ -11,6 +11,8 @@ public struct RemotePackList: Sendable, Equatable {
     /// The version this code writes and reads.
     public static let version = 1
     static let header = "mreg-pack-list"
+    /// The most bytes a list may have (about 190,000 packs); a larger one is refused unread.
+    public static let maximumBytes = 16 << 20
 
     public struct Entry: Sendable, Equatable {
         /// `pack-<64 hex>`.
@@ -43,6 +45,9 @@ public struct RemotePackList: Sendable, Equatable {
         func damaged(_ why: String) -> RegistryError {
             RegistryError.corrupt(.init(object: "the pack list objects/pack/LIST", reason: "\(why); the remote's packs cannot be used until it is repaired (run `mreg gc --remote` from a store that has its objects)", remote: location))
         }
+        guard bytes.count <= maximumBytes else {
+            throw RegistryError.corrupt(.init(object: "the pack list objects/pack/LIST", reason: "it is \(bytes.count) bytes, over the \(maximumBytes >> 20) MiB a list may hold; run `mreg gc --remote` to rebuild it from the packs present", remote: location))
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard let first = lines.first else { throw damaged("it is empty") }
@@ -52,7 +57,7 @@ public struct RemotePackList: Sendable, Equatable {
             throw damaged("its first line is not `\(header) <version>`")
         }
         guard version <= Self.version else {
-            throw RegistryError.refused(.newerFormat(location: location, version: version, supported: Self.version))
+            throw RegistryError.refused(.newerFormat(location: "the pack list objects/pack/LIST of \(location)", version: version, supported: Self.version))
         }
         var list = RemotePackList(token: token)
         var seen = Set<String>()

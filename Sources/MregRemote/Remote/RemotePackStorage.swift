@@ -11,9 +11,10 @@ public protocol RemotePackStorage: Sendable {
     /// The pack list, or nil when the remote has none (it holds loose objects only).
     func readPackList() throws -> RemotePackList?
 
-    /// Replaces the pack list `old` (nil: there is none yet) by `new`; false when the list is
-    /// no longer `old` (another pusher changed it: read it again and retry).
-    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> Bool
+    /// Replaces the pack list `old` (nil: there is none yet) by `new`, returning `new` with its
+    /// new token (S3: the ETag the write answered); nil when the list is no longer `old`
+    /// (another pusher changed it: read it again and retry).
+    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> RemotePackList?
 
     /// Uploads a pack written locally, the `.pack` first, then its `.idx`.
     func uploadPack(_ pack: Pack) throws

@@ -30,9 +30,15 @@ public final class RemotePacks: Sendable {
 
     struct State {
         var loaded = false
+        /// Whether `load` may take the list from the cache (a push; see `useCachedList`).
+        var prefersCache = false
+        /// Whether the list was taken from the cache and not yet confirmed by the remote.
+        var unconfirmed = false
         var list: RemotePackList?
         var indexes: [(name: String, index: PackIndex)] = []
         var downloaded: [String: Pack] = [:]
+        /// Sizes of packs read though the list does not name them (a repair by `gc --remote`).
+        var unlistedSizes: [String: Int64] = [:]
     }
     private let state = Mutex(State())
     private let downloads = Mutex(())
@@ -63,12 +69,54 @@ public final class RemotePacks: Sendable {
         return state.withLock { $0.list }
     }
 
-    /// Reads the pack list and the indexes it names (cached ones from the cache), once.
+    /// Lets this transfer (a push) take the pack list from the cache `.mreg/remote-packs/<key>/LIST`
+    /// (the list and token this store last read or wrote) instead of reading it: pushes only add
+    /// to a list, so a cached one names packs the remote has, and its token makes the push's
+    /// conditional list update fail (then the list is read) when it is not current. A push that
+    /// writes no list calls `confirmList` before heads move.
+    public func useCachedList() {
+        // A filesystem remote's list is a local read, and its own gc drops merged packs from it.
+        guard readsThroughList else { return }
+        state.withLock { if !$0.loaded { $0.prefersCache = true } }
+    }
+
+    var listCachePath: String { "\(cacheFolder)/LIST" }
+
+    /// The cached list: a first line `token <token>` (or `token -`), then the list's bytes.
+    func cachedList() -> RemotePackList? {
+        guard let data = FileManager.default.contents(atPath: listCachePath) else { return nil }
+        let bytes = Array(data)
+        guard let newline = bytes.firstIndex(of: 10) else { return nil }
+        let first = String(decoding: bytes[..<newline], as: UTF8.self)
+        guard first.hasPrefix("token ") else { return nil }
+        let token = String(first.dropFirst(6))
+        return try? RemotePackList.parse(Array(bytes[(newline + 1)...]), token: token == "-" ? nil : token, where: "\(storage.location)")
+    }
+
+    /// Remembers `list` as the remote's current one (best effort: it is only a cache).
+    func cacheList(_ list: RemotePackList?) {
+        guard let list else {
+            unlink(listCachePath)
+            return
+        }
+        cache(file: "LIST", bytes: Array("token \(list.token ?? "-")\n".utf8) + list.serialized())
+    }
+
+    /// Reads the pack list (from the cache when `useCachedList` allows) and the indexes it
+    /// names (cached ones from the cache), once.
     ///
     /// - Throws: `corrupt` when the list names a pack whose index is missing or damaged.
     func load() throws {
         if state.withLock({ $0.loaded }) { return }
-        let list = try storage.readPackList()
+        var list: RemotePackList?
+        var fromCache = false
+        if state.withLock({ $0.prefersCache }), let cached = cachedList() {
+            list = cached
+            fromCache = true
+        } else {
+            list = try storage.readPackList()
+            cacheList(list)
+        }
         var indexes = [(name: String, index: PackIndex)]()
         for entry in list?.entries ?? [] {
             indexes.append((entry.name, try index(of: entry.name)))
@@ -77,6 +125,52 @@ public final class RemotePacks: Sendable {
             $0.list = list
             $0.indexes = indexes
             $0.loaded = true
+            $0.unconfirmed = fromCache
+        }
+    }
+
+    /// For a repair (`gc --remote`): reads objects from `packs` (present on the remote, their
+    /// indexes checked) whatever the list says; `list` is the list as read (nil: none or damaged).
+    func loadForRepair(list: RemotePackList?, packs: [(name: String, size: Int64, index: PackIndex)]) {
+        state.withLock {
+            $0.list = list
+            $0.indexes = packs.map { ($0.name, $0.index) }
+            $0.unlistedSizes = Dictionary(packs.map { ($0.name, $0.size) }, uniquingKeysWith: { a, _ in a })
+            $0.loaded = true
+            $0.prefersCache = false
+            $0.unconfirmed = false
+        }
+    }
+
+    /// Before heads move: when this push took the list from the cache and wrote none, reads it
+    /// once and checks that it still names every pack the cached one did (the push counted on
+    /// their objects).
+    ///
+    /// - Throws: `conflict` when packs were dropped from the list meanwhile (push again).
+    public func confirmList() throws {
+        guard state.withLock({ $0.loaded && $0.unconfirmed }) else { return }
+        let fresh = try storage.readPackList()
+        try adopt(fresh)
+    }
+
+    /// Takes `fresh` (just read) as the list, after checking it names every pack the list this
+    /// push counted on named.
+    private func adopt(_ fresh: RemotePackList?) throws {
+        cacheList(fresh)
+        let counted = state.withLock { $0.list?.names ?? [] }
+        guard !readsThroughList || counted.isSubset(of: fresh?.names ?? []) else {
+            state.withLock { $0.loaded = false; $0.unconfirmed = false; $0.prefersCache = false; $0.indexes = []; $0.list = nil }
+            throw RegistryError.conflict(.headMoved(model: "objects/pack/LIST", remote: "\(storage.location)",
+                                                    detail: "packs left the remote's pack list while this push ran (a repair by `mreg gc --remote`?); nothing moved: push again"))
+        }
+        var indexes = [(name: String, index: PackIndex)]()
+        for entry in fresh?.entries ?? [] where !counted.contains(entry.name) {
+            indexes.append((entry.name, try index(of: entry.name)))
+        }
+        state.withLock {
+            $0.list = fresh
+            $0.indexes += indexes
+            $0.unconfirmed = false
         }
     }
 
@@ -106,10 +200,15 @@ public final class RemotePacks: Sendable {
 
     /// Writes an index into the cache (temp file and rename; best effort: it is only a cache).
     func cache(name: String, index bytes: [UInt8]) {
+        cache(file: "\(name).idx", bytes: bytes)
+    }
+
+    /// Writes a file into the cache (temp file and rename; best effort: it is only a cache).
+    func cache(file: String, bytes: [UInt8]) {
         try? FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
         let temp = "\(cacheFolder)/tmp_\(getpid())_\(UInt64.random(in: 0...UInt64.max))"
         guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else { return }
-        if rename(temp, "\(cacheFolder)/\(name).idx") != 0 { unlink(temp) }
+        if rename(temp, "\(cacheFolder)/\(file)") != 0 { unlink(temp) }
     }
 
     /// Where a listed pack holds `id`, or nil.
@@ -131,7 +230,7 @@ public final class RemotePacks: Sendable {
     /// object is one ranged read.
     func open(_ id: ObjectID) throws -> RemoteObject? {
         guard let (name, offset, length) = try locate(id) else { return nil }
-        let size = state.withLock { $0.list?.entries.first { $0.name == name }?.size } ?? Int64.max
+        let size = state.withLock { $0.list?.entries.first { $0.name == name }?.size ?? $0.unlistedSizes[name] } ?? Int64.max
         if size <= Self.wholePackLimit {
             let pack = try downloaded(name)
             guard let reader = try pack.openReader(id) else { return nil }
@@ -197,25 +296,32 @@ public final class RemotePacks: Sendable {
     /// neither update is lost.
     public func publish(_ pack: Pack) throws {
         try storage.uploadPack(pack)
+        // Tests (`MREG_TEST_KILL_AT=push-pack-uploaded`): killed after the pack and its index are up, before the list names them.
+        KillPoint.reach("push-pack-uploaded")
         if let bytes = FileManager.default.contents(atPath: pack.indexPath.string) { cache(name: pack.name, index: Array(bytes)) }
         var current = try list()
         let entry = RemotePackList.Entry(name: pack.name, size: pack.size)
         for attempt in 1...100 {
             if current?.names.contains(pack.name) == true { break }
             let new = (current ?? RemotePackList()).adding(entry)
-            if try storage.writePackList(new, replacing: current) {
-                current = new
+            if let written = try storage.writePackList(new, replacing: current) {
+                current = written
+                cacheList(written)
+                state.withLock { $0.unconfirmed = false }
                 break
             }
             if attempt == 100 {
                 throw RegistryError.conflict(.headMoved(model: "objects/pack/LIST", remote: "\(storage.location)", detail: "the pack list kept changing; push again"))
             }
-            usleep(UInt32(min(100_000, 1_000 * attempt)) + UInt32.random(in: 0...5_000))
-            current = try storage.readPackList()
+            // The list this push counted on was stale (a cached one) or another pusher changed it.
+            let fresh = try storage.readPackList()
+            try adopt(fresh)
+            current = fresh
+            if attempt > 1 { usleep(UInt32(min(100_000, 1_000 * attempt)) + UInt32.random(in: 0...5_000)) }
         }
         state.withLock {
             $0.list = current
-            $0.indexes.append((pack.name, pack.index))
+            if !$0.indexes.contains(where: { $0.name == pack.name }) { $0.indexes.append((pack.name, pack.index)) }
         }
     }
 }

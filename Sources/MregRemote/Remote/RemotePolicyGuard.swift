@@ -11,6 +11,8 @@ import MregGovernance
 /// promotions into governed stages judged under that very policy, signatures that verify
 /// against its allowed signers), else the model is rejected and its head is not moved.
 ///
+/// Before (S3) is free when the push's heads listing saw no policy pointer.
+///
 /// After (S3): S3's conditional writes hold for one key, so a head write cannot be made
 /// conditional on the policy pointer. Instead the push reads the pointer's ETag before the
 /// heads move and again after: unchanged, the policy the events were judged under was in
@@ -43,7 +45,10 @@ struct RemotePolicyGuard {
             shared = nil
             folder = nil
         } else if let s3 = remote as? S3Remote {
-            let read = try s3.readPolicy()
+            // The heads listing of this push saw no policy pointer: none to read (confirm reads it
+            // again). Taken once: a later guard on the same remote reads the policy itself.
+            let listed = s3.listedPolicy.withLock { value in defer { value = nil }; return value }
+            let read = listed == .absent ? nil : try s3.readPolicy()
             if let read {
                 let staged = try read.staged(in: local.registry.store.directory, remote: "\(remote.location)", knownStages: local.registry.stages)
                 policy = staged.policy

@@ -41,6 +41,12 @@ public protocol RemoteStorage: Sendable {
     /// A model's head on the remote, or nil when the remote does not have the model.
     func readHead(model: String) throws -> RemoteHead?
 
+    /// The heads of `models` (nil: every model on the remote), keyed by model; a model the
+    /// remote does not have is absent. `expected` are ids this store believes a head may hold
+    /// (its own head, its tracking ref): S3 lists every head in one request and reads only
+    /// those whose ETag matches none of them.
+    func readHeads(models: [String]?, expected: [String: Set<ObjectID>]) throws -> [String: RemoteHead]
+
     /// Moves a model's head from `old` (nil: it must not exist) to `new`.
     ///
     /// - Throws: `RegistryError.conflict(.headMoved)` when the head is no longer `old`.
@@ -79,6 +85,14 @@ extension RemoteStorage {
     public func close() {}
 
     public var packs: RemotePacks? { nil }
+
+    public func readHeads(models: [String]?, expected: [String: Set<ObjectID>]) throws -> [String: RemoteHead] {
+        var heads = [String: RemoteHead]()
+        for model in try models ?? modelNames() {
+            if let head = try readHead(model: model) { heads[model] = head }
+        }
+        return heads
+    }
 
     /// `$MREG_TRANSFER_JOBS` (1–64) when set, else `fallback`: how many transfers run at once.
     func transferJobs(default fallback: Int) -> Int {

@@ -21,17 +21,20 @@ extension Remotes {
     func fetch(from remote: any RemoteStorage, remoteName: String?, models requested: [String]?,
                observer: (any TransferObserver)?, journal: ReceiveJournal?, track tracking: Bool) throws -> (report: TransferReport, heads: [String: ObjectID]) {
         var report = TransferReport(remoteName: remoteName, location: remote.location)
-        let names: [String]
+        var names: [String]?
         if let requested {
             for model in requested { try Names.validateModel(model) }
             var seen = Set<String>()
             names = requested.filter { seen.insert($0).inserted }
-        } else {
-            names = try remote.modelNames()
         }
+        // One listing of every head (S3), reading only those this store does not expect.
+        var candidates = try names ?? registry.models()
+        if names == nil, let remoteName { candidates += refs.folderNames(under: "refs/remotes/\(remoteName)") }
+        let expected = expectedHeads(candidates, remoteName: remoteName)
+        let found = try remote.readHeads(models: names, expected: expected)
         var heads = [String: ObjectID]()
-        for model in names {
-            guard let head = try remote.readHead(model: model) else {
+        for model in names ?? found.keys.sorted() {
+            guard let head = found[model] else {
                 if requested != nil {
                     throw RegistryError.notFound(.init(.model, model, remote: "\(remote.location)"))
                 }

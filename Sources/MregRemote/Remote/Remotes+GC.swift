@@ -9,9 +9,9 @@ extension Remotes {
     public func gc(_ storage: any RemoteStorage, expiry: PruneExpiry?, now: Date, dryRun: Bool) throws -> GCReport {
         if let file = storage as? FileRemote {
             let remote = file.registry
-            let report = try remote.gc(expiry: expiry ?? remote.configuredPruneExpiry(now: now), now: now, dryRun: dryRun, pack: false)
+            var report = try remote.gc(expiry: expiry ?? remote.configuredPruneExpiry(now: now), now: now, dryRun: dryRun, pack: false)
             // The store's gc may have merged packs a push listed: the list keeps only packs still there.
-            if !dryRun { try FilePackStorage(location: file.location, objects: file.repository.objects).dropMissingPacks() }
+            report.packListRepairs = try FilePackStorage(location: file.location, objects: file.repository.objects).repairPackList(dryRun: dryRun)
             return report
         }
         if let s3 = storage as? S3Remote {

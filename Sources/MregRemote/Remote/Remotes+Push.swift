@@ -33,9 +33,12 @@ extension Remotes {
         }
         struct Move { var model: String; var local: ObjectID; var remote: RemoteHead?; var events: Int }
         var moves = [Move]()
+        var locals = [String: ObjectID]()
+        for model in names { locals[model] = try registry.head(of: model) }
+        let currents = try remote.readHeads(models: names.filter { locals[$0] != nil }, expected: expectedHeads(names, remoteName: remoteName))
         for model in names {
-            guard let local = try registry.head(of: model) else { continue }
-            let current = try remote.readHead(model: model)
+            guard let local = locals[model] else { continue }
+            let current = currents[model]
             if let current, current.id == local {
                 report.models.append(ModelUpdate(model: model, status: .upToDate, old: local, new: local))
                 if let w = track(remoteName, model, local) { report.warnings.append(w) }
@@ -58,7 +61,9 @@ extension Remotes {
         }
         if moves.isEmpty { return report }
 
-        // Objects first.
+        // Objects first. Pushes only add to a pack list: the one this store last saw will do
+        // (its token makes the list update fail, and the list be read, when it is stale).
+        remote.packs?.useCachedList()
         let plan = try missingObjects(from: moves.map(\.local), known: Set(moves.compactMap { $0.remote?.id }), remote: remote)
         report.objects = plan.count
         report.bytes = plan.payloadBytes
@@ -82,6 +87,7 @@ extension Remotes {
             return report
         }
         // Heads last.
+        try remote.packs?.confirmList()
         try remote.prepareForHeads()
         var moved = [String]()
         for move in allowed {
@@ -105,6 +111,19 @@ extension Remotes {
         remote.headsMoved(models: moved)
         report.models.sort { $0.model < $1.model }
         return report
+    }
+
+    /// What each model's head on the remote is likely to be: this store's head and the
+    /// remote-tracking head (lets an S3 remote skip reading heads that match one).
+    func expectedHeads(_ models: [String], remoteName: String?) -> [String: Set<ObjectID>] {
+        var out = [String: Set<ObjectID>]()
+        for model in models {
+            var ids = Set<ObjectID>()
+            if let local = try? registry.head(of: model) { ids.insert(local) }
+            if let remoteName, let tracked = try? trackedHead(remote: remoteName, model: model) { ids.insert(tracked) }
+            out[model] = ids
+        }
+        return out
     }
 
     /// Sends a plan level by level, `remote.parallelism` objects at a time.

@@ -207,11 +207,12 @@ final class S3Client: Sendable {
     }
 
     /// Each page of a ListObjectsV2 listing of `prefix` (its XML and HTTP status), following
-    /// continuation tokens.
-    func listPages(prefix: String, _ page: (String, Int) throws -> Void) throws {
+    /// continuation tokens; with `startAfter`, only the keys after that one.
+    func listPages(prefix: String, startAfter: String? = nil, _ page: (String, Int) throws -> Void) throws {
         var token: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
+            if let startAfter { query.append(("start-after", startAfter)) }
             if let token { query.append(("continuation-token", token)) }
             let r = try send("GET", key: nil, query: query)
             guard r.status == 200 else { throw failure(r, "listing \(prefix)") }

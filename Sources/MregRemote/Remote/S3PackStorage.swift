@@ -22,18 +22,18 @@ struct S3PackStorage: RemotePackStorage {
         return try RemotePackList.parse(body, token: etag, where: "\(location)")
     }
 
-    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> Bool {
+    func writePackList(_ new: RemotePackList, replacing old: RemotePackList?) throws -> RemotePackList? {
         let condition: S3Client.Condition
         if let old {
-            guard let tag = old.token else { return false }
+            guard let tag = old.token else { return nil }
             condition = .etag(tag)
         } else {
             try prepare()
             condition = .absent
         }
         switch try client.put(listKey, bytes: new.serialized(), condition: condition) {
-        case .stored: return true
-        case .preconditionFailed: return false
+        case .stored(let etag): return RemotePackList(entries: new.entries, token: etag)
+        case .preconditionFailed: return nil
         }
     }
 

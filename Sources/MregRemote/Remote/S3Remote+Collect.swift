@@ -17,7 +17,8 @@ extension S3Remote {
     ///
     /// Objects in the packs the pack list names count as present and are never deleted (nor
     /// is a listed pack); packs the list does not name (left by an interrupted push) are
-    /// deleted once last modified before the expiry.
+    /// deleted once last modified before the expiry. The list is repaired first
+    /// (`repairPackList`).
     ///
     /// - Parameter liveFiles: further versions whose files are not live (the walk already drops
     ///   the files of every version a `remove` event in the bucket's chains names).
@@ -29,12 +30,6 @@ extension S3Remote {
         var objects = [ObjectID: S3Client.Listed]()
         let packPrefix = "\(objectsPrefix)pack/"
         var packFiles = [S3Client.Listed]()
-        let listed = try packs?.list()?.names ?? []
-        var packed = Set<ObjectID>()
-        for name in listed.sorted() {
-            guard let index = try packs?.index(of: name) else { continue }
-            for i in 0..<index.count { packed.insert(index.id(at: i)) }
-        }
         for item in try client.listDetailed(prefix: objectsPrefix) {
             if item.key.hasPrefix(packPrefix) {
                 packFiles.append(item)
@@ -44,6 +39,13 @@ extension S3Remote {
             guard rest.count == ObjectID.hexLength + 1, let id = ObjectID(parsing: rest.replacingOccurrences(of: "/", with: "")),
                   objectKey(id) == item.key else { continue }
             objects[id] = item
+        }
+        // The pack list, checked against the packs present: every pack with a sound index is read
+        // through (listed or not), so the walk can tell which of them the models need.
+        var check = try checkPackList(packFiles: packFiles)
+        var packed = Set<ObjectID>()
+        for (_, pack) in check.usable {
+            for i in 0..<pack.index.count { packed.insert(pack.index.id(at: i)) }
         }
         var roots = [ObjectID]()
         for model in try modelNames() {
@@ -74,6 +76,7 @@ extension S3Remote {
             return (header.type, payload)
         }
         let reach = try Reachability.walk(roots: roots, liveFiles: liveFiles, contains: { objects[$0] != nil || packed.contains($0) }, read: read)
+        try repairPackList(&check, live: reach.live, loose: Set(objects.keys), dryRun: dryRun, report: &report)
         let cutoff = expiry.cutoff(now: now)
         report.objects = objects.count
         var unreachable = [ObjectID: Int64]()
@@ -106,7 +109,8 @@ extension S3Remote {
         }
         // Packs no list names (an interrupted push), past the grace: the pack, then its index.
         // The list is read again first: a push may have listed one meanwhile.
-        let stillListed = packFiles.isEmpty ? listed : (try packs?.storage.readPackList()?.names ?? []).union(listed)
+        let listed = Set(check.entries.map(\.name)).union(check.unreadable.intersection(check.originallyListed))
+        let stillListed = packFiles.isEmpty ? listed : ((try? packs?.storage.readPackList())??.names ?? []).union(listed)
         var strays = [String: [S3Client.Listed]]()
         for item in packFiles {
             let file = String(item.key.dropFirst(packPrefix.count))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MregStore
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,8 @@ public final class S3Remote: RemoteStorage, Sendable {
     public var parallelism: Int { transferJobs(default: 8) }
     /// The bucket's packs (nil when pack transfer is off).
     public let packs: RemotePacks?
+    /// What the last `readHeads` listing saw of the policy pointer (nil: none ran).
+    let listedPolicy = Mutex<ListedPolicy?>(nil)
 
     /// Objects larger than this go up with multipart upload.
     static let multipartThreshold: Int64 = 16 << 20
