@@ -235,7 +235,7 @@ import Testing
             let show = try #require(try Self.json(mreg.run(["show", "churn@1", "--json"], cwd: dir)) as? [String: Any])
             #expect((show["imported"] as? [String: Any])?["version"] as? Int == 2, "\(show)")
             let text = try mreg.run(["show", "churn@1"], cwd: dir).succeeded()
-            #expect(text.lines.contains { $0.hasPrefix("Imported") && $0.contains("imported from MLflow: created ")
+            #expect(text.lines.contains { $0.hasPrefix("Imported    from MLflow: created ")
                 && $0.contains(" by ada (churn version 2, run ") }, "\(text)")
         }
     }

@@ -45,7 +45,7 @@ enum GovernanceRendering {
         if let signer = event.signer { out.append("Signed: by \(signer) (check with 'mreg verify')") }
         if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
         if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
-        if case .object(let o)? = event.imported { out.append("Imported: " + importedSummary(o)) }
+        if case .object(let o)? = event.imported { out.append("Imported " + importedSummary(o)) }
         return out
     }
 
@@ -58,7 +58,7 @@ enum GovernanceRendering {
         if let o = event.overrides { s += " [overrides \(o.summary)]" }
         if let from = event.renumberedFrom { s += " [renumbered from v\(from)]" }
         if case .object(let o)? = event.imported {
-            s += event.action == .register ? " [" + importedSummary(o) + "]" : " [imported from \(importedSource(o))]"
+            s += event.action == .register ? " [imported " + importedSummary(o) + "]" : " [imported from \(importedSource(o))]"
         }
         return s
     }
@@ -69,11 +69,11 @@ enum GovernanceRendering {
         return from == "mlflow" ? "MLflow" : from
     }
 
-    /// An event's `imported` field for people (log, show): `imported from MLflow: created
-    /// 2026-11-30 01:00 by ada (fraud-detector version 2, run abc)`; the original's time and user,
-    /// where the event's own are the importer's.
+    /// An event's `imported` field for people (log, show): `from MLflow: created 2026-11-30
+    /// 01:00 by ada (fraud-detector version 2, run abc)`; the original's time and user, where
+    /// the event's own are the importer's.
     static func importedSummary(_ o: [String: JSONValue]) -> String {
-        var line = "imported from \(importedSource(o))"
+        var line = "from \(importedSource(o))"
         var created = [String]()
         if let time = o["time"]?.stringValue { created.append(Format.time(time)) }
         if let user = o["user"]?.stringValue { created.append("by \(user)") }
