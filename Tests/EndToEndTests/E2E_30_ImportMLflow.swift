@@ -128,8 +128,134 @@ import Testing
             let show = try #require(try Self.json(mreg.run(["show", "fraud-detector@2", "--json"], cwd: dir)) as? [String: Any])
             #expect((show["files"] as? [Any])?.isEmpty == true && (show["metrics"] as? [String: Any])?["auc"] as? Double == 0.93)
 
-            let allowed = try mreg.run(["import", "mlflow", uri, "--allow-missing"], cwd: dir)
+            // show marks it; --json names the current path (beside the store), not MLflow's old one.
+            let shown = try mreg.run(["show", "fraud-detector@2"], cwd: dir).succeeded()
+            #expect(shown.stdout.contains("Missing") && shown.stdout.contains("imported without its artefacts (\(dir)/sqlite/mlruns/")
+                    && !shown.stdout.contains("mreg-mlflow-fixture"), "\(shown)")
+
+            let allowed = try mreg.run(["import", "mlflow", uri, "--allow-missing", "--json"], cwd: dir)
             #expect(allowed.status == 0, "\(allowed)")
+            let versions = try #require((try Self.json(allowed) as? [String: Any])?["versions"] as? [[String: Any]])
+            let v2 = try #require(versions.first { $0["model"] as? String == "fraud-detector" && $0["mlflow_version"] as? Int == 2 })
+            let missing = try #require(v2["missing"] as? [[String: Any]])
+            #expect(v2["added"] as? Bool == false && missing.count == 1
+                    && missing.first?["path"] as? String == "\(dir)/sqlite/mlruns/\(experiment)/\(run2)/artifacts/model"
+                    && missing.first?["reason"] as? String == "does not exist", "\(v2)")
+            // Real values for a version imported before: its tag and stage.
+            #expect(v2["tags"] as? [String] == ["champion"] && v2["stage"] as? String == "staging", "\(v2)")
+
+            // The artefacts are back: a new version with them completes v2; the tag and stage move to it.
+            try FileManager.default.copyItem(atPath: "\(Self.fixtures)/sqlite/mlruns/\(experiment)/\(run2)/artifacts",
+                                             toPath: "\(dir)/sqlite/mlruns/\(experiment)/\(run2)/artifacts")
+            let dryTopUp = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector", "--dry-run"], cwd: dir).succeeded()
+            #expect(dryTopUp.lines.last == "fraud-detector v3 from MLflow version 2 would be imported (2 files), completing v2 (imported without files); tagged champion; staging", "\(dryTopUp)")
+            let topUp = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector"], cwd: dir).succeeded()
+            #expect(topUp.lines == ["fraud-detector v1 from MLflow version 1 (already imported)",
+                                    "fraud-detector v3 from MLflow version 2 imported (2 files), completing v2 (imported without files); tagged champion; staging"], "\(topUp)")
+            #expect(topUp.stderr.contains("MLflow version 2 is mreg v3: the numbers differ"), "\(topUp)")
+            let champion = try #require(try Self.json(mreg.run(["show", "fraud-detector@champion", "--json"], cwd: dir)) as? [String: Any])
+            let imported = try #require(champion["imported"] as? [String: Any])
+            #expect(champion["version"] as? Int == 3 && (champion["files"] as? [Any])?.count == 2
+                    && imported["version"] as? Int == 2 && imported["completes"] as? Int == 2 && imported["missing"] == nil, "\(champion)")
+            let staging = try #require(try Self.json(mreg.run(["show", "fraud-detector@staging", "--json"], cwd: dir)) as? [String: Any])
+            #expect(staging["version"] as? Int == 3)
+            // Once complete, nothing more to do.
+            let settled = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector"], cwd: dir).succeeded()
+            #expect(settled.lines == ["fraud-detector v1 from MLflow version 1 (already imported)",
+                                      "fraud-detector v3 from MLflow version 2 (already imported)"], "\(settled)")
+        }
+    }
+
+    /// Changes made in MLflow after a first import (sqlite-later/mlflow.db, made by real MLflow
+    /// from sqlite/: champion moved 2 → 1, v1 Production → Archived, v2 Staging → Production, tag
+    /// validated true → false, tag reviewer and a description added on v1, churn v1 deleted and
+    /// v2 registered) are followed or reported by the next import.
+    @Test func aReimportFollowsWhatChangedInMLflow() throws {
+        try withStore { mreg, dir in
+            let uri = try Self.copy("sqlite", into: dir)
+            try mreg.run(["import", "mlflow", uri], cwd: dir).succeeded()
+            let db = "\(dir)/sqlite/mlflow.db"
+            try FileManager.default.removeItem(atPath: db)
+            try FileManager.default.copyItem(atPath: "\(Self.fixtures)/sqlite-later/mlflow.db", toPath: db)
+            let v1 = "fraud-detector v1 from MLflow version 1 (already imported); MLflow tag reviewer added (grace), not recorded; "
+                + "MLflow description changed, not recorded; tagged champion (moved from v2); promoted to archived"
+            let v2 = "fraud-detector v2 from MLflow version 2 (already imported); MLflow tag validated changed from true to false, not recorded; "
+                + "demoted from staging (MLflow stage now Production); promoted to production (was v1)"
+
+            let before = snapshot("\(dir)/.mreg")
+            let dry = try mreg.run(["import", "mlflow", uri, "--dry-run"], cwd: dir).succeeded()
+            #expect(dry.lines == ["churn v1 from MLflow version 1 (already imported); deleted in MLflow, kept here",
+                                  "churn v2 from MLflow version 2 would be imported (2 files)", v1, v2], "\(dry)")
+            #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+
+            let r = try mreg.run(["import", "mlflow", uri], cwd: dir).succeeded()
+            #expect(r.lines == ["churn v1 from MLflow version 1 (already imported); deleted in MLflow, kept here",
+                                "churn v2 from MLflow version 2 imported (2 files)", v1, v2], "\(r)")
+            #expect(r.stderrIsOneLine && r.stderr.contains("churn v1 (MLflow version 1) is deleted in MLflow")
+                    && r.stderr.contains("'mreg rm churn@1"), "\(r)")
+            func version(_ rev: String) throws -> Int? {
+                try (Self.json(mreg.run(["show", rev, "--json"], cwd: dir)) as? [String: Any])?["version"] as? Int
+            }
+            #expect(try version("fraud-detector@champion") == 1 && version("fraud-detector@production") == 2
+                    && version("fraud-detector@archived") == 1 && version("churn@1") == 1)
+            let staging = try mreg.run(["show", "fraud-detector@staging"], cwd: dir)
+            #expect(staging.status == 2, "\(staging)")
+            // The changes are events marked imported, after the importer's own time.
+            let log = try #require(try Self.json(mreg.run(["log", "fraud-detector", "--json"], cwd: dir)) as? [[String: Any]])
+            let demote = try #require(log.first { $0["action"] as? String == "demote" })
+            #expect(demote["stage"] as? String == "staging" && (demote["imported"] as? [String: Any])?["stage"] as? String == "Production", "\(demote)")
+            let oneline = try mreg.run(["log", "fraud-detector", "--oneline"], cwd: dir).succeeded()
+            #expect(oneline.stdout.contains("[imported from MLflow: created ") && oneline.stdout.contains(" by ada (fraud-detector version 1"), "\(oneline)")
+
+            // Again: the versions are all there; only what a manifest cannot record is reported again, no event added.
+            let events = log.count
+            let again = try mreg.run(["import", "mlflow", uri, "--json"], cwd: dir).succeeded()
+            let versions = try #require((try Self.json(again) as? [String: Any])?["versions"] as? [[String: Any]])
+            let first = try #require(versions.first { $0["model"] as? String == "fraud-detector" && $0["mlflow_version"] as? Int == 1 })
+            let changes = try #require(first["changes"] as? [[String: Any]])
+            #expect(first["tags"] as? [String] == ["champion"] && first["stage"] as? String == "archived"
+                    && changes.map { $0["kind"] as? String } == ["mlflow_tag", "description"]
+                    && changes.allSatisfy { $0["recorded"] as? Bool == false }, "\(first)")
+            #expect(versions.contains { $0["model"] as? String == "churn" && $0["deleted_in_mlflow"] as? Bool == true })
+            let after = try #require(try Self.json(mreg.run(["log", "fraud-detector", "--json"], cwd: dir)) as? [[String: Any]])
+            #expect(after.count == events)
+        }
+    }
+
+    /// A fresh import of a store whose churn v1 was deleted: MLflow's v2 becomes mreg v1, said
+    /// on stderr; the MLflow number shows in show and show --json.
+    @Test func differentNumbersAreWarnedAndTheMLflowNumberShown() throws {
+        try withStore { mreg, dir in
+            let uri = try Self.copy("sqlite", into: dir)
+            try FileManager.default.removeItem(atPath: "\(dir)/sqlite/mlflow.db")
+            try FileManager.default.copyItem(atPath: "\(Self.fixtures)/sqlite-later/mlflow.db", toPath: "\(dir)/sqlite/mlflow.db")
+            let r = try mreg.run(["import", "mlflow", uri, "--model", "churn"], cwd: dir).succeeded()
+            #expect(r.lines == ["churn v1 from MLflow version 2 imported (2 files)"], "\(r)")
+            #expect(r.stderrIsOneLine && r.stderr.contains("churn MLflow version 2 is mreg v1: the numbers differ"), "\(r)")
+            let show = try #require(try Self.json(mreg.run(["show", "churn@1", "--json"], cwd: dir)) as? [String: Any])
+            #expect((show["imported"] as? [String: Any])?["version"] as? Int == 2, "\(show)")
+            let text = try mreg.run(["show", "churn@1"], cwd: dir).succeeded()
+            #expect(text.lines.contains { $0.hasPrefix("Imported    from MLflow: created ")
+                && $0.contains(" by ada (churn version 2, run ") }, "\(text)")
+        }
+    }
+
+    /// A file store edited as MLflow would leave it: an alias deleted and a stage set back to None.
+    @Test func aRemovedAliasAndAStageBackToNoneAreUndone() throws {
+        try withStore { mreg, dir in
+            let uri = try Self.copy("filestore", into: dir)
+            try mreg.run(["import", "mlflow", uri], cwd: dir).succeeded()
+            let models = "\(dir)/filestore/mlruns/models/fraud-detector"
+            try FileManager.default.removeItem(atPath: "\(models)/aliases/champion")
+            let meta = "\(models)/version-2/meta.yaml"
+            let text = try String(contentsOfFile: meta, encoding: .utf8)
+            #expect(text.contains("current_stage: Staging"))
+            try writeFile(meta, text.replacingOccurrences(of: "current_stage: Staging", with: "current_stage: None"))
+            let r = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector"], cwd: dir).succeeded()
+            #expect(r.lines == ["fraud-detector v1 from MLflow version 1 (already imported)",
+                                "fraud-detector v2 from MLflow version 2 (already imported); untagged champion (no longer an MLflow alias); demoted from staging (MLflow stage now None)"], "\(r)")
+            #expect(try mreg.run(["show", "fraud-detector@champion"], cwd: dir).status == 2)
+            #expect(try mreg.run(["show", "fraud-detector@staging"], cwd: dir).status == 2)
         }
     }
 

@@ -45,16 +45,7 @@ enum GovernanceRendering {
         if let signer = event.signer { out.append("Signed: by \(signer) (check with 'mreg verify')") }
         if let o = event.overrides { out.append("Overrides: \(o.action.rawValue) \(o.summary) (pull --ours)") }
         if let from = event.renumberedFrom { out.append("Renumbered: from v\(from) (by a pull)") }
-        if case .object(let o)? = event.imported {
-            let from = o["from"]?.stringValue ?? "?"
-            var line = "Imported: from \(from == "mlflow" ? "MLflow" : from)"
-            if let model = o["model"]?.stringValue { line += " \(model)" }
-            if let version = o["version"]?.intValue { line += " version \(version)" }
-            if let run = o["run"]?.stringValue { line += " (run \(run))" }
-            if let user = o["user"]?.stringValue { line += ", by \(user)" }
-            if let time = o["time"]?.stringValue { line += " at \(time)" }
-            out.append(line)
-        }
+        if case .object(let o)? = event.imported { out.append("Imported " + importedSummary(o)) }
         return out
     }
 
@@ -66,6 +57,33 @@ enum GovernanceRendering {
         if let signer = event.signer { s += " [signed: \(signer)]" }
         if let o = event.overrides { s += " [overrides \(o.summary)]" }
         if let from = event.renumberedFrom { s += " [renumbered from v\(from)]" }
+        if case .object(let o)? = event.imported {
+            s += event.action == .register ? " [imported " + importedSummary(o) + "]" : " [imported from \(importedSource(o))]"
+        }
         return s
+    }
+
+    /// Where an imported event came from, for people: `MLflow`.
+    static func importedSource(_ o: [String: JSONValue]) -> String {
+        let from = o["from"]?.stringValue ?? "?"
+        return from == "mlflow" ? "MLflow" : from
+    }
+
+    /// An event's `imported` field for people (log, show): `from MLflow: created 2026-11-30
+    /// 01:00 by ada (fraud-detector version 2, run abc)`; the original's time and user, where
+    /// the event's own are the importer's.
+    static func importedSummary(_ o: [String: JSONValue]) -> String {
+        var line = "from \(importedSource(o))"
+        var created = [String]()
+        if let time = o["time"]?.stringValue { created.append(Format.time(time)) }
+        if let user = o["user"]?.stringValue { created.append("by \(user)") }
+        if !created.isEmpty { line += ": created " + created.joined(separator: " ") }
+        var ids = [String]()
+        if let model = o["model"]?.stringValue { ids.append(model + (o["version"]?.intValue.map { " version \($0)" } ?? "")) }
+        if let run = o["run"]?.stringValue { ids.append("run \(run)") }
+        if let alias = o["alias"]?.stringValue { ids.append("alias \(alias)") }
+        if let stage = o["stage"]?.stringValue { ids.append("MLflow stage \(stage)") }
+        if !ids.isEmpty { line += " (\(ids.joined(separator: ", ")))" }
+        return line
     }
 }

@@ -15,9 +15,12 @@ extension MregCommand.Import {
             and description (the card), its MLflow ids (params mlflow.model, mlflow.version, \
             mlflow.run_id; the register event's imported field, with MLflow's user and time). \
             Aliases become tags, legacy stages stages (Staging → staging, Production → production, \
-            Archived → archived). Importing again adds only what is new. A version whose artefacts \
-            are not found locally is imported without files and reported; the exit code is then 1 \
-            unless --allow-missing.
+            Archived → archived). Importing again adds only what is new and follows MLflow: moved or \
+            removed aliases move or remove their tags, changed stages promote or demote (events \
+            marked imported), changed MLflow tags and descriptions and deleted versions are \
+            reported (nothing is removed here). A version whose artefacts are not found locally is \
+            imported without files and reported (the exit code is then 1 unless --allow-missing); \
+            once they are back, importing again adds a version with them.
             Examples: mreg import mlflow sqlite:///home/ada/mlflow.db
                       mreg import mlflow ./mlruns --model fraud-detector --dry-run
             """)
@@ -40,7 +43,8 @@ extension MregCommand.Import {
             let registry = try Store.registry()
             let (store, imported) = try registry.importMLflow(uri: trackingURI, models: models, dryRun: dryRun,
                                                               arguments: ["mreg"] + CommandLine.arguments.dropFirst())
-            let missing = imported.filter { $0.missing != nil }
+            // Only versions registered now count for the exit code (one imported before without files was reported then).
+            let missing = imported.filter { $0.added && !$0.missing.isEmpty }
             if output.json {
                 output.emit(.object([
                     "store": .object(["kind": .string(store.kind.rawValue), "path": .string(store.path), "schema": JSONValue(store.schemaVersion)]),
@@ -48,7 +52,9 @@ extension MregCommand.Import {
                     "versions": .array(imported.map { v in
                         .object(["model": .string(v.model), "mlflow_version": .int(v.mlflowVersion), "run_id": JSONValue(v.runID),
                                  "version": .int(v.version), "added": .bool(v.added), "files": v.added ? .int(Int64(v.files)) : .null,
-                                 "tags": .array(v.tags.map { .string($0) }), "stage": JSONValue(v.stage), "missing": JSONValue(v.missing)])
+                                 "tags": .array(v.tags.map { .string($0) }), "stage": JSONValue(v.stage),
+                                 "missing": .array(v.missing.map(\.json)), "completes": v.completes.map { .int($0) } ?? .null,
+                                 "deleted_in_mlflow": .bool(v.deleted), "changes": .array(v.changes.map(\.json))])
                     }),
                 ]))
             } else {
@@ -57,14 +63,26 @@ extension MregCommand.Import {
                     var line = "\(Names.escaped(v.model)) v\(v.version) from MLflow version \(v.mlflowVersion)"
                     if !v.added {
                         line += " (already imported)"
+                        if v.deleted { line += "; deleted in MLflow, kept here" }
+                        for change in v.changes { line += "; " + change.text }
+                        if !v.missing.isEmpty { line += "; still without files: \(Names.escaped(v.missing.map(\.text).joined(separator: ", ")))" }
                     } else {
                         line += dryRun ? " would be imported" : " imported"
-                        line += v.missing == nil ? " (\(v.files) file\(v.files == 1 ? "" : "s"))" : " without files"
+                        line += v.missing.isEmpty ? " (\(v.files) file\(v.files == 1 ? "" : "s"))" : " without files"
+                        if let old = v.completes { line += ", completing v\(old) (imported without files)" }
+                        if !v.tags.isEmpty { line += "; tagged \(v.tags.map { Names.escaped($0) }.joined(separator: ", "))" }
+                        if let stage = v.stage { line += "; \(stage)" }
+                        if !v.missing.isEmpty { line += "; artefacts missing: \(Names.escaped(v.missing.map(\.text).joined(separator: ", ")))" }
                     }
-                    if !v.tags.isEmpty { line += "; tagged \(v.tags.map { Names.escaped($0) }.joined(separator: ", "))" }
-                    if let stage = v.stage { line += "; \(stage)" }
-                    if let why = v.missing { line += "; artefacts missing: \(Names.escaped(why))" }
                     Terminal.line(line)
+                }
+            }
+            for v in imported {
+                let name = Names.escaped(v.model)
+                if v.deleted {
+                    Terminal.warning("\(name) v\(v.version) (MLflow version \(v.mlflowVersion)) is deleted in MLflow; mreg keeps it: remove it with 'mreg rm \(name)@\(v.version) --reason \"deleted in MLflow\"'")
+                } else if v.added && v.version != v.mlflowVersion {
+                    Terminal.warning("\(name) MLflow version \(v.mlflowVersion) \(dryRun ? "would be" : "is") mreg v\(v.version): the numbers differ (the MLflow number is kept: param mlflow.version, shown by 'mreg show')")
                 }
             }
             if !missing.isEmpty && !allowMissing {

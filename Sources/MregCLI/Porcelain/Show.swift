@@ -39,6 +39,8 @@ extension MregCommand {
             // MODEL@N where a pull renumbered a local vN: say where it went rather than silently show another.
             let asked = (try? Revision.parse(revision))?.selector.flatMap(Revision.versionNumber)
             let moved = asked.flatMap { v.state.renumbered(from: $0) }
+            // An imported version: where from (MLflow's version number, time and user) and what was missing.
+            let imported = (try? Event.load(info.event, from: registry.store))?.imported?.objectValue
             if output.json {
                 var o = m.json.objectValue!
                 o["schema"] = nil
@@ -50,6 +52,7 @@ extension MregCommand {
                 o["registered_by"] = .string(info.registeredBy)
                 o["registered_at"] = .string(info.registeredAt)
                 if let from = info.renumberedFrom { o["renumbered_from"] = .int(from) }
+                if let imported { o["imported"] = .object(imported) }
                 if let moved, let asked {
                     o["renumbered_away"] = .object(["from": .int(asked), "to": .int(moved.number), "registered_by": .string(moved.registeredBy)])
                 }
@@ -66,6 +69,15 @@ extension MregCommand {
                 ["Registered", "\(Format.time(info.registeredAt)) by \(info.registeredBy)"],
             ]
             if let from = info.renumberedFrom { rows.append(["Renumbered", "from v\(from), by a pull"]) }
+            if let imported {
+                rows.append(["Imported", GovernanceRendering.importedSummary(imported)])
+                let missing = (imported["missing"]?.arrayValue ?? []).compactMap { MLflowStore.MissingArtefacts(json: $0) }
+                if !missing.isEmpty {
+                    rows.append(["Missing", "imported without its artefacts (\(missing.map(\.text).joined(separator: ", "))); "
+                                 + "run 'mreg import mlflow' again once they are back"])
+                }
+                if let old = imported["completes"]?.intValue { rows.append(["Completes", "v\(old), imported without its artefacts"]) }
+            }
             if !stages.isEmpty { rows.append(["Stages", stages.joined(separator: ", ")]) }
             if !tags.isEmpty { rows.append(["Tags", tags.joined(separator: ", ")]) }
             for a in v.state.approvals(of: v.version) {

@@ -118,47 +118,79 @@ public struct MLflowStore: Sendable {
             problem: "it is not an MLflow store (\(why)); give an mlflow.db SQLite file, sqlite:///PATH, or an mlruns folder"))
     }
 
+    /// Why a version's artefacts were not imported: the path looked at (the current one, beside
+    /// the store, when MLflow recorded a path under a moved store's old folder) and the reason.
+    public struct MissingArtefacts: Sendable, Equatable {
+        public var path: String
+        public var reason: String
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+
+        /// `PATH does not exist`.
+        public var text: String { "\(path) \(reason)" }
+        /// `{"path", "reason"}`, as `imported.missing` records it (FORMAT.md §1.5).
+        public var json: JSONValue { .object(["path": .string(path), "reason": .string(reason)]) }
+
+        /// Reads one entry of `imported.missing`; nil when it is not `{"path", "reason"}`.
+        public init?(json: JSONValue) {
+            guard let path = json["path"]?.stringValue, let reason = json["reason"]?.stringValue else { return nil }
+            self.init(path: path, reason: reason)
+        }
+    }
+
     /// The local folder or file a version's artefacts are in, or why there is none: the version's
     /// storage location, else its source, else its run's artifacts; each a path, `file://`,
     /// `runs:/RUN/PATH` (in its run's artifacts) or `models:/m-ID` (at its logged model's
     /// location). A path that is not there is looked for again under the store's own folder by
     /// its part from the last `mlruns` or `mlartifacts` folder on (a store copied elsewhere with
-    /// its artefacts).
-    public func artifacts(of version: Version) -> (path: String?, location: String?, missing: String?) {
+    /// its artefacts). `location` is what MLflow recorded; a folder without files counts as missing.
+    public func artifacts(of version: Version) -> (path: String?, location: String?, missing: MissingArtefacts?) {
         let runArtifacts = version.runID.flatMap { runs[$0]?.artifactURI }
         let candidates = [version.storageLocation, version.source, runArtifacts].compactMap { $0 }.filter { !$0.isEmpty }
-        guard let first = candidates.first else { return (nil, nil, "MLflow records no artefact location for it") }
-        var problem: String?
+        guard let first = candidates.first else {
+            return (nil, nil, MissingArtefacts(path: "", reason: "MLflow records no artefact location for it"))
+        }
+        var problem: MissingArtefacts?
         for candidate in candidates {
             let found = local(candidate, of: version)
-            if let path = found.path { return (path, candidate, nil) }
+            if let path = found.path {
+                if FileSystem.isDirectory(FilePath(path)), FileSystem.listDirectory(path).isEmpty {
+                    problem = problem ?? MissingArtefacts(path: path, reason: "holds no files")
+                    continue
+                }
+                return (path, candidate, nil)
+            }
             problem = problem ?? found.problem
         }
         return (nil, first, problem)
     }
 
     /// The existing local path `location` names, or why there is none.
-    private func local(_ location: String, of version: Version) -> (path: String?, problem: String) {
+    private func local(_ location: String, of version: Version) -> (path: String?, problem: MissingArtefacts?) {
         var uri = location
         if location.hasPrefix("runs:/") {
             let rest = location.dropFirst("runs:/".count).split(separator: "/", maxSplits: 1).map(String.init)
             guard let base = rest.first.flatMap({ runs[$0]?.artifactURI }) else {
-                return (nil, "\(location) names a run the store does not hold")
+                return (nil, MissingArtefacts(path: location, reason: "names a run the store does not hold"))
             }
             uri = rest.count > 1 ? base + "/" + rest[1] : base
         } else if location.hasPrefix("models:/") {
             guard let logged = version.loggedModelLocation else {
-                return (nil, "\(location) names a logged model the store records no location for")
+                return (nil, MissingArtefacts(path: location, reason: "names a logged model the store records no location for"))
             }
             uri = logged
         }
         guard let path = Self.localPath(uri) else {
-            return (nil, "\(uri) is not a local path (only file:// and plain paths are read)")
+            return (nil, MissingArtefacts(path: uri, reason: "is not a local path (only file:// and plain paths are read)"))
         }
-        if FileManager.default.fileExists(atPath: path) { return (path, "") }
-        guard let moved = relocated(path) else { return (nil, "\(uri) does not exist") }
-        if FileManager.default.fileExists(atPath: moved) { return (moved, "") }
-        return (nil, "\(uri) does not exist, nor does \(moved) beside the store")
+        if FileManager.default.fileExists(atPath: path) { return (path, nil) }
+        // A moved store: its artefacts are looked for (and named) beside it, not at the old path.
+        guard let moved = relocated(path) else { return (nil, MissingArtefacts(path: path, reason: "does not exist")) }
+        if FileManager.default.fileExists(atPath: moved) { return (moved, nil) }
+        return (nil, MissingArtefacts(path: moved, reason: "does not exist"))
     }
 
     /// The path of a `file://` URI or a plain path; nil for any other scheme.

@@ -60,7 +60,8 @@ extension Registry {
 
     /// Removes a tag (a protected tag obeys its rules; `sign` signs the event).
     @discardableResult
-    public func untag(model: String, tag: String, reason: String? = nil, sign: Bool = false) throws -> Change {
+    public func untag(model: String, tag: String, reason: String? = nil, sign: Bool = false,
+                      imported: JSONValue? = nil) throws -> Change {
         _ = try existingState(of: model)
         try validateChangeText(reason: reason)
         let judge = try governing().moveJudge(in: self, sign: sign)
@@ -72,6 +73,7 @@ extension Registry {
             }
             var event = Event(model: model, sequence: 0, parent: nil, action: .untag, version: v, tag: tag,
                               actor: actor, time: try Timestamp.now(), reason: reason)
+            event.imported = imported
             try judge.judge(&event, state: state, warnings: &warnings)
             return .append(event)
         }
@@ -118,7 +120,8 @@ extension Registry {
     /// - Parameter version: when given, the version the caller means to take out; the
     ///   demotion is refused when the stage holds another one.
     /// - Parameter sign: sign the event; a stage's `signers`, `signed` and `require_reason` govern moves out of it too.
-    public func demote(model: String, stage: String, reason: String?, version: Int64? = nil, sign: Bool = false) throws -> Change {
+    public func demote(model: String, stage: String, reason: String?, version: Int64? = nil, sign: Bool = false,
+                       imported: JSONValue? = nil) throws -> Change {
         try validateStage(stage)
         _ = try existingState(of: model)
         try validateChangeText(reason: reason)
@@ -136,6 +139,7 @@ extension Registry {
             previous = v
             var event = Event(model: model, sequence: 0, parent: nil, action: .demote, version: v, stage: stage,
                               previous: v, actor: actor, time: try Timestamp.now(), reason: reason)
+            event.imported = imported
             try judge.judge(&event, state: state, warnings: &warnings)
             return .append(event)
         }

@@ -2,11 +2,15 @@
 """Makes the MLflow fixtures of the `mreg import mlflow` tests with real MLflow 3.x.
 
     python3 -m venv /tmp/mlflowenv && /tmp/mlflowenv/bin/pip install mlflow==3.1.4
-    cd Tests/Fixtures/mlflow && rm -rf sqlite filestore && LOGNAME=ada USER=ada /tmp/mlflowenv/bin/python make-fixture.py
+    cd Tests/Fixtures/mlflow && rm -rf sqlite filestore sqlite-later && LOGNAME=ada USER=ada /tmp/mlflowenv/bin/python make-fixture.py
 
 Writes sqlite/ (mlflow.db, artefacts under sqlite/mlruns/) and filestore/mlruns/ (a file
 store with its artefacts), each with the same content, and expected.json beside them (the
 ids, users and times MLflow gave, which the tests compare with what mreg imported).
+
+Then writes sqlite-later/mlflow.db: a copy of sqlite/mlflow.db after later changes made in
+MLflow (`later`), for the re-import tests (they copy sqlite/ and put this database over its
+own). `make-fixture.py --later` makes only that, from the committed sqlite/.
 
 MLflow records absolute artefact paths (/tmp/mreg-mlflow-fixture-…/sqlite/mlruns/1/RUN/artifacts:
 the fixture is made in a temporary folder that is gone afterwards); the tests copy a fixture
@@ -84,8 +88,48 @@ def populate(uri, work):
     return facts
 
 
+def later(db):
+    """Changes made in MLflow after a first import: an alias moved, stages changed, a tag
+    changed and one added, a description set, a version deleted and a new one registered."""
+    uri = "sqlite:///" + db
+    client = MlflowClient(uri, uri)
+    client.set_registered_model_alias("fraud-detector", "champion", "1")
+    client.transition_model_version_stage("fraud-detector", "1", "Archived")
+    client.transition_model_version_stage("fraud-detector", "2", "Production")
+    client.set_model_version_tag("fraud-detector", "2", "validated", "false")
+    client.set_model_version_tag("fraud-detector", "1", "reviewer", "grace")
+    client.update_model_version("fraud-detector", "1", description="Baseline.")
+    churn = client.get_model_version("churn", "1")
+    client.create_model_version("churn", churn.source, run_id=churn.run_id)
+    client.delete_model_version("churn", "1")
+
+
+def make_later():
+    import shutil
+    import tempfile
+
+    made = tempfile.mkdtemp(prefix="mreg-mlflow-later-")
+    shutil.copy(os.path.join(HERE, "sqlite", "mlflow.db"), os.path.join(made, "mlflow.db"))
+    cwd = os.getcwd()
+    os.chdir(made)
+    try:
+        later(os.path.join(made, "mlflow.db"))
+    finally:
+        os.chdir(cwd)
+    target = os.path.join(HERE, "sqlite-later")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    shutil.move(os.path.join(made, "mlflow.db"), os.path.join(target, "mlflow.db"))
+    shutil.rmtree(made)
+
+
 def main():
     import shutil
+    import sys
+
+    if sys.argv[1:] == ["--later"]:
+        make_later()
+        return
     import tempfile
 
     out = {"mlflow": mlflow.__version__}
@@ -112,6 +156,7 @@ def main():
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(out, f, indent=2, sort_keys=True)
         f.write("\n")
+    make_later()
 
 
 if __name__ == "__main__":
