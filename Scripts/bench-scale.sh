@@ -40,7 +40,7 @@ if [ "$(cat "$work/.bench-store" 2>/dev/null)" != "$stamp" ]; then
     "$MREG" init -q "$work"
     start=$(date +%s)
     MREG="$MREG" MODELS="$MODELS" VERSIONS="$VERSIONS" python3 - "$work" <<'PY'
-import hashlib, json, os, random, struct, subprocess, sys, zlib
+import datetime, hashlib, json, os, random, struct, subprocess, sys, zlib
 work = sys.argv[1]
 mreg, models, versions = os.environ["MREG"], int(os.environ["MODELS"]), int(os.environ["VERSIONS"])
 spool = os.path.join(work, "spool")
@@ -92,6 +92,8 @@ file_entry = {"path": "model.safetensors", "mode": "100644", "size": len(weights
               "details": {"tensors": 2, "parameters": 260, "dtypes": ["F32"]}}
 
 rng = random.Random(7)
+start_time = datetime.datetime(2026, 1, 1)
+assert versions <= 8000, "versions are an hour apart within 2026, before the tags and promotions of December"
 optimizers = ["adam", "sgd", "adamw"]
 actor = "bench <bench@example.com>"
 refs = []  # (ref name, id)
@@ -112,8 +114,8 @@ for m in range(models):
         parent = eid
         return eid
     for v in range(1, versions + 1):
-        day = 1 + (m * versions + v) % 28
-        time = f"2026-{1 + v * 12 // (versions + 1):02d}-{day:02d}T{v % 24:02d}:{m % 60:02d}:{v % 60:02d}Z"
+        # Versions an hour apart (each event after its parent, as pull checks), models a second apart.
+        time = (start_time + datetime.timedelta(hours=v, seconds=m)).strftime("%Y-%m-%dT%H:%M:%SZ")
         params = {"optimizer": optimizers[rng.randrange(3)], "lr": round(rng.uniform(0.0001, 0.1), 5),
                   "epochs": rng.randrange(1, 100), "batch_size": 2 ** rng.randrange(4, 10), "seed": rng.randrange(1 << 30)}
         metrics = {"auc": round(rng.uniform(0.5, 1.0), 4), "loss": round(rng.uniform(0.01, 2.0), 4),
