@@ -254,8 +254,10 @@ struct GCTests {
             _ = try GCTests.orphan(mreg, dir, randomBytes(5_000, seed: 4))
             let cache = "\(dir)/.mreg/index/links"
             func du() throws -> NSDictionary {
-                // Without the saved figures (.mreg/index/du), which a settled store would use instead.
+                // Without the saved figures (.mreg/index/du), which a settled store would use instead,
+                // and the walk state (du-state), from which du would update them without the link cache.
                 try? FileManager.default.removeItem(atPath: "\(dir)/.mreg/index/du")
+                try? FileManager.default.removeItem(atPath: "\(dir)/.mreg/index/du-state")
                 let r = try mreg.run(["du", "--versions", "--json"], cwd: dir).succeeded()
                 #expect(r.stderr.isEmpty, "\(r)")
                 return try GCTests.json(r) as NSDictionary
@@ -358,6 +360,68 @@ struct GCTests {
             try GCTests.settleFolders(dir)
             #expect(try du() == before, "a damaged figures file was trusted")
             #expect(try readFile(figures) != bytes, "a damaged figures file was not replaced")
+            try GCTests.expectClean(mreg, dir)
+        }
+    }
+
+    /// After a change, du brings its figures up to date from its walk state
+    /// (`.mreg/index/du-state`), walking only the models whose refs moved: after register,
+    /// a new model, tag, promote, rm, prune, rm of a whole model and gc, the whole --json
+    /// output (and count-objects -v) equals a cold run's, and the link cache is not needed.
+    @Test func duAfterAChangeEqualsAColdRun() throws {
+        try withStore { mreg, dir in
+            let f1 = randomBytes(30_000, seed: 21), f2 = randomBytes(20_000, seed: 22), f3 = randomBytes(7_000, seed: 23)
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f2": f2])
+            try GCTests.register(mreg, dir, "a", ["f1": f1, "f3": f3])
+            try GCTests.register(mreg, dir, "b", ["f2": f2])
+            try GCTests.register(mreg, dir, "b", ["f2": f2, "f5": randomBytes(6_000, seed: 24)])
+            _ = try GCTests.orphan(mreg, dir, randomBytes(4_000, seed: 25))
+            let index = "\(dir)/.mreg/index"
+            let queries = [["du", "--versions", "--json"], ["du", "a", "--json"], ["du", "b@2", "--json"], ["count-objects", "-v", "--json"]]
+            func du() throws -> [String] { try queries.map { try mreg.run($0, cwd: dir).succeeded().output } }
+            func cold() throws -> [String] {
+                for name in ["du", "du-state", "links"] { try? FileManager.default.removeItem(atPath: "\(index)/\(name)") }
+                return try du()
+            }
+            try writeFile("\(dir)/.mreg/policy.toml", Array("[retention]\nkeep_last = 1\nkeep_stages = [\"production\"]\n".utf8))
+            let changes: [(String, () throws -> Void)] = [
+                ("a new version", { try GCTests.register(mreg, dir, "a", ["f3": f3, "f4": randomBytes(5_000, seed: 26)]) }),
+                ("a new model", { try GCTests.register(mreg, dir, "c", ["f1": f1, "f6": randomBytes(3_000, seed: 27)]) }),
+                ("a tag", { try mreg.run(["tag", "a@1", "golden"], cwd: dir).succeeded() }),
+                ("a promotion", { try mreg.run(["promote", "b@1", "production"], cwd: dir).succeeded() }),
+                ("a removal", { try mreg.run(["rm", "a@2", "--reason", "test"], cwd: dir).succeeded() }),
+                ("a prune", { try mreg.run(["prune"], cwd: dir).succeeded() }),
+                ("a removed model", { try mreg.run(["rm", "c", "--reason", "typo"], cwd: dir).succeeded() }),
+                ("an orphan", { _ = try GCTests.orphan(mreg, dir, randomBytes(2_000, seed: 28)) }),
+                ("a gc", { try mreg.run(["gc", "--prune=now"], cwd: dir).succeeded() }),
+                ("a model registered again", { try GCTests.register(mreg, dir, "c", ["f1": f1]) }),
+            ]
+            var before = try cold()
+            for (what, change) in changes {
+                // The state of a settled store (du records a folder's times only once settled).
+                try GCTests.settleFolders(dir)
+                #expect(try du() == before, "before \(what): du differs")
+                #expect(GCTests.exists("\(index)/du-state"), "before \(what): du saved no walk state")
+                try change()
+                try? FileManager.default.removeItem(atPath: "\(index)/links")
+                let after = try du()
+                if what != "a gc" {  // gc packs: a change to the packs is walked in full
+                    #expect(!GCTests.exists("\(index)/links"), "after \(what): du walked the whole store")
+                }
+                #expect(after != before, "\(what) changed no figure")
+                let reference = try cold()
+                #expect(after == reference, "after \(what), du differs from a cold run")
+                before = reference
+            }
+            // A damaged state is ignored: the figures are a cold run's.
+            try GCTests.settleFolders(dir)
+            _ = try du()
+            try GCTests.register(mreg, dir, "b", ["f7": randomBytes(1_000, seed: 29)])
+            var bytes = try readFile("\(index)/du-state")
+            bytes[bytes.count / 2] ^= 0xff
+            try writeFile("\(index)/du-state", bytes)
+            let damaged = try du()
+            #expect(damaged == (try cold()), "a damaged walk state was trusted")
             try GCTests.expectClean(mreg, dir)
         }
     }

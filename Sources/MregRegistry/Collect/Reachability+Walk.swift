@@ -21,7 +21,10 @@ extension Reachability {
 
     /// The same walk, reading each object as a `LinkNode` (from its payload or from the link
     /// cache): `node` returns nil when the object is missing.
-    public static func walk(roots: [ObjectID], removalsFrom heads: Set<ObjectID>? = nil,
+    ///
+    /// - Parameter externalRemovals: versions removed by chains outside this walk (`du`
+    ///   walks each model's refs on their own): their files are not live either.
+    public static func walk(roots: [ObjectID], removalsFrom heads: Set<ObjectID>? = nil, externalRemovals: Set<VersionKey> = [],
                             liveFiles: (String, Int64) -> Bool, contains: (ObjectID) -> Bool,
                             node: (ObjectID) throws -> LinkNode?) throws -> Reachability {
         var result = Reachability()
@@ -55,13 +58,17 @@ extension Reachability {
                     for c in chunks where seen.insert(c).inserted { out.append(c) }
                     continue
                 }
-                guard contains(id) else { continue }  // a missing file is fsck's to report
+                guard contains(id) else {  // a missing file is fsck's to report
+                    result.skipped.insert(id)
+                    continue
+                }
                 let file: LinkNode
                 do {
                     file = try load(id, by: "manifest \(manifest.abbreviated())")
                 } catch where !live {
                     // A removed version's file that cannot be read (damaged, emptied) is garbage
                     // like the rest of it; not cached, so a live version naming it still fails.
+                    result.skipped.insert(id)
                     continue
                 }
                 guard file.type == .chunks else {
@@ -82,8 +89,13 @@ extension Reachability {
         var removedKeys = Set<Reachability.VersionKey>()
         var visited = Set<ObjectID>()
         while let (id, context) = pending.popLast() ?? manifestsLater.popLast() {
-            let keepFiles = context.map { !removedKeys.contains($0) && liveFiles($0.model, $0.version) } ?? true
-            if let context, !keepFiles { result.removed.insert(context) }
+            let keepFiles = context.map {
+                !removedKeys.contains($0) && !externalRemovals.contains($0) && liveFiles($0.model, $0.version)
+            } ?? true
+            if let context {
+                result.consulted.insert(context)
+                if !keepFiles { result.removed.insert(context) }
+            }
             guard visited.insert(id).inserted else {
                 // A manifest seen before for a version whose files go: this one may keep them.
                 if keepFiles, let objects = result.fileObjects[id], filesWalked.insert(id).inserted { result.live.formUnion(objects) }
@@ -113,6 +125,7 @@ extension Reachability {
                 for child in object.links { pending.append((child, nil)) }
             }
         }
+        result.removals = removedKeys
         return result
     }
 }

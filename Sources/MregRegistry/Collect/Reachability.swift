@@ -21,6 +21,15 @@ public struct Reachability: Sendable {
     public var fileObjects = [ObjectID: [ObjectID]]()
     /// Versions whose files are not live (removed versions): their manifests stay.
     public var removed = Set<VersionKey>()
+    /// The versions named by `remove` events in the chains of the walk's heads (what it
+    /// found itself, whatever `externalRemovals` added).
+    public var removals = Set<VersionKey>()
+    /// Every version whose removal the walk asked about (the version of a manifest reached
+    /// from an event, or a manifest's base): the only ones whose removal can change the result.
+    public var consulted = Set<VersionKey>()
+    /// Files the walk skipped: missing, or unreadable in a removed version (`du`'s cache
+    /// walks a group of refs again when one of them appears or changes).
+    public var skipped = Set<ObjectID>()
 
     public init() {}
 }

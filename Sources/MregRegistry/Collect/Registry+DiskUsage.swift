@@ -25,13 +25,32 @@ extension Registry {
 
     /// Every model's and every version's figures: from the usage cache (`UsageCache`,
     /// `.mreg/index/du`) when no folder under `refs/` or `objects/` changed since it was
-    /// written, else computed (a whole-store walk) and saved there.
+    /// written; else brought up to date from the walk state (`DiskUsageState`,
+    /// `.mreg/index/du-state`), walking only the groups of refs that changed, or, without a
+    /// usable state, computed by a walk of every group; both files are then saved.
     func fullDiskUsage() throws -> DiskUsage {
         let path = UsageCache.path(root: repository.root)
         if let cached = UsageCache.load(path), cached.matches(root: repository.root) { return cached.usage }
         let scanStart = Int64(Date().timeIntervalSince1970 * 1e9)
         let folders = UsageCache.scanFolders(root: repository.root)
-        let usage = try computeDiskUsage()
+        let statePath = DiskUsageState.path(root: repository.root)
+        let usage: DiskUsage
+        var state: DiskUsageState?
+        if let previous = DiskUsageState.load(statePath), let (found, next) = incrementalDiskUsage(previous: previous, folders: folders) {
+            (usage, state) = (found, next)
+        } else {
+            (usage, state) = try fullDiskUsageWalk(folders: folders)
+        }
+        if var state {
+            // A folder modified too recently may change again unseen within the same tick:
+            // recorded with times no folder has, so the next run reads it again.
+            state.folders = folders.map {
+                UsageCache.isSettled([$0], scanStart: scanStart) ? $0 : .init(path: $0.path, modificationTime: -1, changeTime: -1)
+            }
+            state.save(statePath, shared: repository.sharedGroup)
+        } else {
+            UsageCache.remove(statePath)
+        }
         if UsageCache.isSettled(folders, scanStart: scanStart) {
             UsageCache(folders: folders, usage: usage).save(path, shared: repository.sharedGroup)
         } else {
@@ -40,7 +59,8 @@ extension Registry {
         return usage
     }
 
-    /// Every model's and every version's figures, from a walk of the whole store.
+    /// Every model's and every version's figures, from one walk of the whole store (the
+    /// reference the per-group walks of `fullDiskUsage` give the same answer as).
     func computeDiskUsage() throws -> DiskUsage {
         let objects = store.looseObjects() + store.packedOnlyObjects()  // packed: the bytes of their entries
         var size = [ObjectID: Int64]()
@@ -48,14 +68,19 @@ extension Registry {
         for o in objects { size[o.id] = o.storedBytes }
         // Objects never change, so what each one names comes from the link cache; the
         // figures are those of a full walk (a cold cache gives the same answer, only slower).
-        let reach = try cachedReachability(present: size)
+        return Self.diskUsage(size: size, reach: try cachedReachability(present: size))
+    }
+
+    /// The figures of the store's objects (`size`: every object, loose or packed, with its
+    /// bytes as stored) given what the refs reach.
+    static func diskUsage(size: [ObjectID: Int64], reach: Reachability) -> DiskUsage {
         var usage = DiskUsage()
-        usage.storeObjects = objects.count
-        for o in objects {
-            usage.storeBytes += o.storedBytes
-            if !reach.live.contains(o.id) {
+        usage.storeObjects = size.count
+        for (id, bytes) in size {
+            usage.storeBytes += bytes
+            if !reach.live.contains(id) {
                 usage.reclaimableObjects += 1
-                usage.reclaimableBytes += o.storedBytes
+                usage.reclaimableBytes += bytes
             }
         }
         // Which versions and models hold each file object.

@@ -33,6 +33,17 @@ extension Registry {
     ///   is used only for an object among them; any other object is read from the store.
     public func cachedReachability(present: [ObjectID: Int64]) throws -> Reachability {
         let (roots, heads) = try reachabilityRoots()
+        return try withLinkCache(present: present) { node in
+            try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) },
+                                  contains: { present[$0] != nil || store.contains($0) }, node: node)
+        }
+    }
+
+    /// Runs `body` with a node reader backed by the link cache (`LinkCache`,
+    /// `.mreg/index/links`): an entry is used only for an object in `present` (the loose
+    /// objects); the objects it lacks are read (on all cores first, when many) and added to
+    /// it, and entries of objects no longer loose leave it.
+    func withLinkCache<T>(present: [ObjectID: Int64], _ body: ((ObjectID) throws -> LinkNode?) throws -> T) throws -> T {
         let path = LinkCache.path(root: repository.root)
         let cache = LinkCache.load(path)
         var hits = 0
@@ -48,11 +59,11 @@ extension Registry {
             for (i, id) in uncached.enumerated() { if let node = nodes[i] { fresh[id] = node } }
         }
         let prefetched = fresh
-        let reach = try Reachability.walk(roots: roots, removalsFrom: heads, liveFiles: { liveFiles(model: $0, version: $1) },
-                                          contains: { present[$0] != nil || store.contains($0) }) { id in
+        var used = Set<ObjectID>()
+        let result = try body { id in
             let loose = present[id] != nil
             if loose, let node = cache.nodes[id] ?? prefetched[id] {
-                if cache.nodes[id] != nil { hits += 1 }
+                if cache.nodes[id] != nil, used.insert(id).inserted { hits += 1 }
                 return node
             }
             guard let (type, payload) = try readForWalk(id) else { return nil }
@@ -66,7 +77,7 @@ extension Registry {
             for (id, node) in cache.nodes where present[id] != nil { updated.nodes[id] = node }
             updated.save(path, shared: repository.sharedGroup)
         }
-        return reach
+        return result
     }
 
     /// Every ref under `refs/`: its id, and the model heads among them.

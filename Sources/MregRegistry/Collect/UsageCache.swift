@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MregStore
 import MregSupport
@@ -100,66 +99,43 @@ public struct UsageCache: Sendable {
         return try? decode(Array(data))
     }
 
-    struct Damaged: Error {}
+    typealias Damaged = CacheFileReader.Damaged
 
     static func decode(_ bytes: [UInt8]) throws(Damaged) -> UsageCache {
-        let digestSize = 32
-        guard bytes.count >= magic.count + 8 + digestSize, Array(bytes[0..<magic.count]) == magic else { throw Damaged() }
-        let bodyEnd = bytes.count - digestSize
-        guard Array(SHA256.hash(data: bytes[0..<bodyEnd])) == Array(bytes[bodyEnd...]) else { throw Damaged() }
-        var at = magic.count
-        func need(_ n: Int) throws(Damaged) { guard n >= 0, at + n <= bodyEnd else { throw Damaged() } }
-        func u8() throws(Damaged) -> UInt8 { try need(1); defer { at += 1 }; return bytes[at] }
-        func u32() throws(Damaged) -> UInt32 {
-            try need(4)
-            defer { at += 4 }
-            return (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
-        }
-        func i64() throws(Damaged) -> Int64 {
-            try need(8)
-            defer { at += 8 }
-            return Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) })
-        }
-        func string() throws(Damaged) -> String {
-            let n = Int(try u32())
-            try need(n)
-            defer { at += n }
-            guard let s = String(validating: bytes[at..<at + n], as: UTF8.self) else { throw Damaged() }
-            return s
-        }
+        var r = try CacheFileReader(bytes, magic: magic)
         func entry(model: String, version: Int64?) throws(Damaged) -> DiskUsage.Entry {
-            let objects = try i64(), total = try i64(), unique = try i64()
+            let objects = try r.i64(), total = try r.i64(), unique = try r.i64()
             var removed = false
-            if version != nil { removed = try u8() != 0 }
+            if version != nil { removed = try r.u8() != 0 }
             return DiskUsage.Entry(model: model, version: version, objects: Int(objects), totalBytes: total, uniqueBytes: unique,
                                    removed: removed)
         }
-        guard try u32() == formatVersion else { throw Damaged() }
+        guard try r.u32() == formatVersion else { throw Damaged() }
         var folders = [Folder]()
-        let folderCount = Int(try u32())
-        try need(folderCount * 20)
+        let folderCount = Int(try r.u32())
+        try r.need(folderCount * 20)
         folders.reserveCapacity(folderCount)
         for _ in 0..<folderCount {
-            folders.append(Folder(path: try string(), modificationTime: try i64(), changeTime: try i64()))
+            folders.append(Folder(path: try r.string(), modificationTime: try r.i64(), changeTime: try r.i64()))
         }
         var usage = DiskUsage()
-        usage.storeObjects = Int(try i64())
-        usage.storeBytes = try i64()
-        usage.metadataBytes = try i64()
-        usage.reclaimableObjects = Int(try i64())
-        usage.reclaimableBytes = try i64()
-        let modelCount = Int(try u32())
-        try need(modelCount * 28)
+        usage.storeObjects = Int(try r.i64())
+        usage.storeBytes = try r.i64()
+        usage.metadataBytes = try r.i64()
+        usage.reclaimableObjects = Int(try r.i64())
+        usage.reclaimableBytes = try r.i64()
+        let modelCount = Int(try r.u32())
+        try r.need(modelCount * 28)
         usage.models.reserveCapacity(modelCount)
-        for _ in 0..<modelCount { usage.models.append(try entry(model: try string(), version: nil)) }
-        let versionCount = Int(try u32())
-        try need(versionCount * 37)
+        for _ in 0..<modelCount { usage.models.append(try entry(model: try r.string(), version: nil)) }
+        let versionCount = Int(try r.u32())
+        try r.need(versionCount * 37)
         usage.versions.reserveCapacity(versionCount)
         for _ in 0..<versionCount {
-            let model = try string()
-            usage.versions.append(try entry(model: model, version: try i64()))
+            let model = try r.string()
+            usage.versions.append(try entry(model: model, version: try r.i64()))
         }
-        guard at == bodyEnd else { throw Damaged() }
+        try r.expectEnd()
         return UsageCache(folders: folders, usage: usage)
     }
 
@@ -167,40 +143,24 @@ public struct UsageCache: Sendable {
 
     /// The file's bytes.
     func encoded() -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(folders.count * 40 + usage.versions.count * 48 + 64)
-        func u32(_ v: UInt32) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
-        func i64(_ v: Int64) { let b = UInt64(bitPattern: v); for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: b >> (8 * UInt64(i)))) } }
-        func string(_ s: String) { u32(UInt32(s.utf8.count)); out.append(contentsOf: s.utf8) }
-        func entry(_ e: DiskUsage.Entry) { i64(Int64(e.objects)); i64(e.totalBytes); i64(e.uniqueBytes) }
-        out.append(contentsOf: Self.magic)
-        u32(Self.formatVersion)
-        u32(UInt32(folders.count))
-        for f in folders { string(f.path); i64(f.modificationTime); i64(f.changeTime) }
-        i64(Int64(usage.storeObjects)); i64(usage.storeBytes); i64(usage.metadataBytes)
-        i64(Int64(usage.reclaimableObjects)); i64(usage.reclaimableBytes)
-        u32(UInt32(usage.models.count))
-        for m in usage.models { string(m.model); entry(m) }
-        u32(UInt32(usage.versions.count))
-        for v in usage.versions { string(v.model); i64(v.version ?? 0); entry(v); out.append(v.removed ? 1 : 0) }
-        out.append(contentsOf: SHA256.hash(data: out))
-        return out
+        var w = CacheFileWriter(magic: Self.magic, capacity: folders.count * 40 + usage.versions.count * 48 + 64)
+        func entry(_ e: DiskUsage.Entry) { w.i64(Int64(e.objects)); w.i64(e.totalBytes); w.i64(e.uniqueBytes) }
+        w.u32(Self.formatVersion)
+        w.u32(UInt32(folders.count))
+        for f in folders { w.string(f.path); w.i64(f.modificationTime); w.i64(f.changeTime) }
+        w.i64(Int64(usage.storeObjects)); w.i64(usage.storeBytes); w.i64(usage.metadataBytes)
+        w.i64(Int64(usage.reclaimableObjects)); w.i64(usage.reclaimableBytes)
+        w.u32(UInt32(usage.models.count))
+        for m in usage.models { w.string(m.model); entry(m) }
+        w.u32(UInt32(usage.versions.count))
+        for v in usage.versions { w.string(v.model); w.i64(v.version ?? 0); entry(v); w.u8(v.removed ? 1 : 0) }
+        return w.finished()
     }
 
     /// Writes the cache to `path` (temp file and rename, beside it); a failure is ignored:
     /// the next run computes the figures again.
     public func save(_ path: String, shared: Bool) {
-        let dir = (path as NSString).deletingLastPathComponent
-        let mode: mode_t = shared ? 0o664 : 0o644
-        guard (try? FileSystem.makeDirectories(FilePath(dir), mode: shared ? 0o2775 : 0o755)) != nil else { return }
-        let temp = "\(dir)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard let out = try? OpenFile.creatingNew(FilePath(temp), permissions: mode) else { return }
-        let written = (try? out.writeAll(encoded())) != nil
-        out.close()
-        if shared { FileSystem.setPermissions(FilePath(temp), mode) }
-        if !written || (try? FileSystem.move(FilePath(temp), to: FilePath(path))) == nil {
-            FileSystem.removeIfPresent(FilePath(temp))
-        }
+        CacheFileWriter.save(encoded(), to: path, shared: shared)
     }
 
     /// Removes the cache (a failure is ignored: a stale file never matches a changed store).
