@@ -66,4 +66,22 @@ import Testing
         #expect(DiskUsageState.groupKey("refs/custom/thing") == ("ref:refs/custom/thing", nil))
         #expect(DiskUsageState.groupKey("refs/models/x") == ("ref:refs/models/x", nil))
     }
+
+    /// A figures file whose checksum is right but whose numbers cannot be (negative, more
+    /// unique than total, past an exabyte) is damaged: `du` walks again instead of printing
+    /// them or overflowing (an adversary's crafted file crashed `du` in total − unique).
+    @Test func impossibleFiguresMakeTheUsageCacheDamaged() throws {
+        func usage(_ total: Int64, _ unique: Int64, store: Int64 = 10) -> [UInt8] {
+            var u = DiskUsage()
+            u.storeBytes = store
+            u.models = [DiskUsage.Entry(model: "a", version: nil, objects: 1, totalBytes: total, uniqueBytes: unique, removed: false)]
+            return UsageCache(folders: [], usage: u).encoded()
+        }
+        let good = try UsageCache.decode(usage(5, 3))
+        #expect(good.usage.models.first?.sharedBytes == 2)
+        #expect(throws: CacheFileReader.Damaged.self) { try UsageCache.decode(usage(Int64.min, 1)) }
+        #expect(throws: CacheFileReader.Damaged.self) { try UsageCache.decode(usage(3, 5)) }
+        #expect(throws: CacheFileReader.Damaged.self) { try UsageCache.decode(usage(Int64.max, 0)) }
+        #expect(throws: CacheFileReader.Damaged.self) { try UsageCache.decode(usage(5, 3, store: -1)) }
+    }
 }

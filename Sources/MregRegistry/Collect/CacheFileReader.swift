@@ -54,6 +54,14 @@ struct CacheFileReader {
         return Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) })
     }
 
+    /// A count or byte size: an `i64` in 0…2⁶⁰ (an exabyte), else the file is damaged, so
+    /// sums of such figures cannot overflow.
+    mutating func amount() throws(Damaged) -> Int64 {
+        let value = try i64()
+        guard value >= 0, value <= 1 << 60 else { throw Damaged() }
+        return value
+    }
+
     mutating func id() throws(Damaged) -> ObjectID {
         try need(32)
         defer { at += 32 }

@@ -104,7 +104,8 @@ public struct UsageCache: Sendable {
     static func decode(_ bytes: [UInt8]) throws(Damaged) -> UsageCache {
         var r = try CacheFileReader(bytes, magic: magic)
         func entry(model: String, version: Int64?) throws(Damaged) -> DiskUsage.Entry {
-            let objects = try r.i64(), total = try r.i64(), unique = try r.i64()
+            let objects = try r.amount(), total = try r.amount(), unique = try r.amount()
+            guard unique <= total else { throw Damaged() }
             var removed = false
             if version != nil { removed = try r.u8() != 0 }
             return DiskUsage.Entry(model: model, version: version, objects: Int(objects), totalBytes: total, uniqueBytes: unique,
@@ -119,11 +120,11 @@ public struct UsageCache: Sendable {
             folders.append(Folder(path: try r.string(), modificationTime: try r.i64(), changeTime: try r.i64()))
         }
         var usage = DiskUsage()
-        usage.storeObjects = Int(try r.i64())
-        usage.storeBytes = try r.i64()
-        usage.metadataBytes = try r.i64()
-        usage.reclaimableObjects = Int(try r.i64())
-        usage.reclaimableBytes = try r.i64()
+        usage.storeObjects = Int(try r.amount())
+        usage.storeBytes = try r.amount()
+        usage.metadataBytes = try r.amount()
+        usage.reclaimableObjects = Int(try r.amount())
+        usage.reclaimableBytes = try r.amount()
         let modelCount = Int(try r.u32())
         try r.need(modelCount * 28)
         usage.models.reserveCapacity(modelCount)
@@ -133,7 +134,7 @@ public struct UsageCache: Sendable {
         usage.versions.reserveCapacity(versionCount)
         for _ in 0..<versionCount {
             let model = try r.string()
-            usage.versions.append(try entry(model: model, version: try r.i64()))
+            usage.versions.append(try entry(model: model, version: try r.amount()))
         }
         try r.expectEnd()
         return UsageCache(folders: folders, usage: usage)
