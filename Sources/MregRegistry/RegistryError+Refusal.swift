@@ -7,8 +7,9 @@ extension RegistryError {
         case hook(name: String, action: String, message: String)
         /// A hook could not be started.
         case hookNotRunnable(path: String, reason: String)
-        /// The user's own signature would not verify against the allowed signers.
-        case signatureWouldNotVerify(key: String, principal: String, allowedSigners: String, detail: String)
+        /// The user's own signature would not verify against the allowed signers (`keyOwners`: the
+        /// principals that file lists for the key used, when it lists it under someone else).
+        case signatureWouldNotVerify(key: String, principal: String, allowedSigners: String, detail: String, keyOwners: [String] = [])
         /// ssh-keygen could not sign with the key.
         case signingFailed(key: String, detail: String)
         /// Events arriving from elsewhere break the store's governance rules (`sequence`, `id`: the event, when one).
@@ -48,11 +49,14 @@ extension RegistryError {
                 return "\(name) hook refused \(action): \(message)"
             case .hookNotRunnable(let path, let reason):
                 return "cannot run hook \(path): \(reason) (does it start with #!?)"
-            case .signatureWouldNotVerify(_, let principal, let allowed, let detail)
+            case .signatureWouldNotVerify(_, let principal, let allowed, let detail, _)
                 where detail.contains("expired") || detail.contains("not yet valid"):
                 return "your signature would not verify: the key of \(principal) in \(allowed) is not valid at this time (\(detail)); ask whoever keeps that file to renew it (valid-before/valid-after), or use a valid key in user.signingKey"
-            case .signatureWouldNotVerify(let key, let principal, let allowed, let detail):
-                return "your signature would not verify: '\(key)' is not a key of \(principal) in \(allowed) (\(detail)); add its public key there as '\(principal) <key>'"
+            case .signatureWouldNotVerify(let key, let principal, let allowed, _, let owners)
+                where !owners.isEmpty && !owners.contains(principal):
+                return "your signature would not verify: '\(key)' is the key of \(owners.joined(separator: ", ")) in \(allowed), not of \(principal); sign with your own key (user.signingKey): only whoever keeps that file adds a person's own public key"
+            case .signatureWouldNotVerify(let key, let principal, let allowed, let detail, _):
+                return "your signature would not verify: '\(key)' is not a key of \(principal) in \(allowed) (\(detail)); sign with your own key (user.signingKey), or ask whoever keeps that file to add your own public key for \(principal)"
             case .signingFailed(let key, let detail):
                 return "ssh-keygen could not sign with '\(key)': \(detail)"
             case .incomingEvent(let model, let sequence, let id, let problem):

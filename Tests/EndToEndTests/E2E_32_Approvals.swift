@@ -120,7 +120,17 @@ struct ApprovalsE2E {
             let stranger = try mreg.run(["approve", "fraud@1", "production", "--sign"], cwd: dir,
                                         env: ["MREG_USER_NAME": "Val", "MREG_USER_EMAIL": "val@example.com"])
             #expect(stranger.status == 3 && stranger.stderrIsOneLine && stranger.stderr.contains("would not verify"), "\(stranger)")
+            #expect(stranger.stderr.contains("sign with your own key") && !stranger.stderr.contains("add its public key there"), "\(stranger)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
+            // Bob's key, claiming to be val: the error names the key's owner and never advises listing it under val.
+            try mreg.run(["config", "user.signingKey", "\(dir)/bob-key"], cwd: dir).succeeded()
+            let beforeImpostor = snapshot("\(dir)/.mreg")
+            let impostor = try mreg.run(["approve", "fraud@1", "production", "--sign"], cwd: dir,
+                                        env: ["MREG_USER_NAME": "Val", "MREG_USER_EMAIL": "val@example.com"])
+            #expect(impostor.status == 3 && impostor.stderrIsOneLine, "\(impostor)")
+            #expect(impostor.stderr.contains("is the key of bob@example.com") && impostor.stderr.contains("not of val@example.com")
+                    && impostor.stderr.contains("sign with your own key"), "\(impostor)")
+            #expect(differences(beforeImpostor, snapshot("\(dir)/.mreg")).isEmpty)
             try Self.expectRefused(mreg, "ada", ["approve", "fraud@1", "production", "--sign"], in: dir, saying: "ada@example.com registered it")
             try Self.expectRefused(mreg, "val", ["approve", "--revoke", "fraud@1", "production", "--sign"], in: dir, saying: "no approval of it in force")
 
@@ -139,6 +149,9 @@ struct ApprovalsE2E {
             try Self.expectRefused(mreg, "val", ["approve", "--revoke", "fraud@1", "production", "--sign"], in: dir, saying: "no approval of it in force")
             let shown = try Self.json(try mreg.run(["show", "fraud@1", "--json"], cwd: dir))
             #expect((shown["approvals"] as? [Any])?.isEmpty == true, "\(shown)")
+            // The refusal says why val's approval no longer counts.
+            try Self.expectRefused(mreg, "bob", ["promote", "fraud@1", "production", "--sign"], in: dir,
+                                   saying: "not counted: val@example.com (#2) revoked by #3")
             #expect(valApproval.count == 64)
 
             // Val and bob approve; bob promotes: his own approval does not count (he is the promoter).

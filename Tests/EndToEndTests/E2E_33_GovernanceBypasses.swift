@@ -141,6 +141,12 @@ struct GovernanceBypassesE2E {
             stale["time"] = "2026-04-04T00:00:00Z"
             try Self.craft(mreg, dir, stale, key: "\(dir)/bob-key", signer: "bob@example.com")
             try Self.expectCaught(mreg, dir, saying: "more than 10 days ago")
+            // The problem says what to do when the policy changed after the event (verify --help has the workflow).
+            let hinted = try mreg.run(["verify", "--accept-rewrite"], cwd: dir)
+            #expect(hinted.status == 1 && hinted.stderrIsOneLine
+                    && hinted.stderr.contains("run 'mreg verify' once under the policy it was written under"), "\(hinted)")
+            let help = try mreg.run(["verify", "--help"], cwd: dir).succeeded()
+            #expect(help.stdout.contains("tightening"), "\(help)")
             // In time, the same promotion passes.
             try mreg.run(["update-ref", "refs/models/fraud/head", vic], cwd: dir).succeeded()
             stale["time"] = "2026-03-06T00:00:00Z"

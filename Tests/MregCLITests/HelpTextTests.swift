@@ -63,6 +63,15 @@ import Testing
         #expect(broken == [], "examples wrapped mid-line at 80 columns:\n\(broken.joined(separator: "\n"))")
     }
 
+    @Test func approveHelpReadsAsParagraphs() {
+        let help = MregCommand.helpMessage(for: MregCommand.Approve.self, columns: 80)
+        let prose = help.components(separatedBy: "Examples:").first ?? help
+        // A paragraph wrapped by the source's own line breaks leaves short lines that end mid-sentence.
+        let ragged = prose.split(separator: "\n").filter { $0.count < 60 && !$0.hasSuffix(".") && !$0.hasSuffix(")") && !$0.hasPrefix("OVERVIEW") }
+        #expect(ragged.isEmpty, "\(ragged)\n\(help)")
+        #expect(!help.contains("(required)"), "--sign is a flag, not a required option:\n\(help)")
+    }
+
     @Test func manPagesCoverEveryCommand() throws {
         let pages = try ManualPages.pages()
         let files = Set(pages.map(\.file))

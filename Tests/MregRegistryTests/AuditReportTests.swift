@@ -116,11 +116,31 @@ struct AuditReportTests {
                                                 "passed", "passed (checked now)", "failed: require_reason (checked now)"])
             #expect(rows[3].forced && !rows[2].forced, "tag -f is forced, as log says [forced]")
             #expect(rows[6].policyText == "\(digest) (checked now)" && rows[5].policyText == digest)
-            #expect(rows[0].policyText == "not recorded")
+            #expect(rows[0].policyText == "", "nothing recorded, nothing checked now")
             let json = report.json["rows"]?.arrayValue
             #expect(json?[3]["forced"] == .bool(true))
             #expect(json?[7]["verdict"]?["checked_now"] == .bool(true) && json?[7]["verdict"]?["failed_rules"] == ["require_reason"])
             #expect(json?[5]["verdict"]?["checked_now"] == .bool(false))
+        }
+    }
+
+    @Test func ungovernedPromotionsSayNoRulesAndRowsNameWhatTheyReplaced() throws {
+        try GovernanceFixture.with { f in
+            try f.writePolicy("[stages.production]\nrequire_reason = true\n")
+            try f.register(metrics: ["auc=0.9"])
+            try f.register(metrics: ["auc=0.95"], seed: 1)
+            _ = try f.registry.promote(model: "fraud", version: 1, stage: "staging", reason: nil)
+            _ = try f.registry.promote(model: "fraud", version: 2, stage: "staging", reason: nil)
+            _ = try f.registry.tag(model: "fraud", version: 1, tag: "golden", force: false)
+            _ = try f.registry.tag(model: "fraud", version: 2, tag: "golden", force: true)
+            let report = try Governance(f.registry).audit()
+            let digest = try #require(report.policyDigest)
+            let rows = report.rows
+            #expect(rows.map(\.action) == ["register", "register", "promote", "promote", "tag", "tag"])
+            #expect(rows[2].verdictText == "no rules (checked now)" && rows[3].verdictText == "no rules (checked now)")
+            #expect(rows[2].policyText == "\(digest) (checked now)")
+            #expect(rows.map(\.previous) == [nil, nil, nil, 1, nil, 1])
+            #expect(report.json["rows"]?.arrayValue?[3]["previous"] == .int(1))
         }
     }
 

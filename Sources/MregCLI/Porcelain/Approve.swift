@@ -9,9 +9,11 @@ extension MregCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a signed approval of a version for a stage (or withdraw yours with --revoke).",
             discussion: """
-            A stage with 'approvals = N' in .mreg/policy.toml needs N approvals from distinct approvers
-            before 'mreg promote' puts a version in it. An approval is for that exact manifest and stage,
-            always signed (--sign, with user.signingKey), and only its own signer can revoke it.
+            A stage with 'approvals = N' in .mreg/policy.toml needs N approvals from distinct \
+            approvers before 'mreg promote' puts a version in it. An approval is for that exact \
+            manifest and stage, always signed with your own key (--sign, with user.signingKey), \
+            and only its own signer can revoke it.
+
             Examples:
               mreg approve fraud@4 production --reason "validated on Q3 data" --sign
               mreg approve --revoke fraud@4 production --sign
@@ -26,7 +28,7 @@ extension MregCommand {
         @Option(name: .long, help: "Why (recorded in the audit trail).")
         var reason: String?
 
-        @Flag(name: .long, help: "Sign the event with the SSH key in user.signingKey (required).")
+        @Flag(name: .long, help: "Sign the event with your own SSH key (user.signingKey); every approval must be signed.")
         var sign = false
 
         @Flag(name: .long, help: "Withdraw your approval of this version for this stage.")

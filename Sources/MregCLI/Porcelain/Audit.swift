@@ -50,12 +50,21 @@ extension MregCommand {
         @Option(name: .customShort("o"), help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"))
         var output: String?
 
-        func run() throws {
-            let start = try since.map { try Format.dateSpan($0, option: "--since").start }
-            let end = try until.map { try Format.dateSpan($0, option: "--until").end }
+        /// Checks the dates and the output file's format before anything is read, so argument
+        /// errors print `mreg audit`'s own usage line.
+        func validate() throws {
+            // A malformed date is run()'s error (it names the option); only their order is checked here.
+            let start = since.flatMap { try? Format.dateSpan($0, option: "--since").start }
+            let end = until.flatMap { try? Format.dateSpan($0, option: "--until").end }
             if let start, let end, start > end {
                 throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""): no event can be in between")
             }
+            if format == nil, let output { _ = try Self.format(forFile: output) }
+        }
+
+        func run() throws {
+            let start = try since.map { try Format.dateSpan($0, option: "--since").start }
+            let end = try until.map { try Format.dateSpan($0, option: "--until").end }
             let registry = try Store.registry()
             let names = try models.map { try Revision.parse($0).model }
             let report = try Governance(registry).audit(models: names, since: start, until: end)

@@ -19,6 +19,10 @@ extension MregCommand {
             Each clean run records the verified head in refs/verified/MODEL; a later run reports the history \
             as rewritten when the head no longer leads there (a head moved back, events replaced). After a \
             legitimate rewrite by someone else accept it with --accept-rewrite (a pull that replays local events moves the checkpoint itself).
+            Events are also checked against the policy's access rules as it is now. Before tightening a \
+            policy, run 'mreg verify' once under the old one: a clean run accepts the events it allowed, \
+            and later runs only warn about them. If the policy already changed, restore the old one, run \
+            'mreg verify' once, then put the new one back.
             Examples:
               mreg verify                 # every model
               mreg verify fraud --json

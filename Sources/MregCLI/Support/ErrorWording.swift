@@ -33,7 +33,7 @@ enum ErrorWording {
         case .store:
             return "\(n): create it with 'mreg init \(n.name)' (add --shared=group for a team folder)"
         case .signingKey:
-            return "\(n): set user.signingKey to your SSH private key ('mreg config user.signingKey ~/.ssh/id_ed25519')"
+            return "\(n): set user.signingKey to your SSH private key ('mreg config --global user.signingKey ~/.ssh/id_ed25519', each person's own key)"
         case .program where n.name == "ssh-keygen":
             return "\(n): signatures need OpenSSH 8.9 or later (apt install openssh-client)"
         default:
@@ -52,7 +52,7 @@ enum ErrorWording {
         case .noPreviousVersion(let version, let model):
             return "\(version) is the first version of \(model): give two revisions to compare"
         case .noSigningKey:
-            return "--sign needs a key: run 'mreg config user.signingKey ~/.ssh/id_ed25519' (an OpenSSH key)"
+            return "--sign needs a key: run 'mreg config --global user.signingKey ~/.ssh/id_ed25519' (your own OpenSSH private key)"
         case .noIdentity:
             return "please tell me who you are: every entry records its author's name and email, and they are not configured; run"
                 + " 'mreg config --global user.name \"Your Name\"' and 'mreg config --global user.email you@example.com'"

@@ -38,7 +38,7 @@ extension AuditReport.Row {
         }
         return [
             "time": .string(time), "model": .string(model), "seq": .int(sequence), "event": .string(event.hex),
-            "version": JSONValue(version), "action": .string(action), "stage": JSONValue(stage), "tag": JSONValue(tag),
+            "version": JSONValue(version), "previous": JSONValue(previous), "action": .string(action), "stage": JSONValue(stage), "tag": JSONValue(tag),
             "actor": .string(actor), "signer": JSONValue(signer), "signature": JSONValue(signature?.rawValue),
             "signature_detail": JSONValue(signatureDetail), "reason": JSONValue(reason), "verdict": verdict,
             "forced": .bool(forced), "approvals": .array(approvals.map { .string($0) }), "approvers": .array(approvers.map { .string($0) }),

@@ -32,6 +32,8 @@ public struct AuditReport: Sendable {
         /// The event object's id.
         public var event: ObjectID
         public var version: Int64?
+        /// A promotion or tag move: the version the stage or tag held before (its recorded `previous`).
+        public var previous: Int64?
         /// `register`, `approve`, `unapprove`, `promote`, `demote`, `tag`, `untag`, `remove` (as recorded).
         public var action: String
         public var stage: String?
@@ -71,9 +73,9 @@ public struct AuditReport: Sendable {
         public var violations: [String] = []
 
         /// The `policy` column: the digest of the policy the event was judged under, when it records
-        /// one; for a verdict checked now, the digest in force now with ` (checked now)`.
+        /// one; for a verdict checked now, the digest in force now with ` (checked now)`; else empty.
         public var policyText: String {
-            guard let verdictPolicy else { return "not recorded" }
+            guard let verdictPolicy else { return "" }
             return checkedNow ? verdictPolicy + " (checked now)" : verdictPolicy
         }
 

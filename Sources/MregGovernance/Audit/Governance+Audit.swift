@@ -75,10 +75,18 @@ extension Governance {
 
     /// A demote, tag or untag records no verdict: its row gets the verdict of the event-rules
     /// checker (`moveVerdict`) under the policy in force now, marked as checked now (nothing
-    /// when the store has no policy, or the event cannot be read).
+    /// when the store has no policy, or the event cannot be read). A promotion recorded without
+    /// a verdict (into a stage with no rules) gets `no rules`, checked now, while its stage has none.
     static func checkMoveNow(_ row: inout AuditReport.Row, json: JSONValue, policy: PromotionPolicy) {
-        guard row.verdictPassed == nil, ["demote", "tag", "untag"].contains(row.action), let digest = policy.digest,
-              let event = try? Event(json: json) else { return }
+        guard row.verdictPassed == nil, let digest = policy.digest else { return }
+        if row.action == "promote", let stage = row.stage, policy.rules(for: stage) == nil {
+            row.checkedNow = true
+            row.verdictPassed = true
+            row.verdictPolicy = digest
+            row.governed = false
+            return
+        }
+        guard ["demote", "tag", "untag"].contains(row.action), let event = try? Event(json: json) else { return }
         row.checkedNow = true
         guard let verdict = moveVerdict(event, policy: policy, signer: event.signer) else {
             row.verdictPassed = true
@@ -139,6 +147,7 @@ extension Governance {
                 rule["passed"]?.boolValue == true ? nil : rule["rule"]?.stringValue
             }
         }
+        if ["promote", "tag"].contains(action) { row.previous = o["previous"]?.intValue }
         if let used = o["approvals"]?.arrayValue {
             row.approvals = used.compactMap(\.stringValue)
         } else if let withdrawn = o["approval"]?.stringValue {

@@ -44,6 +44,11 @@ extension Governance {
             }
             if let who = a.signer { counted[who] = a }
         }
+        // A withdrawn approval is named, so a refusal says why it no longer counts.
+        for (a, by) in state.revokedApprovals.values.sorted(by: { $0.by < $1.by })
+        where a.version == version && a.stage == stage && counted[a.signer ?? ""] == nil {
+            ignored.append("\(a.signer ?? "?") (#\(a.sequence)) revoked by #\(by)")
+        }
         let used = counted.values.sorted { $0.sequence < $1.sequence }
         // Under separation of duties the promoter is who signs: an unsigned actor could name anyone.
         let unsignedPromoter = rules.separationOfDuties && signer == nil

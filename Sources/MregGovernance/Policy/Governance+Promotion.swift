@@ -151,7 +151,8 @@ extension Governance {
             let check = try SSHSignature.verify(bytes, signature: signature, principal: signing.principal, allowedSigners: allowed, time: event.time)
             guard check.valid else {
                 throw RegistryError.refused(.signatureWouldNotVerify(key: signing.key, principal: signing.principal,
-                                                                     allowedSigners: allowed, detail: check.message))
+                                                                     allowedSigners: allowed, detail: check.message,
+                                                                     keyOwners: SSHSignature.principals(ofKey: signing.key, allowedSigners: allowed)))
             }
         }
         event.signature = signature

@@ -423,8 +423,9 @@ extension Governance {
                                              message: "\(message) (under the policy now; an earlier verify accepted it)"))
             }
         } else {
-            let hint = judgedUnder != nil && judgedUnder != policy.digest
-                ? "; its verdict names another policy: if the policy was tightened since, run 'mreg verify' once under the old policy to accept what it allowed" : ""
+            let named = judgedUnder != nil && judgedUnder != policy.digest ? "; its verdict names another policy" : ""
+            let hint = named + "; if the policy changed after this event, run 'mreg verify' once under the policy it was written"
+                + " under (or restore that policy); see 'mreg verify --help'"
             problems += found.map { "\($0) (a policy violation: it was not written by mreg under this policy\(hint))" }
         }
     }

@@ -77,4 +77,33 @@ public enum SSHSignature {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return lines.last ?? fallback
     }
+
+    /// The principals the allowed-signers file lists for the public half of the key at `keyPath`
+    /// (empty when the file does not list that key, or the public key cannot be read).
+    public static func principals(ofKey keyPath: String, allowedSigners: String) -> [String] {
+        guard let listed = try? String(contentsOfFile: allowedSigners, encoding: .utf8),
+              let blob = publicKeyBlob(keyPath) else { return [] }
+        var found: [String] = []
+        for line in listed.split(whereSeparator: \.isNewline) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let first = fields.first, !first.hasPrefix("#"), fields.dropFirst().contains(blob) else { continue }
+            found += first.split(separator: ",").map(String.init)
+        }
+        return found
+    }
+
+    /// The base64 blob of the public key for `keyPath`: the file itself if it is a public key, else
+    /// `keyPath.pub`, else what `ssh-keygen -y` derives from the private key.
+    static func publicKeyBlob(_ keyPath: String) -> String? {
+        func blob(_ text: String) -> String? {
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0.isNewline })
+            guard fields.count >= 2, ["ssh-", "ecdsa-", "sk-"].contains(where: { fields[0].hasPrefix($0) }) else { return nil }
+            return String(fields[1])
+        }
+        for path in [keyPath, keyPath + ".pub"] {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), let b = blob(text) { return b }
+        }
+        guard let out = try? ProcessRunner.run("ssh-keygen", ["-y", "-P", "", "-f", keyPath], input: []), out.status == 0 else { return nil }
+        return blob(out.stdout)
+    }
 }

@@ -26,6 +26,8 @@ public struct ModelState: Sendable {
     public var lastChange: String?
     /// The approvals in force (recorded by `approve`, not withdrawn by `unapprove`), by event id.
     public var approvals: [ObjectID: Approval] = [:]
+    /// The approvals withdrawn by `unapprove`, by the approve event's id, with the withdrawing event's sequence.
+    public var revokedApprovals: [ObjectID: (approval: Approval, by: Int64)] = [:]
 
     public init(model: String) { self.model = model }
 
@@ -67,6 +69,7 @@ public struct ModelState: Sendable {
                 stages = stages.filter { $0.value != v }
                 tags = tags.filter { $0.value != v }
                 approvals = approvals.filter { $0.value.version != v }
+                revokedApprovals = revokedApprovals.filter { $0.value.approval.version != v }
             }
         case .approve:
             if let v = event.version, let m = event.manifest, let s = event.stage {
@@ -74,7 +77,9 @@ public struct ModelState: Sendable {
                                          signer: event.signer, actor: event.actor, time: event.time, reason: event.reason)
             }
         case .unapprove:
-            if let a = event.approval { approvals[a] = nil }
+            if let a = event.approval, let withdrawn = approvals.removeValue(forKey: a) {
+                revokedApprovals[a] = (withdrawn, event.sequence)
+            }
         }
     }
 
