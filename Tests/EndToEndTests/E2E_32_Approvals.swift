@@ -200,9 +200,13 @@ struct ApprovalsE2E {
             try writeFile("\(dir)/m/model.bin", randomBytes(100, seed: 3))
             try Self.run(mreg, "ada", ["register", "fraud", "m"], in: dir, now: "2026-01-01T00:00:00Z").succeeded()
             try Self.run(mreg, "val", ["approve", "fraud@1", "production", "--sign"], in: dir, now: "2026-01-02T00:00:00Z").succeeded()
-            let late = try Self.run(mreg, "ada", ["promote", "fraud@1", "production"], in: dir, now: "2026-01-20T00:00:00Z")
+            let late = try Self.run(mreg, "ada", ["promote", "fraud@1", "production", "--sign"], in: dir, now: "2026-01-20T00:00:00Z")
             #expect(late.status == 3 && late.stderr.contains("more than 7 days ago"), "\(late)")
-            try Self.run(mreg, "ada", ["promote", "fraud@1", "production"], in: dir, now: "2026-01-05T00:00:00Z").succeeded()
+            // Unsigned, the promotion's time would be only a claim (a crafted event could date itself
+            // just after a stale approval), so a stage with approval_max_age_days needs --sign.
+            let unsigned = try Self.run(mreg, "ada", ["promote", "fraud@1", "production"], in: dir, now: "2026-01-05T00:00:00Z")
+            #expect(unsigned.status == 3 && unsigned.stderr.contains("approval_max_age_days"), "\(unsigned)")
+            try Self.run(mreg, "ada", ["promote", "fraud@1", "production", "--sign"], in: dir, now: "2026-01-05T00:00:00Z").succeeded()
         }
     }
 

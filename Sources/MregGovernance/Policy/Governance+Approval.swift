@@ -51,11 +51,15 @@ extension Governance {
         }
         let used = counted.values.sorted { $0.sequence < $1.sequence }
         // Under separation of duties the promoter is who signs: an unsigned actor could name anyone.
-        let unsignedPromoter = rules.separationOfDuties && signer == nil
+        // So is the time under approval_max_age_days: an unsigned promotion's time is only a claim,
+        // which a crafted event could set just after a stale approval.
+        let unsignedPromoter = (rules.separationOfDuties || rules.approvalMaxAgeDays != nil) && signer == nil
         let passed = used.count >= rules.approvals && !unsignedPromoter
         var detail: String
         if unsignedPromoter {
-            detail = "\(stage) asks for separation of duties, so the promoter must be established by a signature: add --sign"
+            detail = rules.separationOfDuties
+                ? "\(stage) asks for separation of duties, so the promoter must be established by a signature: add --sign"
+                : "\(stage) limits the approvals' age (approval_max_age_days), so the promotion's time must be established by a signature: add --sign"
         } else if used.isEmpty {
             detail = "v\(version) has no approval for \(stage) that counts (needs \(rules.approvals): 'mreg approve \(state.model)@\(version) \(stage) --sign' by an approver)"
         } else {

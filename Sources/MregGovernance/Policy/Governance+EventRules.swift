@@ -151,6 +151,9 @@ extension Governance {
         if rules.separationOfDuties, e.signer == nil || e.signature == nil {
             return "promotes v\(v) into \(stage) unsigned, but \(stage) asks for separation of duties, which needs the promoter established by a signature"
         }
+        if rules.approvalMaxAgeDays != nil, e.signer == nil || e.signature == nil {
+            return "promotes v\(v) into \(stage) unsigned, but \(stage) limits the approvals' age (approval_max_age_days), which needs the promotion's time established by a signature"
+        }
         if Set(ids).count != ids.count { return "lists an approval more than once" }
         if ids.count > state.approvals.count {
             return "lists \(ids.count) approvals, but only \(state.approvals.count) are in force"
