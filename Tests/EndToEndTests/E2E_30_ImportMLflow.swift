@@ -11,7 +11,7 @@ import Testing
     /// The fixture `kind` (`sqlite` or `filestore`) copied into `dir`; returns the store's URI.
     static func copy(_ kind: String, into dir: String) throws -> String {
         try FileManager.default.copyItem(atPath: "\(fixtures)/\(kind)", toPath: "\(dir)/\(kind)")
-        return kind == "sqlite" ? "sqlite://\(dir)/sqlite/mlflow.db" : "\(dir)/filestore/mlruns"
+        return kind == "sqlite" ? "sqlite:///\(dir)/sqlite/mlflow.db" : "\(dir)/filestore/mlruns"
     }
 
     /// What make-fixture.py recorded: `[model: [{version, run_id, creation_timestamp, ...}]]`.
@@ -159,6 +159,11 @@ import Testing
                     && imported["version"] as? Int == 2 && imported["completes"] as? Int == 2 && imported["missing"] == nil, "\(champion)")
             let staging = try #require(try Self.json(mreg.run(["show", "fraud-detector@staging", "--json"], cwd: dir)) as? [String: Any])
             #expect(staging["version"] as? Int == 3)
+            // The old one now says what completed it.
+            let old = try mreg.run(["show", "fraud-detector@2"], cwd: dir).succeeded()
+            #expect(old.stdout.contains("completed by v3") && !old.stdout.contains("run 'mreg import mlflow' again"), "\(old)")
+            let oldJSON = try #require(try Self.json(mreg.run(["show", "fraud-detector@2", "--json"], cwd: dir)) as? [String: Any])
+            #expect(oldJSON["completed_by"] as? Int == 3, "\(oldJSON)")
             // Once complete, nothing more to do.
             let settled = try mreg.run(["import", "mlflow", uri, "--model", "fraud-detector"], cwd: dir).succeeded()
             #expect(settled.lines == ["fraud-detector v1 from MLflow version 1 (already imported)",
@@ -222,6 +227,48 @@ import Testing
         }
     }
 
+    /// `sqlite:///PATH` is relative to the current folder (as SQLAlchemy reads it), `sqlite:////PATH` absolute.
+    @Test func sqliteURIsFollowSQLAlchemy() throws {
+        try withStore { mreg, dir in
+            _ = try Self.copy("sqlite", into: dir)
+            let relative = try mreg.run(["import", "mlflow", "sqlite:///sqlite/mlflow.db", "--dry-run", "--model", "churn"], cwd: dir).succeeded()
+            #expect(relative.lines == ["churn v1 from MLflow version 1 would be imported (2 files)"], "\(relative)")
+            let absolute = try mreg.run(["import", "mlflow", "sqlite:///\(dir)/sqlite/mlflow.db", "--dry-run", "--model", "churn"], cwd: dir)
+                .succeeded()
+            #expect(absolute.lines == relative.lines, "\(absolute)")
+        }
+    }
+
+    /// Two unrelated stores with the same model names: the second's versions (other runs) are
+    /// new versions, and its aliases and stages leave the first store's versions alone.
+    @Test func anUnrelatedStoreWithTheSameNamesAddsNewVersionsAndMovesNothing() throws {
+        try withStore { mreg, dir in
+            let files = try Self.copy("filestore", into: dir)
+            let sqlite = try Self.copy("sqlite", into: dir)
+            try mreg.run(["import", "mlflow", files], cwd: dir).succeeded()
+            let r = try mreg.run(["import", "mlflow", sqlite], cwd: dir).succeeded()
+            #expect(r.lines == ["churn v2 from MLflow version 1 imported (2 files)",
+                                "fraud-detector v3 from MLflow version 1 imported (2 files); not promoted to production (it holds v1, not imported from this MLflow store)",
+                                "fraud-detector v4 from MLflow version 2 imported (2 files); not tagged champion (it names v2, not imported from this MLflow store); not promoted to staging (it holds v2, not imported from this MLflow store)"], "\(r)")
+            #expect(r.stderr.contains("the numbers differ") && !r.stderr.contains("deleted in MLflow"), "\(r)")
+            func version(_ rev: String) throws -> Int? {
+                try (Self.json(mreg.run(["show", rev, "--json"], cwd: dir)) as? [String: Any])?["version"] as? Int
+            }
+            #expect(try version("fraud-detector@production") == 1 && version("fraud-detector@staging") == 2
+                    && version("fraud-detector@champion") == 2)
+            let log = try #require(try Self.json(mreg.run(["log", "fraud-detector", "--json"], cwd: dir)) as? [[String: Any]])
+            #expect(!log.contains { $0["action"] as? String == "demote" }, "\(log)")
+            // Each store again: all already imported, nothing moves.
+            for uri in [files, sqlite] {
+                let again = try mreg.run(["import", "mlflow", uri], cwd: dir).succeeded()
+                #expect(again.lines.count == 3 && again.lines.allSatisfy { $0.contains(" (already imported)") }
+                        && !again.stdout.contains("; tagged") && !again.stdout.contains("; promoted"), "\(again)")
+            }
+            let after = try #require(try Self.json(mreg.run(["log", "fraud-detector", "--json"], cwd: dir)) as? [[String: Any]])
+            #expect(after.count == log.count)
+        }
+    }
+
     /// A fresh import of a store whose churn v1 was deleted: MLflow's v2 becomes mreg v1, said
     /// on stderr; the MLflow number shows in show and show --json.
     @Test func differentNumbersAreWarnedAndTheMLflowNumberShown() throws {
@@ -274,7 +321,7 @@ import Testing
             #expect(patched >= 1)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/future.db"))
             let before = snapshot("\(dir)/.mreg")
-            let future = try mreg.run(["import", "mlflow", "sqlite://\(dir)/future.db"], cwd: dir)
+            let future = try mreg.run(["import", "mlflow", "sqlite:///\(dir)/future.db"], cwd: dir)
             #expect(future.status == 64 && future.stderrIsOneLine && future.stderr.contains("ffffffffffff")
                     && future.stderr.contains("97727af70f4d"), "\(future)")
 
@@ -288,6 +335,12 @@ import Testing
             #expect(nothing.status == 2, "\(nothing)")
             let remote = try mreg.run(["import", "mlflow", "http://mlflow.example.com"], cwd: dir)
             #expect(remote.status == 64 && remote.stderr.contains("only local MLflow stores"), "\(remote)")
+            let databricks = try mreg.run(["import", "mlflow", "databricks"], cwd: dir)
+            #expect(databricks.status == 64 && databricks.stderr.contains("only local MLflow stores"), "\(databricks)")
+            _ = try Self.copy("filestore", into: dir)
+            let experiment = try mreg.run(["import", "mlflow", "file://\(dir)/filestore/mlruns/0"], cwd: dir)
+            #expect(experiment.status == 64 && experiment.stderrIsOneLine && experiment.stderr.contains("experiment folder")
+                    && experiment.stderr.contains("filestore/mlruns"), "\(experiment)")
             #expect(differences(before, snapshot("\(dir)/.mreg")).isEmpty)
         }
     }

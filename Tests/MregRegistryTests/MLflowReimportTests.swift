@@ -22,10 +22,17 @@ import Testing
         #expect(MLflowStore.MissingArtefacts(json: missing.json) == missing)
         #expect(MLflowStore.MissingArtefacts(json: .string("gone")) == nil)
         #expect(missing.text == "/data/mlruns/1/abc/artifacts does not exist")
-        #expect(MLflowImportChange(kind: .tag, name: "champion", old: "v2", recorded: true).text == "tagged champion (moved from v2)")
+        #expect(MLflowImportChange(kind: .tag, name: "champion", oldVersion: 2, newVersion: 1, recorded: true).text == "tagged champion (moved from v2)")
         #expect(MLflowImportChange(kind: .mlflowTag, name: "validated", old: "true", recorded: false).text
                 == "MLflow tag validated removed (was true), not recorded")
-        #expect(MLflowImportChange(kind: .demote, name: "staging", new: "None", recorded: true).json["recorded"] == .bool(true))
+        #expect(MLflowImportChange(kind: .demote, name: "staging", mlflowStage: "None", recorded: true).json["recorded"] == .bool(true))
+        // One schema: tag and stage kinds carry mreg version numbers, MLflow tags and descriptions texts.
+        let demote = MLflowImportChange(kind: .demote, name: "production", oldVersion: 2, mlflowStage: "None", recorded: true).json
+        #expect(demote["old"] == .int(2) && demote["new"] == .null && demote["mlflow_stage"] == .string("None"), "\(demote)")
+        let moved = MLflowImportChange(kind: .tag, name: "champion", oldVersion: 3, newVersion: 1, recorded: true).json
+        #expect(moved["old"] == .int(3) && moved["new"] == .int(1) && moved["mlflow_stage"] == nil, "\(moved)")
+        let tag = MLflowImportChange(kind: .mlflowTag, name: "validated", old: "true", new: "false", recorded: false).json
+        #expect(tag["old"] == .string("true") && tag["new"] == .string("false"), "\(tag)")
     }
 
     @Test func whatAPersonChangedByHandIsLeftAloneWhenMLflowLetsGo() throws {
@@ -52,6 +59,23 @@ import Testing
             let state = try registry.state(of: "fraud-detector")
             #expect(state.tags["champion"] == 1 && state.stages["staging"] == 2)
             #expect(again.versions.contains { $0.model == "churn" && $0.added })
+        }
+    }
+
+    @Test func aChangedModelDescriptionIsReported() throws {
+        try GovernanceFixture.with { fx in
+            let mlruns = try Self.fileStore(in: fx.dir)
+            let registry = try fx.registry
+            _ = try registry.importMLflow(uri: mlruns, models: ["fraud-detector"], dryRun: false, arguments: ["mreg"])
+            let meta = "\(mlruns)/models/fraud-detector/meta.yaml"
+            let text = try String(contentsOfFile: meta, encoding: .utf8)
+            #expect(text.contains("description: Flags fraudulent card payments."))
+            try writeFile(meta, text.replacingOccurrences(of: "description: Flags fraudulent card payments.", with: "description: Flags fraud."))
+            let again = try registry.importMLflow(uri: mlruns, models: ["fraud-detector"], dryRun: true, arguments: ["mreg"])
+            for v in again.versions {
+                #expect(v.changes == [MLflowImportChange(kind: .modelDescription, old: "Flags fraudulent card payments.", new: "Flags fraud.", recorded: false)], "\(v)")
+            }
+            #expect(again.versions.first?.changes.first?.text == "MLflow model description changed, not recorded")
         }
     }
 

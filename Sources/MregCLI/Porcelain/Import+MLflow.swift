@@ -72,6 +72,7 @@ extension MregCommand.Import {
                         if let old = v.completes { line += ", completing v\(old) (imported without files)" }
                         if !v.tags.isEmpty { line += "; tagged \(v.tags.map { Names.escaped($0) }.joined(separator: ", "))" }
                         if let stage = v.stage { line += "; \(stage)" }
+                        for change in v.changes { line += "; " + change.text }
                         if !v.missing.isEmpty { line += "; artefacts missing: \(Names.escaped(v.missing.map(\.text).joined(separator: ", ")))" }
                     }
                     Terminal.line(line)

@@ -41,6 +41,12 @@ extension MregCommand {
             let moved = asked.flatMap { v.state.renumbered(from: $0) }
             // An imported version: where from (MLflow's version number, time and user) and what was missing.
             let imported = (try? Event.load(info.event, from: registry.store))?.imported?.objectValue
+            // A version imported without files: the later version that an import completed it with, if any.
+            let completedBy = imported?["missing"]?.arrayValue?.isEmpty == false
+                ? v.state.versions.keys.sorted().first { n in
+                    guard n > v.version, let later = v.state.versions[n] else { return false }
+                    return (try? Event.load(later.event, from: registry.store))?.imported?.objectValue?["completes"]?.intValue == v.version
+                } : nil
             if output.json {
                 var o = m.json.objectValue!
                 o["schema"] = nil
@@ -53,6 +59,7 @@ extension MregCommand {
                 o["registered_at"] = .string(info.registeredAt)
                 if let from = info.renumberedFrom { o["renumbered_from"] = .int(from) }
                 if let imported { o["imported"] = .object(imported) }
+                if let completedBy { o["completed_by"] = .int(completedBy) }
                 if let moved, let asked {
                     o["renumbered_away"] = .object(["from": .int(asked), "to": .int(moved.number), "registered_by": .string(moved.registeredBy)])
                 }
@@ -72,7 +79,9 @@ extension MregCommand {
             if let imported {
                 rows.append(["Imported", GovernanceRendering.importedSummary(imported)])
                 let missing = (imported["missing"]?.arrayValue ?? []).compactMap { MLflowStore.MissingArtefacts(json: $0) }
-                if !missing.isEmpty {
+                if !missing.isEmpty, let completedBy {
+                    rows.append(["Missing", "imported without its artefacts (\(missing.map(\.text).joined(separator: ", "))); completed by v\(completedBy)"])
+                } else if !missing.isEmpty {
                     rows.append(["Missing", "imported without its artefacts (\(missing.map(\.text).joined(separator: ", "))); "
                                  + "run 'mreg import mlflow' again once they are back"])
                 }

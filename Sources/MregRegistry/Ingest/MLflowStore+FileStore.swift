@@ -67,7 +67,13 @@ extension MLflowStore {
             }
             runs[id] = run
         }
-        return MLflowStore(kind: .file, path: root, schemaVersion: nil, models: models, runs: runs)
+        var store = MLflowStore(kind: .file, path: root, schemaVersion: nil, models: models, runs: runs)
+        for experiment in experiments + [".trash"] {
+            for id in FileSystem.listDirectory("\(root)/\(experiment)") where FileManager.default.fileExists(atPath: "\(root)/\(experiment)/\(id)/meta.yaml") {
+                store.allRunIDs.insert(id)
+            }
+        }
+        return store
     }
 
     /// The artifact location of logged model `id` (MLflow 3: `EXPERIMENT/models/ID/meta.yaml`).

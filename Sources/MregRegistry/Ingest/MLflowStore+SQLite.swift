@@ -91,8 +91,10 @@ extension MLflowStore {
             }
             runs[id] = run
         }
-        return MLflowStore(kind: .sqlite, path: path, schemaVersion: revision,
-                           models: models.values.sorted { $0.name < $1.name }, runs: runs)
+        var store = MLflowStore(kind: .sqlite, path: path, schemaVersion: revision,
+                                models: models.values.sorted { $0.name < $1.name }, runs: runs)
+        store.allRunIDs = Set(try Row.fetchAll(db, sql: "SELECT run_uuid FROM runs").compactMap { text($0, "run_uuid") })
+        return store
     }
 
     // A column read without GRDB's typed subscripts, which stop the process on a value of

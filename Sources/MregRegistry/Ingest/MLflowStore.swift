@@ -62,6 +62,9 @@ public struct MLflowStore: Sendable {
     /// Registered models, sorted by name.
     public var models: [Model]
     public var runs: [String: Run]
+    /// The ids of every run the store holds (deleted ones too): a version imported before whose
+    /// run is among them came from this store.
+    public var allRunIDs: Set<String> = []
 
     /// The MLflow SQLite schema revisions (alembic) this reader knows, oldest first: MLflow 2.0's
     /// head (`97727af70f4d`) and every migration after it through MLflow 3.17's (`dc11669786a5`).
@@ -84,9 +87,14 @@ public struct MLflowStore: Sendable {
     public static func read(_ uri: String, models wanted: [String] = []) throws -> MLflowStore {
         let path: String
         if uri.hasPrefix("sqlite:///") {
-            path = String(uri.dropFirst("sqlite:///".count - 1))
+            // As SQLAlchemy (and so MLflow) reads it: `sqlite:///mlflow.db` is relative to the
+            // current folder, `sqlite:////abs/mlflow.db` absolute.
+            path = String(uri.dropFirst("sqlite:///".count))
         } else if uri.hasPrefix("file://") {
             path = URL(string: uri)?.path ?? String(uri.dropFirst("file://".count))
+        } else if uri == "databricks" || uri.hasPrefix("databricks://") || uri.hasPrefix("databricks-uc") {
+            throw RegistryError.badInput(.unusablePath(action: "import", path: uri,
+                problem: "only local MLflow stores can be read (sqlite:///PATH, a path to mlflow.db or to an mlruns folder), not Databricks"))
         } else if let colon = uri.firstIndex(of: ":"), uri[..<colon].allSatisfy({ $0.isLetter || $0 == "+" }), uri[..<colon].count > 1 {
             throw RegistryError.badInput(.unusablePath(action: "import", path: uri,
                 problem: "only local MLflow stores can be read (sqlite:///PATH, a path to mlflow.db or to an mlruns folder), not \(uri[..<colon]):"))
@@ -96,6 +104,13 @@ public struct MLflowStore: Sendable {
         let absolute = Repository.absolute(path)
         var store: MLflowStore
         if FileSystem.isDirectory(FilePath(absolute)) {
+            // An experiment folder (`mlruns/0`: meta.yaml with an experiment_id) is no store.
+            if FileManager.default.fileExists(atPath: absolute + "/meta.yaml"), !FileManager.default.fileExists(atPath: absolute + "/models"),
+               (try? MLflowStore.yaml(absolute + "/meta.yaml", shown: uri))??["experiment_id"] != nil {
+                let parent = (absolute as NSString).deletingLastPathComponent
+                throw RegistryError.badInput(.unusablePath(action: "import", path: uri,
+                    problem: "it looks like an MLflow experiment folder, not a store; give the mlruns folder that holds it (\(parent))"))
+            }
             store = try readFileStore(absolute, shown: uri)
         } else if FileManager.default.fileExists(atPath: absolute) {
             store = try readSQLite(absolute, shown: uri)

@@ -13,7 +13,7 @@ public struct ImportedMLflowVersion: Sendable {
     /// The mreg version: the one it was imported as, or (a dry run) the number it would get.
     public var version: Int64
     /// True when this run registered it (or, a dry run, would); false when it was imported before
-    /// (recognised by its MLflow model name and version).
+    /// (recognised by its MLflow model name, version, run id and creation time).
     public var added: Bool
     /// The tags it holds after the import, and its stage (the real values, for every version).
     public var tags: [String]
@@ -43,8 +43,9 @@ extension Registry {
 
     /// What an earlier import left in one model's chain.
     private struct MLflowImportHistory {
-        /// By MLflow version: the newest mreg version imported from it and its register event's `imported`.
-        var versions: [Int64: (version: Int64, imported: [String: JSONValue])] = [:]
+        /// Every register event imported from an MLflow version of this model name (from any store),
+        /// oldest first: the mreg version and the event's `imported`.
+        var records: [(version: Int64, imported: [String: JSONValue])] = []
         /// Tags and stages whose newest event came from an import (so a later import may undo them).
         var importedTags = Set<String>()
         var importedStages = Set<String>()
@@ -92,7 +93,8 @@ extension Registry {
                     case .register:
                         guard let o = imported, o["model"]?.stringValue == model.name, let v = o["version"]?.intValue,
                               let mine = event.version else { continue }
-                        history.versions[v] = (mine, o)
+                        _ = v
+                        history.records.append((mine, o))
                     case .tag, .untag:
                         guard let tag = event.tag else { continue }
                         if imported != nil { history.importedTags.insert(tag) } else { history.importedTags.remove(tag) }
@@ -115,6 +117,20 @@ extension Registry {
             var items = [ImportedMLflowVersion]()
             // MLflow version → the live mreg version that stands for it now.
             var mine = [Int64: Int64]()
+            // The mreg versions imported from this store's versions (matched by identity, not number):
+            // only these follow MLflow's aliases and stages.
+            var ours = Set<Int64>()
+            // The newest record of an import of `version` from this store (same model, number, run
+            // and creation time): a version of another store with the same name and number is no match.
+            func matches(_ o: [String: JSONValue], _ version: MLflowStore.Version) -> Bool {
+                guard o["version"]?.intValue == version.version, o["run"]?.stringValue == version.runID else { return false }
+                if let time = o["time"]?.stringValue, let ms = version.creationTime,
+                   time != Timestamp.format(secondsSince1970: ms / 1000) { return false }
+                return true
+            }
+            func record(of version: MLflowStore.Version) -> (version: Int64, imported: [String: JSONValue])? {
+                history.records.last { matches($0.imported, version) }
+            }
             func ids(_ version: Int64, run: String?) -> [String: JSONValue] {
                 var o: [String: JSONValue] = ["from": .string("mlflow"), "model": .string(model.name), "version": .int(version)]
                 if let run { o["run"] = .string(run) }
@@ -125,8 +141,9 @@ extension Registry {
                 var item = ImportedMLflowVersion(model: model.name, mlflowVersion: version.version, runID: version.runID,
                                                  version: 0, added: false, tags: [], stage: nil, files: 0)
                 var found: (path: String?, location: String?, missing: MLflowStore.MissingArtefacts?)?
-                if let previous = history.versions[version.version] {
+                if let previous = record(of: version) {
                     item.version = previous.version
+                    ours.insert(previous.version)
                     // Removed here since: left removed, its tags and stage left alone.
                     if state.removed[previous.version] != nil {
                         items.append(item)
@@ -144,7 +161,7 @@ extension Registry {
                     }
                     if found == nil {
                         if let info = state.versions[previous.version] {
-                            item.changes += try metadataChanges(of: version, manifest: info.manifest)
+                            item.changes += try metadataChanges(of: version, model: model, manifest: info.manifest)
                         }
                         mine[version.version] = previous.version
                         items.append(item)
@@ -188,12 +205,22 @@ extension Registry {
                     item.files = result.fileCount
                 }
                 mine[version.version] = item.version
+                ours.insert(item.version)
                 items.append(item)
             }
-            // Imported before, gone from MLflow since: kept here, reported.
-            let present = Set(model.versions.map(\.version))
-            for (number, previous) in history.versions.sorted(by: { $0.key < $1.key })
-            where !present.contains(number) && state.versions[previous.version] != nil {
+            // Imported before from this store (its run is still in it), gone from MLflow since: kept here, reported.
+            var gone = [Int64: (version: Int64, imported: [String: JSONValue])]()
+            for r in history.records {
+                if model.versions.contains(where: { matches(r.imported, $0) }) {
+                    ours.insert(r.version)
+                    continue
+                }
+                guard let number = r.imported["version"]?.intValue, let run = r.imported["run"]?.stringValue,
+                      source.allRunIDs.contains(run) else { continue }
+                gone[number] = r
+            }
+            for (number, previous) in gone.sorted(by: { $0.key < $1.key }) where state.versions[previous.version] != nil {
+                ours.insert(previous.version)
                 var item = ImportedMLflowVersion(model: model.name, mlflowVersion: number, runID: previous.imported["run"]?.stringValue,
                                                  version: previous.version, added: false, tags: [], stage: nil, files: 0)
                 item.deleted = true
@@ -211,25 +238,32 @@ extension Registry {
                     wantedTags[name] = (v, alias, version)
                 }
             }
-            for (name, v) in state.tags.sorted(by: { $0.key < $1.key }) where wantedTags[name] == nil && history.importedTags.contains(name) {
+            for (name, v) in state.tags.sorted(by: { $0.key < $1.key }) where wantedTags[name] == nil && history.importedTags.contains(name) && ours.contains(v) {
                 if !dryRun {
                     var o: [String: JSONValue] = ["from": .string("mlflow"), "model": .string(model.name)]
                     if let number = mine.first(where: { $0.value == v })?.key { o["version"] = .int(number) }
                     try untag(model: model.name, tag: name, reason: "no longer an MLflow alias", imported: .object(o))
                 }
                 tags[name] = nil
-                if let i = index(of: v), !items[i].added { items[i].changes.append(MLflowImportChange(kind: .untag, name: name, recorded: true)) }
+                if let i = index(of: v), !items[i].added { items[i].changes.append(MLflowImportChange(kind: .untag, name: name, oldVersion: v, recorded: true)) }
             }
             for (name, want) in wantedTags.sorted(by: { $0.key < $1.key }) {
                 let old = tags[name]
                 if old == want.version { continue }
+                // The tag names a version not imported from this store (another store's, or registered here): left alone.
+                if let old, !ours.contains(old) {
+                    if let i = index(of: want.version) {
+                        items[i].changes.append(MLflowImportChange(kind: .tag, name: name, oldVersion: old, newVersion: old, recorded: false))
+                    }
+                    continue
+                }
                 if !dryRun {
                     try tag(model: model.name, version: want.version, tag: name, force: true,
                             imported: .object(ids(want.mlflow.version, run: want.mlflow.runID).merging(["alias": .string(want.alias)]) { a, _ in a }))
                 }
                 tags[name] = want.version
                 if let i = index(of: want.version), !items[i].added {
-                    items[i].changes.append(MLflowImportChange(kind: .tag, name: name, old: old.map { "v\($0)" }, recorded: true))
+                    items[i].changes.append(MLflowImportChange(kind: .tag, name: name, oldVersion: old, newVersion: want.version, recorded: true))
                 }
             }
 
@@ -242,7 +276,7 @@ extension Registry {
                 wantedStages[stage] = (v, original, version)
             }
             for (stage, v) in state.stages.sorted(by: { $0.key < $1.key })
-            where wantedStages[stage] == nil && history.importedStages.contains(stage) && Self.mlflowStage(stage) != nil {
+            where wantedStages[stage] == nil && history.importedStages.contains(stage) && Self.mlflowStage(stage) != nil && ours.contains(v) {
                 let number = mine.first(where: { $0.value == v })?.key
                 let now = number.flatMap { n in model.versions.first { $0.version == n } }
                 let mlflowStage = now == nil ? "deleted" : (now?.stage ?? "None")
@@ -253,12 +287,19 @@ extension Registry {
                 }
                 stages[stage] = nil
                 if let i = index(of: v), !items[i].added {
-                    items[i].changes.append(MLflowImportChange(kind: .demote, name: stage, new: mlflowStage, recorded: true))
+                    items[i].changes.append(MLflowImportChange(kind: .demote, name: stage, oldVersion: v, mlflowStage: mlflowStage, recorded: true))
                 }
             }
             for (stage, want) in wantedStages.sorted(by: { $0.key < $1.key }) {
                 let old = stages[stage]
                 if old == want.version { continue }
+                // The stage holds a version not imported from this store: left alone.
+                if let old, !ours.contains(old) {
+                    if let i = index(of: want.version) {
+                        items[i].changes.append(MLflowImportChange(kind: .promote, name: stage, oldVersion: old, newVersion: old, mlflowStage: want.original, recorded: false))
+                    }
+                    continue
+                }
                 if !dryRun {
                     var o = ids(want.mlflow.version, run: want.mlflow.runID)
                     o["stage"] = .string(want.original)
@@ -266,7 +307,7 @@ extension Registry {
                 }
                 stages[stage] = want.version
                 if let i = index(of: want.version), !items[i].added {
-                    items[i].changes.append(MLflowImportChange(kind: .promote, name: stage, old: old.map { "v\($0)" }, recorded: true))
+                    items[i].changes.append(MLflowImportChange(kind: .promote, name: stage, oldVersion: old, newVersion: want.version, mlflowStage: want.original, recorded: true))
                 }
             }
             // The real tags and stage of every version, after the import.
@@ -280,8 +321,8 @@ extension Registry {
         return (source, out)
     }
 
-    /// The MLflow version tags and description that differ from those imported in `manifest`.
-    private func metadataChanges(of version: MLflowStore.Version, manifest id: ObjectID) throws -> [MLflowImportChange] {
+    /// The MLflow version tags, description and registered model description that differ from those imported in `manifest`.
+    private func metadataChanges(of version: MLflowStore.Version, model: MLflowStore.Model, manifest id: ObjectID) throws -> [MLflowImportChange] {
         let manifest = try Manifest.load(id, from: store)
         var changes = [MLflowImportChange]()
         var before = [String: String]()
@@ -295,6 +336,10 @@ extension Registry {
         let description = manifest.card["description"]?.stringValue
         if description != version.description {
             changes.append(MLflowImportChange(kind: .description, old: description, new: version.description, recorded: false))
+        }
+        let modelDescription = manifest.card["model_description"]?.stringValue
+        if modelDescription != model.description {
+            changes.append(MLflowImportChange(kind: .modelDescription, old: modelDescription, new: model.description, recorded: false))
         }
         return changes
     }
