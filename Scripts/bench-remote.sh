@@ -27,7 +27,7 @@ run=$(mktemp -d "${TMPDIR:-/tmp}/mreg-bench-remote-run.XXXXXX")
 # A local S3-compatible server on loopback, stopped on exit.
 if ! command -v moto_server >/dev/null 2>&1; then python3 -m pip install -q 'moto[server]'; hash -r; fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-moto_server -H 127.0.0.1 -p "$port" >"$run/moto.log" 2>&1 &
+python3 "$scripts/moto-server.py" -H 127.0.0.1 -p "$port" >"$run/moto.log" 2>&1 &
 moto=$!
 trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true; rm -rf "$run"' EXIT
 for _ in $(seq 1 150); do
