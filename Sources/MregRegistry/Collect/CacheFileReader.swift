@@ -45,13 +45,13 @@ struct CacheFileReader {
     mutating func u32() throws(Damaged) -> UInt32 {
         try need(4)
         defer { at += 4 }
-        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
+        return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
     }
 
     mutating func i64() throws(Damaged) -> Int64 {
         try need(8)
         defer { at += 8 }
-        return Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) })
+        return bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
     }
 
     /// A count or byte size: an `i64` in 0…2⁶⁰ (an exabyte), else the file is damaged, so
@@ -65,7 +65,8 @@ struct CacheFileReader {
     mutating func id() throws(Damaged) -> ObjectID {
         try need(32)
         defer { at += 32 }
-        return ObjectID(bytes: Array(bytes[at..<at + 32]))
+        let start = at
+        return bytes.withUnsafeBytes { ObjectID(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<start + 32])) }
     }
 
     /// A u32 length and that many bytes of UTF-8.

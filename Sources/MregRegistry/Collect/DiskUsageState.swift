@@ -158,19 +158,21 @@ struct DiskUsageState: Sendable {
     /// The file's bytes: every id once in a table, then everything else naming objects by
     /// their index in it (large lists in no particular order).
     func encoded() -> [UInt8] {
-        var all = Set<ObjectID>()
-        for entries in loose.values { all.formUnion(entries.keys) }
-        all.formUnion(packed.keys)
-        for group in groups.values {
-            all.formUnion(group.refs.values)
-            all.formUnion(group.manifests.values)
-            all.formUnion(group.live)
-            for (m, list) in group.fileObjects { all.insert(m); all.formUnion(list) }
-            all.formUnion(group.skipped)
+        // One hash lookup per id named: its index, given on first sight.
+        var table = [ObjectID]()
+        var index = [ObjectID: UInt32](minimumCapacity: loose.values.reduce(packed.count) { $0 + $1.count })
+        func add(_ id: ObjectID) {
+            if index[id] == nil { index[id] = UInt32(table.count); table.append(id) }
         }
-        let table = Array(all)
-        var index = [ObjectID: UInt32](minimumCapacity: table.count)
-        for (i, id) in table.enumerated() { index[id] = UInt32(i) }
+        for entries in loose.values { for id in entries.keys { add(id) } }
+        for id in packed.keys { add(id) }
+        for group in groups.values {
+            for id in group.refs.values { add(id) }
+            for id in group.manifests.values { add(id) }
+            for id in group.live { add(id) }
+            for (m, list) in group.fileObjects { add(m); for id in list { add(id) } }
+            for id in group.skipped { add(id) }
+        }
         var w = CacheFileWriter(magic: Self.magic, capacity: table.count * 48 + folders.count * 40)
         func object(_ id: ObjectID) { w.u32(index[id] ?? 0) }
         func objects(_ list: [ObjectID]) { w.u32(UInt32(list.count)); for id in list { object(id) } }

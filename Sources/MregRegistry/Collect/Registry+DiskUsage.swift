@@ -84,8 +84,8 @@ extension Registry {
             }
         }
         // Which versions and models hold each file object.
-        var versionHolders = [ObjectID: Int]()
-        var modelHolders = [ObjectID: Int]()
+        var versionHolders = [ObjectID: Int](minimumCapacity: reach.fileObjects.count)
+        var modelHolders = [ObjectID: Int](minimumCapacity: reach.fileObjects.count)
         var byModel = [String: [Reachability.VersionKey]]()
         for key in reach.manifests.keys { byModel[key.model, default: []].append(key) }
         var fileObjects = Set<ObjectID>()

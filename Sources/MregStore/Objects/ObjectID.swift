@@ -19,8 +19,12 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The 32 raw digest bytes.
     public var bytes: [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { out, count in
-            for (w, word) in [w0, w1, w2, w3].enumerated() {
-                for j in 0..<8 { out[8 * w + j] = UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * j)) }
+            for j in 0..<8 {
+                let shift = UInt64(56 - 8 * j)
+                out[j] = UInt8(truncatingIfNeeded: w0 >> shift)
+                out[8 + j] = UInt8(truncatingIfNeeded: w1 >> shift)
+                out[16 + j] = UInt8(truncatingIfNeeded: w2 >> shift)
+                out[24 + j] = UInt8(truncatingIfNeeded: w3 >> shift)
             }
             count = 32
         }
@@ -32,13 +36,19 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 32, "an object id has 32 bytes")
-        var words: [UInt64] = [0, 0, 0, 0]
+        // A tuple, not an array: no allocation per id (the caches read hundreds of thousands).
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var i = 0
         for b in bytes {
-            words[i >> 3] = words[i >> 3] << 8 | UInt64(b)
+            switch i >> 3 {
+            case 0: words.0 = words.0 << 8 | UInt64(b)
+            case 1: words.1 = words.1 << 8 | UInt64(b)
+            case 2: words.2 = words.2 << 8 | UInt64(b)
+            default: words.3 = words.3 << 8 | UInt64(b)
+            }
             i += 1
         }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        (w0, w1, w2, w3) = words
     }
 
     public init<D: Digest>(digest: D) {
