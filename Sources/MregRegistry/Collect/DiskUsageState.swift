@@ -109,6 +109,14 @@ struct DiskUsageState: Sendable {
             for _ in 0..<n { out.insert(try key()) }
             return out
         }
+        // An object's stored size: 0…2³⁶, so the sums over every object a file this size can list
+        // cannot overflow (big files are chunked; a store whose core.chunkThreshold lets one blob
+        // pass 64 GiB only loses the shortcut: its state reads as damaged and du walks again).
+        func size() throws(Damaged) -> Int64 {
+            let value = try r.i64()
+            guard value >= 0, value <= 1 << 36 else { throw Damaged() }
+            return value
+        }
         var loose = [String: [ObjectID: Int64]]()
         let fanOuts = Int(try r.u32())
         try r.need(fanOuts * 8)
@@ -117,13 +125,13 @@ struct DiskUsageState: Sendable {
             let n = Int(try r.u32())
             try r.need(n * 12)
             var entries = [ObjectID: Int64](minimumCapacity: n)
-            for _ in 0..<n { entries[try object()] = try r.i64() }
+            for _ in 0..<n { entries[try object()] = try size() }
             loose[name] = entries
         }
         let packedCount = Int(try r.u32())
         try r.need(packedCount * 12)
         var packed = [ObjectID: Int64](minimumCapacity: packedCount)
-        for _ in 0..<packedCount { packed[try object()] = try r.i64() }
+        for _ in 0..<packedCount { packed[try object()] = try size() }
         let groupCount = Int(try r.u32())
         try r.need(groupCount * 8)
         var groups = [String: Group](minimumCapacity: groupCount)
